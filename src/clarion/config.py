@@ -1,0 +1,116 @@
+"""All of Clarion's configuration: one Settings object, built once and passed down.
+
+Every field can be set from the environment with the ``CLARION_`` prefix, e.g.
+``CLARION_PORT=9000`` or, for nested engine options,
+``CLARION_ENGINE_OPTIONS__KOKORO__WORKERS=2``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_models_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "clarion" / "models"
+
+
+class EngineOptions(BaseModel):
+    """Scheduling options for one engine; unset fields fall back to the engine's own defaults."""
+
+    max_batch_size: int | Literal["auto"] | None = Field(
+        default=None,
+        description="Largest batch handed to the engine; 'auto' calibrates at warm-up.",
+    )
+    max_wait_ms: float | None = Field(default=None, ge=0, description="How long a batch waits to fill.")
+    workers: int | None = Field(default=None, ge=1, le=64, description="Parallel executors for this engine.")
+    threads: int | None = Field(default=None, ge=1, le=256, description="Intra-op threads per executor.")
+    queue_size: int | None = Field(default=None, ge=1, description="Queued segments before 503.")
+
+    @field_validator("max_batch_size")
+    @classmethod
+    def _positive(cls, v: int | str | None) -> int | str | None:
+        if isinstance(v, int) and v < 1:
+            raise ValueError("max_batch_size must be >= 1 or 'auto'")
+        return v
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CLARION_",
+        env_nested_delimiter="__",
+        env_file=None,
+        extra="ignore",
+    )
+
+    # -- server ----------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    # -- engines ---------------------------------------------------------------
+    engines: list[str] = Field(
+        default_factory=lambda: ["hibari", "kokoro"],
+        description="Engines to load at start. Engines whose extra or model files are missing are "
+        "skipped with a warning unless listed in required_engines.",
+    )
+    required_engines: list[str] = Field(default_factory=list)
+    default_engine: str = "hibari"
+    model_aliases: dict[str, str] = Field(
+        default_factory=lambda: {"tts-1": "auto", "tts-1-hd": "auto", "gpt-4o-mini-tts": "auto"},
+        description="OpenAI model names and what they map to; 'auto' picks the engine by voice.",
+    )
+    voice_aliases: dict[str, str] = Field(
+        default_factory=lambda: {
+            # OpenAI's voice names, mapped to the Kokoro pack of the same name where one exists.
+            "alloy": "af_alloy",
+            "echo": "am_echo",
+            "fable": "bm_fable",
+            "onyx": "am_onyx",
+            "nova": "af_nova",
+            "shimmer": "af_sky",
+            "ash": "am_adam",
+            "coral": "af_heart",
+            "sage": "af_sarah",
+            "ballad": "bm_george",
+            "verse": "am_michael",
+        }
+    )
+    models_dir: Path = Field(default_factory=_default_models_dir)
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    engine_options: dict[str, EngineOptions] = Field(default_factory=dict)
+    warmup: bool = True
+
+    # -- scheduling defaults (per-engine values override) ------------------------
+    max_batch_size: int = Field(default=1, ge=1)
+    max_wait_ms: float = Field(default=2.0, ge=0)
+    queue_size: int = Field(default=256, ge=1)
+    lookahead: int = Field(default=4, ge=1, le=64, description="Segments of one request in flight at once.")
+
+    # -- request limits --------------------------------------------------------
+    request_timeout_s: float = Field(default=60.0, gt=0, description="Default per-request deadline.")
+    max_request_timeout_s: float = Field(default=600.0, gt=0, description="Cap on a request's own timeout.")
+    max_input_chars: int = Field(default=50_000, ge=1)
+    max_get_input_chars: int = Field(default=1_000, ge=1)
+    max_segment_chars: int = Field(default=300, ge=20)
+
+    def options_for(self, engine: str) -> EngineOptions:
+        return self.engine_options.get(engine, EngineOptions())
+
+    @property
+    def resolved_device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        try:
+            import onnxruntime as ort
+
+            if "CUDAExecutionProvider" in ort.get_available_providers():
+                return "cuda"
+        except ImportError:  # pragma: no cover - onnxruntime is a base dependency
+            pass
+        return "cpu"

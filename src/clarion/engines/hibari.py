@@ -1,0 +1,128 @@
+"""hibari: a 7.9 MB English voice (Apache-2.0) bundled in the PyPI package ``hibari-tts``.
+
+The default English voice and the cheap-but-real fixture of the test suite. Its graph is
+fixed at batch 1, so batches are looped; throughput comes from parallel workers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from clarion.engines.base import (
+    Audio,
+    Capabilities,
+    SchedulingDefaults,
+    Segment,
+    Streaming,
+    VoiceInfo,
+)
+from clarion.engines.onnx import session
+from clarion.errors import VoiceNotFound
+
+if TYPE_CHECKING:
+    from clarion.config import Settings
+
+SAMPLE_RATE = 24_000
+LICENCE = "Apache-2.0"
+
+
+class HibariEngine:
+    name: ClassVar[str] = "hibari"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        languages=("en",),
+        max_batch_size=1,
+        batch_axis=False,
+        streaming=Streaming.SENTENCE,
+        speed_range=(0.5, 2.0),
+        thread_safe=True,
+    )
+
+    def __init__(self, settings: Settings) -> None:
+        self._models: dict[str, Any] = {}  # voice -> hibari.Hibari
+        self._g2p_lock = threading.Lock()
+
+    @classmethod
+    def probe(cls, settings: Settings) -> str | None:
+        try:
+            import hibari  # noqa: F401
+        except ImportError:
+            return "hibari-tts is not installed (pip install hibari-tts)"
+        return None
+
+    @classmethod
+    def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
+        # Measured: batch 1 (graph is fixed at batch 1), one worker per core, 1 thread each.
+        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=1)
+
+    @property
+    def sample_rate(self) -> int:
+        return SAMPLE_RATE
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self._models)
+
+    def _present_voices(self) -> dict[str, dict[str, Any]]:
+        from hibari.voices import VOICES, voice_path
+
+        present = {}
+        for name, meta in VOICES.items():
+            try:
+                # Never download here: hub voices are listed only when already on disk.
+                voice_path(name, download_missing=False)
+            except (FileNotFoundError, ValueError):
+                continue
+            present[name] = meta
+        return present
+
+    def load(self, device: str, threads: int) -> None:
+        from hibari import Hibari
+        from hibari.g2p import G2P
+        from hibari.voices import voice_path
+
+        g2ps: dict[bool, Any] = {}
+        models = {}
+        for name, meta in self._present_voices().items():
+            british = bool(meta.get("british"))
+            if british not in g2ps:
+                g2ps[british] = G2P(british=british)
+            tts = Hibari(voice=name, threads=threads, g2p=g2ps[british])
+            if device != "cpu":
+                tts.sess = session(voice_path(name, download_missing=False), device, threads)
+            models[name] = tts
+        self._models = models
+
+    def unload(self) -> None:
+        self._models = {}
+
+    def voices(self) -> list[VoiceInfo]:
+        out = []
+        for name, meta in self._present_voices().items():
+            desc = f"{meta.get('accent', '')} English, distilled from Kokoro {meta.get('kokoro', '')}".strip()
+            out.append(
+                VoiceInfo(name, self.name, str(meta.get("language", "en-US")), LICENCE, SAMPLE_RATE,
+                          meta.get("gender"), desc)
+            )
+        return out
+
+    def default_voice(self, language: str | None = None) -> str:
+        return "heart"
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        return [self._one(seg) for seg in batch]
+
+    def _one(self, seg: Segment) -> Audio:
+        tts = self._models.get(seg.voice)
+        if tts is None:
+            raise VoiceNotFound(f"hibari has no voice {seg.voice!r}; available: {', '.join(self._models)}")
+        with self._g2p_lock:  # the G2P (tagger, lexicon caches) is not documented as thread-safe
+            chunks = tts.phonemize(seg.text)
+        # Seed 0 by default: the same text gives the same audio, which caching relies on.
+        rng = np.random.default_rng(0 if seg.seed is None else seg.seed)
+        parts = [tts.from_ids(tts.ids(ps), seg.speed, rng) for ps in chunks]
+        if not parts:
+            return np.zeros(0, np.float32)
+        return np.concatenate(parts).astype(np.float32, copy=False)
