@@ -86,10 +86,11 @@ class Settings(BaseSettings):
     engine_options: dict[str, EngineOptions] = Field(default_factory=dict)
     warmup: bool = True
 
-    # -- scheduling defaults (per-engine values override) ------------------------
-    max_batch_size: int = Field(default=1, ge=1)
-    max_wait_ms: float = Field(default=2.0, ge=0)
-    queue_size: int = Field(default=256, ge=1)
+    # -- scheduling (per-engine values in engine_options override each engine's own defaults) --
+    queue_size: int = Field(default=256, ge=1, description="Queued segments per engine before 503.")
+    calibration_latency_s: float = Field(
+        default=1.0, gt=0, description="Longest batch latency that 'auto' batch calibration may choose."
+    )
     lookahead: int = Field(default=4, ge=1, le=64, description="Segments of one request in flight at once.")
 
     # -- request limits --------------------------------------------------------

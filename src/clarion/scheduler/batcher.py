@@ -1,0 +1,260 @@
+"""The dynamic batcher: one per loaded engine.
+
+Segments from any number of requests wait in one bounded FIFO queue. A collector task
+forms a batch whenever an executor worker is free: it takes the oldest live segment,
+then waits up to ``max_wait_ms`` (from that segment's arrival) for more, up to
+``max_batch_size``. Because batches only form when a worker is free, load makes
+batches grow by itself while an idle server answers at once.
+
+Segments whose caller has gone (future cancelled) or whose deadline has passed are
+dropped before they reach the engine. A failing batch is retried item by item, so one
+bad input fails only its own request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from clarion.engines.base import Audio, Segment
+from clarion.errors import ClarionError, DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
+from clarion.scheduler.executor import Executor
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True, eq=False)
+class _Item:
+    segment: Segment
+    future: asyncio.Future[Audio]
+    deadline: float  # time.monotonic()
+    enqueued: float
+    timeout_s: float
+
+
+@dataclass(slots=True)
+class BatcherStats:
+    submitted: int = 0
+    completed: int = 0
+    failed: int = 0
+    rejected_full: int = 0
+    dropped_cancelled: int = 0
+    dropped_expired: int = 0
+    batches: int = 0
+    batch_sizes: collections.Counter[int] = field(default_factory=collections.Counter)
+    busy_seconds: float = 0.0  # executor time, summed over workers
+    items_per_busy_second: float = 0.0  # recent throughput of one worker (EWMA)
+
+
+class Batcher:
+    def __init__(
+        self,
+        name: str,
+        executor: Executor,
+        *,
+        max_batch_size: int = 1,
+        max_wait_ms: float = 0.0,
+        queue_size: int = 256,
+        on_batch: Callable[[int, float], None] | None = None,
+    ) -> None:
+        if max_batch_size < 1:
+            raise ValueError("max_batch_size must be >= 1")
+        if queue_size < 1:
+            raise ValueError("queue_size must be >= 1")
+        self.name = name
+        self.executor = executor
+        self.max_batch_size = max_batch_size
+        self.max_wait_s = max_wait_ms / 1000.0
+        self.queue_size = queue_size
+        self.stats = BatcherStats()
+        self._on_batch = on_batch
+        self._queue: collections.deque[_Item] = collections.deque()
+        self._live = 0  # queued items whose future is still pending
+        self._wakeup = asyncio.Event()
+        self._free = asyncio.Semaphore(executor.workers)
+        self._running: set[asyncio.Task[None]] = set()
+        self._collector: asyncio.Task[None] | None = None
+        self._closed = False
+        self._busy = 0  # workers running a batch
+
+    # -- public ---------------------------------------------------------------
+    @property
+    def queue_depth(self) -> int:
+        return self._live
+
+    @property
+    def in_flight(self) -> int:
+        return self._busy
+
+    def start(self) -> None:
+        if self._collector is None:
+            self._collector = asyncio.get_running_loop().create_task(self._collect(), name=f"batcher-{self.name}")
+
+    def submit(self, segment: Segment, timeout_s: float) -> asyncio.Future[Audio]:
+        """Queue one segment; raises QueueFull at once when the queue is at capacity."""
+        if self._closed:
+            raise ServiceUnavailable(f"engine {self.name!r} is shutting down; retry on another replica")
+        if self._live >= self.queue_size:
+            self.stats.rejected_full += 1
+            raise QueueFull(
+                f"engine {self.name!r} has {self._live} segments queued (limit {self.queue_size}); "
+                "retry later or raise CLARION_QUEUE_SIZE",
+                retry_after=self.estimated_wait_s(),
+            )
+        loop = asyncio.get_running_loop()
+        now = time.monotonic()
+        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s)
+        item.future.add_done_callback(self._forget_if_queued(item))
+        self._queue.append(item)
+        self._live += 1
+        self.stats.submitted += 1
+        self._wakeup.set()
+        return item.future
+
+    def estimated_wait_s(self) -> float:
+        """Rough time until a newly queued segment starts, from measured throughput."""
+        rate = self.stats.items_per_busy_second * self.executor.workers
+        return (self._live + 1) / rate if rate > 0 else 1.0
+
+    async def close(self) -> None:
+        """Stop taking work, fail what is still queued, let running batches finish."""
+        self._closed = True
+        if self._collector is not None:
+            self._collector.cancel()
+            await asyncio.gather(self._collector, return_exceptions=True)
+            self._collector = None
+        while self._queue:
+            item = self._queue.popleft()
+            if not item.future.done():
+                item.future.set_exception(ServiceUnavailable(f"engine {self.name!r} shut down"))
+        if self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
+        self.executor.close()
+
+    # -- internals -------------------------------------------------------------
+    def _forget_if_queued(self, item: _Item) -> Callable[[asyncio.Future[Audio]], None]:
+        def done(fut: asyncio.Future[Audio]) -> None:
+            # A future settled while still queued (cancelled by its caller) no longer counts.
+            if fut.cancelled() and item in self._queue:
+                self._live -= 1
+                self.stats.dropped_cancelled += 1
+
+        return done
+
+    def _pop_live(self) -> _Item | None:
+        """The oldest queued item that still has a caller and time left."""
+        now = time.monotonic()
+        while self._queue:
+            item = self._queue.popleft()
+            if item.future.done():  # cancelled: already uncounted by its callback
+                continue
+            self._live -= 1
+            if now >= item.deadline:
+                self.stats.dropped_expired += 1
+                item.future.set_exception(
+                    DeadlineExceeded(
+                        f"request waited {now - item.enqueued:.1f} s in the {self.name!r} queue and passed its "
+                        f"{item.timeout_s:g} s deadline (the request's 'timeout' or CLARION_REQUEST_TIMEOUT_S)"
+                    )
+                )
+                continue
+            return item
+        return None
+
+    async def _collect(self) -> None:
+        while True:
+            await self._free.acquire()
+            try:
+                batch = await self._form_batch()
+            except BaseException:
+                self._free.release()
+                raise
+            task = asyncio.get_running_loop().create_task(self._run(batch))
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+
+    async def _form_batch(self) -> list[_Item]:
+        first = self._pop_live()
+        while first is None:
+            self._wakeup.clear()
+            await self._wakeup.wait()
+            first = self._pop_live()
+        batch = [first]
+        fill_until = first.enqueued + self.max_wait_s
+        while len(batch) < self.max_batch_size:
+            nxt = self._pop_live()
+            if nxt is not None:
+                batch.append(nxt)
+                continue
+            remaining = fill_until - time.monotonic()
+            if remaining <= 0:
+                break
+            self._wakeup.clear()
+            try:
+                await asyncio.wait_for(self._wakeup.wait(), remaining)
+            except TimeoutError:
+                break
+        return batch
+
+    async def _run(self, batch: list[_Item]) -> None:
+        try:
+            # Items cancelled while the batch was forming are not worth computing.
+            batch = [i for i in batch if not i.future.done()]
+            if batch:
+                self._busy += 1
+                try:
+                    await self._execute(batch)
+                finally:
+                    self._busy -= 1
+        finally:
+            self._free.release()
+
+    async def _execute(self, batch: list[_Item]) -> None:
+        start = time.monotonic()
+        try:
+            results = await self.executor.run([i.segment for i in batch])
+            if len(results) != len(batch):
+                raise EngineError(f"engine {self.name!r} returned {len(results)} results for {len(batch)} inputs")
+        except Exception as exc:
+            if len(batch) > 1:
+                # Isolate the failure: each item alone, so only the bad one fails.
+                for item in batch:
+                    if not item.future.done():
+                        await self._execute([item])
+                return
+            self._fail(batch[0], exc)
+            return
+        elapsed = time.monotonic() - start
+        self._record(len(batch), elapsed)
+        for item, audio in zip(batch, results, strict=True):
+            if not item.future.done():
+                item.future.set_result(audio)
+                self.stats.completed += 1
+
+    def _fail(self, item: _Item, exc: Exception) -> None:
+        self.stats.failed += 1
+        if item.future.done():
+            return
+        if isinstance(exc, ClarionError):
+            item.future.set_exception(exc)
+        else:
+            log.exception("engine %s failed on one segment", self.name, exc_info=exc)
+            item.future.set_exception(
+                EngineError(f"engine {self.name!r} failed on this input: {type(exc).__name__}: {exc}")
+            )
+
+    def _record(self, size: int, elapsed: float) -> None:
+        s = self.stats
+        s.batches += 1
+        s.batch_sizes[size] += 1
+        s.busy_seconds += elapsed
+        if elapsed > 0:
+            rate = size / elapsed
+            s.items_per_busy_second = rate if s.items_per_busy_second == 0 else 0.8 * s.items_per_busy_second + 0.2 * rate
+        if self._on_batch is not None:
+            self._on_batch(size, elapsed)
+

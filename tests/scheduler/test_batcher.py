@@ -1,0 +1,209 @@
+"""The dynamic batcher, driven with a small deterministic engine so timing and
+batch composition can be asserted exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from clarion.engines.base import Audio, Capabilities, SchedulingDefaults, Segment, VoiceInfo
+from clarion.errors import DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
+from clarion.scheduler.batcher import Batcher
+from clarion.scheduler.executor import ThreadExecutor
+
+
+class RecordingEngine:
+    """Returns, for each segment, an array whose length encodes the text, and records batches."""
+
+    name: ClassVar[str] = "recording"
+    capabilities: ClassVar[Capabilities] = Capabilities(languages=("en",), max_batch_size=64, batch_axis=True)
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.delay = delay
+        self.batches: list[list[str]] = []
+        self.gate = threading.Event()
+        self.gate.set()
+        self.lock = threading.Lock()
+
+    @classmethod
+    def probe(cls, settings: object) -> str | None:
+        return None
+
+    @classmethod
+    def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
+        return SchedulingDefaults()
+
+    sample_rate = 1000
+    loaded = True
+
+    def load(self, device: str, threads: int) -> None: ...
+    def unload(self) -> None: ...
+
+    def voices(self) -> list[VoiceInfo]:
+        return [VoiceInfo("v", self.name, "en-US", "none", 1000)]
+
+    def default_voice(self, language: str | None = None) -> str:
+        return "v"
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        self.gate.wait(10)
+        with self.lock:
+            self.batches.append([s.text for s in batch])
+        if self.delay:
+            time.sleep(self.delay)
+        if any(s.text.startswith("FAIL") for s in batch):
+            raise RuntimeError("bad input in batch")
+        return [np.full(len(s.text), float(len(s.text)), np.float32) for s in batch]
+
+
+def seg(text: str) -> Segment:
+    return Segment(text, "v")
+
+
+def make(engine: RecordingEngine, *, workers: int = 1, **kw: float) -> Batcher:
+    b = Batcher("recording", ThreadExecutor(engine, workers), **kw)  # type: ignore[arg-type]
+    b.start()
+    return b
+
+
+async def test_results_come_back_to_their_own_callers() -> None:
+    engine = RecordingEngine()
+    b = make(engine, workers=2, max_batch_size=4, max_wait_ms=5)
+    texts = ["x" * n for n in range(1, 30)]
+    futures = [b.submit(seg(t), 10) for t in texts]
+    results = await asyncio.gather(*futures)
+    assert [len(r) for r in results] == [len(t) for t in texts]
+    await b.close()
+
+
+async def test_batches_fill_up_to_max_batch_size() -> None:
+    engine = RecordingEngine()
+    engine.gate.clear()  # hold the worker so everything queues up first
+    b = make(engine, max_batch_size=4, max_wait_ms=50)
+    futures = [b.submit(seg(f"s{i}"), 10) for i in range(10)]
+    await asyncio.sleep(0.05)
+    engine.gate.set()
+    await asyncio.gather(*futures)
+    # All ten were queued before the collector first ran, so batches are as full as allowed.
+    assert [len(x) for x in engine.batches] == [4, 4, 2]
+    assert [t for batch in engine.batches for t in batch] == [f"s{i}" for i in range(10)]  # FIFO
+    await b.close()
+
+
+async def test_batch_waits_up_to_max_wait_for_company() -> None:
+    engine = RecordingEngine()
+    b = make(engine, max_batch_size=8, max_wait_ms=300)
+    f1 = b.submit(seg("a"), 10)
+    await asyncio.sleep(0.05)
+    f2 = b.submit(seg("b"), 10)
+    await asyncio.gather(f1, f2)
+    assert engine.batches == [["a", "b"]]
+    await b.close()
+
+
+async def test_no_wait_means_no_batching_delay() -> None:
+    engine = RecordingEngine()
+    b = make(engine, max_batch_size=8, max_wait_ms=0)
+    t0 = time.monotonic()
+    await b.submit(seg("a"), 10)
+    assert time.monotonic() - t0 < 0.2
+    assert engine.batches == [["a"]]
+    await b.close()
+
+
+async def test_expired_segments_never_reach_the_engine() -> None:
+    engine = RecordingEngine(delay=0.3)
+    b = make(engine, max_batch_size=1)
+    slow = b.submit(seg("first"), 10)
+    doomed = b.submit(seg("late"), 0.05)
+    with pytest.raises(DeadlineExceeded, match="deadline"):
+        await doomed
+    await slow
+    await asyncio.sleep(0.05)
+    assert engine.batches == [["first"]]
+    assert b.stats.dropped_expired == 1
+    await b.close()
+
+
+async def test_full_queue_rejects_at_once_with_retry_after() -> None:
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1, queue_size=2)
+    running = b.submit(seg("running"), 10)
+    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    queued = [b.submit(seg(f"q{i}"), 10) for i in range(2)]
+    t0 = time.monotonic()
+    with pytest.raises(QueueFull) as info:
+        b.submit(seg("one too many"), 10)
+    assert time.monotonic() - t0 < 0.05
+    assert info.value.status == 503
+    assert int(info.value.headers["Retry-After"]) >= 1
+    engine.gate.set()
+    await asyncio.gather(running, *queued)
+    await b.close()
+
+
+async def test_cancelled_segments_are_dropped_not_synthesised() -> None:
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1)
+    first = b.submit(seg("first"), 10)
+    await asyncio.sleep(0.05)
+    gone = b.submit(seg("client went away"), 10)
+    kept = b.submit(seg("kept"), 10)
+    assert b.queue_depth == 2
+    gone.cancel()
+    await asyncio.sleep(0)
+    assert b.queue_depth == 1
+    engine.gate.set()
+    await asyncio.gather(first, kept)
+    assert ["client went away"] not in engine.batches
+    assert b.stats.dropped_cancelled == 1
+    await b.close()
+
+
+async def test_one_bad_item_fails_only_its_own_request() -> None:
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=8, max_wait_ms=50)
+    futures = [b.submit(seg(t), 10) for t in ("good one", "FAIL here", "good two")]
+    engine.gate.set()
+    results = await asyncio.gather(*futures, return_exceptions=True)
+    assert isinstance(results[1], EngineError)
+    assert "bad input" in str(results[1])
+    assert len(results[0]) == len("good one")  # type: ignore[arg-type]
+    assert len(results[2]) == len("good two")  # type: ignore[arg-type]
+    await b.close()
+
+
+async def test_parallel_workers_run_batches_concurrently() -> None:
+    engine = RecordingEngine(delay=0.2)
+    b = make(engine, workers=2, max_batch_size=1)
+    t0 = time.monotonic()
+    await asyncio.gather(b.submit(seg("a"), 10), b.submit(seg("b"), 10))
+    assert time.monotonic() - t0 < 0.35  # two 0.2 s jobs side by side, not 0.4 s in a row
+    await b.close()
+
+
+async def test_close_fails_queued_work_with_503() -> None:
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1)
+    running = b.submit(seg("running"), 10)
+    await asyncio.sleep(0.05)
+    queued = b.submit(seg("queued"), 10)
+    closing = asyncio.create_task(b.close())
+    await asyncio.sleep(0.05)
+    with pytest.raises(ServiceUnavailable):
+        await queued
+    engine.gate.set()
+    await running
+    await closing
+    with pytest.raises(ServiceUnavailable):
+        b.submit(seg("after close"), 10)
