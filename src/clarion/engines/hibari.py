@@ -103,8 +103,15 @@ class HibariEngine:
         for name, meta in self._present_voices().items():
             desc = f"{meta.get('accent', '')} English, distilled from Kokoro {meta.get('kokoro', '')}".strip()
             out.append(
-                VoiceInfo(name, self.name, str(meta.get("language", "en-US")), LICENCE, SAMPLE_RATE,
-                          meta.get("gender"), desc)
+                VoiceInfo(
+                    name,
+                    self.name,
+                    str(meta.get("language", "en-US")),
+                    LICENCE,
+                    SAMPLE_RATE,
+                    meta.get("gender"),
+                    desc,
+                )
             )
         return out
 

@@ -18,7 +18,10 @@ def providers_for(device: str) -> list[Any]:
                 "install onnxruntime-gpu or set CLARION_DEVICE=cpu"
             )
         # The arena grows in powers of two by default; same-size growth keeps VRAM predictable.
-        return [("CUDAExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"}), "CPUExecutionProvider"]
+        return [
+            ("CUDAExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"}),
+            "CPUExecutionProvider",
+        ]
     return ["CPUExecutionProvider"]
 
 

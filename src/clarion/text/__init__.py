@@ -1,0 +1,1 @@
+"""The text front end: normalisation, language tagging and sentence splitting."""

@@ -1,0 +1,242 @@
+"""What does serving cost? Prints, in one run:
+
+1. raw engine throughput (audio seconds per wall second, engine called directly with
+   the same workers and threads the server uses) against the server's throughput over
+   HTTP at concurrency 1, 4 and 16, and the ratio server/raw (target >= 0.95 at saturation);
+2. streaming time to first audio for a 5-sentence text against the time to synthesise
+   its first sentence alone (target <= 1.2x);
+3. the pure serving overhead per request with the zero-cost "null" engine (target p50 < 2 ms).
+
+Usage: python benchmarks/serving_overhead.py [--engine hibari] [--seconds 15]
+The server runs as a separate process on 127.0.0.1, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+
+import httpx
+
+from clarion.config import Settings
+from clarion.engines.base import Segment
+from clarion.engines.registry import create_engine
+from clarion.text.lang import detect_language
+from clarion.text.normalize import normalize
+from clarion.text.split import split_sentences
+
+TEXTS = [
+    "The meeting moved to Thursday afternoon. Please bring the quarterly figures.",
+    "Rain is expected tonight, clearing by morning. Winds will stay light.",
+    "Your order has shipped. It should arrive within three business days.",
+    "Turn left at the next junction. Then continue straight for two miles.",
+    "Thank you for calling. All of our agents are busy. Please stay on the line.",
+    "The library opens at nine. Children's story time starts at ten thirty.",
+]
+FIVE = (
+    "Welcome to the morning briefing. Markets opened higher today. "
+    "Technology shares led the gains. Oil prices were flat. More details follow after the break."
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, **(extra_env or {})}
+    cmd = [
+        sys.executable,
+        "-m",
+        "clarion.cli",
+        "serve",
+        "--port",
+        str(port),
+        "-e",
+        engine,
+        "--default-engine",
+        engine,
+        "--log-level",
+        "warning",
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            try:
+                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("server did not become ready")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def segments_of(text: str, voice: str) -> list[Segment]:
+    return [
+        Segment(s.strip(), voice, detect_language(s)) for s in split_sentences(normalize(text)) if s.strip()
+    ]
+
+
+def raw_throughput(engine_name: str, seconds: float) -> tuple[float, int]:
+    """Audio seconds per wall second with the engine called directly, server's scheduling."""
+    settings = Settings()
+    engine = create_engine(engine_name, settings)
+    defaults = type(engine).scheduling_defaults(os.cpu_count() or 1)
+    engine.load("cpu", defaults.threads)
+    voice = engine.default_voice()
+    work = [seg for t in TEXTS for seg in segments_of(t, voice)]
+    engine.synthesize(work[:1])
+    audio = 0.0
+    stop = time.monotonic() + seconds
+
+    def worker(offset: int) -> float:
+        done = 0.0
+        i = offset
+        while time.monotonic() < stop:
+            out = engine.synthesize([work[i % len(work)]])
+            done += len(out[0]) / engine.sample_rate
+            i += 1
+        return done
+
+    t0 = time.monotonic()
+    with ThreadPoolExecutor(defaults.workers) as pool:
+        audio = sum(pool.map(worker, range(defaults.workers)))
+    return audio / (time.monotonic() - t0), defaults.workers
+
+
+async def http_throughput(
+    url: str, model: str, voice: str, concurrency: int, seconds: float
+) -> dict[str, float]:
+    audio = 0.0
+    latencies: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+
+        async def user(k: int) -> None:
+            nonlocal audio, errors
+            i = k
+            while time.monotonic() < stop:
+                body = {
+                    "model": model,
+                    "voice": voice,
+                    "input": TEXTS[i % len(TEXTS)],
+                    "response_format": "pcm",
+                }
+                t0 = time.monotonic()
+                r = await client.post("/v1/audio/speech", json=body)
+                latencies.append(time.monotonic() - t0)
+                if r.status_code == 200:
+                    audio += float(r.headers["x-clarion-audio-seconds"])
+                else:
+                    errors += 1
+                i += 1
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(user(k) for k in range(concurrency)))
+        wall = time.monotonic() - t0
+    latencies.sort()
+    return {
+        "throughput": audio / wall,
+        "requests": len(latencies),
+        "errors": errors,
+        "p50": latencies[len(latencies) // 2],
+        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    }
+
+
+def ttfa(url: str, model: str, voice: str, repeats: int) -> tuple[float, float]:
+    """Median time to first audio byte of a streamed 5-sentence text, and median time to
+    synthesise its first sentence alone (whole response)."""
+    first_sentence = split_sentences(FIVE)[0].strip()
+    streamed, single = [], []
+    with httpx.Client(base_url=url, timeout=120) as c:
+        for _ in range(repeats):
+            body = {"model": model, "voice": voice, "input": FIVE, "response_format": "pcm", "stream": True}
+            t0 = time.perf_counter()
+            with c.stream("POST", "/v1/audio/speech", json=body) as r:
+                next(r.iter_raw())
+                streamed.append(time.perf_counter() - t0)
+                for _ in r.iter_raw():
+                    pass
+            body = {"model": model, "voice": voice, "input": first_sentence, "response_format": "pcm"}
+            t0 = time.perf_counter()
+            c.post("/v1/audio/speech", json=body).raise_for_status()
+            single.append(time.perf_counter() - t0)
+    return statistics.median(streamed), statistics.median(single)
+
+
+def null_overhead(requests: int) -> list[float]:
+    with server("null") as url, httpx.Client(base_url=url, timeout=30) as c:
+        body = {"model": "null", "voice": "null", "input": "Hi.", "response_format": "pcm"}
+        for _ in range(50):
+            c.post("/v1/audio/speech", json=body)
+        out = []
+        for _ in range(requests):
+            t0 = time.perf_counter()
+            c.post("/v1/audio/speech", json=body).raise_for_status()
+            out.append(time.perf_counter() - t0)
+    return sorted(out)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engine", default="hibari")
+    ap.add_argument("--seconds", type=float, default=15.0, help="Duration of each throughput run.")
+    ap.add_argument("--levels", default="1,4,16")
+    args = ap.parse_args()
+
+    raw, workers = raw_throughput(args.engine, args.seconds)
+    print(f"engine {args.engine}: raw throughput {raw:.2f} audio s/s ({workers} workers, called directly)")
+    engine = create_engine(args.engine, Settings())
+    voice = engine.default_voice()
+    with server(args.engine) as url:
+        print(
+            f"{'concurrency':>11} {'audio s/s':>10} {'ratio':>6} {'req':>5} {'err':>4} "
+            f"{'p50 s':>7} {'p99 s':>7}"
+        )
+        best = 0.0
+        for level in (int(x) for x in args.levels.split(",")):
+            r = asyncio.run(http_throughput(url, args.engine, voice, level, args.seconds))
+            best = max(best, r["throughput"])
+            print(
+                f"{level:>11} {r['throughput']:>10.2f} {r['throughput'] / raw:>6.3f} {r['requests']:>5.0f} "
+                f"{r['errors']:>4.0f} {r['p50']:>7.3f} {r['p99']:>7.3f}"
+            )
+        print(f"server/raw at saturation: {best / raw:.3f} (target >= 0.95)")
+        streamed, single = ttfa(url, args.engine, voice, 15)
+        print(
+            f"streaming TTFA, 5 sentences: {streamed * 1000:.1f} ms; "
+            f"first sentence alone: {single * 1000:.1f} ms; "
+            f"ratio {streamed / single:.2f} (target <= 1.2)"
+        )
+    lat = null_overhead(500)
+    print(
+        f"null engine, 500 sequential requests: p50 {lat[len(lat) // 2] * 1000:.2f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99)] * 1000:.2f} ms (target p50 < 2 ms)"
+    )
+
+
+if __name__ == "__main__":
+    main()

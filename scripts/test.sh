@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install Clarion with every extra that runs here plus the test tools, then run the
+# linters, the type checker and the whole test suite. .ci/run runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CLARION_TEST_MODELS_DIR="${CLARION_TEST_MODELS_DIR:-$PWD/.cache/test-models}"
+export CLARION_MODELS_DIR="$CLARION_TEST_MODELS_DIR"
+bash scripts/install.sh kokoro,piper,test
+.venv/bin/ruff check src tests benchmarks
+.venv/bin/ruff format --check src tests benchmarks
+.venv/bin/mypy
+.venv/bin/pytest "$@"

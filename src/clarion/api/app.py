@@ -1,0 +1,66 @@
+"""The application factory. No globals: Settings and engines come in, an app goes out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from clarion import __version__
+from clarion.api.errors import install_error_handlers
+from clarion.api.routers import health, models, speech
+from clarion.api.serving import SpeechServing
+from clarion.config import Settings
+from clarion.engines.base import Engine
+from clarion.service import Service
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] | None = None) -> FastAPI:
+    """Build the app. ``engines`` replaces loading ``settings.engines`` from the registry.
+
+    Engines load in the background after start-up, so /health/live answers at once and
+    /health/ready turns true once every engine is loaded and warmed up."""
+    settings = settings or Settings()
+    service = Service(settings, engines)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async def start() -> None:
+            try:
+                await service.start()
+                log.info("ready: engines %s", ", ".join(service.runtimes))
+            except Exception as e:
+                app.state.startup_error = e
+                log.exception("start-up failed")
+
+        starting = asyncio.create_task(start())
+        app.state.starting = starting
+        try:
+            yield
+        finally:
+            service.draining = True
+            if not starting.done():
+                starting.cancel()
+            await asyncio.gather(starting, return_exceptions=True)
+            await service.stop()
+
+    app = FastAPI(
+        title="Clarion",
+        version=__version__,
+        description="OpenAI-compatible text-to-speech serving with dynamic batching and streaming.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.speech = SpeechServing(service, settings)
+    app.state.startup_error = None
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(models.router)
+    app.include_router(speech.router)
+    return app

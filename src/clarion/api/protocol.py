@@ -1,0 +1,94 @@
+"""Request and response schemas of the HTTP API (OpenAI's audio.speech plus extensions)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from clarion.audio.formats import AudioFormat
+
+
+class VoiceRef(BaseModel):
+    id: str
+
+
+class SpeechRequest(BaseModel):
+    """POST /v1/audio/speech. Fields past OpenAI's are Clarion extensions."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=128, description="An engine name or an OpenAI model alias.")
+    input: str = Field(min_length=1, description="Text to speak. Long text is split, never truncated.")
+    voice: str | VoiceRef = Field(description="Voice id, see GET /v1/audio/voices.")
+    response_format: AudioFormat = AudioFormat.MP3
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    instructions: str | None = Field(
+        default=None,
+        max_length=4096,
+        description="Accepted for compatibility; ignored by engines without it.",
+    )
+    stream: bool = Field(default=False, description="Send audio as it is produced (chunked).")
+    stream_format: Literal["audio", "sse"] | None = Field(
+        default=None, description="'sse': base64 chunks as server-sent events; implies streaming."
+    )
+    sample_rate: int | None = Field(default=None, ge=8000, le=48000, description="Output rate; resampled.")
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1, description="Fix the engine's randomness.")
+    timeout: float | None = Field(default=None, gt=0, description="This request's deadline in seconds.")
+    extras: dict[str, Any] = Field(default_factory=dict, description="Engine-specific parameters.")
+
+    @field_validator("voice", mode="after")
+    @classmethod
+    def _voice_id(cls, v: str | VoiceRef) -> str | VoiceRef:
+        vid = v.id if isinstance(v, VoiceRef) else v
+        if not vid or len(vid) > 128:
+            raise ValueError("voice must be 1 to 128 characters")
+        return v
+
+    @property
+    def voice_id(self) -> str:
+        return self.voice.id if isinstance(self.voice, VoiceRef) else self.voice
+
+    @property
+    def streaming(self) -> bool:
+        return self.stream or self.stream_format is not None
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int
+    owned_by: str = "clarion"
+    alias_of: str | None = None
+    engine: dict[str, Any] | None = None
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]
+
+
+class VoiceCard(BaseModel):
+    id: str
+    name: str
+    engine: str
+    language: str
+    gender: str | None
+    licence: str
+    sample_rate: int
+    description: str = ""
+
+
+class VoiceList(BaseModel):
+    voices: list[VoiceCard]
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

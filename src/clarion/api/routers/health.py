@@ -1,0 +1,29 @@
+"""Liveness and readiness for load balancers and Kubernetes probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from clarion.service import Service
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health/live")
+async def live(request: Request) -> JSONResponse:
+    failure: BaseException | None = request.app.state.startup_error
+    if failure is not None:
+        return JSONResponse({"status": "failed", "error": str(failure)}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+@router.get("/health/ready")
+async def ready(request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
+    if service.draining:
+        return JSONResponse({"status": "draining"}, status_code=503)
+    if not service.ready:
+        state = "failed" if request.app.state.startup_error is not None else "loading"
+        return JSONResponse({"status": state, "skipped": service.skipped}, status_code=503)
+    return JSONResponse({"status": "ready", "engines": list(service.runtimes), "skipped": service.skipped})

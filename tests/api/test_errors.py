@@ -1,0 +1,198 @@
+"""Bad input gets the right status and an OpenAI-style body that says what to fix;
+overload and deadlines are answered, not hung; streamed failures before the first
+chunk keep a real status code."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from typing import ClassVar
+
+import httpx
+import numpy as np
+import openai
+import pytest
+
+from clarion.config import EngineOptions, Settings
+from clarion.engines.base import Audio, Capabilities, Segment
+from clarion.engines.hibari import HibariEngine
+from clarion.engines.null import NullEngine
+from tests.server import RunningServer, serve
+
+
+class FlakyEngine(NullEngine):
+    """The real null engine, except that it fails on text containing 'explode' and can be held."""
+
+    name: ClassVar[str] = "flaky"
+    capabilities: ClassVar[Capabilities] = Capabilities(languages=("en",), speed_range=(0.25, 4.0))
+    gate = threading.Event()
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        self.gate.wait(30)
+        if any("explode" in s.text for s in batch):
+            raise RuntimeError("vocoder blew up")
+        return super().synthesize(batch)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    settings = Settings(
+        engines=["hibari"],
+        max_input_chars=2000,
+        engine_options={"flaky": EngineOptions(workers=1, queue_size=2)},
+    )
+    FlakyEngine.gate.set()
+    engines = {"hibari": HibariEngine(settings), "flaky": FlakyEngine(settings)}
+    with serve(settings, engines) as running:
+        yield running
+
+
+def post(server: RunningServer, body: dict[str, object], **kw: object) -> httpx.Response:
+    return httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30, **kw)  # type: ignore[arg-type]
+
+
+def error_of(r: httpx.Response) -> dict[str, object]:
+    err = r.json()["error"]
+    assert set(err) == {"message", "type", "param", "code"}
+    assert isinstance(err["message"], str) and err["message"]
+    return err  # type: ignore[no-any-return]
+
+
+def test_unknown_model_is_404_and_lists_the_valid_ones(server: RunningServer) -> None:
+    client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0)
+    with pytest.raises(openai.NotFoundError) as info:
+        client.audio.speech.create(model="nope", voice="heart", input="Hi.")
+    body = info.value.body
+    assert isinstance(body, dict)
+    assert "hibari" in body["message"] and "flaky" in body["message"]
+    assert body["code"] == "model_not_found"
+
+
+def test_unknown_voice_is_400_and_lists_the_valid_ones(server: RunningServer) -> None:
+    r = post(server, {"model": "hibari", "voice": "nobody", "input": "Hi."})
+    assert r.status_code == 400
+    err = error_of(r)
+    assert err["param"] == "voice"
+    assert "heart" in str(err["message"])
+
+
+@pytest.mark.parametrize(
+    ("body", "param"),
+    [
+        ({"model": "hibari", "voice": "heart", "input": ""}, "input"),
+        ({"model": "hibari", "voice": "heart"}, "input"),
+        ({"model": "hibari", "voice": "heart", "input": "Hi.", "response_format": "mp4"}, "response_format"),
+        ({"model": "hibari", "voice": "heart", "input": "Hi.", "speed": 9}, "speed"),
+        ({"model": "hibari", "voice": "heart", "input": "Hi.", "sample_rate": 5}, "sample_rate"),
+        ({"model": "hibari", "voice": "heart", "input": "Hi.", "bogus": 1}, "bogus"),
+        ({"model": "hibari", "voice": "heart", "input": "Hi.", "timeout": 100000}, "timeout"),
+        ({"model": "hibari", "voice": "heart", "input": "Hi.", "extras": {"x": 1}}, "extras"),
+    ],
+)
+def test_invalid_fields_are_400_naming_the_field(
+    server: RunningServer, body: dict[str, object], param: str
+) -> None:
+    r = post(server, body)
+    assert r.status_code == 400, r.text
+    err = error_of(r)
+    assert err["type"] == "invalid_request_error"
+    assert err["param"] == param
+
+
+def test_malformed_json_is_400(server: RunningServer) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/audio/speech", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    error_of(r)
+
+
+def test_too_long_input_is_413(server: RunningServer) -> None:
+    r = post(server, {"model": "hibari", "voice": "heart", "input": "a " * 2000})
+    assert r.status_code == 413
+    assert "2000" in str(error_of(r)["message"])
+
+
+def test_chinese_text_on_an_english_voice_is_explained(server: RunningServer) -> None:
+    r = post(server, {"model": "hibari", "voice": "heart", "input": "你好", "stream": True})
+    assert r.status_code == 400
+    assert "Mandarin" in str(error_of(r)["message"])
+
+
+def test_unknown_route_is_404_json(server: RunningServer) -> None:
+    r = httpx.get(f"{server.url}/v1/nothing-here")
+    assert r.status_code == 404
+    error_of(r)
+
+
+def test_engine_failure_on_first_chunk_keeps_a_real_status_when_streaming(server: RunningServer) -> None:
+    r = post(server, {"model": "flaky", "voice": "null", "input": "This will explode. Fine.", "stream": True})
+    assert r.status_code == 500
+    err = error_of(r)
+    assert err["code"] == "engine_error"
+    assert "vocoder blew up" in str(err["message"])
+    # ... and the engine keeps serving everyone else.
+    ok = post(
+        server, {"model": "flaky", "voice": "null", "input": "All good here.", "response_format": "wav"}
+    )
+    assert ok.status_code == 200
+
+
+def test_deadline_is_504_naming_the_limit(server: RunningServer) -> None:
+    FlakyEngine.gate.clear()
+    try:
+        r = post(server, {"model": "flaky", "voice": "null", "input": "Slow. " * 5, "timeout": 0.3})
+    finally:
+        FlakyEngine.gate.set()
+    assert r.status_code == 504
+    assert "deadline" in str(error_of(r)["message"])
+
+
+def test_full_queue_is_503_with_retry_after(server: RunningServer) -> None:
+    FlakyEngine.gate.clear()
+    try:
+        with httpx.Client(timeout=30) as c:
+
+            def send() -> httpx.Response:
+                return c.post(
+                    f"{server.url}/v1/audio/speech",
+                    json={"model": "flaky", "voice": "null", "input": "One.", "response_format": "wav"},
+                )
+
+            results: list[httpx.Response] = []
+            threads = [threading.Thread(target=lambda: results.append(send())) for _ in range(4)]
+            for t in threads:
+                t.start()
+            time.sleep(0.5)  # one runs (held), two fill the queue of 2, the fourth is refused
+            refused = [r for r in results if r.status_code == 503]
+            assert len(refused) == 1
+            assert int(refused[0].headers["retry-after"]) >= 1
+            assert error_of(refused[0])["code"] == "queue_full"
+    finally:
+        FlakyEngine.gate.set()
+    for t in threads:
+        t.join(30)
+    assert sorted(r.status_code for r in results) == [200, 200, 200, 503]
+
+
+def test_client_disconnect_mid_stream_drops_queued_work(server: RunningServer) -> None:
+    batcher = server.service.runtimes["hibari"].batcher
+    before = batcher.stats.completed
+    text = " ".join(f"Sentence number {i} is here." for i in range(60))
+    with httpx.stream(
+        "POST",
+        f"{server.url}/v1/audio/speech",
+        timeout=30,
+        json={"model": "hibari", "voice": "heart", "input": text, "stream": True, "response_format": "pcm"},
+    ) as r:
+        assert r.status_code == 200
+        next(r.iter_raw())
+    time.sleep(1.0)
+    done = batcher.stats.completed - before
+    assert done < 30, done  # far from all 60 sentences were synthesised for nobody
+    assert batcher.queue_depth == 0
+    # The engine still answers.
+    ok = post(server, {"model": "hibari", "voice": "heart", "input": "Still here.", "response_format": "wav"})
+    assert ok.status_code == 200
+    assert np.frombuffer(ok.content[44:], "<i2").std() > 100

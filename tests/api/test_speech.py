@@ -1,0 +1,186 @@
+"""POST /v1/audio/speech and GET /v1/tts against a real server on loopback, through the
+official OpenAI SDK where it covers the call."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import openai
+import pytest
+from clarion.audio.decode import decode
+
+from clarion.config import Settings
+from tests.server import RunningServer, serve
+
+SENTENCE = "The quick brown fox jumps over the lazy dog."
+PARAGRAPH = (
+    "Clarion serves open models. It batches requests from many users. "
+    "It streams audio as soon as the first sentence is ready. "
+    "Long texts are split into sentences, never truncated. Every format decodes."
+)
+FORMATS = ["mp3", "opus", "aac", "flac", "wav", "pcm"]
+
+
+@pytest.fixture(scope="module")
+def server(kokoro_models_dir: Path) -> Iterator[RunningServer]:
+    settings = Settings(engines=["hibari", "kokoro"], models_dir=kokoro_models_dir, max_input_chars=5000)
+    with serve(settings) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def client(server: RunningServer) -> openai.OpenAI:
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key="not-needed", max_retries=0)
+
+
+def audio_of(data: bytes, fmt: str, rate: int = 24000) -> tuple[np.ndarray, int]:
+    if fmt == "pcm":
+        return np.frombuffer(data, "<i2").astype(np.float32) / 32768.0, rate
+    return decode(data, fmt)
+
+
+def rms(x: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_format_decodes_to_plausible_speech(client: openai.OpenAI, fmt: str) -> None:
+    resp = client.audio.speech.create(model="hibari", voice="heart", input=SENTENCE, response_format=fmt)  # type: ignore[arg-type]
+    samples, rate = audio_of(resp.content, fmt)
+    seconds = len(samples) / rate
+    assert 1.5 < seconds < 6.0, seconds  # ~44 characters of English
+    assert rms(samples) > 0.01
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_streamed_bytes_decode_to_the_same_length_as_whole(client: openai.OpenAI, fmt: str) -> None:
+    whole = client.audio.speech.create(model="hibari", voice="heart", input=PARAGRAPH, response_format=fmt)  # type: ignore[arg-type]
+    with client.audio.speech.with_streaming_response.create(
+        model="hibari",
+        voice="heart",
+        input=PARAGRAPH,
+        response_format=fmt,
+        extra_body={"stream": True},  # type: ignore[arg-type]
+    ) as streamed:
+        parts = list(streamed.iter_bytes())
+        assert streamed.headers.get("content-length") is None  # chunked, not buffered
+    a, ra = audio_of(whole.content, fmt)
+    b, rb = audio_of(b"".join(parts), fmt)
+    assert ra == rb
+    assert abs(len(a) - len(b)) / ra < 0.08, (len(a), len(b))
+    assert rms(b) > 0.01
+
+
+def test_mandarin_through_the_api(client: openai.OpenAI) -> None:
+    text = "今天天气很好，我们一起去公园散步吧。"
+    resp = client.audio.speech.create(model="kokoro", voice="zf_xiaoxiao", input=text, response_format="wav")
+    samples, rate = decode(resp.content, "wav")
+    assert 0.12 * len(text) < len(samples) / rate < 0.6 * len(text)
+    assert rms(samples) > 0.01
+
+
+def test_auto_model_picks_the_engine_by_voice(client: openai.OpenAI, server: RunningServer) -> None:
+    resp = client.audio.speech.with_raw_response.create(
+        model="tts-1", voice="zf_xiaoxiao", input="你好，世界。", response_format="wav"
+    )
+    assert resp.headers["x-clarion-engine"] == "kokoro"
+    resp = client.audio.speech.with_raw_response.create(
+        model="tts-1", voice="heart", input="Hi.", response_format="wav"
+    )
+    assert resp.headers["x-clarion-engine"] == "hibari"
+
+
+def test_output_sample_rate_is_resampled(server: RunningServer) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/audio/speech",
+        json={
+            "model": "hibari",
+            "voice": "heart",
+            "input": SENTENCE,
+            "response_format": "wav",
+            "sample_rate": 16000,
+        },
+        timeout=60,
+    )
+    assert r.status_code == 200
+    samples, rate = decode(r.content, "wav")
+    assert rate == 16000
+    assert 1.5 < len(samples) / rate < 6.0
+
+
+def test_speed_changes_duration(server: RunningServer) -> None:
+    def seconds(speed: float) -> float:
+        body = {
+            "model": "hibari",
+            "voice": "heart",
+            "input": SENTENCE,
+            "response_format": "wav",
+            "speed": speed,
+        }
+        r = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=60)
+        assert r.status_code == 200, r.text
+        samples, rate = decode(r.content, "wav")
+        return len(samples) / rate
+
+    normal, fast, very_fast = seconds(1.0), seconds(1.5), seconds(4.0)
+    assert fast < normal * 0.85
+    # 4x is past hibari's native range: the rest is time-stretched.
+    assert very_fast < normal * 0.4
+
+
+def test_sse_stream_carries_base64_audio_and_usage(server: RunningServer) -> None:
+    body = {
+        "model": "hibari",
+        "voice": "heart",
+        "input": PARAGRAPH,
+        "response_format": "pcm",
+        "stream_format": "sse",
+    }
+    events = []
+    with httpx.stream("POST", f"{server.url}/v1/audio/speech", json=body, timeout=60) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            if line.startswith("data: "):
+                events.append(json.loads(line[6:]))
+    deltas = [e for e in events if e["type"] == "speech.audio.delta"]
+    assert len(deltas) >= 4  # one per sentence at least
+    assert events[-1]["type"] == "speech.audio.done"
+    pcm = b"".join(base64.b64decode(e["audio"]) for e in deltas)
+    seconds = len(pcm) / 2 / 24000
+    usage = events[-1]["usage"]
+    assert usage["characters"] == len(PARAGRAPH)
+    assert usage["audio_seconds"] == pytest.approx(seconds, abs=0.01)
+
+
+def test_quick_get_route(server: RunningServer) -> None:
+    r = httpx.get(
+        f"{server.url}/v1/tts", params={"text": "Hello from a plain GET.", "format": "wav"}, timeout=60
+    )
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "audio/wav"
+    samples, rate = decode(r.content, "wav")
+    assert len(samples) / rate > 0.8
+
+
+def test_quick_get_caps_input(server: RunningServer) -> None:
+    r = httpx.get(f"{server.url}/v1/tts", params={"text": "word " * 1000}, timeout=60)
+    assert r.status_code == 413
+    assert "limit" in r.json()["error"]["message"]
+
+
+def test_long_text_is_never_truncated(client: openai.OpenAI) -> None:
+    one = client.audio.speech.create(
+        model="hibari", voice="heart", input="Count with me.", response_format="wav"
+    )
+    many = client.audio.speech.create(
+        model="hibari", voice="heart", input=" ".join(["Count with me."] * 40), response_format="wav"
+    )
+    a, _ = decode(one.content, "wav")
+    b, _ = decode(many.content, "wav")
+    assert len(b) / len(a) > 30  # every one of the 40 sentences is spoken

@@ -1,0 +1,89 @@
+"""The service with real engines: voice resolution, segmentation and ordered streaming."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import numpy as np
+import pytest
+
+from clarion.config import Settings
+from clarion.engines.hibari import HibariEngine
+from clarion.engines.null import NullEngine
+from clarion.errors import InvalidRequest, ModelNotFound, QueueFull, VoiceNotFound
+from clarion.service import Service, SpeechJob
+
+
+@pytest.fixture
+async def service() -> AsyncIterator[Service]:
+    settings = Settings(engines=["hibari", "null"], warmup=False)
+    svc = Service(settings, {"hibari": HibariEngine(settings), "null": NullEngine(settings)})
+    await svc.start()
+    yield svc
+    await svc.stop()
+
+
+async def test_resolves_engine_names_aliases_and_openai_voices(service: Service) -> None:
+    rt, voice = service.resolve("hibari", "heart")
+    assert (rt.name, voice.id) == ("hibari", "heart")
+    rt, voice = service.resolve("tts-1", "null")  # 'auto': the engine that has the voice
+    assert rt.name == "null"
+    rt, voice = service.resolve("tts-1", "alloy")  # no Kokoro loaded: the default voice answers
+    assert (rt.name, voice.id) == ("hibari", "heart")
+    with pytest.raises(ModelNotFound, match="valid models: hibari, null"):
+        service.resolve("kokoro-v9", "heart")
+    with pytest.raises(VoiceNotFound, match="valid voices: heart"):
+        service.resolve("hibari", "nobody")
+
+
+async def test_stream_yields_one_chunk_per_sentence_in_order(service: Service) -> None:
+    rt, voice = service.resolve("null", "null")
+    text = "One. " + "This sentence is much longer than the first one. " + "Three three three."
+    chunks = [c async for c in service.stream(SpeechJob(rt, voice, text))]
+    assert [c.index for c in chunks] == [0, 1, 2]
+    assert [c.text for c in chunks] == ["One.", "This sentence is much longer than the first one.", "Three three three."]
+    # the null engine's audio length is proportional to the text, so order is visible in lengths
+    assert len(chunks[1].samples) > len(chunks[2].samples) > len(chunks[0].samples)
+
+
+async def test_real_voice_renders_every_sentence(service: Service) -> None:
+    rt, voice = service.resolve("hibari", "heart")
+    one = [c async for c in service.stream(SpeechJob(rt, voice, "Good morning."))]
+    ten = [c async for c in service.stream(SpeechJob(rt, voice, "Good morning. " * 10))]
+    assert len(ten) == 10
+    total = sum(len(c.samples) for c in ten)
+    assert total == pytest.approx(10 * len(one[0].samples), rel=0.02)
+    assert all(np.abs(c.samples).max() > 0.05 for c in ten)
+
+
+async def test_chinese_on_english_voice_is_refused(service: Service) -> None:
+    rt, voice = service.resolve("hibari", "heart")
+    with pytest.raises(InvalidRequest, match="Mandarin"):
+        service.segments(SpeechJob(rt, voice, "Hello. 你好。"))
+
+
+async def test_whitespace_only_input_is_refused(service: Service) -> None:
+    rt, voice = service.resolve("hibari", "heart")
+    with pytest.raises(InvalidRequest, match="no speakable text"):
+        service.segments(SpeechJob(rt, voice, " \n\t "))
+
+
+async def test_admission_refuses_only_when_the_first_sentence_cannot_queue() -> None:
+    settings = Settings(engines=["null"], default_engine="null", warmup=False, queue_size=2)
+    svc = Service(settings, {"null": NullEngine(settings)})
+    await svc.start()
+    try:
+        rt, voice = svc.resolve("null", "null")
+        # A long admitted request keeps going even though it has more sentences than the queue holds.
+        chunks = [c async for c in svc.stream(SpeechJob(rt, voice, "Go. " * 20))]
+        assert len(chunks) == 20
+        # With the queue full (filled without yielding to the collector), a new request is
+        # refused before any audio.
+        held = [rt.batcher.submit(svc.segments(SpeechJob(rt, voice, "x."))[0], 10) for _ in range(2)]
+        gen = svc.stream(SpeechJob(rt, voice, "Refused."))
+        with pytest.raises(QueueFull):
+            await anext(gen)
+        for f in held:
+            f.cancel()
+    finally:
+        await svc.stop()

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clarion.text.split import split_sentences
+
+
+def test_splits_western_and_cjk_sentences() -> None:
+    assert split_sentences("Hello there. How are you? Fine!") == ["Hello there.", " How are you?", " Fine!"]
+    assert split_sentences("今天天气很好。我们去公园吧！好的") == ["今天天气很好。", "我们去公园吧！", "好的"]
+
+
+def test_numbers_and_abbreviated_decimals_stay_whole() -> None:
+    assert split_sentences("It costs 3.14 dollars. Done.") == ["It costs 3.14 dollars.", " Done."]
+
+
+def test_long_sentences_are_cut_at_clauses_then_spaces() -> None:
+    text = "one, two, three, four, five, six, seven, eight, nine, ten."
+    parts = split_sentences(text, max_chars=20)
+    assert "".join(parts) == text
+    assert all(len(p.strip()) <= 20 for p in parts)
+    assert parts[0] == "one, two, three, "
+
+
+def test_text_without_any_break_is_hard_cut() -> None:
+    parts = split_sentences("x" * 95, max_chars=30)
+    assert [len(p) for p in parts] == [30, 30, 30, 5]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab 。，.!?\n中文1,"), max_size=400), st.integers(5, 120))
+def test_no_character_is_ever_lost_and_limits_hold(text: str, limit: int) -> None:
+    parts = split_sentences(text, max_chars=limit)
+    assert "".join(parts) == text
+    assert all(len(p.strip()) <= limit for p in parts)
+    assert all(p.strip() for p in parts[1:])  # only a whitespace-only input yields a blank segment
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300))
+def test_any_unicode_input_splits_without_error(text: str) -> None:
+    assert "".join(split_sentences(text)) == text
