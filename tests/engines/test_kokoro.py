@@ -1,0 +1,128 @@
+"""Kokoro-82M int8 on the real model: English and Mandarin, voices, speed, threads, probe.
+
+Everything that needs the pulled model is marked slow: the pull and load alone take ~5 s on
+2 cores, and one sentence takes about as long to render as to play (RTF ~1.1 on one thread)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from clarion.config import Settings
+from clarion.engines.base import Engine, Segment
+from clarion.engines.kokoro import KokoroEngine
+from clarion.errors import VoiceNotFound
+from tests.asr import rms, transcribe, wer
+
+RATE = 24_000
+FOX = "The quick brown fox jumps over the lazy dog."
+ZH = "今天天气很好，我们去公园散步。"
+ZH_CHARS = sum(1 for c in ZH if "\u4e00" <= c <= "\u9fff")
+
+
+@pytest.fixture(scope="module")
+def fox(kokoro_engine: KokoroEngine) -> np.ndarray:
+    return kokoro_engine.synthesize([Segment(FOX, "af_heart")])[0]
+
+
+@pytest.fixture(scope="module")
+def zh(kokoro_engine: KokoroEngine) -> np.ndarray:
+    return kokoro_engine.synthesize([Segment(ZH, "zf_xiaoxiao", language="zh")])[0]
+
+
+def test_probe_names_what_is_missing(tmp_path: Path) -> None:
+    why = KokoroEngine.probe(Settings(models_dir=tmp_path))
+    assert why is not None
+    assert "clarion models pull kokoro" in why
+    assert "voices-v1.0.npz" in why and str(tmp_path / "kokoro") in why
+
+
+@pytest.mark.slow
+def test_probe_ok_when_pulled(kokoro_models_dir: Path) -> None:
+    assert KokoroEngine.probe(Settings(models_dir=kokoro_models_dir)) is None
+
+
+@pytest.mark.slow
+def test_is_an_engine(kokoro_engine: KokoroEngine) -> None:
+    assert isinstance(kokoro_engine, Engine)
+    assert kokoro_engine.loaded and kokoro_engine.sample_rate == RATE
+    assert {"en", "zh"} <= set(KokoroEngine.capabilities.languages)
+
+
+@pytest.mark.slow
+def test_voices_carry_language_gender_licence(kokoro_engine: KokoroEngine) -> None:
+    voices = {v.id: v for v in kokoro_engine.voices()}
+    # 54 packs minus the five Japanese ones, which have no working phonemiser here.
+    assert len(voices) == 49 and not any(v.startswith("j") for v in voices)
+    assert (voices["af_heart"].language, voices["af_heart"].gender) == ("en-US", "female")
+    assert (voices["bm_george"].language, voices["bm_george"].gender) == ("en-GB", "male")
+    assert voices["zf_xiaoxiao"].language == "zh-CN" and voices["zm_yunxi"].gender == "male"
+    assert {v.licence for v in voices.values()} == {"Apache-2.0"}
+    assert {v.sample_rate for v in voices.values()} == {RATE}
+    assert {v.lang for v in voices.values()} == set(KokoroEngine.capabilities.languages)
+
+
+@pytest.mark.slow
+def test_voices_listed_before_load(kokoro_models_dir: Path) -> None:
+    assert len(KokoroEngine(Settings(models_dir=kokoro_models_dir)).voices()) == 49
+
+
+@pytest.mark.slow
+def test_default_voices(kokoro_engine: KokoroEngine) -> None:
+    assert kokoro_engine.default_voice() == "af_heart"
+    assert kokoro_engine.default_voice("zh") == "zf_xiaoxiao"
+    assert kokoro_engine.default_voice("en-GB") == "bf_emma"
+    assert kokoro_engine.default_voice("xx") == "af_heart"
+
+
+@pytest.mark.slow
+def test_english_is_audible_and_plausibly_long(fox: np.ndarray) -> None:
+    assert fox.dtype == np.float32 and fox.ndim == 1
+    assert 0.04 * len(FOX) <= len(fox) / RATE <= 0.2 * len(FOX)
+    assert rms(fox) > 0.01
+
+
+@pytest.mark.slow
+def test_english_round_trip(fox: np.ndarray) -> None:
+    heard = transcribe(fox, RATE)
+    assert wer(FOX, heard) <= 0.2, heard
+
+
+@pytest.mark.slow
+def test_mandarin_is_audible_and_plausibly_long(zh: np.ndarray) -> None:
+    assert 0.15 * ZH_CHARS <= len(zh) / RATE <= 0.5 * ZH_CHARS
+    assert rms(zh) > 0.01
+
+
+@pytest.mark.slow
+def test_speed_shortens(kokoro_engine: KokoroEngine, fox: np.ndarray) -> None:
+    fast = kokoro_engine.synthesize([Segment(FOX, "af_heart", speed=1.5)])[0]
+    assert len(fast) < 0.85 * len(fox)
+
+
+@pytest.mark.slow
+def test_concurrent_calls_match_sequential(
+    kokoro_engine: KokoroEngine, fox: np.ndarray, zh: np.ndarray
+) -> None:
+    # The scheduler calls synthesize from several threads (thread_safe=True): espeak and the
+    # Mandarin G2P are serialised, inference is not, and the output must not change.
+    segs = [Segment(FOX, "af_heart"), Segment(ZH, "zf_xiaoxiao", language="zh")]
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(lambda s: kokoro_engine.synthesize([s])[0], segs))
+    np.testing.assert_array_equal(got[0], fox)
+    np.testing.assert_array_equal(got[1], zh)
+
+
+@pytest.mark.slow
+def test_punctuation_only_is_silent(kokoro_engine: KokoroEngine) -> None:
+    assert kokoro_engine.synthesize([Segment("...", "af_heart")])[0].size == 0
+
+
+@pytest.mark.slow
+def test_unknown_and_japanese_voices_are_not_found(kokoro_engine: KokoroEngine) -> None:
+    for voice in ("af_nobody", "jf_alpha"):
+        with pytest.raises(VoiceNotFound):
+            kokoro_engine.synthesize([Segment("Hello.", voice)])
