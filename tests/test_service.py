@@ -41,7 +41,11 @@ async def test_stream_yields_one_chunk_per_sentence_in_order(service: Service) -
     text = "One. " + "This sentence is much longer than the first one. " + "Three three three."
     chunks = [c async for c in service.stream(SpeechJob(rt, voice, text))]
     assert [c.index for c in chunks] == [0, 1, 2]
-    assert [c.text for c in chunks] == ["One.", "This sentence is much longer than the first one.", "Three three three."]
+    assert [c.text for c in chunks] == [
+        "One.",
+        "This sentence is much longer than the first one.",
+        "Three three three.",
+    ]
     # the null engine's audio length is proportional to the text, so order is visible in lengths
     assert len(chunks[1].samples) > len(chunks[2].samples) > len(chunks[0].samples)
 

@@ -10,9 +10,9 @@ import collections
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from clarion.config import Settings
 from clarion.engines.base import Audio, AudioChunk, Engine, SchedulingDefaults, Segment, VoiceInfo
@@ -153,21 +153,11 @@ class Service:
             return e
 
         voices = {v.id: v for v in engine.voices()}
-        calibration = None
         if self.settings.warmup:
             for lang in engine.capabilities.languages:
                 if lang in WARMUP_TEXT:
                     engine.synthesize([Segment(WARMUP_TEXT[lang], engine.default_voice(lang), lang)])
-        batch = opts.max_batch_size if opts.max_batch_size is not None else defaults.max_batch_size
-        if batch == "auto":
-            lang = engine.capabilities.languages[0]
-            probe = Segment(WARMUP_TEXT.get(lang, WARMUP_TEXT["en"]), engine.default_voice(lang), lang)
-            calibration = calibrate(
-                engine, probe, engine.capabilities.max_batch_size, self.settings.calibration_latency_s
-            )
-            batch = calibration.chosen
-            log.info("engine %s calibrated: batch %d (%s)", name, batch, calibration.measured)
-        batch = min(int(batch), engine.capabilities.max_batch_size)
+        batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
         scheduling = SchedulingDefaults(
             max_batch_size=batch,
             max_wait_ms=opts.max_wait_ms if opts.max_wait_ms is not None else defaults.max_wait_ms,
@@ -182,6 +172,20 @@ class Service:
             queue_size=opts.queue_size or self.settings.queue_size,
         )
         return EngineRuntime(name, engine, batcher, voices, scheduling, time.perf_counter() - t0, calibration)
+
+    def _batch_size(
+        self, engine: Engine, asked: int | Literal["auto"] | None, default: int
+    ) -> tuple[int, Calibration | None]:
+        """The batch size to run with: as configured, the engine's default, or measured ('auto')."""
+        if asked != "auto":
+            return min(asked or default, engine.capabilities.max_batch_size), None
+        lang = engine.capabilities.languages[0]
+        probe = Segment(WARMUP_TEXT.get(lang, WARMUP_TEXT["en"]), engine.default_voice(lang), lang)
+        calibration = calibrate(
+            engine, probe, engine.capabilities.max_batch_size, self.settings.calibration_latency_s
+        )
+        log.info("engine %s calibrated: batch %d (%s)", engine.name, calibration.chosen, calibration.measured)
+        return calibration.chosen, calibration
 
     # -- lookup ----------------------------------------------------------------
     def all_voices(self) -> list[VoiceInfo]:
@@ -206,22 +210,23 @@ class Service:
                 f"no loaded engine has a voice {voice!r}; valid voices: {', '.join(self._voice_names())}",
                 param="voice",
             )
-        rt = self.runtimes.get(target)
-        if rt is None:
+        runtime = self.runtimes.get(target)
+        if runtime is None:
             why = f" ({self.skipped[target]})" if target in self.skipped else ""
             raise ModelNotFound(
                 f"model {model!r} is not loaded{why}; valid models: {', '.join(self.model_names())}",
                 param="model",
             )
-        if voice not in rt.voices:
+        if voice not in runtime.voices:
             alias = self.settings.voice_aliases.get(voice)
-            if alias in rt.voices:
-                return rt, rt.voices[alias]
+            if alias in runtime.voices:
+                return runtime, runtime.voices[alias]
             raise VoiceNotFound(
-                f"model {rt.name!r} has no voice {voice!r}; valid voices: {', '.join(sorted(rt.voices))}",
+                f"model {runtime.name!r} has no voice {voice!r}; "
+                f"valid voices: {', '.join(sorted(runtime.voices))}",
                 param="voice",
             )
-        return rt, rt.voices[voice]
+        return runtime, runtime.voices[voice]
 
     def model_names(self) -> list[str]:
         return [*self.runtimes, *(a for a in self.settings.model_aliases if a not in self.runtimes)]
@@ -263,7 +268,7 @@ class Service:
     def _voices_for(self, lang: str) -> list[str]:
         return sorted(v.id for v in self.all_voices() if v.lang == lang)[:8]
 
-    async def stream(self, job: SpeechJob) -> AsyncIterator[AudioChunk]:
+    async def stream(self, job: SpeechJob) -> AsyncGenerator[AudioChunk, None]:
         """Audio chunks in order, one per segment. Up to ``lookahead`` segments are in the
         batcher at once, so one long request uses several workers while staying ordered.
         Closing the iterator (client gone) cancels everything still queued."""

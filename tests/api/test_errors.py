@@ -150,29 +150,26 @@ def test_deadline_is_504_naming_the_limit(server: RunningServer) -> None:
 
 
 def test_full_queue_is_503_with_retry_after(server: RunningServer) -> None:
+    results: list[httpx.Response] = []
+
+    def send() -> None:
+        body = {"model": "flaky", "voice": "null", "input": "One.", "response_format": "wav"}
+        results.append(httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30))
+
     FlakyEngine.gate.clear()
+    threads = [threading.Thread(target=send) for _ in range(4)]
     try:
-        with httpx.Client(timeout=30) as c:
-
-            def send() -> httpx.Response:
-                return c.post(
-                    f"{server.url}/v1/audio/speech",
-                    json={"model": "flaky", "voice": "null", "input": "One.", "response_format": "wav"},
-                )
-
-            results: list[httpx.Response] = []
-            threads = [threading.Thread(target=lambda: results.append(send())) for _ in range(4)]
-            for t in threads:
-                t.start()
-            time.sleep(0.5)  # one runs (held), two fill the queue of 2, the fourth is refused
-            refused = [r for r in results if r.status_code == 503]
-            assert len(refused) == 1
-            assert int(refused[0].headers["retry-after"]) >= 1
-            assert error_of(refused[0])["code"] == "queue_full"
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # one runs (held), two fill the queue of 2, the fourth is refused at once
+        refused = list(results)
     finally:
         FlakyEngine.gate.set()
-    for t in threads:
-        t.join(30)
+        for t in threads:
+            t.join(30)
+    assert [r.status_code for r in refused] == [503]
+    assert int(refused[0].headers["retry-after"]) >= 1
+    assert error_of(refused[0])["code"] == "queue_full"
     assert sorted(r.status_code for r in results) == [200, 200, 200, 503]
 
 

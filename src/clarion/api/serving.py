@@ -10,7 +10,7 @@ import asyncio
 import base64
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from typing import TypeVar
 
 import numpy as np
@@ -170,11 +170,11 @@ class SpeechServing:
         )
 
 
-async def _first(chunks: AsyncIterator[AudioChunk]) -> AudioChunk:
+async def _first(chunks: AsyncGenerator[AudioChunk, None]) -> AudioChunk:
     try:
         return await anext(chunks)
     except BaseException:
-        await chunks.aclose()  # type: ignore[attr-defined]
+        await chunks.aclose()
         raise
 
 

@@ -92,7 +92,9 @@ class Batcher:
 
     def start(self) -> None:
         if self._collector is None:
-            self._collector = asyncio.get_running_loop().create_task(self._collect(), name=f"batcher-{self.name}")
+            self._collector = asyncio.get_running_loop().create_task(
+                self._collect(), name=f"batcher-{self.name}"
+            )
 
     def submit(self, segment: Segment, timeout_s: float) -> asyncio.Future[Audio]:
         """Queue one segment; raises QueueFull at once when the queue is at capacity."""
@@ -157,8 +159,9 @@ class Batcher:
                 self.stats.dropped_expired += 1
                 item.future.set_exception(
                     DeadlineExceeded(
-                        f"request waited {now - item.enqueued:.1f} s in the {self.name!r} queue and passed its "
-                        f"{item.timeout_s:g} s deadline (the request's 'timeout' or CLARION_REQUEST_TIMEOUT_S)"
+                        f"request waited {now - item.enqueued:.1f} s in the {self.name!r} queue and "
+                        f"passed its {item.timeout_s:g} s deadline "
+                        "(the request's 'timeout' or CLARION_REQUEST_TIMEOUT_S)"
                     )
                 )
                 continue
@@ -218,7 +221,9 @@ class Batcher:
         try:
             results = await self.executor.run([i.segment for i in batch])
             if len(results) != len(batch):
-                raise EngineError(f"engine {self.name!r} returned {len(results)} results for {len(batch)} inputs")
+                raise EngineError(
+                    f"engine {self.name!r} returned {len(results)} results for {len(batch)} inputs"
+                )
         except Exception as exc:
             if len(batch) > 1:
                 # Isolate the failure: each item alone, so only the bad one fails.
@@ -254,7 +259,8 @@ class Batcher:
         s.busy_seconds += elapsed
         if elapsed > 0:
             rate = size / elapsed
-            s.items_per_busy_second = rate if s.items_per_busy_second == 0 else 0.8 * s.items_per_busy_second + 0.2 * rate
+            s.items_per_busy_second = (
+                rate if s.items_per_busy_second == 0 else 0.8 * s.items_per_busy_second + 0.2 * rate
+            )
         if self._on_batch is not None:
             self._on_batch(size, elapsed)
-

@@ -36,7 +36,9 @@ def candidate_sizes(max_batch: int) -> list[int]:
     return sizes
 
 
-def calibrate(engine: Engine, probe: Segment, max_batch: int, latency_target_s: float, repeats: int = 2) -> Calibration:
+def calibrate(
+    engine: Engine, probe: Segment, max_batch: int, latency_target_s: float, repeats: int = 2
+) -> Calibration:
     measured: dict[int, tuple[float, float]] = {}
     for size in candidate_sizes(max_batch):
         batch = [probe] * size

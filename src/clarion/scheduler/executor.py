@@ -37,7 +37,9 @@ class ThreadExecutor:
             self._shared: Engine | None = engine
         else:
             if make_engine is None:
-                raise ValueError(f"engine {engine.name!r} is not thread-safe: give make_engine for {workers} workers")
+                raise ValueError(
+                    f"engine {engine.name!r} is not thread-safe: give make_engine for {workers} workers"
+                )
             self._shared = None
             self._instances.put(engine)
             for _ in range(workers - 1):

@@ -1,0 +1,109 @@
+"""The `clarion` command, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from clarion.audio.decode import decode
+
+
+def clarion(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "clarion.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_say_writes_english_wav(tmp_path: Path) -> None:
+    out = tmp_path / "hello.wav"
+    r = clarion("say", "Hello, this is Clarion speaking.", "-o", str(out), "--model", "hibari")
+    assert r.returncode == 0, r.stderr
+    samples, rate = decode(out.read_bytes(), "wav")
+    assert rate == 24000
+    assert 1.0 < len(samples) / rate < 5.0
+    assert np.abs(samples).max() > 0.1
+
+
+@pytest.mark.slow
+def test_say_writes_mandarin_mp3_with_dates_read_out(tmp_path: Path, kokoro_models_dir: Path) -> None:
+    out = tmp_path / "zh.mp3"
+    env = {"CLARION_MODELS_DIR": str(kokoro_models_dir)}
+    r = clarion("say", "今天是2024年6月15日", "--voice", "zf_xiaoxiao", "-o", str(out), env=env)
+    assert r.returncode == 0, r.stderr
+    samples, rate = decode(out.read_bytes(), "mp3")
+    # Digits are read as words ("二零二四年六月十五日"), not skipped: well over a second of speech.
+    assert len(samples) / rate > 2.0
+    assert np.abs(samples).max() > 0.1
+
+
+def test_say_rejects_unknown_extension(tmp_path: Path) -> None:
+    r = clarion("say", "Hi.", "-o", str(tmp_path / "x.doc"))
+    assert r.returncode != 0
+    assert "doc" in r.stderr
+
+
+def test_engines_lists_each_with_status(kokoro_models_dir: Path) -> None:
+    r = clarion("engines", env={"CLARION_MODELS_DIR": str(kokoro_models_dir), "COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    for name in ("hibari", "kokoro", "null"):
+        assert name in r.stdout
+
+
+def test_voices_json_shows_licences(kokoro_models_dir: Path) -> None:
+    r = clarion("voices", "--json", env={"CLARION_MODELS_DIR": str(kokoro_models_dir)})
+    assert r.returncode == 0, r.stderr
+    voices = {v["id"]: v for v in json.loads(r.stdout)}
+    assert voices["heart"]["licence"] == "Apache-2.0"
+    assert voices["zf_xiaoxiao"]["language"].startswith("zh")
+    assert all(v["licence"] for v in voices.values())
+
+
+def test_serve_answers_and_stops_cleanly_on_sigterm() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cmd = ["serve", "--port", str(port), "-e", "hibari", "--log-level", "warning"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clarion.cli", *cmd],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/health/ready").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "server never became ready"
+            time.sleep(0.1)
+        r = httpx.post(f"{url}/v1/audio/speech", json={"model": "tts-1", "voice": "heart", "input": "Ready."})
+        assert r.status_code == 200
+        assert r.headers["content-type"] == "audio/mpeg"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(60)
+    # uvicorn shuts down gracefully, then re-raises the captured SIGTERM so the exit status
+    # tells a supervisor why it stopped.
+    assert code in (0, -signal.SIGTERM)
+    stderr = proc.stderr.read().decode() if proc.stderr else ""
+    assert "Traceback" not in stderr, stderr
