@@ -1,18 +1,25 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite. Loaded engines are session-scoped: loading is the
+slow part, and synthesis is batch-pure, so tests can share them."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from clarion.config import Settings
+from clarion.engines.hibari import HibariEngine
+from clarion.engines.kokoro import KokoroEngine
+from clarion.engines.piper import PiperEngine
 
 
 @pytest.fixture(scope="session")
 def kokoro_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory with Kokoro pulled into it, once per test session.
 
-    CLARION_TEST_MODELS_DIR reuses a directory across runs (.ci/run sets it)."""
+    CLARION_TEST_MODELS_DIR reuses a directory across runs (scripts/test.sh sets it)."""
     pytest.importorskip("kokoro_onnx", reason="the kokoro extra is not installed")
     from clarion.models import pull_kokoro
 
@@ -20,3 +27,28 @@ def kokoro_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     models_dir = Path(given) if given else tmp_path_factory.mktemp("models")
     pull_kokoro(models_dir)
     return models_dir
+
+
+@pytest.fixture(scope="session")
+def hibari_engine() -> Iterator[HibariEngine]:
+    engine = HibariEngine(Settings())
+    engine.load("cpu", 1)
+    yield engine
+    engine.unload()
+
+
+@pytest.fixture(scope="session")
+def kokoro_engine(kokoro_models_dir: Path) -> Iterator[KokoroEngine]:
+    engine = KokoroEngine(Settings(models_dir=kokoro_models_dir))
+    engine.load("cpu", 1)
+    yield engine
+    engine.unload()
+
+
+@pytest.fixture(scope="session")
+def piper_engine() -> Iterator[PiperEngine]:
+    pytest.importorskip("piper", reason="the piper extra is not installed")
+    engine = PiperEngine(Settings())
+    engine.load("cpu", 1)
+    yield engine
+    engine.unload()

@@ -31,7 +31,10 @@ class RunningServer:
 
 @contextmanager
 def serve(
-    settings: Settings, engines: Mapping[str, Engine] | None = None, ready_timeout: float = 180
+    settings: Settings,
+    engines: Mapping[str, Engine] | None = None,
+    ready_timeout: float = 180,
+    wait_ready: bool = True,
 ) -> Iterator[RunningServer]:
     app = create_app(settings, engines)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
@@ -46,7 +49,7 @@ def serve(
         port = server.servers[0].sockets[0].getsockname()[1]
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + ready_timeout
-        while httpx.get(f"{url}/health/ready").status_code != 200:
+        while wait_ready and httpx.get(f"{url}/health/ready").status_code != 200:
             if app.state.startup_error is not None:
                 raise RuntimeError(f"server failed to start: {app.state.startup_error}")
             if time.monotonic() > deadline:

@@ -12,8 +12,8 @@ import httpx
 import numpy as np
 import openai
 import pytest
-from clarion.audio.decode import decode
 
+from clarion.audio.decode import decode
 from clarion.config import Settings
 from tests.server import RunningServer, serve
 

@@ -14,9 +14,10 @@ _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
 def normalize(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
     cleaned = "".join(
         ch if ch in "\n\t" or not unicodedata.category(ch).startswith("C") else " " for ch in text
     )
-    cleaned = _SPACES.sub(" ", cleaned.replace("\r\n", "\n").replace("\r", "\n"))
+    cleaned = _SPACES.sub(" ", cleaned)
     cleaned = _BLANK_LINES.sub("\n\n", cleaned)
     return cleaned.strip()
