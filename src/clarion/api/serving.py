@@ -90,7 +90,10 @@ class SpeechServing:
         chunks = await _unless_disconnected(request, _collect(self.service.stream(job)))
         rate = job.runtime.engine.sample_rate
         samples = np.concatenate([c.samples for c in chunks]) if chunks else np.zeros(0, np.float32)
-        body = await asyncio.to_thread(encode, samples, rate, fmt, out_rate)
+        if fmt in _INLINE and out_rate in (None, rate):
+            body = encode(samples, rate, fmt)  # a dtype conversion: cheaper than a thread hop
+        else:
+            body = await asyncio.to_thread(encode, samples, rate, fmt, out_rate)
         return Response(body, media_type=fmt.media_type, headers=_usage_headers(job, len(samples) / rate))
 
     # -- chunked audio -----------------------------------------------------------
