@@ -23,6 +23,15 @@ def test_long_sentences_are_cut_at_clauses_then_spaces() -> None:
     assert parts[0] == "one, two, three, "
 
 
+def test_cuts_never_fall_inside_numbers_times_or_urls() -> None:
+    text = "Call 1,000,000 people at 14:30 via https://example.com/a,b:c and then wait for all of them"
+    parts = split_sentences(text, max_chars=30)
+    assert "".join(parts) == text
+    joined = [p.strip() for p in parts]
+    for token in ("1,000,000", "14:30", "https://example.com/a,b:c"):
+        assert any(token in p for p in joined), (token, joined)
+
+
 def test_text_without_any_break_is_hard_cut() -> None:
     parts = split_sentences("x" * 95, max_chars=30)
     assert [len(p) for p in parts] == [30, 30, 30, 5]

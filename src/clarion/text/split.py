@@ -10,8 +10,9 @@ import re
 # A sentence ends at CJK terminators (no space needed), at Western terminators followed
 # by whitespace (so "3.14" and "e.g.x" stay whole), or at a line break.
 _SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'”’)\]]*(?=\s)|\n+")
-# Where an over-long sentence may be cut, best first.
-_CLAUSE = re.compile(r"[，、：,:]\s*|\s+")
+# Where an over-long sentence may be cut: CJK clause marks, Western ones only when a space
+# follows (so "1,000" and "14:30" stay whole), then any whitespace (URLs have none).
+_CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
 
 
 def split_sentences(text: str, max_chars: int = 300) -> list[str]:

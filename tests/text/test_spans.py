@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from clarion.text.spans import language_spans
+
+
+def spans(text: str) -> list[tuple[str, str]]:
+    return [(s.text, s.language) for s in language_spans(text)]
+
+
+def test_pure_texts_are_one_span() -> None:
+    assert spans("今天是2024年6月15日") == [("今天是2024年6月15日", "zh")]
+    assert spans("I paid $500 for it.") == [("I paid $500 for it.", "en")]
+
+
+def test_digits_join_the_chinese_they_touch() -> None:
+    assert spans("我用iPhone15拍照") == [("我用", "zh"), ("iPhone", "en"), ("15拍照", "zh")]
+    assert spans("第3名") == [("第3名", "zh")]
+
+
+def test_spaced_numbers_stay_with_the_english_before_them() -> None:
+    assert spans("iPhone 15 Pro很好") == [("iPhone 15 Pro", "en"), ("很好", "zh")]
+
+
+def test_chinese_punctuation_is_chinese() -> None:
+    assert spans("Hello，世界") == [("Hello", "en"), ("，世界", "zh")]
+
+
+@given(st.text(max_size=200))
+def test_spans_concatenate_back_to_the_input(text: str) -> None:
+    out = language_spans(text)
+    assert "".join(s.text for s in out) == text
+    assert all(a.language != b.language for a, b in zip(out, out[1:], strict=False))
