@@ -1,0 +1,508 @@
+"""Mandarin text normalisation: digits, symbols and units become the Chinese words a
+TTS engine should read.
+
+Conventions (documented choices, see also tests/data/text/zh_golden.tsv):
+
+* Integers go through cn2an (``an2cn(..., "low")``); a leading 二 before 千/万/亿 is
+  spoken 两 (2000 -> 两千), and a bare 2 before a measure word is 两 (2个 -> 两个).
+* Years (4 digits before 年), phone numbers, codes after 验证码/编号/..., numbers
+  with a leading zero and long non-round digit strings (> 8 digits) are read digit
+  by digit; ``yao=True`` reads 1 as 幺 there (never in amounts or years).
+* Money is read as a decimal with the currency word last: 3.50元 -> 三点五元,
+  ¥100 -> 一百元, $5 -> 五美元 (trailing decimal zeros dropped for money only).
+* Metric units use their everyday spoken names: km -> 公里, kg -> 公斤, m² -> 平方米.
+  Data units (KB/MB/GB/TB, and G/K/M) stay as Latin letters, which is how they are
+  said aloud ("十六GB"); the English/letter front end reads them.
+* Digits glued to Latin letters are read as Chinese numbers and the letters are
+  left alone: iPhone15 -> iPhone十五, A4纸 -> A四纸, MP3 -> MP三.
+* Scores (3:2 near 比分/比赛/赢/输/...) -> 三比二; otherwise h:mm is a time and
+  other a:b is a ratio (also 比).
+
+Every pattern starts with a digit lookbehind so the engine tries each number once;
+no nested quantifiers over the same characters, so 100k-character inputs stay linear.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal
+
+import cn2an
+
+from clarion.text.types import Normalized
+
+__all__ = ["normalize_zh"]
+
+_DIGITS = "零一二三四五六七八九"
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+
+# A number: optional thousands groups, optional decimal part. Only ASCII digits:
+# \d would also match other scripts' digits, which cn2an cannot read.
+_NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)(?:\.[0-9]+)?"
+_NB = r"(?<![0-9.,])"  # number start: not in the middle of another number
+# A range separator: tight ("3-5") or spaced on both sides ("3 - 5"); "50% -5" is two numbers.
+_RSEP = r"([~～\-–—至到]|\s[~～\-–—至到]\s)"
+
+
+def _digits(s: str, yao: bool = False) -> str:
+    out = "".join(_DIGITS[ord(c) - 48] for c in s if "0" <= c <= "9")
+    return out.replace("一", "幺") if yao else out
+
+
+def _int(s: str) -> str:
+    s = s.replace(",", "")
+    if len(s) > 16:  # cn2an's limit; nobody says numbers this long as amounts anyway
+        return _digits(s)
+    t = str(cn2an.an2cn(str(int(s)), "low"))
+    if len(t) > 1 and t[0] == "二" and t[1] in "千万亿":
+        t = "两" + t[1:]
+    return t
+
+
+def _num(s: str, *, money: bool = False) -> str:
+    """Reads a _NUM match (commas allowed) as a Chinese number."""
+    s = s.replace(",", "")
+    whole, _, frac = s.partition(".")
+    if money:
+        frac = frac.rstrip("0")
+    if not frac:
+        return _int(whole)
+    # cn2an handles the fractional part too, but we read it digit by digit
+    # ourselves so long fractions never hit its 16-digit limit.
+    return _int(whole) + "点" + _digits(frac)
+
+
+def _signed(sign: str | None, s: str, **kw: bool) -> str:
+    return ("负" if sign else "") + _num(s, **kw)
+
+
+class _Ctx:
+    """Carries options and the fired-rule log through the passes."""
+
+    def __init__(self, yao: bool) -> None:
+        self.yao = yao
+        self.rules: list[str] = []
+
+    def fire(self, name: str) -> None:
+        if name not in self.rules:
+            self.rules.append(name)
+
+    def sub(
+        self, name: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+    ) -> str:
+        changed = False
+
+        def wrap(m: re.Match[str]) -> str:
+            nonlocal changed
+            r = repl(m)
+            if r != m.group(0):
+                changed = True
+            return r
+
+        out = pattern.sub(wrap, text)
+        if changed:
+            self.fire(name)
+        return out
+
+
+# ---------------------------------------------------------------- width folding
+
+# Full-width Chinese punctuation stays; everything else in FF01-FF5E folds to ASCII.
+_KEEP_FULL = set("！，：；？（）～")
+_WIDTH_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FULL}
+_WIDTH_TABLE.update({0x3000: 0x20, 0xFFE5: ord("¥"), 0xFFE0: ord("¢"), 0xFFE1: ord("£"), 0x2212: ord("-")})
+_FULL_COLON = re.compile(r"(?<=[0-9])[：∶](?=[0-9])")
+
+
+# ---------------------------------------------------------------- phones, codes
+
+_PHONE = re.compile(
+    r"(?<![0-9A-Za-z+])(?:"
+    r"\+[0-9]{1,3}(?:[- ][0-9]{1,4})?[- ]?[0-9]{3,4}[- ]?[0-9]{4}"  # international
+    r"|1[3-9][0-9](?:[- ]?[0-9]{4}){2}"  # mainland mobile
+    r"|\(0[0-9]{2,3}\) ?[0-9]{7,8}|0[0-9]{2,3}-[0-9]{7,8}"  # landline with area code
+    r"|[48]00-?[0-9]{3}-?[0-9]{4}"  # 400/800 service lines
+    r")(?![0-9])"
+)
+_CODE_WORDS = (
+    "验证码|校验码|密码|编号|单号|订单号|运单号|快递单号|卡号|账号|帐号|工号|学号|车次|航班|房间号|房号|尾号"
+    "|邮编|邮政编码|号码|电话|热线|手机|拨打|致电|呼叫|QQ|qq|微信号|身份证|证件号|序列号|批号|代码|股票代码"
+)
+_CODE = re.compile(rf"((?:{_CODE_WORDS})(?:是|为|:|：|\s){{0,4}})([0-9]+(?:[- ][0-9]+)*)(?![0-9.])")
+
+
+def _phone(ctx: _Ctx, m: re.Match[str]) -> str:
+    s = m.group(0)
+    head = ""
+    if s.startswith("+"):
+        cc = re.match(r"\+[0-9]{1,3}", s)
+        assert cc is not None
+        # Country codes are short and never use 幺 ("加八六").
+        head, s = "加" + _digits(cc.group(0)), s[cc.end() :]
+    return head + _digits(s, ctx.yao)
+
+
+# ---------------------------------------------------------------- dates, years
+
+_SEP_DATE = re.compile(r"(?<![0-9.])([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?![0-9]|\.[0-9])")
+_CN_DATE = re.compile(r"(?<![0-9])([0-9]{4})\s*年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*([日号]))?")
+_YEAR_RANGE = re.compile(r"(?<![0-9.])([0-9]{4})\s*([-~～—–至到])\s*([0-9]{4})(?=\s*年)")
+_YEAR = re.compile(r"(?<![0-9.,])([0-9]{4})(?=\s*年)")
+
+
+def _md(month: str, day: str | None) -> str | None:
+    mo = int(month)
+    if not 1 <= mo <= 12:
+        return None
+    if day is None:
+        return _int(month) + "月"
+    d = int(day)
+    if not 1 <= d <= 31:
+        return None
+    return _int(month) + "月" + _int(day)
+
+
+def _sep_date(m: re.Match[str]) -> str:
+    md = _md(m.group(3), m.group(4))
+    return m.group(0) if md is None else _digits(m.group(1)) + "年" + md + "日"
+
+
+def _cn_date(m: re.Match[str]) -> str:
+    md = _md(m.group(2), m.group(3))
+    if md is None:
+        return m.group(0)
+    return _digits(m.group(1)) + "年" + md + (m.group(4) or "")
+
+
+def _year_range(m: re.Match[str]) -> str:
+    sep = m.group(2) if m.group(2) in "至到" else "到"
+    return _digits(m.group(1)) + sep + _digits(m.group(3))
+
+
+# ---------------------------------------------------------------- scores, time
+
+_SCORE_WORDS = re.compile(
+    r"比分|比赛|赢|输|战胜|击败|负于|打败|获胜|胜|夺冠|决赛|半决赛|半场|全场|主队|客队|主场|客场|战平|逆转|领先|落后|进球|大比分|总比分|队"
+)
+_PAIR = re.compile(r"(?<![0-9.:])([0-9]{1,3})\s?([:：\-])\s?([0-9]{1,3})(?![0-9]|[:.][0-9])")
+_TIME = re.compile(r"(?<![0-9.:])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9]|[:.][0-9])")
+_RATIO = re.compile(r"(?<![0-9.:])(" + _NUM + r"):(" + _NUM + r")(?![0-9])")
+
+
+def _score(m: re.Match[str]) -> str:
+    s = m.string
+    before = s[max(0, m.start() - 12) : m.start()]
+    after = s[m.end() : m.end() + 4]
+    if not (_SCORE_WORDS.search(before) or _SCORE_WORDS.search(after)):
+        return m.group(0)
+    return _int(m.group(1)) + "比" + _int(m.group(3))
+
+
+def _hour(h: int) -> str:
+    return "两" if h == 2 else _int(str(h))
+
+
+def _time(m: re.Match[str]) -> str:
+    h, mi = int(m.group(1)), int(m.group(2))
+    sec = m.group(3)
+    if h > 24 or mi > 59 or (sec is not None and int(sec) > 59):
+        return m.group(0)
+    out = _hour(h) + "点"
+    if mi or sec:
+        out += ("零" if mi < 10 and mi else "") + _int(str(mi)) + "分"
+    if sec is not None and int(sec):
+        s = int(sec)
+        out += ("零" if s < 10 else "") + _int(str(s)) + "秒"
+    return out
+
+
+# ---------------------------------------------------------------- ranges, temperature, money, percent
+
+_TEMP_UNITS = {
+    "℃": "摄氏度",
+    "°C": "摄氏度",
+    "°c": "摄氏度",
+    "℉": "华氏度",
+    "°F": "华氏度",
+    "°": "度",
+    "度": "度",
+}
+_TEMP_U = r"(℃|°[CcF]?|℉)"
+_TEMP_RANGE = re.compile(rf"{_NB}(-|零下)?({_NUM})\s?(℃|°[CcF]?|℉)?{_RSEP}(-|零下)?({_NUM})\s?{_TEMP_U}")
+_TEMP = re.compile(rf"(?<![0-9.,A-Za-z])(-|零下)?({_NUM})\s?(?:{_TEMP_U}|(?<=[0-9])(度))")
+
+
+def _sep(s: str) -> str:
+    s = s.strip()
+    return s if s in ("至", "到") else "到"
+
+
+def _temp_val(sign: str | None, n: str) -> str:
+    return ("零下" if sign else "") + _num(n)
+
+
+def _temp_range(m: re.Match[str]) -> str:
+    # "-2℃到5℃" keeps both units as written; "-5~3℃" says the unit once.
+    first = _TEMP_UNITS[m.group(3)] if m.group(3) else ""
+    sep = _sep(m.group(4))
+    return (
+        _temp_val(m.group(1), m.group(2))
+        + first
+        + sep
+        + _temp_val(m.group(5), m.group(6))
+        + _TEMP_UNITS[m.group(7)]
+    )
+
+
+def _temp(m: re.Match[str]) -> str:
+    unit = m.group(3) or m.group(4)
+    if unit == "度" and not m.group(1):
+        return m.group(0)  # plain 25度 is left to the cardinal pass; only the sign matters here
+    return _temp_val(m.group(1), m.group(2)) + _TEMP_UNITS[unit]
+
+
+_CUR_PREFIX = {
+    "¥": "元", "$": "美元", "US$": "美元", "HK$": "港元", "NT$": "新台币", "€": "欧元", "£": "英镑",
+    "₩": "韩元", "₽": "卢布", "₹": "卢比", "RMB": "元", "CNY": "元", "USD": "美元", "EUR": "欧元",
+    "GBP": "英镑", "JPY": "日元", "HKD": "港元",
+}  # fmt: skip
+_CUR_P = "|".join(re.escape(k) for k in sorted(_CUR_PREFIX, key=len, reverse=True))
+_MAG = r"(?:\s?(万亿|千亿|百亿|亿|千万|百万|万|千|百))?"
+_CUR_PRE = re.compile(rf"(?<![0-9A-Za-z])(-)?({_CUR_P})\s?({_NUM})(?:{_RSEP}(?:{_CUR_P})?({_NUM}))?{_MAG}")
+_CUR_CODE = re.compile(rf"{_NB}({_NUM}){_MAG}\s?(RMB|CNY|USD|EUR|GBP|JPY|HKD)(?![A-Za-z])")
+_CUR_WORDS = r"元|块|美元|欧元|英镑|日元|港元|港币|韩元|人民币|美金|卢布|澳元|加元|新台币|法郎|比特币"
+_CUR_SUF = re.compile(rf"{_NB}({_NUM})(?=\s?(?:万亿|亿|千万|百万|万|千|百)?\s?(?:{_CUR_WORDS}))")
+
+
+def _cur_pre(m: re.Match[str]) -> str:
+    word = _CUR_PREFIX[m.group(2)]
+    out = ("负" if m.group(1) else "") + _num(m.group(3), money=True)
+    if m.group(5):
+        out += _sep(m.group(4)) + _num(m.group(5), money=True)
+    return out + (m.group(6) or "") + word
+
+
+def _cur_code(m: re.Match[str]) -> str:
+    return _num(m.group(1), money=True) + (m.group(2) or "") + _CUR_PREFIX[m.group(3)]
+
+
+_PCT_RANGE = re.compile(rf"{_NB}({_NUM})\s?[%％]?{_RSEP}({_NUM})\s?([%％‰])")
+_PCT = re.compile(rf"(?<![0-9.,A-Za-z])(-)?({_NUM})\s?([%％‰])")
+
+
+def _pct_word(sym: str) -> str:
+    return "千分之" if sym == "‰" else "百分之"
+
+
+def _pct_range(m: re.Match[str]) -> str:
+    w = _pct_word(m.group(4))
+    sep = _sep(m.group(2))
+    return w + _num(m.group(1)) + sep + w + _num(m.group(3))
+
+
+def _pct(m: re.Match[str]) -> str:
+    return ("负" if m.group(1) else "") + _pct_word(m.group(3)) + _num(m.group(2))
+
+
+# Generic ranges: only the separator changes here; the numbers are read by later
+# passes, so "3-5km" still gets its unit.
+_RANGE = re.compile(r"(?<=[0-9%])(?:[~～\-–—]|\s[~～\-–—]\s)(?=[0-9])")
+
+
+# ---------------------------------------------------------------- fractions
+
+_VULGAR = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5),
+    "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8), "⅞": (7, 8),
+    "⅐": (1, 7), "⅑": (1, 9), "⅒": (1, 10),
+}  # fmt: skip
+_VULGAR_RE = re.compile(r"(?<![0-9])([0-9]+)?([" + "".join(_VULGAR) + "])")
+_FRACTION = re.compile(r"(?<![0-9./])(-)?([0-9]+)/([0-9]+)(?![0-9]|/[0-9])")
+
+
+def _vulgar(m: re.Match[str]) -> str:
+    a, b = _VULGAR[m.group(2)]
+    frac = _int(str(b)) + "分之" + _int(str(a))
+    return (_int(m.group(1)) + "又" + frac) if m.group(1) else frac
+
+
+def _fraction(m: re.Match[str]) -> str:
+    if int(m.group(3)) == 0:
+        return m.group(0)
+    return ("负" if m.group(1) else "") + _int(m.group(3)) + "分之" + _int(m.group(2))
+
+
+# ---------------------------------------------------------------- units
+
+_UNITS = {
+    "km/h": "公里每小时", "km/s": "公里每秒", "m/s": "米每秒", "m/s²": "米每二次方秒",
+    "km²": "平方公里", "m²": "平方米", "m2": "平方米", "㎡": "平方米", "cm²": "平方厘米", "mm²": "平方毫米",
+    "m³": "立方米", "m3": "立方米", "cm³": "立方厘米", "km": "公里", "㎞": "公里", "m": "米", "dm": "分米",
+    "cm": "厘米", "㎝": "厘米", "mm": "毫米", "㎜": "毫米", "μm": "微米", "um": "微米", "nm": "纳米",
+    "kg": "公斤", "㎏": "公斤", "g": "克", "mg": "毫克", "μg": "微克", "t": "吨", "L": "升", "ml": "毫升",
+    "mL": "毫升", "ms": "毫秒", "s": "秒", "min": "分钟", "h": "小时", "Hz": "赫兹", "kHz": "千赫兹",
+    "MHz": "兆赫兹", "GHz": "吉赫兹", "kWh": "千瓦时", "kW": "千瓦", "MW": "兆瓦", "W": "瓦", "kV": "千伏",
+    "V": "伏", "mAh": "毫安时", "mA": "毫安", "dB": "分贝", "kcal": "千卡", "cal": "卡", "Pa": "帕",
+    "kPa": "千帕", "MPa": "兆帕", "mmHg": "毫米汞柱", "mol": "摩尔", "rpm": "转每分",
+}  # fmt: skip
+_UNIT_P = "|".join(re.escape(k) for k in sorted(_UNITS, key=len, reverse=True))
+_UNIT = re.compile(rf"(?<![0-9.,A-Za-z])(-)?({_NUM}|两)\s?({_UNIT_P})(?![A-Za-z0-9²³])")
+
+_PER_UNITS = (
+    {k: v for k, v in _UNITS.items() if "/" not in k}
+    | {c: c for c in "斤克天月年人次晚周件个台份瓶张盒箱吨升米秒"}
+    | {"小时": "小时", "分钟": "分钟", "公斤": "公斤", "千克": "千克", "平方米": "平方米", "公里": "公里"}
+)
+_PER_P = "|".join(re.escape(k) for k in sorted(_PER_UNITS, key=len, reverse=True))
+_PER = re.compile(rf"(?<=元|块|角|米|克|斤|升|吨|次|个|件|瓦|度|字|页|份|人|里)/({_PER_P})(?![A-Za-z0-9²³])")
+
+
+def _unit(m: re.Match[str]) -> str:
+    n = m.group(2)
+    val = "两" if n == "两" else _signed(m.group(1), n)
+    return val + _UNITS[m.group(3)]
+
+
+# ---------------------------------------------------------------- versions, 两, numbers
+
+_VERSION = re.compile(r"(?<![0-9.,])[0-9]+(?:\.[0-9]+){2,}(?![0-9])")
+_LIANG_WORDS = (
+    "个|位|次|点|天|年|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
+    "|万|千|百|亿|场|部|所|间|遍|趟|声|句|段|篇|份|支|把|套|层|节|票|项|门|颗|片|盒|瓶|袋|箱|架|艘|头|匹"
+    "|km|kg|m|h|L|t"
+)
+# 2 before a measure word is spoken 两 (两个, 两点, 两公里); 第2/2月/2号 keep 二.
+_LIANG = re.compile(rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z]))")
+_NUMBER = re.compile(r"(?<![0-9])(-)?([0-9]+(?:,[0-9]{3})*)(?:\.([0-9]+))?(?![0-9])")
+_AMOUNT_AFTER = re.compile(r"\s?(?:万|亿|元|块|人|个|次|倍|美元|欧元|辆|件|吨|公里|米|年|天)")
+_ORDINAL = re.compile(r"第\s?[0-9]")
+
+
+def _number(ctx: _Ctx, m: re.Match[str]) -> str:
+    sign, whole, frac = m.group(1), m.group(2), m.group(3)
+    s = m.string
+    prev = s[m.start() - 1] if m.start() > 0 else ""
+    prefix = ""
+    if sign:
+        # "-" after a letter or digit is a hyphen (COVID-19), not a minus.
+        if prev.isalnum() and prev.isascii():
+            prefix = "-"
+        else:
+            prefix = "负"
+            ctx.fire("zh.negative")
+    if "," in whole and not re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})+", whole):
+        # "1,2,3" is a list, not a number: read each item.
+        return prefix + "，".join(_int(p) for p in whole.split(","))
+    plain = whole.replace(",", "")
+    if frac is not None:
+        ctx.fire("zh.decimal")
+        return prefix + _int(plain) + "点" + _digits(frac)
+    if "," not in whole and len(plain) > 1 and plain[0] == "0":
+        ctx.fire("zh.digits")
+        return prefix + _digits(plain, ctx.yao)
+    if "," not in whole and len(plain) > 8:
+        round_number = len(plain.rstrip("0")) <= 4
+        amount = _AMOUNT_AFTER.match(s, m.end()) is not None
+        if len(plain) > 16 or not (round_number or amount):
+            ctx.fire("zh.digits")
+            return prefix + _digits(plain, ctx.yao)
+    if prev == "第":
+        ctx.fire("zh.ordinal")
+    else:
+        ctx.fire("zh.cardinal")
+    return prefix + _int(plain)
+
+
+# ---------------------------------------------------------------- punctuation
+
+_ELLIPSIS = re.compile(r"\.{3,}|。{3,}|…{2,}|⋯+")
+_REPEAT = re.compile(r"([！？!?，,。])\1+")
+_HAN_PUNCT = re.compile(
+    rf"(?<=[{_HAN}])([,.!?;:])(?=[{_HAN}“”‘’\s]|$)|(?<=[{_HAN}])([,!?;:])(?=[^A-Za-z0-9])"
+)
+_HALF_TO_FULL = {",": "，", ".": "。", "!": "！", "?": "？", ";": "；", ":": "："}
+_CORNER = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’", "＂": '"'})
+
+
+def _quotes(text: str) -> str:
+    if '"' not in text:
+        return text
+    parts = text.split('"')
+    out = [parts[0]]
+    for i, p in enumerate(parts[1:]):
+        out.append(("“" if i % 2 == 0 else "”") + p)
+    return "".join(out)
+
+
+# ---------------------------------------------------------------- erhua
+
+# 儿 is a real syllable, never an erhua suffix, in these words. Two lists: words
+# where 儿 is second (checked against the previous character) and words where it
+# starts the word (checked against the next one).
+# 女儿 婴儿 幼儿 孤儿 健儿 男儿 胎儿 患儿 宠儿 弃儿 少儿 育儿 妻儿 孙儿 侄儿 小儿(科) 托儿(所)
+# 乳儿 养儿 (新)生儿 (早)产儿 病儿 (混)血儿 佳儿 ...
+_ER_AFTER = set("女婴幼孤健男胎患宠弃少育妻孙侄小托乳养生产病犬混血佳")
+_ER_BEFORE = set("子童女科孙媳时歌戏化郎")  # 儿子 儿童 儿女 儿科 儿孙 儿媳 儿时 儿歌 儿戏 儿化 儿郎
+_ERHUA = re.compile(rf"(?<=[{_HAN}])儿")
+
+
+def _erhua(m: re.Match[str]) -> str:
+    s = m.string
+    prev = s[m.start() - 1]
+    nxt = s[m.end()] if m.end() < len(s) else ""
+    if prev in _ER_AFTER or nxt in _ER_BEFORE or prev == "儿":
+        return "儿"
+    return ""
+
+
+# ---------------------------------------------------------------- pipeline
+
+
+def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"] = "keep") -> Normalized:
+    """Normalise Mandarin text for TTS. ``yao`` reads 1 as 幺 in digit strings
+    (phones, codes); ``erhua="merge"`` drops erhua 儿 suffixes (玩儿 -> 玩)."""
+    ctx = _Ctx(yao)
+
+    folded = text.translate(_WIDTH_TABLE)
+    folded = _FULL_COLON.sub(":", folded)
+    if folded != text:
+        ctx.fire("zh.width")
+    t = folded
+
+    t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
+    t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _digits(m.group(2), ctx.yao), t)
+    t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
+    t = ctx.sub("zh.date", _SEP_DATE, _sep_date, t)
+    t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
+    t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1)), t)
+    t = ctx.sub("zh.score", _PAIR, _score, t)
+    t = ctx.sub("zh.temperature", _TEMP_RANGE, _temp_range, t)
+    t = ctx.sub("zh.percent", _PCT_RANGE, _pct_range, t)
+    t = ctx.sub("zh.currency", _CUR_PRE, _cur_pre, t)
+    t = ctx.sub("zh.range", _RANGE, lambda m: "到", t)
+    t = ctx.sub("zh.time", _TIME, _time, t)
+    t = ctx.sub("zh.ratio", _RATIO, lambda m: _num(m.group(1)) + "比" + _num(m.group(2)), t)
+    t = ctx.sub("zh.temperature", _TEMP, _temp, t)
+    t = ctx.sub("zh.currency", _CUR_CODE, _cur_code, t)
+    t = ctx.sub("zh.currency", _CUR_SUF, lambda m: _num(m.group(1), money=True), t)
+    t = ctx.sub("zh.percent", _PCT, _pct, t)
+    t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
+    t = ctx.sub("zh.fraction", _FRACTION, _fraction, t)
+    t = ctx.sub("zh.cardinal", _LIANG, lambda m: "两", t)
+    t = ctx.sub("zh.unit", _UNIT, _unit, t)
+    t = ctx.sub("zh.unit", _PER, lambda m: "每" + _PER_UNITS[m.group(1)], t)
+    t = ctx.sub("zh.version", _VERSION, lambda m: "点".join(_int(p) for p in m.group(0).split(".")), t)
+    t = _NUMBER.sub(lambda m: _number(ctx, m), t)
+
+    t = ctx.sub("zh.punct", _ELLIPSIS, lambda m: "…", t)
+    t = ctx.sub("zh.punct", _REPEAT, lambda m: m.group(1), t)
+    t = ctx.sub("zh.punct", _HAN_PUNCT, lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], t)
+    quoted = _quotes(t.translate(_CORNER)) if re.search(f"[{_HAN}]", t) else t
+    if quoted != t:
+        ctx.fire("zh.punct")
+    t = quoted
+
+    if erhua == "merge":
+        t = ctx.sub("zh.erhua", _ERHUA, _erhua, t)
+    return Normalized(t, tuple(ctx.rules))
