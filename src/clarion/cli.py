@@ -193,6 +193,43 @@ def engines(models_dir: ModelsDirOpt = None) -> None:
     console.print(table)
 
 
+@app.command()
+def normalize(
+    text: Annotated[str, typer.Argument(help="Text to normalise; '-' reads standard input.")],
+    engine: Annotated[
+        str | None, typer.Option("--engine", "-e", help="Use this engine's front-end options.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show what an engine will read: normalised text, language-tagged segments, rules fired."""
+    from clarion.service import Service
+
+    if text == "-":
+        text = sys.stdin.read()
+    service = Service(_settings())  # nothing is loaded: only the text front end runs
+    result = service.analyse(text, engine)
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "normalized": result.text,
+                    "segments": [asdict(s) for s in result.segments],
+                    "spans": [asdict(s) for s in result.spans],
+                    "rules": result.rules,
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
+        return
+    console.print(result.text, markup=False, highlight=False)
+    table = Table("#", "language", "segment")
+    for i, seg in enumerate(result.segments):
+        table.add_row(str(i), seg.language, seg.text)
+    err.print(table)
+    err.print(f"rules: {', '.join(result.rules) or 'none'}")
+
+
 @models_app.command("pull")
 def models_pull(
     name: Annotated[str, typer.Argument(help="Model to fetch: kokoro.")],

@@ -31,6 +31,12 @@ class EngineOptions(BaseModel):
     workers: int | None = Field(default=None, ge=1, le=64, description="Parallel executors for this engine.")
     threads: int | None = Field(default=None, ge=1, le=256, description="Intra-op threads per executor.")
     queue_size: int | None = Field(default=None, ge=1, description="Queued segments before 503.")
+    text_frontend: bool = Field(
+        default=True, description="False for engines with their own normaliser: clean-up and splitting only."
+    )
+    erhua: Literal["keep", "merge"] = Field(default="keep", description="'merge' drops erhua 儿 suffixes.")
+    yao: bool = Field(default=False, description="Read 1 as 幺 in phone numbers and codes.")
+    max_segment_chars: int | None = Field(default=None, ge=20, description="Longest segment sent at once.")
 
     @field_validator("max_batch_size")
     @classmethod
@@ -99,6 +105,11 @@ class Settings(BaseSettings):
     max_input_chars: int = Field(default=50_000, ge=1)
     max_get_input_chars: int = Field(default=1_000, ge=1)
     max_segment_chars: int = Field(default=300, ge=20)
+
+    # -- text front end --------------------------------------------------------
+    lexicon_path: Path | None = Field(
+        default=None, description="User lexicon (YAML or TSV), re-read when it changes."
+    )
 
     def options_for(self, engine: str) -> EngineOptions:
         return self.engine_options.get(engine, EngineOptions())

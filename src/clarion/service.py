@@ -28,9 +28,8 @@ from clarion.errors import (
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.calibrate import Calibration, calibrate
 from clarion.scheduler.executor import ThreadExecutor
-from clarion.text.lang import detect_language
-from clarion.text.normalize import normalize
-from clarion.text.split import split_sentences
+from clarion.text.frontend import FrontEndOptions, FrontEndResult, TextFrontEnd
+from clarion.text.lexicon import Lexicon
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +92,7 @@ class Service:
         self.ready = False
         self.draining = False
         self.started_at = time.time()
+        self.frontend = TextFrontEnd(Lexicon(settings.lexicon_path))
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -243,16 +243,31 @@ class Service:
         return sorted({v for rt in self.runtimes.values() for v in rt.voices})
 
     # -- synthesis -------------------------------------------------------------
+    def frontend_options(self, engine: str) -> FrontEndOptions:
+        opts = self.settings.options_for(engine)
+        return FrontEndOptions(
+            enabled=opts.text_frontend,
+            erhua=opts.erhua,
+            yao=opts.yao,
+            max_segment_chars=opts.max_segment_chars or self.settings.max_segment_chars,
+        )
+
+    def analyse(self, text: str, engine: str | None = None) -> FrontEndResult:
+        """What an engine will actually read: normalised text, tagged segments, rules fired."""
+        options = (
+            self.frontend_options(engine)
+            if engine
+            else FrontEndOptions(max_segment_chars=self.settings.max_segment_chars)
+        )
+        return self.frontend.process(text, options)
+
     def segments(self, job: SpeechJob) -> list[Segment]:
         caps = job.runtime.engine.capabilities
         lo, hi = caps.speed_range
         native_speed = min(max(job.speed, lo), hi)
         out = []
-        for raw in split_sentences(normalize(job.text), self.settings.max_segment_chars):
-            text = raw.strip()
-            if not text:
-                continue
-            lang = detect_language(text)
+        for tagged in self.analyse(job.text, job.runtime.name).segments:
+            text, lang = tagged.text, tagged.language
             if lang == "zh" and job.voice.lang != "zh":
                 raise InvalidRequest(
                     f"voice {job.voice.id!r} speaks {job.voice.language} but the input contains Chinese text "
@@ -272,7 +287,8 @@ class Service:
         """Audio chunks in order, one per segment. Up to ``lookahead`` segments are in the
         batcher at once, so one long request uses several workers while staying ordered.
         Closing the iterator (client gone) cancels everything still queued."""
-        segments = self.segments(job)
+        # Long inputs are normalised off the event loop so other requests keep moving.
+        segments = self.segments(job) if len(job.text) < 2000 else await asyncio.to_thread(self.segments, job)
         rt = job.runtime
         batcher = rt.batcher
         deadline = time.monotonic() + job.timeout_s

@@ -126,3 +126,15 @@ def test_unknown_and_japanese_voices_are_not_found(kokoro_engine: KokoroEngine) 
     for voice in ("af_nobody", "jf_alpha"):
         with pytest.raises(VoiceNotFound):
             kokoro_engine.synthesize([Segment("Hello.", voice)])
+
+
+@pytest.mark.slow
+def test_mandarin_voice_reads_embedded_english(kokoro_engine: KokoroEngine) -> None:
+    # misaki's Mandarin G2P drops Latin text; the engine sends it to espeak's English instead.
+    plain, mixed = kokoro_engine.synthesize(
+        [
+            Segment("我很喜欢这个。", "zf_xiaoxiao", language="zh"),
+            Segment("我很喜欢这个Wonderful Computer。", "zf_xiaoxiao", language="zh"),
+        ]
+    )
+    assert len(mixed) > len(plain) + 0.4 * RATE

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,4 +34,4 @@ def test_chinese_punctuation_is_chinese() -> None:
 def test_spans_concatenate_back_to_the_input(text: str) -> None:
     out = language_spans(text)
     assert "".join(s.text for s in out) == text
-    assert all(a.language != b.language for a, b in zip(out, out[1:], strict=False))
+    assert all(a.language != b.language for a, b in itertools.pairwise(out))

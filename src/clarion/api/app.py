@@ -11,7 +11,7 @@ from fastapi import FastAPI
 
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
-from clarion.api.routers import health, models, speech
+from clarion.api.routers import health, models, speech, text
 from clarion.api.serving import SpeechServing
 from clarion.config import Settings
 from clarion.engines.base import Engine
@@ -63,4 +63,5 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.include_router(health.router)
     app.include_router(models.router)
     app.include_router(speech.router)
+    app.include_router(text.router)
     return app

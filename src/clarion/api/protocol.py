@@ -92,3 +92,33 @@ class ErrorDetail(BaseModel):
 
 class ErrorBody(BaseModel):
     error: ErrorDetail
+
+
+class NormalizeRequest(BaseModel):
+    """POST /v1/text/normalize."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input: str = Field(min_length=1, description="Text to normalise.")
+    model: str | None = Field(
+        default=None,
+        max_length=128,
+        description="Apply this engine's front-end options (segment length, erhua).",
+    )
+
+
+class TextSpan(BaseModel):
+    text: str
+    language: str
+
+
+class NormalizeResponse(BaseModel):
+    normalized: str
+    segments: list[TextSpan]
+    spans: list[TextSpan]
+    rules: list[str]
+
+
+class LexiconResponse(BaseModel):
+    path: str | None
+    entries: dict[str, dict[str, str]]

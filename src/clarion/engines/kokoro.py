@@ -29,6 +29,7 @@ from clarion.engines.base import (
 from clarion.engines.onnx import session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
+from clarion.text.spans import language_spans
 
 if TYPE_CHECKING:
     from clarion.config import Settings
@@ -200,8 +201,16 @@ class KokoroEngine:
         if espeak is not None:
             # The voice, not seg.language, picks the phonemiser: an English voice reads as English.
             return str(self._kokoro.tokenizer.phonemize(seg.text, espeak))
-        with self._zh_lock:
-            return str(self._zh_g2p(seg.text)[0] or "")
+        # Mandarin voices read embedded English too: Latin runs go to espeak's English,
+        # since misaki's Mandarin G2P passes them through unread.
+        parts = []
+        for span in language_spans(seg.text):
+            if span.language == "en" and any(ch.isalpha() for ch in span.text):
+                parts.append(str(self._kokoro.tokenizer.phonemize(span.text, "en-us")))
+            else:
+                with self._zh_lock:
+                    parts.append(str(self._zh_g2p(span.text)[0] or ""))
+        return " ".join(p.strip() for p in parts if p.strip())
 
     def _one(self, seg: Segment) -> Audio:
         style = self._styles.get(seg.voice)

@@ -50,7 +50,7 @@ class Lexicon:
         self.check_interval_s = check_interval_s
         self._lock = threading.Lock()
         self._entries: dict[str, dict[str, str]] = {}
-        self._patterns: dict[str, re.Pattern[str] | None] = {}
+        self._patterns: dict[tuple[str, ...], re.Pattern[str] | None] = {}
         self._mtime: float | None = None
         self._checked = 0.0
         self.loaded_at: float | None = None
@@ -69,14 +69,16 @@ class Lexicon:
         with self._lock:
             return {lang: dict(terms) for lang, terms in self._entries.items()}
 
-    def apply(self, text: str, language: str) -> tuple[str, list[Replacement]]:
-        """Replace whole terms of ``language`` (and of "*"), longest first."""
+    def apply(self, text: str, *languages: str) -> tuple[str, list[Replacement]]:
+        """Replace whole terms of the given languages (earlier ones win) and of "*",
+        longest term first."""
         self._maybe_reload()
+        key = languages
         with self._lock:
-            pattern = self._patterns.get(language)
-            if pattern is None and language not in self._patterns:
-                pattern = self._compile(language)
-            table = {**self._entries.get(ANY, {}), **self._entries.get(language, {})}
+            table = self._table(languages)
+            pattern = self._patterns.get(key)
+            if pattern is None and key not in self._patterns:
+                pattern = self._compile(key, table)
         if pattern is None:
             return text, []
         out: list[str] = []
@@ -126,15 +128,20 @@ class Lexicon:
             self._patterns = {}
             self.loaded_at = time.time()
 
-    def _compile(self, language: str) -> re.Pattern[str] | None:
-        terms = {**self._entries.get(ANY, {}), **self._entries.get(language, {})}
+    def _table(self, languages: tuple[str, ...]) -> dict[str, str]:
+        table = dict(self._entries.get(ANY, {}))
+        for lang in reversed(languages):
+            table.update(self._entries.get(lang, {}))
+        return table
+
+    def _compile(self, key: tuple[str, ...], terms: dict[str, str]) -> re.Pattern[str] | None:
         if not terms:
-            self._patterns[language] = None
+            self._patterns[key] = None
             return None
         # One alternation, longest terms first, so "AI芯片" wins over "AI".
         alternatives = [_bounded(t) for t in sorted(terms, key=len, reverse=True)]
         pattern = re.compile("|".join(alternatives))
-        self._patterns[language] = pattern
+        self._patterns[key] = pattern
         return pattern
 
 

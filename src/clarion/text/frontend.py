@@ -1,0 +1,85 @@
+"""The text front end every engine shares:
+
+clean-up -> user lexicon -> language spans -> per-language normalisation -> sentences.
+
+The result keeps what a user needs to debug pronunciation: the normalised text, the
+segments with their language, and which rules fired."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from clarion.text.en import normalize_en
+from clarion.text.lexicon import Lexicon
+from clarion.text.normalize import normalize
+from clarion.text.spans import Span, dominant_language, language_spans
+from clarion.text.split import split_sentences
+from clarion.text.zh import normalize_zh
+
+
+@dataclass(frozen=True, slots=True)
+class TaggedSegment:
+    text: str
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class FrontEndResult:
+    text: str
+    segments: list[TaggedSegment]
+    rules: list[str] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontEndOptions:
+    enabled: bool = True  # False: clean-up and splitting only (engines with their own normaliser)
+    erhua: Literal["keep", "merge"] = "keep"
+    yao: bool = False  # read 1 as 幺 in phone numbers and codes
+    max_segment_chars: int = 300
+
+
+class TextFrontEnd:
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or Lexicon()
+
+    def normalize(
+        self, text: str, options: FrontEndOptions | None = None
+    ) -> tuple[str, list[str], list[Span]]:
+        opts = options or FrontEndOptions()
+        cleaned = normalize(text)
+        if not opts.enabled:
+            return cleaned, [], [Span(cleaned, dominant_language(cleaned))] if cleaned else []
+        rules: list[str] = []
+        out: list[Span] = []
+        spans = language_spans(cleaned)
+        for i, span in enumerate(spans):
+            # English words inside Chinese text take the Chinese entries first ("用AI" -> 人工智能).
+            in_chinese = span.language == "en" and any(
+                s.language == "zh" for s in spans[max(0, i - 1) : i + 2]
+            )
+            languages = ("zh", "en") if in_chinese else (span.language,)
+            replaced, hits = self.lexicon.apply(span.text, *languages)
+            if hits:
+                rules.append("lexicon")
+            # Lexicon replacements may change the span's language ("AI" -> "人工智能").
+            for part in language_spans(replaced) if hits else [span]:
+                if part.language == "zh":
+                    result = normalize_zh(part.text, yao=opts.yao, erhua=opts.erhua)
+                else:
+                    result = normalize_en(part.text)
+                rules.extend(r for r in result.rules if r not in rules)
+                out.append(Span(result.text, part.language))
+        merged = "".join(s.text for s in out)
+        return merged, list(dict.fromkeys(rules)), out
+
+    def process(self, text: str, options: FrontEndOptions | None = None) -> FrontEndResult:
+        opts = options or FrontEndOptions()
+        normalized, rules, spans = self.normalize(text, opts)
+        segments = [
+            TaggedSegment(s.strip(), dominant_language(s))
+            for s in split_sentences(normalized, opts.max_segment_chars)
+            if s.strip()
+        ]
+        return FrontEndResult(normalized, segments, rules, spans)
