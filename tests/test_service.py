@@ -83,7 +83,7 @@ async def test_admission_refuses_only_when_the_first_sentence_cannot_queue() -> 
         assert len(chunks) == 20
         # With the queue full (filled without yielding to the collector), a new request is
         # refused before any audio.
-        held = [rt.batcher.submit(svc.segments(SpeechJob(rt, voice, "x."))[0], 10) for _ in range(2)]
+        held = [rt.batcher.submit(svc.segments(SpeechJob(rt, voice, "x."))[0].segment, 10) for _ in range(2)]
         gen = svc.stream(SpeechJob(rt, voice, "Refused."))
         with pytest.raises(QueueFull):
             await anext(gen)

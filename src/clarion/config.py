@@ -87,6 +87,11 @@ class Settings(BaseSettings):
             "verse": "am_michael",
         }
     )
+    language_voices: dict[str, str] = Field(
+        default_factory=lambda: {"zh": "zf_xiaoxiao"},
+        description="Voice that reads segments in a language the requested voice cannot speak "
+        "(e.g. Chinese sentences in a request for an English-only voice); unset: 400.",
+    )
     models_dir: Path = Field(default_factory=_default_models_dir)
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     engine_options: dict[str, EngineOptions] = Field(default_factory=dict)

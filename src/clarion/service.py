@@ -69,6 +69,15 @@ class EngineRuntime:
 
 
 @dataclass(frozen=True, slots=True)
+class Planned:
+    """One segment and the engine that renders it."""
+
+    runtime: EngineRuntime
+    segment: Segment
+    stretch: float = 1.0  # time-stretch left after the engine's native speed range
+
+
+@dataclass(frozen=True, slots=True)
 class SpeechJob:
     """A validated request, ready to run."""
 
@@ -261,36 +270,46 @@ class Service:
         )
         return self.frontend.process(text, options)
 
-    def segments(self, job: SpeechJob) -> list[Segment]:
-        caps = job.runtime.engine.capabilities
-        lo, hi = caps.speed_range
-        native_speed = min(max(job.speed, lo), hi)
+    def segments(self, job: SpeechJob) -> list[Planned]:
+        """Each segment with the engine that renders it: the requested voice, or for a
+        language that voice cannot speak, the voice ``language_voices`` names for it."""
         out = []
         for tagged in self.analyse(job.text, job.runtime.name).segments:
-            text, lang = tagged.text, tagged.language
-            if lang == "zh" and job.voice.lang != "zh":
-                raise InvalidRequest(
-                    f"voice {job.voice.id!r} speaks {job.voice.language} but the input contains Chinese text "
-                    f"({text[:20]!r}); choose a Mandarin voice: "
-                    f"{', '.join(self._voices_for('zh')) or 'none loaded'}",
-                    param="voice",
-                )
-            out.append(Segment(text, job.voice.id, lang, native_speed, job.seed, job.extras))
+            runtime, voice = job.runtime, job.voice
+            if tagged.language == "zh" and voice.lang != "zh":
+                runtime, voice = self._fallback(job, tagged.language, tagged.text)
+            lo, hi = runtime.engine.capabilities.speed_range
+            native = min(max(job.speed, lo), hi)
+            segment = Segment(tagged.text, voice.id, tagged.language, native, job.seed, job.extras)
+            out.append(Planned(runtime, segment, _stretch_factor(job.speed, (lo, hi))))
         if not out:
             raise InvalidRequest("input has no speakable text after normalisation", param="input")
         return out
+
+    def _fallback(self, job: SpeechJob, language: str, text: str) -> tuple[EngineRuntime, VoiceInfo]:
+        wanted = self.settings.language_voices.get(language)
+        for rt in self.runtimes.values():
+            if wanted in rt.voices:
+                return rt, rt.voices[wanted]
+        choices = ", ".join(self._voices_for(language)) or "none loaded"
+        raise InvalidRequest(
+            f"voice {job.voice.id!r} speaks {job.voice.language} but the input contains Chinese text "
+            f"({text[:20]!r}); choose a Mandarin voice ({choices}) "
+            f"or set CLARION_LANGUAGE_VOICES to route {language} segments to one",
+            param="voice",
+        )
 
     def _voices_for(self, lang: str) -> list[str]:
         return sorted(v.id for v in self.all_voices() if v.lang == lang)[:8]
 
     async def stream(self, job: SpeechJob) -> AsyncGenerator[AudioChunk, None]:
-        """Audio chunks in order, one per segment. Up to ``lookahead`` segments are in the
-        batcher at once, so one long request uses several workers while staying ordered.
-        Closing the iterator (client gone) cancels everything still queued."""
+        """Audio chunks in order, one per segment, at the requested voice's sample rate.
+        Up to ``lookahead`` segments are in the batchers at once, so one long request uses
+        several workers while staying ordered. Closing the iterator (client gone) cancels
+        everything still queued."""
         # Long inputs are normalised off the event loop so other requests keep moving.
-        segments = self.segments(job) if len(job.text) < 2000 else await asyncio.to_thread(self.segments, job)
-        rt = job.runtime
-        batcher = rt.batcher
+        plan = self.segments(job) if len(job.text) < 2000 else await asyncio.to_thread(self.segments, job)
+        rate = job.runtime.engine.sample_rate
         deadline = time.monotonic() + job.timeout_s
         lookahead = self.settings.lookahead
         pending: collections.deque[asyncio.Future[Audio]] = collections.deque()
@@ -298,19 +317,21 @@ class Service:
 
         def fill() -> None:
             nonlocal submitted
-            while submitted < len(segments) and len(pending) < lookahead:
+            while submitted < len(plan) and len(pending) < lookahead:
+                item = plan[submitted]
                 try:
-                    pending.append(batcher.submit(segments[submitted], max(0.0, deadline - time.monotonic())))
+                    pending.append(
+                        item.runtime.batcher.submit(item.segment, max(0.0, deadline - time.monotonic()))
+                    )
                 except QueueFull:
                     if submitted == 0:
                         raise  # not admitted: the caller answers 503 before any audio
                     return  # an admitted request waits for room rather than failing midway
                 submitted += 1
 
-        stretch = _stretch_factor(job.speed, rt.engine.capabilities.speed_range)
         try:
             fill()
-            for index, segment in enumerate(segments):
+            for index, item in enumerate(plan):
                 while not pending:
                     await asyncio.sleep(0.01)
                     fill()
@@ -318,17 +339,13 @@ class Service:
                         break
                 remaining = deadline - time.monotonic()
                 if not pending or remaining <= 0:
-                    raise self._deadline(job, index, len(segments))
+                    raise self._deadline(job, index, len(plan))
                 try:
                     audio = await asyncio.wait_for(pending.popleft(), remaining)
                 except TimeoutError:
-                    raise self._deadline(job, index, len(segments)) from None
+                    raise self._deadline(job, index, len(plan)) from None
                 fill()
-                if stretch != 1.0:
-                    from clarion.audio.speed import time_stretch
-
-                    audio = await asyncio.to_thread(time_stretch, audio, rt.engine.sample_rate, stretch)
-                yield AudioChunk(audio, rt.engine.sample_rate, index, segment.text)
+                yield AudioChunk(await _fit(audio, item, rate), rate, index, item.segment.text)
         finally:
             for fut in pending:
                 fut.cancel()
@@ -340,6 +357,22 @@ class Service:
             "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "
             "or CLARION_REQUEST_TIMEOUT_S"
         )
+
+
+async def _fit(audio: Audio, item: Planned, rate: int) -> Audio:
+    """Apply the speed the engine could not, and bring a routed segment to the request's rate."""
+    if item.stretch == 1.0 and item.runtime.engine.sample_rate == rate:
+        return audio
+    from clarion.audio.resample import resample
+    from clarion.audio.speed import time_stretch
+
+    def work() -> Audio:
+        out = audio
+        if item.stretch != 1.0:
+            out = time_stretch(out, item.runtime.engine.sample_rate, item.stretch)
+        return resample(out, item.runtime.engine.sample_rate, rate)
+
+    return await asyncio.to_thread(work)
 
 
 def _stretch_factor(speed: float, native: tuple[float, float]) -> float:

@@ -184,3 +184,21 @@ def test_long_text_is_never_truncated(client: openai.OpenAI) -> None:
     a, _ = decode(one.content, "wav")
     b, _ = decode(many.content, "wav")
     assert len(b) / len(a) > 30  # every one of the 40 sentences is spoken
+
+
+def test_chinese_sentences_in_an_english_request_are_routed_to_a_mandarin_voice(
+    server: RunningServer,
+) -> None:
+    # CLARION_LANGUAGE_VOICES defaults zh to zf_xiaoxiao: the English voice keeps the English
+    # sentence and Kokoro reads the Chinese one, at the request's sample rate.
+    body = {"model": "hibari", "voice": "heart", "input": "Hello there.", "response_format": "wav"}
+    alone = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=60)
+    body["input"] = "Hello there. 今天天气很好，我们去公园散步。"
+    mixed = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=60)
+    assert mixed.status_code == 200, mixed.text
+    a, rate = decode(alone.content, "wav")
+    b, rate_b = decode(mixed.content, "wav")
+    assert rate == rate_b == 24000
+    assert len(b) - len(a) > 1.5 * rate  # ~12 Chinese characters spoken, not dropped
+    tail = b[len(a) :]
+    assert rms(tail) > 0.01
