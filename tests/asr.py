@@ -47,8 +47,3 @@ def wer(ref: str, hyp: str) -> float:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rw != hw))
         prev = cur
     return prev[-1] / len(r)
-
-
-def rms(audio: np.ndarray) -> float:
-    """Root-mean-square level, to tell speech from silence."""
-    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0

@@ -16,6 +16,7 @@ import pytest
 from clarion.audio.decode import decode
 from clarion.config import Settings
 from tests.server import RunningServer, serve
+from tests.signals import rms
 
 SENTENCE = "The quick brown fox jumps over the lazy dog."
 PARAGRAPH = (
@@ -42,10 +43,6 @@ def audio_of(data: bytes, fmt: str, rate: int = 24000) -> tuple[np.ndarray, int]
     if fmt == "pcm":
         return np.frombuffer(data, "<i2").astype(np.float32) / 32768.0, rate
     return decode(data, fmt)
-
-
-def rms(x: np.ndarray) -> float:
-    return float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.0
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

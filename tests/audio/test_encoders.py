@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from clarion.audio import AudioFormat, StreamEncoder, decode, decode_pcm, encode, supported_rate
 from clarion.engines.base import Audio
+from tests.signals import dominant_freq, rms, tone
 
 FREQ = 440.0
 SECONDS = 1.5
@@ -20,20 +21,6 @@ RATES = [24000, 22050]
 ALL = list(AudioFormat)
 LOSSLESS = [AudioFormat.WAV, AudioFormat.PCM, AudioFormat.FLAC]
 LOSSY = [AudioFormat.MP3, AudioFormat.OPUS, AudioFormat.AAC]
-
-
-def tone(rate: int, seconds: float = SECONDS, freq: float = FREQ) -> Audio:
-    t = np.arange(round(rate * seconds)) / rate
-    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def dominant_freq(audio: Audio, rate: int) -> float:
-    spectrum = np.abs(np.fft.rfft(audio * np.hanning(audio.size), n=8 * audio.size))
-    return float(np.argmax(spectrum) * rate / (8 * audio.size))
-
-
-def rms(audio: Audio) -> float:
-    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
 
 
 def slack(fmt: AudioFormat, streamed: bool, rate: int) -> float:

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clarion.audio import StreamResampler, resample
-from clarion.engines.base import Audio
+from tests import signals
+from tests.signals import dominant_freq, rms
 
-
-def tone(rate: int, freq: float = 440.0, seconds: float = 1.0) -> Audio:
-    t = np.arange(round(rate * seconds)) / rate
-    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def dominant_freq(audio: Audio, rate: int) -> float:
-    spectrum = np.abs(np.fft.rfft(audio * np.hanning(audio.size), n=8 * audio.size))
-    return float(np.argmax(spectrum) * rate / (8 * audio.size))
-
-
-def rms(audio: Audio) -> float:
-    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
+tone = functools.partial(signals.tone, seconds=1.0)  # one-second tones keep sizes round
 
 
 def test_equal_rates_return_the_input() -> None:

@@ -8,23 +8,9 @@ import numpy as np
 import pytest
 
 from clarion.audio import time_stretch
-from clarion.engines.base import Audio
+from tests.signals import dominant_freq, rms, tone
 
 RATE = 24000
-
-
-def tone(rate: int = RATE, freq: float = 440.0, seconds: float = 1.5) -> Audio:
-    t = np.arange(round(rate * seconds)) / rate
-    return (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-
-
-def dominant_freq(audio: Audio, rate: int) -> float:
-    spectrum = np.abs(np.fft.rfft(audio * np.hanning(audio.size), n=8 * audio.size))
-    return float(np.argmax(spectrum) * rate / (8 * audio.size))
-
-
-def rms(audio: Audio) -> float:
-    return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64))))
 
 
 @pytest.mark.parametrize("factor", [0.3, 0.5, 0.8, 1.25, 2.0, 3.0])

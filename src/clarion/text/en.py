@@ -35,7 +35,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
-from clarion.text.types import Normalized
+from clarion.text.types import Normalized, RuleLog
 
 __all__ = ["DEFAULT_ACRONYMS_AS_WORDS", "normalize_en"]
 
@@ -121,22 +121,6 @@ def _pad(m: re.Match[str], out: str, start: int | None = None, end: int | None =
 # --------------------------------------------------------------------------- pass machinery
 
 _Repl = Callable[[re.Match[str]], str]
-
-
-def _run(pattern: re.Pattern[str], repl: _Repl, text: str, rule: str, rules: list[str]) -> str:
-    changed = False
-
-    def wrap(m: re.Match[str]) -> str:
-        nonlocal changed
-        out = repl(m)
-        if out != m.group(0):
-            changed = True
-        return out
-
-    new = pattern.sub(wrap, text)
-    if changed and rule not in rules:
-        rules.append(rule)
-    return new
 
 
 # Sentence punctuation that an abbreviation/acronym swallowed is given back when the
@@ -654,7 +638,7 @@ def _shouting(text: str) -> bool:
 
 def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) -> Normalized:
     """Rewrite numbers, symbols, abbreviations and acronyms in English ``text`` as words."""
-    rules: list[str] = []
+    log = RuleLog()
     if (
         not any(c.isdigit() or c in "$£€¥₹%&#@+=×°" or c.isupper() or c == "." for c in text)
         and " vs " not in text
@@ -663,7 +647,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
 
     def run(pattern: re.Pattern[str], repl: _Repl, rule: str) -> None:
         nonlocal text
-        text = _run(pattern, repl, text, rule, rules)
+        text = log.sub(rule, pattern, repl, text)
 
     run(_EMAIL, _email, "en.email")
     run(_URL, _url, "en.url")
@@ -704,4 +688,4 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
             return " ".join(a) + (m.group("s") or "")
 
         run(_ACRONYM, acronym, "en.acronym")
-    return Normalized(text, tuple(rules))
+    return Normalized(text, tuple(log.rules))

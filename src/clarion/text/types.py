@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
@@ -12,3 +14,31 @@ class Normalized:
 
     text: str
     rules: tuple[str, ...] = field(default_factory=tuple)
+
+
+class RuleLog:
+    """Runs substitution rules and records, once each and in order, the ones that changed
+    something: both normalisers report their rules through it."""
+
+    def __init__(self) -> None:
+        self.rules: list[str] = []
+
+    def fire(self, name: str) -> None:
+        if name not in self.rules:
+            self.rules.append(name)
+
+    def sub(
+        self, name: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
+    ) -> str:
+        changed = False
+
+        def wrap(m: re.Match[str]) -> str:
+            nonlocal changed
+            out = repl(m)
+            changed = changed or out != m.group(0)
+            return out
+
+        new = pattern.sub(wrap, text)
+        if changed:
+            self.fire(name)
+        return new

@@ -25,12 +25,11 @@ no nested quantifiers over the same characters, so 100k-character inputs stay li
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Literal
 
 import cn2an
 
-from clarion.text.types import Normalized
+from clarion.text.types import Normalized, RuleLog
 
 __all__ = ["normalize_zh"]
 
@@ -77,33 +76,12 @@ def _signed(sign: str | None, s: str, **kw: bool) -> str:
     return ("负" if sign else "") + _num(s, **kw)
 
 
-class _Ctx:
+class _Ctx(RuleLog):
     """Carries options and the fired-rule log through the passes."""
 
     def __init__(self, yao: bool) -> None:
+        super().__init__()
         self.yao = yao
-        self.rules: list[str] = []
-
-    def fire(self, name: str) -> None:
-        if name not in self.rules:
-            self.rules.append(name)
-
-    def sub(
-        self, name: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
-    ) -> str:
-        changed = False
-
-        def wrap(m: re.Match[str]) -> str:
-            nonlocal changed
-            r = repl(m)
-            if r != m.group(0):
-                changed = True
-            return r
-
-        out = pattern.sub(wrap, text)
-        if changed:
-            self.fire(name)
-        return out
 
 
 # ---------------------------------------------------------------- width folding
