@@ -48,7 +48,7 @@ def main() -> None:
     normalized = text
     for _ in range(args.repeats):
         t0 = time.perf_counter()
-        normalized, _, _ = frontend.normalize(text, options)
+        normalized = frontend.normalize(text, options).text
         best_norm = min(best_norm, time.perf_counter() - t0)
         t0 = time.perf_counter()
         segments = split_sentences(normalized, options.max_segment_chars)

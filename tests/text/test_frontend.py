@@ -48,3 +48,9 @@ def test_segment_length_follows_the_option() -> None:
     assert len(result.segments) > 5
     assert all(len(s.text) <= 40 for s in result.segments)
     assert "".join(s.text for s in result.segments) == result.text.replace(" ", "")
+
+
+def test_a_lexicon_replacement_is_never_split() -> None:
+    fe = TextFrontEnd(Lexicon.from_entries({"en": {"GPU": "graphics processing unit"}}))
+    result = fe.process("Buy a GPU, a fan, a case, and a cable for it", FrontEndOptions(max_segment_chars=20))
+    assert any("graphics processing unit" in s.text for s in result.segments), result.segments

@@ -50,3 +50,29 @@ def test_no_character_is_ever_lost_and_limits_hold(text: str, limit: int) -> Non
 @given(st.text(max_size=300))
 def test_any_unicode_input_splits_without_error(text: str) -> None:
     assert "".join(split_sentences(text)) == text
+
+
+def test_protected_ranges_are_never_cut() -> None:
+    text = "we rely on graphics processing units, every single day, all of us"
+    term = "graphics processing units"
+    start = text.index(term)
+    parts = split_sentences(text, max_chars=20, protected=[(start, start + len(term))])
+    assert "".join(parts) == text
+    assert any(term in p for p in parts), parts
+
+
+def test_sentence_ends_inside_a_protected_range_are_skipped() -> None:
+    text = "Ask Mr. Smith. Then go."
+    parts = split_sentences(text, protected=[(4, 13)])
+    assert parts == ["Ask Mr. Smith.", " Then go."]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab ,.\n中"), max_size=200), st.integers(5, 60), st.data())
+def test_protected_splitting_loses_nothing(text: str, limit: int, data: st.DataObject) -> None:
+    a = data.draw(st.integers(0, len(text)))
+    b = data.draw(st.integers(a, len(text)))
+    parts = split_sentences(text, max_chars=limit, protected=[(a, b)])
+    assert "".join(parts) == text
+    cuts = {sum(len(p) for p in parts[:i]) for i in range(1, len(parts))}
+    assert not any(a < c < b for c in cuts)

@@ -33,6 +33,14 @@ class FrontEndResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Normalised:
+    text: str
+    rules: list[str]
+    spans: list[Span]
+    terms: set[str]  # lexicon replacements, kept whole by the splitter
+
+
+@dataclass(frozen=True, slots=True)
 class FrontEndOptions:
     enabled: bool = True  # False: clean-up and splitting only (engines with their own normaliser)
     erhua: Literal["keep", "merge"] = "keep"
@@ -44,14 +52,15 @@ class TextFrontEnd:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or Lexicon()
 
-    def normalize(
-        self, text: str, options: FrontEndOptions | None = None
-    ) -> tuple[str, list[str], list[Span]]:
+    def normalize(self, text: str, options: FrontEndOptions | None = None) -> Normalised:
         opts = options or FrontEndOptions()
         cleaned = normalize(text)
         if not opts.enabled:
-            return cleaned, [], [Span(cleaned, dominant_language(cleaned))] if cleaned else []
+            return Normalised(
+                cleaned, [], [Span(cleaned, dominant_language(cleaned))] if cleaned else [], set()
+            )
         rules: list[str] = []
+        terms: set[str] = set()
         out: list[Span] = []
         spans = language_spans(cleaned)
         for i, span in enumerate(spans):
@@ -63,6 +72,7 @@ class TextFrontEnd:
             replaced, hits = self.lexicon.apply(span.text, *languages)
             if hits:
                 rules.append("lexicon")
+                terms.update(replaced[h.start : h.end] for h in hits)
             # Lexicon replacements may change the span's language ("AI" -> "人工智能").
             for part in language_spans(replaced) if hits else [span]:
                 if part.language == "zh":
@@ -72,14 +82,24 @@ class TextFrontEnd:
                 rules.extend(r for r in result.rules if r not in rules)
                 out.append(Span(result.text, part.language))
         merged = "".join(s.text for s in out)
-        return merged, list(dict.fromkeys(rules)), out
+        return Normalised(merged, list(dict.fromkeys(rules)), out, terms)
 
     def process(self, text: str, options: FrontEndOptions | None = None) -> FrontEndResult:
         opts = options or FrontEndOptions()
-        normalized, rules, spans = self.normalize(text, opts)
-        segments = [
-            TaggedSegment(s.strip(), dominant_language(s))
-            for s in split_sentences(normalized, opts.max_segment_chars)
-            if s.strip()
-        ]
-        return FrontEndResult(normalized, segments, rules, spans)
+        norm = self.normalize(text, opts)
+        pieces = split_sentences(norm.text, opts.max_segment_chars, _occurrences(norm.text, norm.terms))
+        segments = [TaggedSegment(s.strip(), dominant_language(s)) for s in pieces if s.strip()]
+        return FrontEndResult(norm.text, segments, norm.rules, norm.spans)
+
+
+def _occurrences(text: str, terms: set[str]) -> list[tuple[int, int]]:
+    """Where lexicon replacements stand in the final text, so no split falls inside one."""
+    ranges = []
+    for term in terms:
+        if len(term) < 2:
+            continue
+        pos = text.find(term)
+        while pos >= 0:
+            ranges.append((pos, pos + len(term)))
+            pos = text.find(term, pos + len(term))
+    return ranges

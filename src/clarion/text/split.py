@@ -5,7 +5,9 @@ long text is split, never truncated. Callers strip each segment before synthesis
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections.abc import Sequence
 
 # A sentence ends at CJK terminators (no space needed), at Western terminators followed
 # by whitespace (so "3.14" and "e.g.x" stay whole), or at a line break.
@@ -15,19 +17,25 @@ _SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'
 _CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
 
 
-def split_sentences(text: str, max_chars: int = 300) -> list[str]:
+def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[int, int]] = ()) -> list[str]:
+    """Sentences of ``text``, each at most ``max_chars`` long once stripped (unless a single
+    protected range or unbreakable run is longer). No cut falls strictly inside a
+    ``protected`` (start, end) range, e.g. a lexicon replacement."""
     if max_chars < 1:
         raise ValueError("max_chars must be >= 1")
-    pieces: list[str] = []
+    inside = _Guard(protected)
+    pieces: list[tuple[int, str]] = []  # (offset in text, piece)
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        pieces.append(text[start : m.end()])
+        if inside(m.end()):
+            continue
+        pieces.append((start, text[start : m.end()]))
         start = m.end()
     if start < len(text):
-        pieces.append(text[start:])
+        pieces.append((start, text[start:]))
     out: list[str] = []
-    for piece in pieces:
-        out.extend(_cap(piece, max_chars))
+    for offset, piece in pieces:
+        out.extend(_cap(piece, offset, max_chars, inside))
     # Whitespace-only pieces join their predecessor so every segment has content.
     merged: list[str] = []
     for seg in out:
@@ -38,17 +46,35 @@ def split_sentences(text: str, max_chars: int = 300) -> list[str]:
     return merged
 
 
-def _cap(piece: str, max_chars: int) -> list[str]:
+class _Guard:
+    """Answers "is this cut position strictly inside a protected range?"."""
+
+    def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
+        self.ranges = sorted((a, b) for a, b in ranges if b - a > 1)
+        self.starts = [a for a, _ in self.ranges]
+
+    def __call__(self, pos: int) -> bool:
+        i = bisect.bisect_left(self.starts, pos) - 1
+        return i >= 0 and self.ranges[i][0] < pos < self.ranges[i][1]
+
+    def end_of(self, pos: int) -> int:
+        i = bisect.bisect_left(self.starts, pos) - 1
+        return self.ranges[i][1] if i >= 0 and self.ranges[i][0] < pos < self.ranges[i][1] else pos
+
+
+def _cap(piece: str, offset: int, max_chars: int, inside: _Guard) -> list[str]:
     """Cut a sentence longer than max_chars at the last clause mark or space that fits."""
     out = []
     while len(piece.strip()) > max_chars:
         cut = 0
         for m in _CLAUSE.finditer(piece, 0, max_chars + 1):
-            if m.end() <= max_chars:
+            if m.end() <= max_chars and not inside(offset + m.end()):
                 cut = m.end()
         if cut == 0 or not piece[:cut].strip():
-            cut = max_chars  # no break point: a hard cut beats an endless segment
+            # No break point: a hard cut beats an endless segment, but not inside a protected term.
+            cut = max(1, inside.end_of(offset + max_chars) - offset)
         out.append(piece[:cut])
         piece = piece[cut:]
+        offset += cut
     out.append(piece)
     return out
