@@ -61,11 +61,15 @@ def serve(
         device=device,
         log_level=log_level,
     )
+    from clarion.observability.logging import configure_logging
+
+    configure_logging(settings.log_level, settings.log_format)
     uvicorn.run(
         create_app(settings),
         host=settings.host,
         port=settings.port,
-        log_level=settings.log_level,
+        log_config=None,  # keep the logging configured above
+        access_log=False,  # Clarion writes its own access line, with engine, voice and TTFA
         timeout_graceful_shutdown=30,
     )
 

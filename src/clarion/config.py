@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+    log_text: bool = Field(default=False, description="Put request input text in the access log (privacy).")
 
     # -- engines ---------------------------------------------------------------
     engines: list[str] = Field(

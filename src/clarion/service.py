@@ -25,6 +25,7 @@ from clarion.errors import (
     QueueFull,
     VoiceNotFound,
 )
+from clarion.observability.metrics import Metrics
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.calibrate import Calibration, calibrate
 from clarion.scheduler.executor import ThreadExecutor
@@ -91,7 +92,9 @@ class SpeechJob:
 
 
 class Service:
-    def __init__(self, settings: Settings, engines: Mapping[str, Engine] | None = None) -> None:
+    def __init__(
+        self, settings: Settings, engines: Mapping[str, Engine] | None = None, metrics: Metrics | None = None
+    ) -> None:
         """``engines``: ready instances to serve instead of loading ``settings.engines``
         through the registry (tests, embedding). They are loaded if not loaded yet."""
         self.settings = settings
@@ -102,6 +105,7 @@ class Service:
         self.draining = False
         self.started_at = time.time()
         self.frontend = TextFrontEnd(Lexicon(settings.lexicon_path))
+        self.metrics = metrics
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
@@ -126,6 +130,8 @@ class Service:
         for rt in self.runtimes.values():
             await rt.batcher.close()
             await asyncio.to_thread(rt.engine.unload)
+            if self.metrics:
+                self.metrics.engine_events.labels(rt.name, "unload").inc()
         self.runtimes.clear()
 
     def _engine_names(self) -> list[str]:
@@ -179,7 +185,10 @@ class Service:
             max_batch_size=batch,
             max_wait_ms=scheduling.max_wait_ms,
             queue_size=opts.queue_size or self.settings.queue_size,
+            on_batch=self.metrics.on_batch(name, engine.sample_rate) if self.metrics else None,
         )
+        if self.metrics:
+            self.metrics.engine_events.labels(name, "load").inc()
         return EngineRuntime(name, engine, batcher, voices, scheduling, time.perf_counter() - t0, calibration)
 
     def _batch_size(

@@ -161,7 +161,11 @@ def test_full_queue_is_503_with_retry_after(server: RunningServer) -> None:
     try:
         for t in threads:
             t.start()
-        time.sleep(0.5)  # one runs (held), two fill the queue of 2, the fourth is refused at once
+        # One runs (held), two fill the queue of 2, the fourth is refused at once.
+        deadline = time.monotonic() + 15
+        while not results and time.monotonic() < deadline:
+            time.sleep(0.02)
+        time.sleep(0.3)  # room for a wrong second answer to show up
         refused = list(results)
     finally:
         FlakyEngine.gate.set()

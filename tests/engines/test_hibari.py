@@ -9,7 +9,8 @@ from clarion.config import Settings
 from clarion.engines.base import Engine, Segment
 from clarion.engines.hibari import HibariEngine
 from clarion.errors import VoiceNotFound
-from tests.asr import rms, transcribe, wer
+from tests.asr import transcribe, wer
+from tests.signals import rms
 
 FOX = "The quick brown fox jumps over the lazy dog."
 

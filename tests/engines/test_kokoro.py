@@ -15,7 +15,8 @@ from clarion.config import Settings
 from clarion.engines.base import Engine, Segment
 from clarion.engines.kokoro import KokoroEngine
 from clarion.errors import VoiceNotFound
-from tests.asr import rms, transcribe, wer
+from tests.asr import transcribe, wer
+from tests.signals import rms
 
 RATE = 24_000
 FOX = "The quick brown fox jumps over the lazy dog."

@@ -13,7 +13,8 @@ from clarion.config import Settings
 from clarion.engines.base import Engine, Segment
 from clarion.engines.piper import LICENCE, VOICE, PiperEngine
 from clarion.errors import VoiceNotFound
-from tests.asr import rms, transcribe, wer
+from tests.asr import transcribe, wer
+from tests.signals import rms
 
 pytest.importorskip("piper", reason="the piper extra is not installed")
 

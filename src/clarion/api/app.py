@@ -8,13 +8,16 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import Response
 
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
+from clarion.api.middleware import RequestContext
 from clarion.api.routers import health, models, speech, text
 from clarion.api.serving import SpeechServing
 from clarion.config import Settings
 from clarion.engines.base import Engine
+from clarion.observability.metrics import CONTENT_TYPE, Metrics
 from clarion.service import Service
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,10 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     Engines load in the background after start-up, so /health/live answers at once and
     /health/ready turns true once every engine is loaded and warmed up."""
     settings = settings or Settings()
-    service = Service(settings, engines)
+    metrics = Metrics()
+    service = Service(settings, engines, metrics)
+    metrics.watch_engines(lambda: service.runtimes)
+    metrics.ready.set_function(lambda: float(service.ready and not service.draining))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -57,9 +63,16 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     )
     app.state.settings = settings
     app.state.service = service
-    app.state.speech = SpeechServing(service, settings)
+    app.state.speech = SpeechServing(service, settings, metrics)
     app.state.startup_error = None
+    app.state.metrics = metrics
     install_error_handlers(app)
+    app.add_middleware(RequestContext, metrics=metrics)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
     app.include_router(health.router)
     app.include_router(models.router)
     app.include_router(speech.router)

@@ -41,7 +41,10 @@ def _describe_validation(errors: list[Any]) -> tuple[str, str | None]:
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClarionError)
-    async def _clarion(_: Request, exc: ClarionError) -> JSONResponse:
+    async def _clarion(request: Request, exc: ClarionError) -> JSONResponse:
+        if exc.status in (413, 429, 503, 504):
+            # Refusals by policy (size, rate, load, time): the code names are a fixed set.
+            request.app.state.metrics.rejected.labels(exc.code or "unknown").inc()
         if exc.status >= 500:
             log.warning("%s: %s", type(exc).__name__, exc.message)
         return error_response(

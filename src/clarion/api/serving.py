@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from typing import TypeVar
 
@@ -23,6 +25,7 @@ from clarion.audio.formats import AudioFormat
 from clarion.config import Settings
 from clarion.engines.base import AudioChunk
 from clarion.errors import Cancelled, ClarionError, InputTooLarge, InvalidRequest, NotReady
+from clarion.observability.metrics import Metrics
 from clarion.service import Service, SpeechJob
 
 log = logging.getLogger(__name__)
@@ -33,9 +36,10 @@ _INLINE = {AudioFormat.WAV, AudioFormat.PCM}
 
 
 class SpeechServing:
-    def __init__(self, service: Service, settings: Settings) -> None:
+    def __init__(self, service: Service, settings: Settings, metrics: Metrics) -> None:
         self.service = service
         self.settings = settings
+        self.metrics = metrics
 
     def _check_ready(self) -> None:
         if not self.service.ready or self.service.draining:
@@ -76,18 +80,49 @@ class SpeechServing:
         self, request: Request, req: SpeechRequest, *, max_chars: int | None = None
     ) -> Response:
         job = self.job(req, max_chars=max_chars)
+        chunks = self._traced(request, job)
         fmt = req.response_format
         if req.stream_format == "sse":
-            return await self._sse(job, fmt, req.sample_rate)
+            return await self._sse(job, chunks, fmt, req.sample_rate)
         if req.streaming:
-            return await self._chunked(job, fmt, req.sample_rate)
-        return await self._whole(request, job, fmt, req.sample_rate)
+            return await self._chunked(job, chunks, fmt, req.sample_rate)
+        return await self._whole(request, job, chunks, fmt, req.sample_rate)
+
+    async def _traced(self, request: Request, job: SpeechJob) -> AsyncGenerator[AudioChunk, None]:
+        """The service's chunks, with time to first audio and totals going to the metrics and
+        to this request's access-log record."""
+        state = request.scope.get("state", {})
+        record: dict[str, object] = state.get("record", {})
+        start = state.get("start", time.perf_counter())
+        engine, voice = job.runtime.name, job.voice.id
+        record.update(engine=engine, voice=voice, characters=len(job.text))
+        if self.settings.log_text:
+            record["text"] = job.text
+        metrics = self.metrics
+        seconds = 0.0
+        async with contextlib.aclosing(self.service.stream(job)) as chunks:
+            async for chunk in chunks:
+                if chunk.index == 0:
+                    ttfa = time.perf_counter() - start
+                    record["ttfa_s"] = round(ttfa, 4)
+                    metrics.ttfa.labels(engine).observe(ttfa)
+                seconds += chunk.duration
+                record["audio_s"] = round(seconds, 3)
+                yield chunk
+        metrics.synthesis_seconds.labels(engine).observe(time.perf_counter() - start)
+        metrics.audio_seconds.labels(engine, voice).inc(seconds)
+        metrics.characters.labels(engine, voice).inc(len(job.text))
 
     # -- whole file --------------------------------------------------------------
     async def _whole(
-        self, request: Request, job: SpeechJob, fmt: AudioFormat, out_rate: int | None
+        self,
+        request: Request,
+        job: SpeechJob,
+        stream: AsyncGenerator[AudioChunk, None],
+        fmt: AudioFormat,
+        out_rate: int | None,
     ) -> Response:
-        chunks = await _unless_disconnected(request, _collect(self.service.stream(job)))
+        chunks = await _unless_disconnected(request, _collect(stream))
         rate = job.runtime.engine.sample_rate
         samples = np.concatenate([c.samples for c in chunks]) if chunks else np.zeros(0, np.float32)
         if fmt in _INLINE and out_rate in (None, rate):
@@ -97,8 +132,9 @@ class SpeechServing:
         return Response(body, media_type=fmt.media_type, headers=_usage_headers(job, len(samples) / rate))
 
     # -- chunked audio -----------------------------------------------------------
-    async def _chunked(self, job: SpeechJob, fmt: AudioFormat, out_rate: int | None) -> Response:
-        chunks = self.service.stream(job)
+    async def _chunked(
+        self, job: SpeechJob, chunks: AsyncGenerator[AudioChunk, None], fmt: AudioFormat, out_rate: int | None
+    ) -> Response:
         first = await _first(chunks)
         encoder = StreamEncoder(fmt, job.runtime.engine.sample_rate, out_rate)
 
@@ -124,8 +160,9 @@ class SpeechServing:
         return StreamingResponse(body(), media_type=fmt.media_type, headers={"X-Accel-Buffering": "no"})
 
     # -- server-sent events ------------------------------------------------------
-    async def _sse(self, job: SpeechJob, fmt: AudioFormat, out_rate: int | None) -> Response:
-        chunks = self.service.stream(job)
+    async def _sse(
+        self, job: SpeechJob, chunks: AsyncGenerator[AudioChunk, None], fmt: AudioFormat, out_rate: int | None
+    ) -> Response:
         first = await _first(chunks)
         encoder = StreamEncoder(fmt, job.runtime.engine.sample_rate, out_rate)
 

@@ -36,6 +36,16 @@ class _Item:
     timeout_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class BatchReport:
+    """What one finished batch tells observers (metrics)."""
+
+    size: int
+    seconds: float  # engine time for the whole batch
+    samples: int  # audio produced, all items
+    queue_waits: list[float]  # per item, from submit to the engine
+
+
 @dataclass(slots=True)
 class BatcherStats:
     submitted: int = 0
@@ -59,7 +69,7 @@ class Batcher:
         max_batch_size: int = 1,
         max_wait_ms: float = 0.0,
         queue_size: int = 256,
-        on_batch: Callable[[int, float], None] | None = None,
+        on_batch: Callable[[BatchReport], None] | None = None,
     ) -> None:
         if max_batch_size < 1:
             raise ValueError("max_batch_size must be >= 1")
@@ -218,6 +228,7 @@ class Batcher:
 
     async def _execute(self, batch: list[_Item]) -> None:
         start = time.monotonic()
+        waits = [start - i.enqueued for i in batch]
         try:
             results = await self.executor.run([i.segment for i in batch])
             if len(results) != len(batch):
@@ -234,7 +245,7 @@ class Batcher:
             self._fail(batch[0], exc)
             return
         elapsed = time.monotonic() - start
-        self._record(len(batch), elapsed)
+        self._record(BatchReport(len(batch), elapsed, sum(len(r) for r in results), waits))
         for item, audio in zip(batch, results, strict=True):
             if not item.future.done():
                 item.future.set_result(audio)
@@ -252,7 +263,8 @@ class Batcher:
                 EngineError(f"engine {self.name!r} failed on this input: {type(exc).__name__}: {exc}")
             )
 
-    def _record(self, size: int, elapsed: float) -> None:
+    def _record(self, report: BatchReport) -> None:
+        size, elapsed = report.size, report.seconds
         s = self.stats
         s.batches += 1
         s.batch_sizes[size] += 1
@@ -263,4 +275,4 @@ class Batcher:
                 rate if s.items_per_busy_second == 0 else 0.8 * s.items_per_busy_second + 0.2 * rate
             )
         if self._on_batch is not None:
-            self._on_batch(size, elapsed)
+            self._on_batch(report)

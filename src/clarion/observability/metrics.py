@@ -1,0 +1,126 @@
+"""Prometheus metrics, on a registry of the app's own (no process-global state).
+
+Label values are bounded: engines and voices come only from what is loaded, routes from
+the app's route templates, so an unknown name in a request never creates a series."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from clarion.scheduler.batcher import BatchReport
+
+if TYPE_CHECKING:
+    from clarion.service import EngineRuntime
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LATENCY = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+_RTF = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total, ...
+        self.requests = Counter(
+            "clarion_requests",
+            "HTTP requests by route and status.",
+            ["route", "method", "status"],
+            registry=r,
+        )
+        self.request_seconds = Histogram(
+            "clarion_request_duration_seconds",
+            "HTTP request latency.",
+            ["route"],
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.ttfa = Histogram(
+            "clarion_time_to_first_audio_seconds",
+            "From request arrival to the first audio chunk being ready.",
+            ["engine"],
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.synthesis_seconds = Histogram(
+            "clarion_synthesis_duration_seconds",
+            "From request arrival to the last audio chunk of a speech request.",
+            ["engine"],
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.rtf = Histogram(
+            "clarion_real_time_factor",
+            "Engine seconds per audio second, per batch.",
+            ["engine"],
+            buckets=_RTF,
+            registry=r,
+        )
+        self.audio_seconds = Counter(
+            "clarion_audio_seconds", "Audio produced, in seconds.", ["engine", "voice"], registry=r
+        )
+        self.characters = Counter(
+            "clarion_characters", "Input characters synthesised.", ["engine", "voice"], registry=r
+        )
+        self.batch_size = Histogram(
+            "clarion_batch_size",
+            "Segments per engine call.",
+            ["engine"],
+            buckets=(1, 2, 4, 8, 16, 32, 64),
+            registry=r,
+        )
+        self.queue_wait = Histogram(
+            "clarion_queue_wait_seconds",
+            "Time a segment waited for the engine.",
+            ["engine"],
+            buckets=_LATENCY,
+            registry=r,
+        )
+        self.rejected = Counter("clarion_rejected", "Requests refused, by reason.", ["reason"], registry=r)
+        self.engine_events = Counter(
+            "clarion_engine_events", "Engine load and unload events.", ["engine", "event"], registry=r
+        )
+        self.ready = Gauge("clarion_ready", "1 when the server accepts synthesis requests.", registry=r)
+
+    def watch_engines(self, runtimes: Callable[[], Mapping[str, EngineRuntime]]) -> None:
+        """Queue depth and in-flight batches, read from the batchers at scrape time."""
+        self.registry.register(_SchedulerCollector(runtimes))
+
+    def on_batch(self, engine: str, sample_rate: int) -> Callable[[BatchReport], None]:
+        rtf = self.rtf.labels(engine)
+        size = self.batch_size.labels(engine)
+        wait = self.queue_wait.labels(engine)
+
+        def observe(report: BatchReport) -> None:
+            size.observe(report.size)
+            for w in report.queue_waits:
+                wait.observe(w)
+            if report.samples > 0:
+                rtf.observe(report.seconds / (report.samples / sample_rate))
+
+        return observe
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class _SchedulerCollector(Collector):
+    def __init__(self, runtimes: Callable[[], Mapping[str, EngineRuntime]]) -> None:
+        self._runtimes = runtimes
+
+    def collect(self) -> Iterable[Metric]:
+        depth = GaugeMetricFamily("clarion_queue_depth", "Segments waiting per engine.", labels=["engine"])
+        busy = GaugeMetricFamily(
+            "clarion_in_flight_batches", "Batches running per engine.", labels=["engine"]
+        )
+        workers = GaugeMetricFamily("clarion_workers", "Executor workers per engine.", labels=["engine"])
+        for name, rt in self._runtimes().items():
+            depth.add_metric([name], rt.batcher.queue_depth)
+            busy.add_metric([name], rt.batcher.in_flight)
+            workers.add_metric([name], rt.batcher.executor.workers)
+        return [depth, busy, workers]
