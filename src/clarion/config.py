@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -106,7 +106,18 @@ class Settings(BaseSettings):
     )
     lookahead: int = Field(default=4, ge=1, le=64, description="Segments of one request in flight at once.")
 
+    # -- security ----------------------------------------------------------------
+    api_keys: list[SecretStr] = Field(
+        default_factory=list, description="Keys accepted as 'Authorization: Bearer'; none: no auth."
+    )
+    api_keys_file: Path | None = Field(default=None, description="One key per line (a mounted secret).")
+    rate_limit_per_minute: float | None = Field(default=None, gt=0, description="Per API key; unset: none.")
+    rate_limit_burst: int = Field(default=10, ge=1)
+    cors_origins: list[str] = Field(default_factory=list, description="Origins allowed by CORS; '*' for any.")
+
     # -- request limits --------------------------------------------------------
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_concurrent_streams: int = Field(default=64, ge=1, description="Streamed responses at once; then 503.")
     request_timeout_s: float = Field(default=60.0, gt=0, description="Default per-request deadline.")
     max_request_timeout_s: float = Field(default=600.0, gt=0, description="Cap on a request's own timeout.")
     max_input_chars: int = Field(default=50_000, ge=1)

@@ -86,6 +86,10 @@ class QueueFull(ServiceUnavailable):
     code = "queue_full"
 
 
+class TooManyStreams(ServiceUnavailable):
+    code = "too_many_streams"
+
+
 class NotReady(ServiceUnavailable):
     code = "not_ready"
 

@@ -40,6 +40,7 @@ def server() -> Iterator[RunningServer]:
     settings = Settings(
         engines=["hibari"],
         max_input_chars=2000,
+        max_concurrent_streams=2,
         engine_options={"flaky": EngineOptions(workers=1, queue_size=2)},
     )
     FlakyEngine.gate.set()
@@ -197,3 +198,31 @@ def test_client_disconnect_mid_stream_drops_queued_work(server: RunningServer) -
     ok = post(server, {"model": "hibari", "voice": "heart", "input": "Still here.", "response_format": "wav"})
     assert ok.status_code == 200
     assert np.frombuffer(ok.content[44:], "<i2").std() > 100
+
+
+def test_open_streams_are_capped_with_503(server: RunningServer) -> None:
+    results: list[httpx.Response] = []
+
+    def stream() -> None:
+        body = {"model": "flaky", "voice": "null", "input": "Held.", "stream": True, "response_format": "pcm"}
+        results.append(httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30))
+
+    FlakyEngine.gate.clear()
+    threads = [threading.Thread(target=stream) for _ in range(2)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(0.5)  # both streams are open, waiting for their first chunk
+        body = {"model": "flaky", "voice": "null", "input": "Third.", "stream": True}
+        third = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30)
+        assert third.status_code == 503
+        assert error_of(third)["code"] == "too_many_streams"
+        assert "retry-after" in third.headers
+    finally:
+        FlakyEngine.gate.set()
+        for t in threads:
+            t.join(30)
+    assert [r.status_code for r in results] == [200, 200]
+    # The slots are released: streaming works again.
+    body = {"model": "flaky", "voice": "null", "input": "Again.", "stream": True, "response_format": "pcm"}
+    assert httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30).status_code == 200

@@ -8,12 +8,14 @@ from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
 from clarion.api.routers import health, models, speech, text
+from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
 from clarion.config import Settings
 from clarion.engines.base import Engine
@@ -67,6 +69,26 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.state.startup_error = None
     app.state.metrics = metrics
     install_error_handlers(app)
+    # Added innermost first: request ids and metrics wrap everything, CORS answers preflights
+    # before auth, and oversized bodies are refused before anything reads them.
+    keys = load_keys([k.get_secret_value() for k in settings.api_keys], settings.api_keys_file)
+    limiter = (
+        TokenBucket(settings.rate_limit_per_minute / 60, settings.rate_limit_burst)
+        if settings.rate_limit_per_minute
+        else None
+    )
+    app.add_middleware(
+        ApiKeyAuth, keys=keys, limiter=limiter, on_reject=lambda r: metrics.rejected.labels(r).inc()
+    )
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
     app.add_middleware(RequestContext, metrics=metrics)
 
     @app.get("/metrics", include_in_schema=False)

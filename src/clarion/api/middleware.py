@@ -26,7 +26,7 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = _header(scope, b"x-request-id")
+        given = header(scope, b"x-request-id")
         # A client's id is echoed only when it is harmless to put in headers and logs.
         request_id = given if given and _VALID_ID.fullmatch(given) else uuid.uuid4().hex
         state = scope.setdefault("state", {})
@@ -66,7 +66,8 @@ class RequestContext:
                 )
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (the first, if repeated), decoded as HTTP says: latin-1."""
     for key, value in scope.get("headers", ()):
         if key == name:
             return str(value.decode("latin-1"))

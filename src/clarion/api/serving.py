@@ -24,7 +24,7 @@ from clarion.audio.encoders import StreamEncoder, encode
 from clarion.audio.formats import AudioFormat
 from clarion.config import Settings
 from clarion.engines.base import AudioChunk
-from clarion.errors import Cancelled, ClarionError, InputTooLarge, InvalidRequest, NotReady
+from clarion.errors import Cancelled, ClarionError, InputTooLarge, InvalidRequest, NotReady, TooManyStreams
 from clarion.observability.metrics import Metrics
 from clarion.service import Service, SpeechJob
 
@@ -40,6 +40,7 @@ class SpeechServing:
         self.service = service
         self.settings = settings
         self.metrics = metrics
+        self._streams = 0  # streamed responses open now
 
     def _check_ready(self) -> None:
         if not self.service.ready or self.service.draining:
@@ -80,7 +81,15 @@ class SpeechServing:
         self, request: Request, req: SpeechRequest, *, max_chars: int | None = None
     ) -> Response:
         job = self.job(req, max_chars=max_chars)
-        chunks = self._traced(request, job)
+        if req.streaming:
+            if self._streams >= self.settings.max_concurrent_streams:
+                raise TooManyStreams(
+                    f"{self._streams} streams are open (limit {self.settings.max_concurrent_streams}, "
+                    "CLARION_MAX_CONCURRENT_STREAMS); retry shortly or ask for a whole file",
+                    retry_after=2,
+                )
+            self._streams += 1  # released when the chunk generator closes
+        chunks = self._traced(request, job, counts_stream=req.streaming)
         fmt = req.response_format
         if req.stream_format == "sse":
             return await self._sse(job, chunks, fmt, req.sample_rate)
@@ -88,9 +97,20 @@ class SpeechServing:
             return await self._chunked(job, chunks, fmt, req.sample_rate)
         return await self._whole(request, job, chunks, fmt, req.sample_rate)
 
-    async def _traced(self, request: Request, job: SpeechJob) -> AsyncGenerator[AudioChunk, None]:
+    async def _traced(
+        self, request: Request, job: SpeechJob, counts_stream: bool
+    ) -> AsyncGenerator[AudioChunk, None]:
         """The service's chunks, with time to first audio and totals going to the metrics and
         to this request's access-log record."""
+        try:
+            async with contextlib.aclosing(self._observed(request, job)) as chunks:
+                async for chunk in chunks:
+                    yield chunk
+        finally:
+            if counts_stream:
+                self._streams -= 1
+
+    async def _observed(self, request: Request, job: SpeechJob) -> AsyncGenerator[AudioChunk, None]:
         state = request.scope.get("state", {})
         record: dict[str, object] = state.get("record", {})
         start = state.get("start", time.perf_counter())
