@@ -101,6 +101,10 @@ class Settings(BaseSettings):
 
     # -- scheduling (per-engine values in engine_options override each engine's own defaults) --
     queue_size: int = Field(default=256, ge=1, description="Queued segments per engine before 503.")
+    admission_control: bool = Field(
+        default=True,
+        description="Refuse (429) requests the measured throughput says would miss their deadline.",
+    )
     calibration_latency_s: float = Field(
         default=1.0, gt=0, description="Longest batch latency that 'auto' batch calibration may choose."
     )

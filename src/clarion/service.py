@@ -23,6 +23,7 @@ from clarion.errors import (
     InvalidRequest,
     ModelNotFound,
     QueueFull,
+    RateLimited,
     VoiceNotFound,
 )
 from clarion.observability.metrics import Metrics
@@ -168,10 +169,13 @@ class Service:
             return e
 
         voices = {v.id: v for v in engine.voices()}
+        warm_rate = 0.0
         if self.settings.warmup:
             for lang in engine.capabilities.languages:
                 if lang in WARMUP_TEXT:
+                    t_warm = time.perf_counter()
                     engine.synthesize([Segment(WARMUP_TEXT[lang], engine.default_voice(lang), lang)])
+                    warm_rate = 1 / max(time.perf_counter() - t_warm, 1e-6)
         batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
         scheduling = SchedulingDefaults(
             max_batch_size=batch,
@@ -187,6 +191,8 @@ class Service:
             queue_size=opts.queue_size or self.settings.queue_size,
             on_batch=self.metrics.on_batch(name, engine.sample_rate) if self.metrics else None,
         )
+        # The last warm-up (caches hot) is a fair first figure for admission control.
+        batcher.seed_throughput(warm_rate)
         if self.metrics:
             self.metrics.engine_events.labels(name, "load").inc()
         return EngineRuntime(name, engine, batcher, voices, scheduling, time.perf_counter() - t0, calibration)
@@ -338,6 +344,7 @@ class Service:
                     return  # an admitted request waits for room rather than failing midway
                 submitted += 1
 
+        self._admit(job, plan)
         try:
             fill()
             for index, item in enumerate(plan):
@@ -358,6 +365,22 @@ class Service:
         finally:
             for fut in pending:
                 fut.cancel()
+
+    def _admit(self, job: SpeechJob, plan: list[Planned]) -> None:
+        """Latency-aware admission: refuse at once (429) a request that the measured
+        throughput says would miss its deadline, instead of queueing it to time out."""
+        if not self.settings.admission_control:
+            return
+        for runtime in {id(p.runtime): p.runtime for p in plan}.values():
+            count = sum(1 for p in plan if p.runtime is runtime)
+            estimate = runtime.batcher.estimated_completion_s(count)
+            if estimate is not None and estimate > job.timeout_s:
+                raise RateLimited(
+                    f"engine {runtime.name!r} is busy: this request would take about {estimate:.1f} s, "
+                    f"past its {job.timeout_s:g} s deadline; retry later, send less text, or raise 'timeout'",
+                    code="predicted_deadline_miss",
+                    retry_after=max(1.0, estimate - job.timeout_s),
+                )
 
     @staticmethod
     def _deadline(job: SpeechJob, index: int, total: int) -> DeadlineExceeded:

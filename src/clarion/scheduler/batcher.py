@@ -132,6 +132,22 @@ class Batcher:
         rate = self.stats.items_per_busy_second * self.executor.workers
         return (self._live + 1) / rate if rate > 0 else 1.0
 
+    def estimated_completion_s(self, segments: int) -> float | None:
+        """Rough time until ``segments`` new segments are all done, or None before the
+        batcher has measured anything. Everything queued is ahead of them, all workers
+        share the work, and the last segment still needs one worker's time on its own."""
+        per_worker = self.stats.items_per_busy_second
+        if per_worker <= 0:
+            return None
+        busy = self.in_flight > 0 or self._live > 0
+        ahead = self._live + (self.in_flight if busy else 0)
+        return (ahead + segments) / (per_worker * self.executor.workers) + 1 / per_worker
+
+    def seed_throughput(self, items_per_second: float) -> None:
+        """A first throughput figure (from warm-up) so admission works from the first request."""
+        if self.stats.items_per_busy_second == 0 and items_per_second > 0:
+            self.stats.items_per_busy_second = items_per_second
+
     async def close(self) -> None:
         """Stop taking work, fail what is still queued, let running batches finish."""
         self._closed = True
