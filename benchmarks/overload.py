@@ -1,0 +1,140 @@
+"""Overload behaviour: measure capacity, offer 3x that as open-loop Poisson arrivals, and
+print what happened to every request, then how fast latency returns to normal.
+
+Targets: every request either completes within its deadline or is refused with 429/503
+and Retry-After within 50 ms; nothing accepted times out; normal latency within 10 s after.
+
+Usage: python benchmarks/overload.py [--engine kokoro] [--seconds 60] [--deadline 10]
+
+Measured on 2 cores: Kokoro (onnxruntime releases the GIL) meets every target; hibari,
+whose vocoder runs Python-level numpy in the worker threads, starves the event loop when
+two workers saturate both cores, so refusals there are slow: engine worker processes are
+the fix (see the Engine isolation item of the operations issue).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+
+import httpx
+
+from serving_overhead import server  # same directory: started as a separate process
+
+TEXT = "The train to the airport leaves from platform four. Please keep your ticket ready."
+
+
+async def one(client: httpx.AsyncClient, model: str, voice: str, deadline: float) -> tuple[int, float, bool]:
+    body = {"model": model, "voice": voice, "input": TEXT, "response_format": "pcm", "timeout": deadline}
+    t0 = time.perf_counter()
+    try:
+        r = await client.post("/v1/audio/speech", json=body)
+    except httpx.TransportError:
+        return 0, time.perf_counter() - t0, False  # counted as "other": the connection failed
+    return r.status_code, time.perf_counter() - t0, "retry-after" in r.headers
+
+
+async def capacity(url: str, model: str, voice: str, seconds: float, concurrency: int) -> float:
+    done = 0
+    stop = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+
+        async def user() -> None:
+            nonlocal done
+            while time.monotonic() < stop:
+                code, _, _ = await one(client, model, voice, 600)
+                done += code == 200
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(user() for _ in range(concurrency)))
+        return done / (time.monotonic() - t0)
+
+
+async def open_loop(
+    url: str, model: str, voice: str, rate: float, seconds: float, deadline: float
+) -> list[tuple[int, float, bool]]:
+    """Poisson arrivals: each request is sent at its own time, whether or not earlier ones
+    finished, so queueing delay is not hidden (no coordinated omission)."""
+    rng = random.Random(7)
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
+    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+        tasks = []
+        start = time.monotonic()
+        at = 0.0
+        while at < seconds:
+            delay = start + at - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(client, model, voice, deadline)))
+            at += rng.expovariate(rate)
+        return list(await asyncio.gather(*tasks))
+
+
+async def recovery(url: str, model: str, voice: str, normal: float, seconds: float) -> float | None:
+    """Seconds after the burst until one request's latency is back within 1.5x normal."""
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+        while time.monotonic() - t0 < seconds:
+            code, latency, _ = await one(client, model, voice, 600)
+            if code == 200 and latency <= normal * 1.5:
+                return time.monotonic() - t0
+            await asyncio.sleep(0.1)
+    return None
+
+
+def pct(values: list[float], q: float) -> float:
+    return sorted(values)[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--engine", default="kokoro")
+    ap.add_argument("--voice", default=None)
+    ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--deadline", type=float, default=3.0, help="Each request's 'timeout'.")
+    ap.add_argument("--factor", type=float, default=3.0, help="Offered load as a multiple of capacity.")
+    args = ap.parse_args()
+    voice = args.voice or {"hibari": "heart", "kokoro": "af_heart", "piper": "en_US-joe-medium"}[args.engine]
+
+    with server(args.engine) as url:
+        cap = asyncio.run(capacity(url, args.engine, voice, 10, 4))
+        light = asyncio.run(open_loop(url, args.engine, voice, cap * 0.3, 5, 600))
+        normal = statistics.median(lat for _, lat, _ in light)
+        rate = cap * args.factor
+        print(f"engine {args.engine}: capacity {cap:.2f} req/s; unloaded latency {normal * 1000:.0f} ms")
+        print(f"offering {rate:.2f} req/s ({args.factor:g}x) for {args.seconds:g} s, ", end="")
+        print(f"deadline {args.deadline:g} s")
+        results = asyncio.run(open_loop(url, args.engine, voice, rate, args.seconds, args.deadline))
+        back = asyncio.run(recovery(url, args.engine, voice, normal, 30))
+
+    ok = [lat for code, lat, _ in results if code == 200]
+    refused = [(lat, ra) for code, lat, ra in results if code in (429, 503)]
+    timed_out = sum(1 for code, _, _ in results if code == 504)
+    other = len(results) - len(ok) - len(refused) - timed_out
+    late = sum(1 for lat in ok if lat > args.deadline)
+    refused_lat = [lat for lat, _ in refused]
+    print(
+        f"requests {len(results)}: accepted {len(ok)}, refused {len(refused)}, 504 {timed_out}, other {other}"
+    )
+    print(
+        f"accepted within deadline: {len(ok) - late}/{len(ok)}; accepted p50 {pct(ok, 0.5):.3f} s, "
+        f"p99 {pct(ok, 0.99):.3f} s"
+    )
+    print(
+        f"refused answered in p50 {pct(refused_lat, 0.5) * 1000:.1f} ms, "
+        f"p99 {pct(refused_lat, 0.99) * 1000:.1f} ms, "
+        f"max {max(refused_lat, default=float('nan')) * 1000:.1f} ms (target < 50 ms); "
+        f"with Retry-After: {sum(1 for _, ra in refused if ra)}/{len(refused)}"
+    )
+    print(
+        "back to normal latency after the burst: "
+        + (f"{back:.1f} s" if back is not None else "not within 30 s")
+        + " (target <= 10 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
