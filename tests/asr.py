@@ -47,3 +47,15 @@ def wer(ref: str, hyp: str) -> float:
             cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (rw != hw))
         prev = cur
     return prev[-1] / len(r)
+
+
+def assert_english_speech(audio: np.ndarray, rate: int, text: str, max_wer: float = 0.2) -> None:
+    """Real speech for ``text``: float32 mono, a plausible length, audible, and heard back
+    by Whisper with at most ``max_wer`` word error rate."""
+    from tests.signals import rms
+
+    assert audio.dtype == np.float32 and audio.ndim == 1
+    assert 0.04 * len(text) <= len(audio) / rate <= 0.2 * len(text)
+    assert rms(audio) > 0.01
+    heard = transcribe(audio, rate)
+    assert wer(text, heard) <= max_wer, heard
