@@ -70,7 +70,7 @@ def serve(
         port=settings.port,
         log_config=None,  # keep the logging configured above
         access_log=False,  # Clarion writes its own access line, with engine, voice and TTFA
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
     )
 
 

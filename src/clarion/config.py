@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
+    shutdown_grace_s: float = Field(
+        default=30.0, ge=0, description="On SIGTERM: how long in-flight requests may run before exit."
+    )
     log_text: bool = Field(default=False, description="Put request input text in the access log (privacy).")
 
     # -- engines ---------------------------------------------------------------
