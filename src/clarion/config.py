@@ -37,6 +37,10 @@ class EngineOptions(BaseModel):
     erhua: Literal["keep", "merge"] = Field(default="keep", description="'merge' drops erhua 儿 suffixes.")
     yao: bool = Field(default=False, description="Read 1 as 幺 in phone numbers and codes.")
     max_segment_chars: int | None = Field(default=None, ge=20, description="Longest segment sent at once.")
+    idle_unload_s: float | None = Field(
+        default=None, gt=0, description="Unload after this long unused (overrides the global setting)."
+    )
+    keep_warm: bool = Field(default=False, description="Never unload this engine when idle.")
 
     @field_validator("max_batch_size")
     @classmethod
@@ -101,6 +105,12 @@ class Settings(BaseSettings):
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     engine_options: dict[str, EngineOptions] = Field(default_factory=dict)
     warmup: bool = True
+    idle_unload_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Unload an engine unused this long (seconds); it reloads on the next request. "
+        "Unset: never.",
+    )
 
     # -- scheduling (per-engine values in engine_options override each engine's own defaults) --
     queue_size: int = Field(default=256, ge=1, description="Queued segments per engine before 503.")

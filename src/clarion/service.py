@@ -49,6 +49,14 @@ class EngineRuntime:
     scheduling: SchedulingDefaults
     load_seconds: float
     calibration: Calibration | None = None
+    idle_unload_s: float | None = None  # None: stays loaded
+    refs: int = 0  # requests using the engine now; a used engine is never unloaded
+    last_used: float = field(default_factory=time.monotonic)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def loaded(self) -> bool:
+        return all(e.loaded for e in self.batcher.executor.instances())
 
     def describe(self) -> dict[str, Any]:
         caps = self.engine.capabilities
@@ -67,6 +75,8 @@ class EngineRuntime:
                 "calibration": self.calibration.report() if self.calibration else None,
             },
             "load_seconds": round(self.load_seconds, 3),
+            "loaded": self.loaded,
+            "idle_unload_s": self.idle_unload_s,
         }
 
 
@@ -106,6 +116,7 @@ class Service:
         self.draining = False
         self.started_at = time.time()
         self.frontend = TextFrontEnd(Lexicon(settings.lexicon_path))
+        self._reaper: asyncio.Task[None] | None = None
         self.metrics = metrics
 
     # -- lifecycle -------------------------------------------------------------
@@ -124,10 +135,60 @@ class Service:
             self.runtimes[name] = runtime
         if not self.runtimes:
             raise EngineUnavailable("no engine could be loaded; see `clarion engines`")
+        ttls = [rt.idle_unload_s for rt in self.runtimes.values() if rt.idle_unload_s]
+        if ttls:
+            self._reaper = asyncio.get_running_loop().create_task(self._unload_idle(min(ttls)))
         self.ready = True
+
+    # -- idle unload and lazy reload --------------------------------------------
+    async def _acquire(self, rt: EngineRuntime) -> None:
+        """Count a user of the engine, reloading it first if it was unloaded while idle."""
+        rt.refs += 1
+        if rt.loaded:
+            return
+        try:
+            async with rt.lock:
+                if not rt.loaded:
+                    await asyncio.to_thread(self._reload, rt)
+        except BaseException:
+            self._release(rt)
+            raise
+
+    def _release(self, rt: EngineRuntime) -> None:
+        rt.refs -= 1
+        rt.last_used = time.monotonic()
+
+    def _reload(self, rt: EngineRuntime) -> None:
+        log.info("reloading engine %s", rt.name)
+        device = self.settings.resolved_device
+        for engine in rt.batcher.executor.instances():
+            if not engine.loaded:
+                engine.load(device, rt.scheduling.threads)
+        if self.metrics:
+            self.metrics.engine_events.labels(rt.name, "load").inc()
+
+    async def _unload_idle(self, shortest_ttl: float) -> None:
+        while True:
+            await asyncio.sleep(min(5.0, max(0.05, shortest_ttl / 4)))
+            now = time.monotonic()
+            for rt in self.runtimes.values():
+                idle = rt.refs == 0 and rt.batcher.queue_depth == 0 and rt.batcher.in_flight == 0
+                if not (rt.idle_unload_s and idle and now - rt.last_used > rt.idle_unload_s and rt.loaded):
+                    continue
+                async with rt.lock:
+                    if rt.refs:
+                        continue  # a request arrived while we waited for the lock
+                    log.info("unloading engine %s after %.0f s idle", rt.name, now - rt.last_used)
+                    for engine in rt.batcher.executor.instances():
+                        await asyncio.to_thread(engine.unload)
+                    if self.metrics:
+                        self.metrics.engine_events.labels(rt.name, "unload").inc()
 
     async def stop(self) -> None:
         self.ready = False
+        if self._reaper is not None:
+            self._reaper.cancel()
+            await asyncio.gather(self._reaper, return_exceptions=True)
         for rt in self.runtimes.values():
             await rt.batcher.close()
             await asyncio.to_thread(rt.engine.unload)
@@ -195,7 +256,17 @@ class Service:
         batcher.seed_throughput(warm_rate)
         if self.metrics:
             self.metrics.engine_events.labels(name, "load").inc()
-        return EngineRuntime(name, engine, batcher, voices, scheduling, time.perf_counter() - t0, calibration)
+        ttl = None if opts.keep_warm else (opts.idle_unload_s or self.settings.idle_unload_s)
+        return EngineRuntime(
+            name,
+            engine,
+            batcher,
+            voices,
+            scheduling,
+            time.perf_counter() - t0,
+            calibration,
+            idle_unload_s=ttl,
+        )
 
     def _batch_size(
         self, engine: Engine, asked: int | Literal["auto"] | None, default: int
@@ -345,7 +416,12 @@ class Service:
                 submitted += 1
 
         self._admit(job, plan)
+        users = list({id(p.runtime): p.runtime for p in plan}.values())
+        acquired: list[EngineRuntime] = []
         try:
+            for rt in users:
+                await self._acquire(rt)
+                acquired.append(rt)
             fill()
             for index, item in enumerate(plan):
                 while not pending:
@@ -365,6 +441,8 @@ class Service:
         finally:
             for fut in pending:
                 fut.cancel()
+            for rt in acquired:
+                self._release(rt)
 
     def _admit(self, job: SpeechJob, plan: list[Planned]) -> None:
         """Latency-aware admission: refuse at once (429) a request that the measured

@@ -16,6 +16,8 @@ class Executor(Protocol):
     @property
     def workers(self) -> int: ...
 
+    def instances(self) -> list[Engine]: ...
+
     async def run(self, batch: Sequence[Segment]) -> list[Audio]: ...
 
     def close(self) -> None: ...
@@ -35,6 +37,7 @@ class ThreadExecutor:
         self._instances: queue.SimpleQueue[Engine] = queue.SimpleQueue()
         if engine.capabilities.thread_safe or workers == 1:
             self._shared: Engine | None = engine
+            self._all = [engine]
         else:
             if make_engine is None:
                 raise ValueError(
@@ -42,12 +45,17 @@ class ThreadExecutor:
                 )
             self._shared = None
             self._instances.put(engine)
-            for _ in range(workers - 1):
-                self._instances.put(make_engine())
+            self._all = [engine, *(make_engine() for _ in range(workers - 1))]
+            for extra in self._all[1:]:
+                self._instances.put(extra)
 
     @property
     def workers(self) -> int:
         return self._workers
+
+    def instances(self) -> list[Engine]:
+        """Every engine instance this executor runs, for unloading and reloading them."""
+        return list(self._all)
 
     def _call(self, batch: Sequence[Segment]) -> list[Audio]:
         if self._shared is not None:
