@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import IO
 
 import httpx
 import uvicorn
@@ -59,3 +65,58 @@ def serve(
     finally:
         server.should_exit = True
         thread.join(60)
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    proc: subprocess.Popen[bytes]
+    log: IO[bytes]  # stderr goes to a file: a full pipe would block the server
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
+
+@contextmanager
+def serve_process(*args: str, env: Mapping[str, str] | None = None) -> Iterator[ServerProcess]:
+    """`clarion serve` as a real child process on a free loopback port, once it is ready.
+    The caller stops it (e.g. with SIGTERM); it is killed if still running at the end."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "clarion.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                *list(args),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            env={**os.environ, **(env or {})},
+        )
+        server = ServerProcess(f"http://127.0.0.1:{port}", proc, log)
+        url = server.url
+        try:
+            deadline = time.monotonic() + 120
+            while True:
+                try:
+                    if httpx.get(f"{url}/health/ready").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"clarion serve never became ready: {server.stderr()[-2000:]}")
+                time.sleep(0.1)
+            yield server
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(30)

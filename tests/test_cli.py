@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +14,7 @@ import numpy as np
 import pytest
 
 from clarion.audio.decode import decode
+from tests.server import serve_process
 
 
 def clarion(
@@ -75,35 +74,16 @@ def test_voices_json_shows_licences(kokoro_models_dir: Path) -> None:
 
 
 def test_serve_answers_and_stops_cleanly_on_sigterm() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = ["serve", "--port", str(port), "-e", "hibari", "--log-level", "warning"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "clarion.cli", *cmd],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-            assert time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.1)
-        r = httpx.post(f"{url}/v1/audio/speech", json={"model": "tts-1", "voice": "heart", "input": "Ready."})
+    with serve_process("-e", "hibari") as server:
+        r = httpx.post(
+            f"{server.url}/v1/audio/speech", json={"model": "tts-1", "voice": "heart", "input": "Ready."}
+        )
         assert r.status_code == 200
         assert r.headers["content-type"] == "audio/mpeg"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        code = proc.wait(60)
+        server.proc.send_signal(signal.SIGTERM)
+        code = server.proc.wait(60)
+        stderr = server.stderr()
     # uvicorn shuts down gracefully, then re-raises the captured SIGTERM so the exit status
     # tells a supervisor why it stopped.
     assert code in (0, -signal.SIGTERM)
-    stderr = proc.stderr.read().decode() if proc.stderr else ""
     assert "Traceback" not in stderr, stderr

@@ -4,62 +4,36 @@ finishes every request already in flight, then exits."""
 from __future__ import annotations
 
 import concurrent.futures
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 
 import httpx
 
 from clarion.audio.decode import decode
+from tests.server import serve_process
 
 TEXT = " ".join(f"This is sentence number {i} of a long answer." for i in range(12))
 
 
 def test_sigterm_drains_in_flight_requests() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = ["serve", "--port", str(port), "-e", "hibari", "--log-level", "warning"]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "clarion.cli", *cmd],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "CLARION_ENGINE_OPTIONS__HIBARI__WORKERS": "1"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "server never became ready"
-            time.sleep(0.1)
+    with serve_process("-e", "hibari", env={"CLARION_ENGINE_OPTIONS__HIBARI__WORKERS": "1"}) as server:
 
         def speak(_: int) -> httpx.Response:
             body = {"model": "hibari", "voice": "heart", "input": TEXT, "response_format": "wav"}
-            return httpx.post(f"{url}/v1/audio/speech", json=body, timeout=120)
+            return httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=120)
 
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             futures = [pool.submit(speak, i) for i in range(4)]
             time.sleep(0.5)  # all four are in flight: 48 sentences on one worker take seconds
-            proc.send_signal(signal.SIGTERM)
+            server.proc.send_signal(signal.SIGTERM)
             time.sleep(0.3)
             refused = False
             try:
-                httpx.get(f"{url}/health/live", timeout=2)
+                httpx.get(f"{server.url}/health/live", timeout=2)
             except httpx.TransportError:
                 refused = True
             results = [f.result() for f in futures]
-        code = proc.wait(60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
+        code = server.proc.wait(60)
     assert refused, "a new connection was accepted after SIGTERM"
     assert [r.status_code for r in results] == [200] * 4
     for r in results:
