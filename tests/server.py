@@ -96,7 +96,7 @@ def serve_process(*args: str, env: Mapping[str, str] | None = None) -> Iterator[
                 str(port),
                 "--log-level",
                 "warning",
-                *list(args),
+                *args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=log,
