@@ -140,8 +140,7 @@ async def _say_local(
     try:
         await service.start()
         if voice is None:
-            rt = service.runtimes[next(iter(service.runtimes))]
-            voice = rt.engine.default_voice()
+            voice = service.default_voice()
         runtime, info = service.resolve(model, voice)
         job = SpeechJob(runtime, info, text, speed, None, settings.max_request_timeout_s)
         chunks = [c.samples async for c in service.stream(job)]

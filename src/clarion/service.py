@@ -179,10 +179,16 @@ class Service:
                     if rt.refs:
                         continue  # a request arrived while we waited for the lock
                     log.info("unloading engine %s after %.0f s idle", rt.name, now - rt.last_used)
-                    for engine in rt.batcher.executor.instances():
-                        await asyncio.to_thread(engine.unload)
-                    if self.metrics:
-                        self.metrics.engine_events.labels(rt.name, "unload").inc()
+                    await self._unload(rt)
+
+    async def _unload(self, rt: EngineRuntime) -> None:
+        """Unload every instance of a loaded engine (a no-op for one already unloaded)."""
+        if not rt.loaded:
+            return
+        for engine in rt.batcher.executor.instances():
+            await asyncio.to_thread(engine.unload)
+        if self.metrics:
+            self.metrics.engine_events.labels(rt.name, "unload").inc()
 
     async def stop(self) -> None:
         self.ready = False
@@ -190,10 +196,8 @@ class Service:
             self._reaper.cancel()
             await asyncio.gather(self._reaper, return_exceptions=True)
         for rt in self.runtimes.values():
-            await rt.batcher.close()
-            await asyncio.to_thread(rt.engine.unload)
-            if self.metrics:
-                self.metrics.engine_events.labels(rt.name, "unload").inc()
+            await rt.batcher.close()  # running batches finish before the model goes away
+            await self._unload(rt)
         self.runtimes.clear()
 
     def _engine_names(self) -> list[str]:
@@ -326,6 +330,10 @@ class Service:
     def model_names(self) -> list[str]:
         return [*self.runtimes, *(a for a in self.settings.model_aliases if a not in self.runtimes)]
 
+    def default_voice(self) -> str:
+        """The default engine's default voice (what requests without a voice get)."""
+        return self.runtimes[self._default_name()].engine.default_voice()
+
     def _default_name(self) -> str:
         d = self.settings.default_engine
         return d if d in self.runtimes else next(iter(self.runtimes))
@@ -415,11 +423,11 @@ class Service:
                     return  # an admitted request waits for room rather than failing midway
                 submitted += 1
 
-        self._admit(job, plan)
-        users = list({id(p.runtime): p.runtime for p in plan}.values())
+        uses = collections.Counter(p.runtime.name for p in plan)  # segments per engine
+        self._admit(job, uses)
         acquired: list[EngineRuntime] = []
         try:
-            for rt in users:
+            for rt in (self.runtimes[name] for name in uses):
                 await self._acquire(rt)
                 acquired.append(rt)
             fill()
@@ -444,13 +452,13 @@ class Service:
             for rt in acquired:
                 self._release(rt)
 
-    def _admit(self, job: SpeechJob, plan: list[Planned]) -> None:
+    def _admit(self, job: SpeechJob, uses: collections.Counter[str]) -> None:
         """Latency-aware admission: refuse at once (429) a request that the measured
         throughput says would miss its deadline, instead of queueing it to time out."""
         if not self.settings.admission_control:
             return
-        for runtime in {id(p.runtime): p.runtime for p in plan}.values():
-            count = sum(1 for p in plan if p.runtime is runtime)
+        for name, count in uses.items():
+            runtime = self.runtimes[name]
             estimate = runtime.batcher.estimated_completion_s(count)
             if estimate is not None and estimate > job.timeout_s:
                 raise RateLimited(

@@ -48,10 +48,7 @@ class SpeechServing:
 
     def default_voice(self) -> str:
         self._check_ready()
-        rt = self.service.runtimes.get(self.settings.default_engine) or next(
-            iter(self.service.runtimes.values())
-        )
-        return rt.engine.default_voice()
+        return self.service.default_voice()
 
     def job(self, req: SpeechRequest, *, max_chars: int | None = None) -> SpeechJob:
         self._check_ready()
