@@ -41,6 +41,12 @@ class EngineOptions(BaseModel):
         default=None, gt=0, description="Unload after this long unused (overrides the global setting)."
     )
     keep_warm: bool = Field(default=False, description="Never unload this engine when idle.")
+    isolation: Literal["thread", "process"] | None = Field(
+        default=None, description="Run this engine in worker processes (overrides the global setting)."
+    )
+    worker_timeout_s: float | None = Field(
+        default=None, gt=0, description="Watchdog deadline for one batch (overrides the global setting)."
+    )
 
     @field_validator("max_batch_size")
     @classmethod
@@ -110,6 +116,20 @@ class Settings(BaseSettings):
         gt=0,
         description="Unload an engine unused this long (seconds); it reloads on the next request. "
         "Unset: never.",
+    )
+
+    isolation: Literal["thread", "process"] = Field(
+        default="thread",
+        description="'process' runs each engine worker in a child process under a watchdog, so a crash "
+        "or hang in a model fails only the requests it held and the worker is restarted.",
+    )
+    worker_timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="With process isolation: longest one batch may take before its worker counts as hung.",
+    )
+    worker_start_timeout_s: float = Field(
+        default=600.0, gt=0, description="With process isolation: longest a worker may take to load."
     )
 
     # -- scheduling (per-engine values in engine_options override each engine's own defaults) --

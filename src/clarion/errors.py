@@ -116,6 +116,13 @@ class EngineUnavailable(ClarionError):
     code = "engine_unavailable"
 
 
+class WorkerLost(ServiceUnavailable):
+    """An engine worker process crashed or hung while it held this request's work; the
+    watchdog restarts it, so a retry is expected to succeed."""
+
+    code = "engine_worker_lost"
+
+
 class Cancelled(ClarionError):
     """The client went away; nobody will read this error, it only unwinds work."""
 

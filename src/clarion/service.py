@@ -10,7 +10,7 @@ import collections
 import logging
 import os
 import time
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -27,9 +27,10 @@ from clarion.errors import (
     VoiceNotFound,
 )
 from clarion.observability.metrics import Metrics
-from clarion.scheduler.batcher import Batcher
+from clarion.scheduler.batcher import Batcher, Trace
 from clarion.scheduler.calibrate import Calibration, calibrate
-from clarion.scheduler.executor import ThreadExecutor
+from clarion.scheduler.executor import Executor, ThreadExecutor
+from clarion.scheduler.workers import ProcessExecutor
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TextFrontEnd
 from clarion.text.lexicon import Lexicon
 
@@ -74,6 +75,7 @@ class EngineRuntime:
                 "queue_size": self.batcher.queue_size,
                 "calibration": self.calibration.report() if self.calibration else None,
             },
+            "isolation": self.batcher.executor.describe(),
             "load_seconds": round(self.load_seconds, 3),
             "loaded": self.loaded,
             "idle_unload_s": self.idle_unload_s,
@@ -100,6 +102,7 @@ class SpeechJob:
     seed: int | None = None
     timeout_s: float = 60.0
     extras: Mapping[str, Any] = field(default_factory=dict)
+    trace: Trace = field(default_factory=Trace)  # filled in while it runs, for the access log
 
 
 class Service:
@@ -139,6 +142,10 @@ class Service:
         if ttls:
             self._reaper = asyncio.get_running_loop().create_task(self._unload_idle(min(ttls)))
         self.ready = True
+
+    def engines_down(self) -> list[str]:
+        """Engines that cannot take work right now (every worker process being restarted)."""
+        return [name for name, rt in self.runtimes.items() if not rt.batcher.executor.available]
 
     # -- idle unload and lazy reload --------------------------------------------
     async def _acquire(self, rt: EngineRuntime) -> None:
@@ -214,25 +221,60 @@ class Service:
 
     def _load(self, name: str) -> EngineRuntime:
         t0 = time.perf_counter()
-        if self._given is not None:
-            engine = self._given[name]
-            cls: type[Engine] = type(engine)
-        else:
-            cls = engine_class(name, self.settings)
-            engine = cls(self.settings)  # type: ignore[call-arg]
+        given = self._given[name] if self._given is not None else None
+        cls: type[Engine] = type(given) if given is not None else engine_class(name, self.settings)
         opts = self.settings.options_for(name)
         defaults = cls.scheduling_defaults(os.cpu_count() or 1)
         threads = opts.threads or defaults.threads
         workers = opts.workers or defaults.workers
         device = self.settings.resolved_device
-        if not engine.loaded:
-            engine.load(device, threads)
+        executor: Executor
+        if (opts.isolation or self.settings.isolation) == "process":
+            pool = ProcessExecutor(
+                cls,
+                self.settings,
+                workers=workers,
+                device=device,
+                threads=threads,
+                timeout_s=opts.worker_timeout_s or self.settings.worker_timeout_s,
+                start_timeout_s=self.settings.worker_start_timeout_s,
+                on_event=self._worker_event(name),
+            )
+            try:
+                pool.start()
+            except BaseException:
+                pool.close()
+                raise
+            engine: Engine = pool.proxy
+            executor = pool
+        else:
+            engine = given if given is not None else cls(self.settings)  # type: ignore[call-arg]
+            if not engine.loaded:
+                engine.load(device, threads)
 
-        def another() -> Engine:
-            e = cls(self.settings)  # type: ignore[call-arg]
-            e.load(device, threads)
-            return e
+            def another() -> Engine:
+                e = cls(self.settings)  # type: ignore[call-arg]
+                e.load(device, threads)
+                return e
 
+            executor = ThreadExecutor(engine, workers, another)
+        try:
+            return self._prepare(name, engine, executor, t0)
+        except BaseException:
+            executor.close()
+            raise
+
+    def _worker_event(self, name: str) -> Callable[[str], None]:
+        def event(kind: str) -> None:
+            if self.metrics:
+                self.metrics.engine_events.labels(name, f"worker_{kind}").inc()
+
+        return event
+
+    def _prepare(self, name: str, engine: Engine, executor: Executor, t0: float) -> EngineRuntime:
+        """Warm up, size batches and build the batcher for a loaded engine."""
+        opts = self.settings.options_for(name)
+        defaults = type(engine).scheduling_defaults(os.cpu_count() or 1)
         voices = {v.id: v for v in engine.voices()}
         warm_rate = 0.0
         if self.settings.warmup:
@@ -245,12 +287,12 @@ class Service:
         scheduling = SchedulingDefaults(
             max_batch_size=batch,
             max_wait_ms=opts.max_wait_ms if opts.max_wait_ms is not None else defaults.max_wait_ms,
-            workers=workers,
-            threads=threads,
+            workers=executor.workers,
+            threads=opts.threads or defaults.threads,
         )
         batcher = Batcher(
             name,
-            ThreadExecutor(engine, workers, another),
+            executor,
             max_batch_size=batch,
             max_wait_ms=scheduling.max_wait_ms,
             queue_size=opts.queue_size or self.settings.queue_size,
@@ -415,7 +457,9 @@ class Service:
                 item = plan[submitted]
                 try:
                     pending.append(
-                        item.runtime.batcher.submit(item.segment, max(0.0, deadline - time.monotonic()))
+                        item.runtime.batcher.submit(
+                            item.segment, max(0.0, deadline - time.monotonic()), job.trace
+                        )
                     )
                 except QueueFull:
                     if submitted == 0:

@@ -85,14 +85,17 @@ def test_one_access_line_per_request_without_the_text(
     server: RunningServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="clarion.access"):
-        speak(server, "Private words here.", **{"X-Request-ID": "log-test-1"})
+        speak(server, "Private words here. And a second sentence.", **{"X-Request-ID": "log-test-1"})
     lines = [r for r in caplog.records if getattr(r, "request_id", None) == "log-test-1"]
     assert len(lines) == 1
     line = lines[0].__dict__
     assert line["route"] == "/v1/audio/speech" and line["status"] == 200
     assert line["engine"] == "hibari" and line["voice"] == "heart"
-    assert line["characters"] == len("Private words here.")
+    assert line["characters"] == len("Private words here. And a second sentence.")
     assert line["audio_s"] > 0.5 and 0 < line["ttfa_s"] <= line["latency_s"]
+    # Scheduling, as the batcher saw it: two segments, each in some batch, queued briefly.
+    assert line["segments"] == 2 and line["batch_size"] >= 1
+    assert 0 <= line["queue_wait_s"] < line["latency_s"]
     assert "text" not in line
     assert "Private words" not in caplog.text
 

@@ -117,15 +117,23 @@ class SpeechServing:
             record["text"] = job.text
         metrics = self.metrics
         seconds = 0.0
-        async with contextlib.aclosing(self.service.stream(job)) as chunks:
-            async for chunk in chunks:
-                if chunk.index == 0:
-                    ttfa = time.perf_counter() - start
-                    record["ttfa_s"] = round(ttfa, 4)
-                    metrics.ttfa.labels(engine).observe(ttfa)
-                seconds += chunk.duration
-                record["audio_s"] = round(seconds, 3)
-                yield chunk
+        try:
+            async with contextlib.aclosing(self.service.stream(job)) as chunks:
+                async for chunk in chunks:
+                    if chunk.index == 0:
+                        ttfa = time.perf_counter() - start
+                        record["ttfa_s"] = round(ttfa, 4)
+                        metrics.ttfa.labels(engine).observe(ttfa)
+                    seconds += chunk.duration
+                    record["audio_s"] = round(seconds, 3)
+                    yield chunk
+        finally:
+            trace = job.trace
+            record.update(
+                segments=trace.segments,
+                queue_wait_s=round(trace.queue_wait_s, 4),
+                batch_size=round(trace.mean_batch_size, 2),
+            )
         metrics.synthesis_seconds.labels(engine).observe(time.perf_counter() - start)
         metrics.audio_seconds.labels(engine, voice).inc(seconds)
         metrics.characters.labels(engine, voice).inc(len(job.text))

@@ -5,6 +5,7 @@ the app's route templates, so an unknown name in a request never creates a serie
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Proc
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from clarion.observability.gpu import gpu_memory
 from clarion.scheduler.batcher import BatchReport
 
 if TYPE_CHECKING:
@@ -27,6 +29,7 @@ class Metrics:
         self.registry = CollectorRegistry()
         r = self.registry
         ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total, ...
+        r.register(_GpuCollector())
         self.requests = Counter(
             "clarion_requests",
             "HTTP requests by route and status.",
@@ -119,8 +122,45 @@ class _SchedulerCollector(Collector):
             "clarion_in_flight_batches", "Batches running per engine.", labels=["engine"]
         )
         workers = GaugeMetricFamily("clarion_workers", "Executor workers per engine.", labels=["engine"])
+        worker_rss = GaugeMetricFamily(
+            "clarion_worker_resident_memory_bytes",
+            "Resident memory of each engine worker process (process isolation only).",
+            labels=["engine", "worker"],
+        )
         for name, rt in self._runtimes().items():
             depth.add_metric([name], rt.batcher.queue_depth)
             busy.add_metric([name], rt.batcher.in_flight)
             workers.add_metric([name], rt.batcher.executor.workers)
-        return [depth, busy, workers]
+            for i, proc in enumerate(rt.batcher.executor.describe().get("processes", [])):
+                rss = resident_bytes(proc["pid"]) if proc["up"] else None
+                if rss is not None:
+                    worker_rss.add_metric([name, str(i)], rss)
+        return [depth, busy, workers, worker_rss]
+
+
+class _GpuCollector(Collector):
+    def collect(self) -> Iterable[Metric]:
+        devices = gpu_memory()
+        if not devices:
+            return []
+        used = GaugeMetricFamily("clarion_gpu_memory_used_bytes", "GPU memory in use.", labels=["device"])
+        total = GaugeMetricFamily("clarion_gpu_memory_total_bytes", "GPU memory in all.", labels=["device"])
+        held = GaugeMetricFamily(
+            "clarion_gpu_memory_allocated_bytes", "GPU memory held by PyTorch's allocator.", labels=["device"]
+        )
+        for d in devices:
+            used.add_metric([d.device], d.used_bytes)
+            total.add_metric([d.device], d.total_bytes)
+            if d.allocated_bytes is not None:
+                held.add_metric([d.device], d.allocated_bytes)
+        return [used, total, held]
+
+
+def resident_bytes(pid: int) -> int | None:
+    """Resident set size of another process (Linux /proc), or None if it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")

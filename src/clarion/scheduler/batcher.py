@@ -21,7 +21,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from clarion.engines.base import Audio, Segment
-from clarion.errors import ClarionError, DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
+from clarion.errors import (
+    ClarionError,
+    DeadlineExceeded,
+    EngineError,
+    QueueFull,
+    ServiceUnavailable,
+    WorkerLost,
+)
 from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
@@ -34,6 +41,26 @@ class _Item:
     deadline: float  # time.monotonic()
     enqueued: float
     timeout_s: float
+    trace: Trace | None = None
+
+
+@dataclass(slots=True)
+class Trace:
+    """Scheduling facts about one request's segments, filled in by the batchers as they
+    run, for that request's access-log line."""
+
+    segments: int = 0
+    queue_wait_s: float = 0.0  # summed over segments: time queued before an engine took them
+    batch_items: int = 0  # summed batch sizes, for the mean
+
+    def add(self, wait: float, batch_size: int) -> None:
+        self.segments += 1
+        self.queue_wait_s += wait
+        self.batch_items += batch_size
+
+    @property
+    def mean_batch_size(self) -> float:
+        return self.batch_items / self.segments if self.segments else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +133,9 @@ class Batcher:
                 self._collect(), name=f"batcher-{self.name}"
             )
 
-    def submit(self, segment: Segment, timeout_s: float) -> asyncio.Future[Audio]:
-        """Queue one segment; raises QueueFull at once when the queue is at capacity."""
+    def submit(self, segment: Segment, timeout_s: float, trace: Trace | None = None) -> asyncio.Future[Audio]:
+        """Queue one segment; raises QueueFull at once when the queue is at capacity.
+        ``trace``, if given, is told the segment's queue wait and batch size when it runs."""
         if self._closed:
             raise ServiceUnavailable(f"engine {self.name!r} is shutting down; retry on another replica")
         if self._live >= self.queue_size:
@@ -119,7 +147,7 @@ class Batcher:
             )
         loop = asyncio.get_running_loop()
         now = time.monotonic()
-        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s)
+        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, trace)
         item.future.add_done_callback(self._forget_if_queued(item))
         self._queue.append(item)
         self._live += 1
@@ -252,6 +280,12 @@ class Batcher:
                     f"engine {self.name!r} returned {len(results)} results for {len(batch)} inputs"
                 )
         except Exception as exc:
+            if isinstance(exc, WorkerLost):
+                # The worker itself went down: every item it held fails alike (retrying them
+                # one by one would only feed a poison input to the fresh worker again).
+                for item in batch:
+                    self._fail(item, exc)
+                return
             if len(batch) > 1:
                 # Isolate the failure: each item alone, so only the bad one fails.
                 for item in batch:
@@ -262,7 +296,9 @@ class Batcher:
             return
         elapsed = time.monotonic() - start
         self._record(BatchReport(len(batch), elapsed, sum(len(r) for r in results), waits))
-        for item, audio in zip(batch, results, strict=True):
+        for item, audio, wait in zip(batch, results, waits, strict=True):
+            if item.trace is not None:
+                item.trace.add(wait, len(batch))
             if not item.future.done():
                 item.future.set_result(audio)
                 self.stats.completed += 1

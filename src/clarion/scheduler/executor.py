@@ -1,5 +1,5 @@
-"""Where batches run. The batcher only sees the Executor protocol, so engines can later
-move into worker processes without the batcher changing."""
+"""Where batches run. The batcher only sees the Executor protocol: batches run on threads
+here, or in watched worker processes (``workers.ProcessExecutor``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import asyncio
 import queue
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import Protocol
+from typing import Any, Protocol
 
 from clarion.engines.base import Audio, Engine, Segment
 
@@ -16,7 +16,14 @@ class Executor(Protocol):
     @property
     def workers(self) -> int: ...
 
+    @property
+    def available(self) -> bool:
+        """False while no worker can take work (e.g. all being restarted after a crash)."""
+        ...
+
     def instances(self) -> list[Engine]: ...
+
+    def describe(self) -> dict[str, Any]: ...
 
     async def run(self, batch: Sequence[Segment]) -> list[Audio]: ...
 
@@ -52,6 +59,13 @@ class ThreadExecutor:
     @property
     def workers(self) -> int:
         return self._workers
+
+    @property
+    def available(self) -> bool:
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        return {"mode": "thread"}
 
     def instances(self) -> list[Engine]:
         """Every engine instance this executor runs, for unloading and reloading them."""

@@ -26,4 +26,8 @@ async def ready(request: Request) -> JSONResponse:
     if not service.ready:
         state = "failed" if request.app.state.startup_error is not None else "loading"
         return JSONResponse({"status": state, "skipped": service.skipped}, status_code=503)
+    down = service.engines_down()
+    if down:
+        # A worker process crashed or hung and is being restarted: take traffic elsewhere meanwhile.
+        return JSONResponse({"status": "recovering", "engines_down": down}, status_code=503)
     return JSONResponse({"status": "ready", "engines": list(service.runtimes), "skipped": service.skipped})

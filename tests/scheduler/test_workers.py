@@ -1,0 +1,154 @@
+"""Engines in worker processes: results cross the pipe intact, and a crash, a hang or a
+failed load is contained, reported and recovered from."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+
+from clarion.config import Settings
+from clarion.engines.base import Segment
+from clarion.errors import EngineUnavailable, WorkerLost
+from clarion.scheduler.workers import ProcessExecutor
+from tests.faulty_engine import FaultyEngine
+
+
+def seg(text: str) -> Segment:
+    return Segment(text, "null", "en")
+
+
+def make_pool(workers: int = 1, timeout_s: float = 30.0, events: list[str] | None = None) -> ProcessExecutor:
+    return ProcessExecutor(
+        FaultyEngine,
+        Settings(),
+        workers=workers,
+        device="cpu",
+        threads=1,
+        timeout_s=timeout_s,
+        start_timeout_s=60,
+        on_event=events.append if events is not None else None,
+    )
+
+
+def wait_until(cond: object, timeout: float = 30.0) -> None:
+    assert callable(cond)
+    deadline = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def pool() -> Iterator[ProcessExecutor]:
+    p = make_pool(workers=2, timeout_s=1.5)
+    p.start()
+    yield p
+    p.close()
+
+
+def test_batches_run_in_other_processes_and_match_in_process_output(pool: ProcessExecutor) -> None:
+    batch = [seg("Hello there."), seg("A longer sentence than that.")]
+    remote = pool.submit(batch).result(10)
+    local = FaultyEngine(Settings())
+    local.load("cpu", 1)
+    for got, want in zip(remote, local.synthesize(batch), strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+    pids = pool.pids()
+    assert len(pids) == 2 and os.getpid() not in pids
+    assert pool.proxy.sample_rate == local.sample_rate
+    assert [v.id for v in pool.proxy.voices()] == ["null"]
+
+
+def test_an_engine_exception_reaches_the_caller_and_the_worker_lives_on(pool: ProcessExecutor) -> None:
+    pids = pool.pids()
+    with pytest.raises(ValueError, match="cannot read"):
+        pool.submit([seg("FAIL here")]).result(10)
+    assert pool.submit([seg("fine")]).result(10)
+    assert pool.pids() == pids
+
+
+def test_a_crash_fails_only_that_batch_and_the_worker_is_restarted() -> None:
+    events: list[str] = []
+    pool = make_pool(workers=1, events=events)
+    pool.start()
+    try:
+        (before,) = pool.pids()
+        with pytest.raises(WorkerLost, match="killed by SIGKILL"):
+            pool.submit([seg("CRASH now")]).result(10)
+        # Queued meanwhile: runs on the fresh worker, not lost.
+        assert len(pool.submit([seg("after the crash")]).result(30)) == 1
+        (after,) = pool.pids()
+        assert after != before
+        assert "crash" in events and events.count("start") == 2
+        assert pool.describe()["processes"][0]["restarts"] == 1
+    finally:
+        pool.close()
+
+
+def test_a_hang_is_cut_at_the_deadline_and_the_worker_is_restarted(pool: ProcessExecutor) -> None:
+    t0 = time.monotonic()
+    hung = pool.submit([seg("HANG forever")])
+    ok = pool.submit([seg("meanwhile, the other worker answers")])
+    assert len(ok.result(10)) == 1
+    assert time.monotonic() - t0 < 1.0  # not stuck behind the hung batch
+    with pytest.raises(WorkerLost, match="did not answer within 1.5 s"):
+        hung.result(10)
+    assert 1.4 < time.monotonic() - t0 < 5
+    wait_until(lambda: len(pool.pids()) == 2)
+    assert pool.submit([seg("recovered")]).result(10)
+
+
+def test_a_worker_killed_while_idle_is_noticed_and_replaced(pool: ProcessExecutor) -> None:
+    victim = pool.pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    wait_until(lambda: len(pool.pids()) == 2 and victim not in pool.pids())
+    assert sum(p["restarts"] for p in pool.describe()["processes"]) == 1
+
+
+def test_unload_stops_the_processes_and_load_brings_them_back(pool: ProcessExecutor) -> None:
+    pids = pool.pids()
+    pool.proxy.unload()
+    assert not pool.loaded and pool.pids() == []
+    for pid in pids:
+        wait_until(lambda pid=pid: not _exists(pid))  # type: ignore[misc]
+    assert pool.available  # unloaded on purpose is not an outage
+    pool.proxy.load("cpu", 1)
+    assert pool.loaded
+    assert pool.submit([seg("back again")]).result(10)
+
+
+def test_a_worker_that_cannot_load_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLARION_FAULTY_LOAD", "LOADFAIL")  # inherited by the spawned worker
+    pool = make_pool()
+    try:
+        with pytest.raises(EngineUnavailable, match="weights are corrupt"):
+            pool.start()
+    finally:
+        pool.close()
+
+
+async def test_run_is_awaitable_and_cancellation_skips_queued_work(pool: ProcessExecutor) -> None:
+    busy = [asyncio.ensure_future(pool.run([seg("SLOW one")])) for _ in range(2)]
+    await asyncio.sleep(0.2)
+    queued = asyncio.ensure_future(pool.run([seg("never needed")]))
+    await asyncio.sleep(0.05)
+    queued.cancel()
+    for b in busy:
+        assert len(await b) == 1
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
