@@ -4,12 +4,12 @@ print what happened to every request, then how fast latency returns to normal.
 Targets: every request either completes within its deadline or is refused with 429/503
 and Retry-After within 50 ms; nothing accepted times out; normal latency within 10 s after.
 
-Usage: python benchmarks/overload.py [--engine kokoro] [--seconds 60] [--deadline 10]
+Usage: python benchmarks/overload.py [--engine kokoro] [--seconds 60] [--deadline 10] [--isolation process]
 
 Measured on 2 cores: Kokoro (onnxruntime releases the GIL) meets every target; hibari,
 whose vocoder runs Python-level numpy in the worker threads, starves the event loop when
-two workers saturate both cores, so refusals there are slow: engine worker processes are
-the fix (see the Engine isolation item of the operations issue).
+two workers saturate both cores, so refusals there are slow in thread mode; run it with
+``--isolation process`` (engine workers in child processes, off the server's GIL).
 """
 
 from __future__ import annotations
@@ -96,10 +96,11 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--deadline", type=float, default=3.0, help="Each request's 'timeout'.")
     ap.add_argument("--factor", type=float, default=3.0, help="Offered load as a multiple of capacity.")
+    ap.add_argument("--isolation", choices=["thread", "process"], default="thread", help="Engine workers.")
     args = ap.parse_args()
     voice = args.voice or {"hibari": "heart", "kokoro": "af_heart", "piper": "en_US-joe-medium"}[args.engine]
 
-    with server(args.engine) as url:
+    with server(args.engine, {"CLARION_ISOLATION": args.isolation}) as url:
         cap = asyncio.run(capacity(url, args.engine, voice, 10, 4))
         light = asyncio.run(open_loop(url, args.engine, voice, cap * 0.3, 5, 600))
         normal = statistics.median(lat for _, lat, _ in light)
