@@ -14,8 +14,18 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pydantic import ValidationError
+
 from clarion.config import Settings
-from clarion.engines.base import Audio, AudioChunk, Engine, SchedulingDefaults, Segment, VoiceInfo
+from clarion.engines.base import (
+    Audio,
+    AudioChunk,
+    Engine,
+    SchedulingDefaults,
+    Segment,
+    VoiceInfo,
+    request_extras,
+)
 from clarion.engines.registry import discover, engine_class
 from clarion.errors import (
     DeadlineExceeded,
@@ -76,6 +86,7 @@ class EngineRuntime:
                 "calibration": self.calibration.report() if self.calibration else None,
             },
             "isolation": self.batcher.executor.describe(),
+            "extras": schema.model_json_schema() if (schema := request_extras(self.engine)) else None,
             "load_seconds": round(self.load_seconds, 3),
             "loaded": self.loaded,
             "idle_unload_s": self.idle_unload_s,
@@ -327,6 +338,28 @@ class Service:
         )
         log.info("engine %s calibrated: batch %d (%s)", engine.name, calibration.chosen, calibration.measured)
         return calibration.chosen, calibration
+
+    def validate_extras(self, runtime: EngineRuntime, extras: Mapping[str, Any]) -> dict[str, Any]:
+        """A request's engine extras, checked against the engine's schema (400 naming the
+        valid ones otherwise); what engines receive in ``Segment.extras``."""
+        if not extras:
+            return {}
+        schema = request_extras(runtime.engine)
+        if schema is None:
+            raise InvalidRequest(
+                f"engine {runtime.name!r} takes no extras; got: {', '.join(sorted(extras))}", param="extras"
+            )
+        try:
+            return schema.model_validate(extras).model_dump(exclude_unset=True)
+        except ValidationError as e:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in err['loc']) or 'extras'}: {err['msg']}" for err in e.errors()
+            )
+            raise InvalidRequest(
+                f"invalid extras for engine {runtime.name!r}: {problems}. "
+                f"Valid extras: {', '.join(schema.model_fields)}",
+                param="extras",
+            ) from None
 
     # -- lookup ----------------------------------------------------------------
     def all_voices(self) -> list[VoiceInfo]:

@@ -67,12 +67,8 @@ class SpeechServing:
                 param="timeout",
             )
         runtime, voice = self.service.resolve(req.model, req.voice_id)
-        if req.extras:
-            raise InvalidRequest(
-                f"model {runtime.name!r} accepts no extras; got: {', '.join(sorted(req.extras))}",
-                param="extras",
-            )
-        return SpeechJob(runtime, voice, req.input, req.speed, req.seed, timeout, req.extras)
+        extras = self.service.validate_extras(runtime, req.extras)
+        return SpeechJob(runtime, voice, req.input, req.speed, req.seed, timeout, extras)
 
     async def respond(
         self, request: Request, req: SpeechRequest, *, max_chars: int | None = None

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
     from clarion.config import Settings
@@ -58,6 +59,23 @@ class Capabilities:
     speed_range: tuple[float, float] = (0.5, 2.0)
     # True when one loaded instance may run synthesize() from several threads at once.
     thread_safe: bool = True
+
+
+class EngineExtras(BaseModel):
+    """Base for an engine's request extras (``extras`` in a speech request).
+
+    An engine that takes extras sets ``request_extras`` to a subclass; requests are
+    validated against it before anything is queued, and unknown names are refused with
+    the list of valid ones. Engines receive the validated values in ``Segment.extras``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def request_extras(engine: type[Any] | object) -> type[EngineExtras] | None:
+    """The extras schema of an engine class or instance, or None if it takes none."""
+    cls = engine if isinstance(engine, type) else type(engine)
+    schema = getattr(cls, "request_extras", None)
+    return schema if isinstance(schema, type) and issubclass(schema, EngineExtras) else None
 
 
 @dataclass(frozen=True, slots=True)

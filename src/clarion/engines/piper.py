@@ -23,10 +23,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import Field
 
 from clarion.engines.base import (
     Audio,
     Capabilities,
+    EngineExtras,
     SchedulingDefaults,
     Segment,
     Streaming,
@@ -67,8 +69,20 @@ def with_duration_output(model_path: Path) -> tuple[bytes, str]:
     return model.SerializeToString(), name
 
 
+class PiperExtras(EngineExtras):
+    """Unset: the voice's own values from its config."""
+
+    noise_scale: float | None = Field(
+        default=None, ge=0.0, le=2.0, description="Variation in the voice; 0: flat."
+    )
+    noise_w_scale: float | None = Field(
+        default=None, ge=0.0, le=2.0, description="Variation in phoneme timing."
+    )
+
+
 class PiperEngine:
     name: ClassVar[str] = "piper"
+    request_extras: ClassVar[type[EngineExtras]] = PiperExtras
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
         max_batch_size=MAX_BATCH,

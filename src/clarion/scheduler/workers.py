@@ -27,7 +27,15 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from clarion.engines.base import Audio, Capabilities, Engine, SchedulingDefaults, Segment, VoiceInfo
+from clarion.engines.base import (
+    Audio,
+    Capabilities,
+    Engine,
+    SchedulingDefaults,
+    Segment,
+    VoiceInfo,
+    request_extras,
+)
 from clarion.errors import EngineError, EngineUnavailable, WorkerLost
 
 if TYPE_CHECKING:
@@ -501,5 +509,10 @@ def _proxy_class(cls: type[Engine]) -> type[RemoteEngine]:
     return type(
         f"Remote{cls.__name__}",
         (RemoteEngine,),
-        {"name": cls.name, "capabilities": cls.capabilities, "engine_cls": cls},
+        {
+            "name": cls.name,
+            "capabilities": cls.capabilities,
+            "engine_cls": cls,
+            "request_extras": request_extras(cls),
+        },
     )
