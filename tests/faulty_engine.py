@@ -21,7 +21,9 @@ class FaultyEngine(NullEngine):
     CLARION_FAULTY_LOAD makes loading fail."""
 
     name: ClassVar[str] = "faulty"
-    capabilities: ClassVar[Capabilities] = Capabilities(languages=("en",), max_batch_size=8, thread_safe=False)
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        languages=("en",), max_batch_size=8, thread_safe=False
+    )
 
     def load(self, device: str, threads: int) -> None:
         if os.environ.get("CLARION_FAULTY_LOAD") == "LOADFAIL":

@@ -111,7 +111,8 @@ def test_killing_a_real_engine_worker_fails_its_request_and_recovers() -> None:
         assert "killed by SIGKILL" in r.json()["error"]["message"]
         # The only worker is restarting: readiness says so, so a balancer sends traffic elsewhere.
         state = httpx.get(f"{server.url}/health/ready")
-        assert state.status_code == 503 and state.json() == {"status": "recovering", "engines_down": ["hibari"]}
+        assert state.status_code == 503
+        assert state.json() == {"status": "recovering", "engines_down": ["hibari"]}
         recovery = wait_ready(server)
         print(
             f"ready again {time.monotonic() - t_kill:.2f} s after the kill ({recovery:.2f} s after the 503)"

@@ -108,3 +108,16 @@ def test_text_is_logged_only_when_enabled(caplog: pytest.LogCaptureFixture) -> N
         speak(running, "Loggable words.", **{"X-Request-ID": "log-test-2"})
     lines = [r for r in caplog.records if getattr(r, "request_id", None) == "log-test-2"]
     assert lines[0].__dict__["text"] == "Loggable words."
+
+
+def test_stats_route_summarises_recent_requests(server: RunningServer) -> None:
+    before = httpx.get(f"{server.url}/v1/stats").json()
+    for _ in range(3):
+        assert speak(server, "A sentence for the stats.").status_code == 200
+    stats = httpx.get(f"{server.url}/v1/stats").json()
+    assert stats["window_s"] == 300
+    assert stats["requests"] == before["requests"] + 3
+    assert 0 < stats["ttfa_p50_s"] <= stats["ttfa_p95_s"] < 30
+    assert 0 < stats["rtf_p50"] < 5  # wall time per audio second; hibari runs faster than real time
+    workers = server.service.runtimes["hibari"].batcher.executor.workers
+    assert stats["engines"]["hibari"] == {"queue_depth": 0, "in_flight": 0, "workers": workers}

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
-from clarion.api.routers import health, models, speech, text
+from clarion.api.routers import health, models, speech, stats, text
 from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
 from clarion.config import Settings
@@ -99,4 +99,5 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.include_router(models.router)
     app.include_router(speech.router)
     app.include_router(text.router)
+    app.include_router(stats.router)
     return app

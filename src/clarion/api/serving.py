@@ -113,13 +113,14 @@ class SpeechServing:
             record["text"] = job.text
         metrics = self.metrics
         seconds = 0.0
+        first: float | None = None  # time to first audio
         try:
             async with contextlib.aclosing(self.service.stream(job)) as chunks:
                 async for chunk in chunks:
                     if chunk.index == 0:
-                        ttfa = time.perf_counter() - start
-                        record["ttfa_s"] = round(ttfa, 4)
-                        metrics.ttfa.labels(engine).observe(ttfa)
+                        first = time.perf_counter() - start
+                        record["ttfa_s"] = round(first, 4)
+                        metrics.ttfa.labels(engine).observe(first)
                     seconds += chunk.duration
                     record["audio_s"] = round(seconds, 3)
                     yield chunk
@@ -130,7 +131,9 @@ class SpeechServing:
                 queue_wait_s=round(trace.queue_wait_s, 4),
                 batch_size=round(trace.mean_batch_size, 2),
             )
-        metrics.synthesis_seconds.labels(engine).observe(time.perf_counter() - start)
+        latency = time.perf_counter() - start
+        metrics.synthesis_seconds.labels(engine).observe(latency)
+        metrics.recent.add(first if first is not None else latency, latency, seconds)
         metrics.audio_seconds.labels(engine, voice).inc(seconds)
         metrics.characters.labels(engine, voice).inc(len(job.text))
 

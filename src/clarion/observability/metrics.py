@@ -14,6 +14,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from clarion.observability.gpu import gpu_memory
+from clarion.observability.stats import RecentRequests
 from clarion.scheduler.batcher import BatchReport
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ _RTF = (0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5)
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self.recent = RecentRequests()  # for /v1/stats
         r = self.registry
         ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total, ...
         r.register(_GpuCollector())
