@@ -15,9 +15,16 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
+def _xdg_data() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share"))
+
+
 def _default_models_dir() -> Path:
-    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return Path(base) / "clarion" / "models"
+    return _xdg_data() / "clarion" / "models"
+
+
+def _default_data_dir() -> Path:
+    return _xdg_data() / "clarion" / "data"
 
 
 class EngineOptions(BaseModel):
@@ -160,6 +167,20 @@ class Settings(BaseSettings):
     max_input_chars: int = Field(default=50_000, ge=1)
     max_get_input_chars: int = Field(default=1_000, ge=1)
     max_segment_chars: int = Field(default=300, ge=20)
+
+    # -- uploaded voices -------------------------------------------------------
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Writable state: uploaded voices, the audio cache's disk tier, batch jobs.",
+    )
+    max_upload_bytes: int = Field(default=20_000_000, ge=1024, description="Largest reference clip upload.")
+    voice_min_s: float = Field(
+        default=2.0, gt=0, description="Shortest usable reference clip (after trimming)."
+    )
+    voice_max_s: float = Field(default=60.0, gt=0, description="Longest reference clip accepted.")
+    upload_decode_timeout_s: float = Field(
+        default=1.5, gt=0, description="Time limit for decoding one upload (in a sandboxed child process)."
+    )
 
     # -- text front end --------------------------------------------------------
     lexicon_path: Path | None = Field(

@@ -62,6 +62,32 @@ class InputTooLarge(ClarionError):
     code = "input_too_long"
 
 
+class Conflict(ClarionError):
+    status = 409
+    type = "invalid_request_error"
+    code = "conflict"
+
+
+class UnsupportedMedia(ClarionError):
+    status = 415
+    type = "invalid_request_error"
+    code = "unsupported_media_type"
+
+
+class Unprocessable(ClarionError):
+    """Well-formed but unusable content, e.g. an audio clip that is too short or silent."""
+
+    status = 422
+    type = "invalid_request_error"
+    code = "unprocessable_content"
+
+
+class StorageFull(ClarionError):
+    status = 507
+    type = "server_error"
+    code = "insufficient_storage"
+
+
 class RateLimited(ClarionError):
     status = 429
     type = "rate_limit_error"

@@ -43,6 +43,7 @@ from clarion.scheduler.executor import Executor, ThreadExecutor
 from clarion.scheduler.workers import ProcessExecutor
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TextFrontEnd
 from clarion.text.lexicon import Lexicon
+from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ class Service:
         self.draining = False
         self.started_at = time.time()
         self.frontend = TextFrontEnd(Lexicon(settings.lexicon_path))
+        self.voice_store = VoiceStore(settings.data_dir / "voices")
         self._reaper: asyncio.Task[None] | None = None
         self.metrics = metrics
 
@@ -376,6 +378,9 @@ class Service:
             for rt in self._by_preference():
                 if alias in rt.voices:
                     return rt, rt.voices[alias]
+            for rt in self._by_preference():
+                if info := self._uploaded(rt, voice):
+                    return rt, info
             if alias is not None:
                 # An OpenAI voice name with no matching pack loaded: the default voice answers.
                 rt = self.runtimes[self._default_name()]
@@ -395,12 +400,36 @@ class Service:
             alias = self.settings.voice_aliases.get(voice)
             if alias in runtime.voices:
                 return runtime, runtime.voices[alias]
+            if info := self._uploaded(runtime, voice):
+                return runtime, info
+            if self.voice_store.exists(voice):
+                cloners = [n for n, rt in self.runtimes.items() if rt.engine.capabilities.cloning]
+                raise VoiceNotFound(
+                    f"voice {voice!r} is an uploaded clip and model {runtime.name!r} does not clone voices; "
+                    f"models that do: {', '.join(cloners) or 'none loaded'}",
+                    param="voice",
+                )
             raise VoiceNotFound(
                 f"model {runtime.name!r} has no voice {voice!r}; "
                 f"valid voices: {', '.join(sorted(runtime.voices))}",
                 param="voice",
             )
         return runtime, runtime.voices[voice]
+
+    def _uploaded(self, rt: EngineRuntime, voice: str) -> VoiceInfo | None:
+        """An uploaded reference clip as a voice of a cloning engine."""
+        if not rt.engine.capabilities.cloning or not self.voice_store.exists(voice):
+            return None
+        langs = rt.engine.capabilities.languages
+        return VoiceInfo(
+            voice,
+            rt.name,
+            "mul" if len(langs) > 1 else langs[0],  # a cloned voice speaks whatever its engine does
+            "uploaded by the user",
+            rt.engine.sample_rate,
+            None,
+            "cloned from an uploaded reference clip",
+        )
 
     def model_names(self) -> list[str]:
         return [*self.runtimes, *(a for a in self.settings.model_aliases if a not in self.runtimes)]
@@ -445,7 +474,10 @@ class Service:
         out = []
         for tagged in self.analyse(job.text, job.runtime.name).segments:
             runtime, voice = job.runtime, job.voice
-            if tagged.language == "zh" and voice.lang != "zh":
+            speaks_zh = voice.lang == "zh" or (
+                voice.lang == "mul" and "zh" in runtime.engine.capabilities.languages
+            )
+            if tagged.language == "zh" and not speaks_zh:
                 runtime, voice = self._fallback(job, tagged.language, tagged.text)
             lo, hi = runtime.engine.capabilities.speed_range
             native = min(max(job.speed, lo), hi)

@@ -14,9 +14,10 @@ from fastapi.responses import Response
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
-from clarion.api.routers import health, models, speech, stats, text
+from clarion.api.routers import health, models, speech, stats, text, voices
 from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
+from clarion.audio import sandbox
 from clarion.config import Settings
 from clarion.engines.base import Engine
 from clarion.observability.metrics import CONTENT_TYPE, Metrics
@@ -45,6 +46,12 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
             except Exception as e:
                 app.state.startup_error = e
                 log.exception("start-up failed")
+                return
+            try:
+                # The upload decoder's forkserver, started now so the first upload is quick.
+                await asyncio.to_thread(sandbox.warm)
+            except Exception:
+                log.warning("the upload decoder could not start; uploads will fail", exc_info=True)
 
         starting = asyncio.create_task(start())
         app.state.starting = starting
@@ -80,7 +87,11 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.add_middleware(
         ApiKeyAuth, keys=keys, limiter=limiter, on_reject=lambda r: metrics.rejected.labels(r).inc()
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # Uploads may be larger (multipart overhead on top of the clip itself).
+    upload_limit = (settings.max_upload_bytes + 64 * 1024, "CLARION_MAX_UPLOAD_BYTES")
+    app.add_middleware(
+        BodyLimit, max_bytes=settings.max_body_bytes, routes={"/v1/audio/voices": upload_limit}
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -100,4 +111,5 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.include_router(speech.router)
     app.include_router(text.router)
     app.include_router(stats.router)
+    app.include_router(voices.router)
     return app

@@ -123,17 +123,22 @@ class BodyLimit:
     The body is read here in full (it is small by definition) and replayed to the app, so
     an oversized chunked upload is refused before any parser sees it."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, routes: dict[str, tuple[int, str]] | None = None
+    ) -> None:
+        """``routes``: path -> (limit, setting name) for routes that take larger bodies (uploads)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.routes = routes or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit, setting = self.routes.get(scope["path"], (self.max_bytes, "CLARION_MAX_BODY_BYTES"))
         declared = header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit, setting)
             return
         parts: list[bytes] = []
         size = 0
@@ -144,8 +149,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit, setting)
                 return
             parts.append(chunk)
             if not message.get("more_body", False):
@@ -153,10 +158,10 @@ class BodyLimit:
         body: Message = {"type": "http.request", "body": b"".join(parts), "more_body": False}
         await self.app(scope, _replay(body, receive), send)
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int, setting: str) -> None:
         response = error_response(
             413,
-            f"request body is larger than {self.max_bytes} bytes (CLARION_MAX_BODY_BYTES)",
+            f"request body is larger than {limit} bytes ({setting})",
             "invalid_request_error",
             code="body_too_large",
         )

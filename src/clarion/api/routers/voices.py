@@ -1,0 +1,69 @@
+"""Uploaded reference voices: POST /v1/audio/voices (multipart), list, get, delete.
+
+The upload is checked (size, real format, a sandboxed decode with a time limit, rate,
+channels, length) before it is stored; nothing of it reaches an engine until then."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from clarion.config import Settings
+from clarion.errors import InvalidRequest
+from clarion.service import Service
+from clarion.voices.store import VoiceStore, check_name
+from clarion.voices.upload import check_clip
+
+router = APIRouter(tags=["voices"])
+
+
+def _store(request: Request) -> VoiceStore:
+    service: Service = request.app.state.service
+    return service.voice_store
+
+
+@router.post("/v1/audio/voices", status_code=201)
+async def upload_voice(
+    request: Request,
+    file: Annotated[UploadFile, File(description="Reference clip: 5 to 20 s of one clear speaker.")],
+    name: Annotated[str, Form(max_length=64, description="Voice id to create.")],
+    transcript: Annotated[
+        str | None, Form(max_length=2000, description="What the clip says (some engines use it).")
+    ] = None,
+    overwrite: Annotated[bool, Form()] = False,
+) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    check_name(name)
+    data = await file.read(settings.max_upload_bytes + 1)
+    clip = await asyncio.to_thread(check_clip, data, file.filename, settings)
+    voice = await asyncio.to_thread(
+        _store(request).add,
+        name,
+        clip.samples,
+        clip.sample_rate,
+        transcript=transcript,
+        source_format=clip.source_format,
+        overwrite=overwrite,
+    )
+    return JSONResponse(voice.card(), status_code=201)
+
+
+@router.get("/v1/audio/voices/uploaded")
+async def list_uploaded(request: Request) -> dict[str, Any]:
+    return {"voices": [v.card() for v in await asyncio.to_thread(_store(request).list)]}
+
+
+@router.get("/v1/audio/voices/{name}")
+async def get_voice(request: Request, name: str) -> dict[str, Any]:
+    return _store(request).get(name).card()
+
+
+@router.delete("/v1/audio/voices/{name}")
+async def delete_voice(request: Request, name: str) -> dict[str, Any]:
+    if not name:
+        raise InvalidRequest("voice name missing", param="name")
+    await asyncio.to_thread(_store(request).delete, name)
+    return {"id": name, "deleted": True}

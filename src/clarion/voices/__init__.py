@@ -1,0 +1,1 @@
+"""Uploaded reference voices, for engines that clone."""

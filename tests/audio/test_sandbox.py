@@ -1,0 +1,42 @@
+"""Untrusted decoding in a child process: a crash or a slow file costs the child only."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pytest
+
+from clarion.audio.encoders import encode
+from clarion.audio.formats import AudioFormat
+from clarion.audio.sandbox import DecodeFailed, DecodeTimeout, decode_untrusted
+from tests.voices.corpus import speech_like, wav_bytes
+
+
+def test_decodes_in_another_process_and_matches() -> None:
+    clip = speech_like(2.0)
+    got = decode_untrusted(encode(clip, 16_000, AudioFormat.FLAC), "flac", max_seconds=10)
+    assert got.sample_rate == 16_000 and got.channels == 1 and not got.truncated and got.damage is None
+    np.testing.assert_allclose(got.samples, clip, atol=1e-4)
+
+
+def test_stops_at_the_length_limit() -> None:
+    got = decode_untrusted(wav_bytes(speech_like(10.0), 16_000), "wav", max_seconds=3)
+    assert got.truncated and 3 * 16_000 < len(got.samples) < 4 * 16_000
+
+
+def test_a_decoder_crash_is_contained_and_the_header_still_reported() -> None:
+    # PyAV 18 segfaults converting this 8-channel frame to numpy: a real native crash.
+    data = wav_bytes(speech_like(4.0, 16_000, 8), 16_000, 8)
+    with pytest.raises(DecodeFailed) as caught:
+        decode_untrusted(data, "wav", max_seconds=60)
+    if "crashed" not in str(caught.value):
+        pytest.skip("this PyAV build no longer crashes on 8 channels")
+    assert caught.value.header == (16_000, 8)
+    assert os.getpid()  # still here
+
+
+def test_the_time_limit_kills_a_slow_decode() -> None:
+    big = encode(np.zeros(8_000 * 3600, np.float32), 8_000, AudioFormat.FLAC)
+    with pytest.raises(DecodeTimeout, match=r"longer than 0\.05 s"):
+        decode_untrusted(big, "flac", max_seconds=4000, timeout_s=0.05)
