@@ -182,6 +182,14 @@ class Settings(BaseSettings):
         default=1.5, gt=0, description="Time limit for decoding one upload (in a sandboxed child process)."
     )
 
+    # -- audio result cache ----------------------------------------------------
+    cache_memory_mb: float = Field(
+        default=256.0, ge=0, description="In-memory LRU of synthesised audio (MB of float32 samples); 0: off."
+    )
+    cache_disk_mb: float = Field(
+        default=0.0, ge=0, description="On-disk tier under data_dir/cache (MB); 0: off. Survives restarts."
+    )
+
     # -- text front end --------------------------------------------------------
     lexicon_path: Path | None = Field(
         default=None, description="User lexicon (YAML or TSV), re-read when it changes."

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
 import time
@@ -16,6 +17,8 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from clarion import __version__
+from clarion.cache import AudioCache, CachedChunk, cache_key
 from clarion.config import Settings
 from clarion.engines.base import (
     Audio,
@@ -115,6 +118,7 @@ class SpeechJob:
     timeout_s: float = 60.0
     extras: Mapping[str, Any] = field(default_factory=dict)
     trace: Trace = field(default_factory=Trace)  # filled in while it runs, for the access log
+    use_cache: bool = True  # False: synthesise afresh (the result is still stored)
 
 
 class Service:
@@ -132,6 +136,14 @@ class Service:
         self.started_at = time.time()
         self.frontend = TextFrontEnd(Lexicon(settings.lexicon_path))
         self.voice_store = VoiceStore(settings.data_dir / "voices")
+        self.cache: AudioCache | None = None
+        if settings.cache_memory_mb > 0 or settings.cache_disk_mb > 0:
+            self.cache = AudioCache(
+                int(settings.cache_memory_mb * 1e6),
+                settings.data_dir / "cache" if settings.cache_disk_mb > 0 else None,
+                int(settings.cache_disk_mb * 1e6),
+                observe=metrics.on_cache if metrics else None,
+            )
         self._reaper: asyncio.Task[None] | None = None
         self.metrics = metrics
 
@@ -511,6 +523,50 @@ class Service:
         # Long inputs are normalised off the event loop so other requests keep moving.
         plan = self.segments(job) if len(job.text) < 2000 else await asyncio.to_thread(self.segments, job)
         rate = job.runtime.engine.sample_rate
+        key = self._cache_key(job, plan) if self.cache is not None else None
+        if key is not None and job.use_cache:
+            entry = await self._cache_get(key)
+            if entry is not None:
+                job.trace.cache = "hit"
+                for index, cached in enumerate(entry):
+                    yield AudioChunk(cached.samples, rate, index, cached.text)
+                return
+        job.trace.cache = "off" if key is None else ("miss" if job.use_cache else "bypass")
+        produced: list[CachedChunk] = []
+        # aclosing: a client that leaves must cancel the queued segments now, not at GC time.
+        async with contextlib.aclosing(self._synthesise(job, plan, rate)) as chunks:
+            async for chunk in chunks:
+                produced.append(CachedChunk(chunk.samples, chunk.text))
+                yield chunk
+        if key is not None and self.cache is not None:
+            # Only complete results are stored (a client that left midway stores nothing).
+            await self._cache_put(key, tuple(produced))
+
+    def _cache_key(self, job: SpeechJob, plan: list[Planned]) -> str:
+        parts: list[Any] = [__version__, job.seed, dict(job.extras)]
+        for p in plan:
+            seg, engine = p.segment, p.runtime.engine
+            version = getattr(engine, "model_version", type(engine).__qualname__)
+            clip = self.voice_store.get(seg.voice).sha256 if self._uploaded(p.runtime, seg.voice) else None
+            parts.append(
+                [p.runtime.name, version, seg.voice, clip, seg.language, seg.text, seg.speed, p.stretch]
+            )
+        return cache_key(parts)
+
+    async def _cache_get(self, key: str) -> tuple[CachedChunk, ...] | None:
+        assert self.cache is not None
+        return await asyncio.to_thread(self.cache.get, key) if self.cache.disk else self.cache.get(key)
+
+    async def _cache_put(self, key: str, entry: tuple[CachedChunk, ...]) -> None:
+        assert self.cache is not None
+        if self.cache.disk:
+            await asyncio.to_thread(self.cache.put, key, entry)
+        else:
+            self.cache.put(key, entry)
+
+    async def _synthesise(
+        self, job: SpeechJob, plan: list[Planned], rate: int
+    ) -> AsyncGenerator[AudioChunk, None]:
         deadline = time.monotonic() + job.timeout_s
         lookahead = self.settings.lookahead
         pending: collections.deque[asyncio.Future[Audio]] = collections.deque()

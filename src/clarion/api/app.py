@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     metrics = Metrics()
     service = Service(settings, engines, metrics)
     metrics.watch_engines(lambda: service.runtimes)
+    metrics.watch_cache(lambda: service.cache)
     metrics.ready.set_function(lambda: float(service.ready and not service.draining))
 
     @asynccontextmanager

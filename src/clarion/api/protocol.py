@@ -36,6 +36,11 @@ class SpeechRequest(BaseModel):
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1, description="Fix the engine's randomness.")
     timeout: float | None = Field(default=None, gt=0, description="This request's deadline in seconds.")
     extras: dict[str, Any] = Field(default_factory=dict, description="Engine-specific parameters.")
+    cache: bool = Field(
+        default=True,
+        description="False: synthesise afresh instead of answering from the audio cache "
+        "(so does the header 'Cache-Control: no-cache').",
+    )
 
     @field_validator("voice", mode="after")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import dataclasses
 import json
 import logging
 import time
@@ -74,6 +75,8 @@ class SpeechServing:
         self, request: Request, req: SpeechRequest, *, max_chars: int | None = None
     ) -> Response:
         job = self.job(req, max_chars=max_chars)
+        if not req.cache or _no_cache(request):
+            job = dataclasses.replace(job, use_cache=False)
         if req.streaming:
             if self._streams >= self.settings.max_concurrent_streams:
                 raise TooManyStreams(
@@ -127,6 +130,7 @@ class SpeechServing:
         finally:
             trace = job.trace
             record.update(
+                cache=trace.cache,
                 segments=trace.segments,
                 queue_wait_s=round(trace.queue_wait_s, 4),
                 batch_size=round(trace.mean_batch_size, 2),
@@ -181,7 +185,11 @@ class SpeechServing:
             finally:
                 await chunks.aclose()
 
-        return StreamingResponse(body(), media_type=fmt.media_type, headers={"X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            body(),
+            media_type=fmt.media_type,
+            headers={"X-Accel-Buffering": "no", "X-Clarion-Cache": job.trace.cache},
+        )
 
     # -- server-sent events ------------------------------------------------------
     async def _sse(
@@ -230,7 +238,11 @@ class SpeechServing:
         return StreamingResponse(
             body(),
             media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            headers={
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+                "X-Clarion-Cache": job.trace.cache,
+            },
         )
 
 
@@ -282,4 +294,10 @@ def _usage_headers(job: SpeechJob, seconds: float) -> dict[str, str]:
         "X-Clarion-Voice": job.voice.id,
         "X-Clarion-Characters": str(len(job.text)),
         "X-Clarion-Audio-Seconds": f"{seconds:.3f}",
+        "X-Clarion-Cache": job.trace.cache,
     }
+
+
+def _no_cache(request: Request) -> bool:
+    directives = request.headers.get("cache-control", "").lower()
+    return "no-cache" in directives or "no-store" in directives

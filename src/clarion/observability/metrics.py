@@ -18,6 +18,7 @@ from clarion.observability.stats import RecentRequests
 from clarion.scheduler.batcher import BatchReport
 
 if TYPE_CHECKING:
+    from clarion.cache import AudioCache
     from clarion.service import EngineRuntime
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -87,10 +88,22 @@ class Metrics:
             registry=r,
         )
         self.rejected = Counter("clarion_rejected", "Requests refused, by reason.", ["reason"], registry=r)
+        self.cache_events = Counter(
+            "clarion_cache_events",
+            "Audio cache lookups and changes: result is hit, miss, store or evict.",
+            ["result", "tier"],
+            registry=r,
+        )
         self.engine_events = Counter(
             "clarion_engine_events", "Engine load and unload events.", ["engine", "event"], registry=r
         )
         self.ready = Gauge("clarion_ready", "1 when the server accepts synthesis requests.", registry=r)
+
+    def on_cache(self, result: str, tier: str) -> None:
+        self.cache_events.labels(result, tier).inc()
+
+    def watch_cache(self, cache: Callable[[], AudioCache | None]) -> None:
+        self.registry.register(_CacheCollector(cache))
 
     def watch_engines(self, runtimes: Callable[[], Mapping[str, EngineRuntime]]) -> None:
         """Queue depth and in-flight batches, read from the batchers at scrape time."""
@@ -138,6 +151,22 @@ class _SchedulerCollector(Collector):
                 if rss is not None:
                     worker_rss.add_metric([name, str(i)], rss)
         return [depth, busy, workers, worker_rss]
+
+
+class _CacheCollector(Collector):
+    def __init__(self, cache: Callable[[], AudioCache | None]) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterable[Metric]:
+        cache = self._cache()
+        if cache is None:
+            return []
+        size = GaugeMetricFamily("clarion_cache_bytes", "Audio cache size per tier.", labels=["tier"])
+        entries = GaugeMetricFamily("clarion_cache_entries", "Audio cache entries per tier.", labels=["tier"])
+        for tier, (n, nbytes) in cache.sizes().items():
+            size.add_metric([tier], nbytes)
+            entries.add_metric([tier], n)
+        return [size, entries]
 
 
 class _GpuCollector(Collector):

@@ -52,6 +52,7 @@ class Trace:
     segments: int = 0
     queue_wait_s: float = 0.0  # summed over segments: time queued before an engine took them
     batch_items: int = 0  # summed batch sizes, for the mean
+    cache: str = "off"  # the audio cache's answer: hit, miss, bypass or off
 
     def add(self, wait: float, batch_size: int) -> None:
         self.segments += 1
