@@ -190,6 +190,16 @@ class Settings(BaseSettings):
         default=0.0, ge=0, description="On-disk tier under data_dir/cache (MB); 0: off. Survives restarts."
     )
 
+    # -- batch jobs ------------------------------------------------------------
+    batch_inline_max_items: int = Field(
+        default=8, ge=0, description="Batches up to this many items are answered with a zip at once."
+    )
+    batch_max_items: int = Field(default=10_000, ge=1, description="Most items one batch may hold.")
+    batch_concurrency: int = Field(
+        default=2, ge=1, le=64, description="Items of a batch job in flight at once."
+    )
+    batch_max_body_bytes: int = Field(default=16_000_000, ge=1024, description="Largest batch request body.")
+
     # -- text front end --------------------------------------------------------
     lexicon_path: Path | None = Field(
         default=None, description="User lexicon (YAML or TSV), re-read when it changes."

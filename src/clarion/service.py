@@ -119,6 +119,7 @@ class SpeechJob:
     extras: Mapping[str, Any] = field(default_factory=dict)
     trace: Trace = field(default_factory=Trace)  # filled in while it runs, for the access log
     use_cache: bool = True  # False: synthesise afresh (the result is still stored)
+    background: bool = False  # batch-job work: yields to interactive requests, no admission check
 
 
 class Service:
@@ -579,7 +580,10 @@ class Service:
                 try:
                     pending.append(
                         item.runtime.batcher.submit(
-                            item.segment, max(0.0, deadline - time.monotonic()), job.trace
+                            item.segment,
+                            max(0.0, deadline - time.monotonic()),
+                            job.trace,
+                            background=job.background,
                         )
                     )
                 except QueueFull:
@@ -620,8 +624,8 @@ class Service:
     def _admit(self, job: SpeechJob, uses: collections.Counter[str]) -> None:
         """Latency-aware admission: refuse at once (429) a request that the measured
         throughput says would miss its deadline, instead of queueing it to time out."""
-        if not self.settings.admission_control:
-            return
+        if not self.settings.admission_control or job.background:
+            return  # batch jobs wait their turn behind interactive traffic instead
         for name, count in uses.items():
             runtime = self.runtimes[name]
             estimate = runtime.batcher.estimated_completion_s(count)

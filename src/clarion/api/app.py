@@ -14,12 +14,13 @@ from fastapi.responses import Response
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
-from clarion.api.routers import health, models, speech, stats, text, voices
+from clarion.api.routers import batch, health, models, speech, stats, text, voices
 from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
 from clarion.audio import sandbox
 from clarion.config import Settings
 from clarion.engines.base import Engine
+from clarion.jobs import BatchJobs
 from clarion.observability.metrics import CONTENT_TYPE, Metrics
 from clarion.service import Service
 
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     settings = settings or Settings()
     metrics = Metrics()
     service = Service(settings, engines, metrics)
+    jobs = BatchJobs(service, settings)
     metrics.watch_engines(lambda: service.runtimes)
     metrics.watch_cache(lambda: service.cache)
     metrics.ready.set_function(lambda: float(service.ready and not service.draining))
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
                 app.state.startup_error = e
                 log.exception("start-up failed")
                 return
+            await jobs.start()
             try:
                 # The upload decoder's forkserver, started now so the first upload is quick.
                 await asyncio.to_thread(sandbox.warm)
@@ -63,6 +66,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
             if not starting.done():
                 starting.cancel()
             await asyncio.gather(starting, return_exceptions=True)
+            await jobs.stop()  # before the engines go: unfinished items resume at the next start
             await service.stop()
 
     app = FastAPI(
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.state.settings = settings
     app.state.service = service
     app.state.speech = SpeechServing(service, settings, metrics)
+    app.state.jobs = jobs
     app.state.startup_error = None
     app.state.metrics = metrics
     install_error_handlers(app)
@@ -90,8 +95,11 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     )
     # Uploads may be larger (multipart overhead on top of the clip itself).
     upload_limit = (settings.max_upload_bytes + 64 * 1024, "CLARION_MAX_UPLOAD_BYTES")
+    batch_limit = (settings.batch_max_body_bytes, "CLARION_BATCH_MAX_BODY_BYTES")
     app.add_middleware(
-        BodyLimit, max_bytes=settings.max_body_bytes, routes={"/v1/audio/voices": upload_limit}
+        BodyLimit,
+        max_bytes=settings.max_body_bytes,
+        routes={"/v1/audio/voices": upload_limit, "/v1/audio/speech/batch": batch_limit},
     )
     if settings.cors_origins:
         app.add_middleware(
@@ -113,4 +121,5 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.include_router(text.router)
     app.include_router(stats.router)
     app.include_router(voices.router)
+    app.include_router(batch.router)
     return app

@@ -59,6 +59,42 @@ class SpeechRequest(BaseModel):
         return self.stream or self.stream_format is not None
 
 
+class BatchItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    input: str = Field(min_length=1, description="Text of this item.")
+    id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        description="Names the item's file in the zip (default: its position).",
+    )
+    voice: str | None = Field(default=None, max_length=128, description="Overrides the batch's voice.")
+
+
+class BatchRequest(BaseModel):
+    """POST /v1/audio/speech/batch: many texts, one zip. Small batches are answered at
+    once; larger ones become a job that survives restarts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(min_length=1, max_length=128)
+    voice: str = Field(min_length=1, max_length=128)
+    response_format: AudioFormat = AudioFormat.MP3
+    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    sample_rate: int | None = Field(default=None, ge=8000, le=48000)
+    seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
+    extras: dict[str, Any] = Field(default_factory=dict)
+    items: list[BatchItem] = Field(min_length=1, description="Up to CLARION_BATCH_MAX_ITEMS items.")
+
+    @field_validator("items")
+    @classmethod
+    def _unique_ids(cls, items: list[BatchItem]) -> list[BatchItem]:
+        ids = [i.id for i in items if i.id is not None]
+        if len(ids) != len(set(ids)):
+            raise ValueError("item ids must be unique")
+        return items
+
+
 class ModelCard(BaseModel):
     id: str
     object: Literal["model"] = "model"

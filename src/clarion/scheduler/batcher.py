@@ -33,6 +33,8 @@ from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
 
+BACKGROUND_AGING_S = 30.0  # a batch-job segment waiting this long goes ahead of interactive ones
+
 
 @dataclass(slots=True, eq=False)
 class _Item:
@@ -111,7 +113,10 @@ class Batcher:
         self.stats = BatcherStats()
         self._on_batch = on_batch
         self._queue: collections.deque[_Item] = collections.deque()
-        self._live = 0  # queued items whose future is still pending
+        # Batch-job work: taken only when no interactive item waits, or once it has
+        # waited BACKGROUND_AGING_S (so a busy server still makes progress on jobs).
+        self._background: collections.deque[_Item] = collections.deque()
+        self._live = 0  # queued items (both queues) whose future is still pending
         self._wakeup = asyncio.Event()
         self._free = asyncio.Semaphore(executor.workers)
         self._running: set[asyncio.Task[None]] = set()
@@ -134,9 +139,12 @@ class Batcher:
                 self._collect(), name=f"batcher-{self.name}"
             )
 
-    def submit(self, segment: Segment, timeout_s: float, trace: Trace | None = None) -> asyncio.Future[Audio]:
+    def submit(
+        self, segment: Segment, timeout_s: float, trace: Trace | None = None, *, background: bool = False
+    ) -> asyncio.Future[Audio]:
         """Queue one segment; raises QueueFull at once when the queue is at capacity.
-        ``trace``, if given, is told the segment's queue wait and batch size when it runs."""
+        ``trace``, if given, is told the segment's queue wait and batch size when it runs.
+        ``background`` items (batch jobs) yield to interactive ones."""
         if self._closed:
             raise ServiceUnavailable(f"engine {self.name!r} is shutting down; retry on another replica")
         if self._live >= self.queue_size:
@@ -150,7 +158,7 @@ class Batcher:
         now = time.monotonic()
         item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, trace)
         item.future.add_done_callback(self._forget_if_queued(item))
-        self._queue.append(item)
+        (self._background if background else self._queue).append(item)
         self._live += 1
         self.stats.submitted += 1
         self._wakeup.set()
@@ -184,10 +192,11 @@ class Batcher:
             self._collector.cancel()
             await asyncio.gather(self._collector, return_exceptions=True)
             self._collector = None
-        while self._queue:
-            item = self._queue.popleft()
-            if not item.future.done():
-                item.future.set_exception(ServiceUnavailable(f"engine {self.name!r} shut down"))
+        for queue in (self._queue, self._background):
+            while queue:
+                item = queue.popleft()
+                if not item.future.done():
+                    item.future.set_exception(ServiceUnavailable(f"engine {self.name!r} shut down"))
         if self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
         self.executor.close()
@@ -196,7 +205,7 @@ class Batcher:
     def _forget_if_queued(self, item: _Item) -> Callable[[asyncio.Future[Audio]], None]:
         def done(fut: asyncio.Future[Audio]) -> None:
             # A future settled while still queued (cancelled by its caller) no longer counts.
-            if fut.cancelled() and item in self._queue:
+            if fut.cancelled() and (item in self._queue or item in self._background):
                 self._live -= 1
                 self.stats.dropped_cancelled += 1
 
@@ -205,8 +214,9 @@ class Batcher:
     def _pop_live(self) -> _Item | None:
         """The oldest queued item that still has a caller and time left."""
         now = time.monotonic()
-        while self._queue:
-            item = self._queue.popleft()
+        while self._queue or self._background:
+            aged = self._background and now - self._background[0].enqueued > BACKGROUND_AGING_S
+            item = (self._queue if self._queue and not aged else self._background).popleft()
             if item.future.done():  # cancelled: already uncounted by its callback
                 continue
             self._live -= 1

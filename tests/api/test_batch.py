@@ -1,0 +1,170 @@
+"""Batch synthesis: small batches answered with a zip at once, larger ones as jobs on
+disk that survive a restart without recomputing finished items, and that yield to
+interactive requests."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import threading
+import time
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import httpx
+import pytest
+
+from clarion.audio.decode import decode
+from clarion.config import EngineOptions, Settings
+from clarion.engines.base import Audio, Segment
+from clarion.engines.null import NullEngine
+from tests.server import RunningServer, serve
+
+
+class RecordingEngine(NullEngine):
+    """The null engine at a fixed cost per segment, writing down what it rendered, in order."""
+
+    name: ClassVar[str] = "recording"
+
+    def __init__(self, settings: Settings, seconds: float = 0.1) -> None:
+        super().__init__(settings)
+        self.seconds = seconds
+        self.rendered: list[str] = []
+        self._lock = threading.Lock()
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        time.sleep(self.seconds * len(batch))
+        with self._lock:
+            self.rendered.extend(s.text for s in batch)
+        return super().synthesize(batch)
+
+
+def slow_settings(data_dir: Path, **kw: Any) -> Settings:
+    return Settings(
+        engines=["recording"],
+        default_engine="recording",
+        data_dir=data_dir,
+        batch_inline_max_items=2,
+        cache_memory_mb=0,
+        engine_options={"recording": EngineOptions(workers=1, max_batch_size=1, text_frontend=False)},
+        **kw,
+    )
+
+
+def post(server: RunningServer, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{server.url}/v1/audio/speech/batch", json=body, timeout=120)
+
+
+def wait_done(server: RunningServer, job_id: str, timeout: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        status = httpx.get(f"{server.url}/v1/audio/speech/batch/{job_id}").json()
+        if status["status"] in ("done", "failed"):
+            return status
+        assert time.monotonic() < deadline, status
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def hibari(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    settings = Settings(
+        engines=["hibari"], data_dir=tmp_path_factory.mktemp("data"), batch_inline_max_items=3
+    )
+    with serve(settings) as running:
+        yield running
+
+
+def test_a_small_batch_comes_back_as_a_zip(hibari: RunningServer) -> None:
+    items = [{"input": "First item.", "id": "intro"}, {"input": "Second item."}, {"input": "Third."}]
+    r = post(hibari, {"model": "hibari", "voice": "heart", "response_format": "wav", "items": items})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(r.content)) as z:
+        names = z.namelist()
+        assert names == ["0001-intro.wav", "0002.wav", "0003.wav", "manifest.json"]
+        for name in names[:3]:
+            audio, rate = decode(z.read(name), "wav")
+            assert rate == 24_000 and len(audio) > 0.3 * rate
+        manifest = json.loads(z.read("manifest.json"))
+    assert [i["file"] for i in manifest["items"]] == names[:3]
+
+
+def test_a_bad_item_refuses_the_whole_batch_up_front(hibari: RunningServer) -> None:
+    items = [{"input": "Fine."}, {"input": "Unknown voice here.", "voice": "nobody"}]
+    r = post(hibari, {"model": "hibari", "voice": "heart", "items": items})
+    assert r.status_code == 400
+    assert r.json()["error"]["message"].startswith("items[1]: ")
+    dup = post(hibari, {"model": "hibari", "voice": "heart", "items": [{"input": "a", "id": "x"}] * 2})
+    assert dup.status_code == 400 and "unique" in dup.json()["error"]["message"]
+
+
+def test_a_larger_batch_becomes_a_job(hibari: RunningServer) -> None:
+    items = [{"input": f"Job item number {i}."} for i in range(5)]
+    r = post(hibari, {"model": "hibari", "voice": "heart", "response_format": "mp3", "items": items})
+    assert r.status_code == 202
+    job = r.json()
+    assert r.headers["location"] == f"/v1/audio/speech/batch/{job['id']}"
+    assert job["total"] == 5 and job["status"] in ("queued", "running")
+    status = wait_done(hibari, job["id"])
+    assert status["status"] == "done" and status["done"] == 5 and status["failed"] == 0
+    z = zipfile.ZipFile(io.BytesIO(httpx.get(f"{hibari.url}{status['download']}").content))
+    assert sorted(z.namelist()) == [*(f"{i:04d}.mp3" for i in range(1, 6)), "manifest.json"]
+    assert httpx.delete(f"{hibari.url}/v1/audio/speech/batch/{job['id']}").status_code == 200
+    assert httpx.get(f"{hibari.url}/v1/audio/speech/batch/{job['id']}").status_code == 404
+    assert httpx.get(f"{hibari.url}/v1/audio/speech/batch/..%2F..%2Fetc").status_code == 404
+
+
+def test_a_job_survives_a_restart_without_recomputing(tmp_path: Path) -> None:
+    settings = slow_settings(tmp_path)
+    items = [{"input": f"Item {i:02d}."} for i in range(12)]
+    first_engine = RecordingEngine(settings)
+    with serve(settings, {"recording": first_engine}) as server:
+        job = post(
+            server, {"model": "recording", "voice": "null", "response_format": "wav", "items": items}
+        ).json()
+        early = httpx.get(f"{server.url}/v1/audio/speech/batch/{job['id']}/download")
+        assert early.status_code == 409 and "download it when" in early.json()["error"]["message"]
+        while httpx.get(f"{server.url}/v1/audio/speech/batch/{job['id']}").json()["done"] < 4:
+            time.sleep(0.05)
+    folder = tmp_path / "jobs" / job["id"] / "items"
+    kept = {p.name: p.stat().st_mtime_ns for p in folder.iterdir() if p.suffix == ".wav"}
+    assert 4 <= len(kept) < 12
+
+    second_engine = RecordingEngine(settings)
+    with serve(settings, {"recording": second_engine}) as server:
+        status = wait_done(server, job["id"])
+        assert status["done"] == 12
+        zipped = zipfile.ZipFile(io.BytesIO(httpx.get(f"{server.url}{status['download']}").content))
+        assert len(zipped.namelist()) == 13
+    # Finished items were left alone; only the rest (and nothing twice) was rendered.
+    assert {n: (folder / n).stat().st_mtime_ns for n in kept} == kept
+    warmups = {"Hello, this is a warm-up.", "你好，这是预热。"}
+    redone = [t for t in second_engine.rendered if t not in warmups]
+    assert len(redone) == 12 - len(kept)
+    assert not {f"Item {int(n[:4]) - 1:02d}." for n in kept} & set(redone)
+    assert not [n for n in os.listdir(folder) if n.endswith(".tmp")]
+
+
+def test_interactive_requests_go_ahead_of_job_work(tmp_path: Path) -> None:
+    settings = slow_settings(tmp_path)
+    # Each segment takes long enough (0.4 s) for a request to reach the queue meanwhile,
+    # even on a loaded machine.
+    engine = RecordingEngine(settings, seconds=0.4)
+    with serve(settings, {"recording": engine}) as server:
+        items = [{"input": f"Background {i:02d}."} for i in range(30)]
+        post(server, {"model": "recording", "voice": "null", "response_format": "wav", "items": items})
+        while not any(t.startswith("Background") for t in engine.rendered):
+            time.sleep(0.02)
+        for k in range(3):
+            seen = len(engine.rendered)
+            body = {
+                "model": "recording",
+                "voice": "null",
+                "input": f"Interactive {k}.",
+                "response_format": "wav",
+            }
+            assert httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30).status_code == 200
+            # At most the background segment already running finished before ours.
+            assert engine.rendered.index(f"Interactive {k}.") - seen <= 1
