@@ -29,6 +29,7 @@ from clarion.engines.base import (
     VoiceInfo,
     request_extras,
 )
+from clarion.engines.mixing import Mix, canonical, is_mix, parse_mix
 from clarion.engines.registry import discover, engine_class
 from clarion.errors import (
     DeadlineExceeded,
@@ -394,6 +395,11 @@ class Service:
             for rt in self._by_preference():
                 if info := self._uploaded(rt, voice):
                     return rt, info
+            if is_mix(voice):
+                mix = parse_mix(voice)
+                for rt in self._by_preference():
+                    if rt.engine.capabilities.voice_mixing and all(n in rt.voices for n, _ in mix):
+                        return rt, self._mixed(rt, mix)
             if alias is not None:
                 # An OpenAI voice name with no matching pack loaded: the default voice answers.
                 rt = self.runtimes[self._default_name()]
@@ -415,6 +421,15 @@ class Service:
                 return runtime, runtime.voices[alias]
             if info := self._uploaded(runtime, voice):
                 return runtime, info
+            if is_mix(voice):
+                if not runtime.engine.capabilities.voice_mixing:
+                    mixers = [n for n, r in self.runtimes.items() if r.engine.capabilities.voice_mixing]
+                    raise VoiceNotFound(
+                        f"model {runtime.name!r} cannot mix voices; engines that can: "
+                        f"{', '.join(mixers) or 'none loaded'}",
+                        param="voice",
+                    )
+                return runtime, self._mixed(runtime, parse_mix(voice))
             if self.voice_store.exists(voice):
                 cloners = [n for n, rt in self.runtimes.items() if rt.engine.capabilities.cloning]
                 raise VoiceNotFound(
@@ -428,6 +443,20 @@ class Service:
                 param="voice",
             )
         return runtime, runtime.voices[voice]
+
+    def _mixed(self, rt: EngineRuntime, mix: Mix) -> VoiceInfo:
+        """A blend of the engine's own voices; the first one leads (language, licence)."""
+        missing = [name for name, _ in mix if name not in rt.voices]
+        if missing:
+            raise VoiceNotFound(
+                f"voice mix names {', '.join(map(repr, missing))}, which model {rt.name!r} does not have",
+                param="voice",
+            )
+        lead = rt.voices[mix[0][0]]
+        spelled = canonical(mix)
+        return VoiceInfo(
+            spelled, rt.name, lead.language, lead.licence, lead.sample_rate, None, f"mix: {spelled}"
+        )
 
     def _uploaded(self, rt: EngineRuntime, voice: str) -> VoiceInfo | None:
         """An uploaded reference clip as a voice of a cloning engine."""

@@ -199,3 +199,25 @@ def test_chinese_sentences_in_an_english_request_are_routed_to_a_mandarin_voice(
     assert len(b) - len(a) > 1.5 * rate  # ~12 Chinese characters spoken, not dropped
     tail = b[len(a) :]
     assert rms(tail) > 0.01
+
+
+def test_voice_mixes_resolve_to_a_canonical_blend(server: RunningServer) -> None:
+    def speak(model: str, voice: str) -> httpx.Response:
+        body = {"model": model, "voice": voice, "input": "Blend.", "response_format": "wav"}
+        return httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=60)
+
+    r = speak("kokoro", "af_heart(7)+af_bella(3)")
+    assert r.status_code == 200 and r.headers["x-clarion-voice"] == "af_heart(0.7)+af_bella(0.3)"
+    auto = speak("tts-1", "af_heart+zf_xiaoxiao")  # any engine that has both and can mix
+    assert auto.headers["x-clarion-engine"] == "kokoro"
+    assert auto.headers["x-clarion-voice"] == "af_heart(0.5)+zf_xiaoxiao(0.5)"
+    for model, voice, needle in [
+        ("kokoro", "af_heart+nobody", "'nobody'"),
+        ("kokoro", "af_heart(0)+af_bella", "above 0"),
+        ("kokoro", "af_heart(x)+af_bella", "cannot read"),
+        ("kokoro", "a+b+c+d+e", "1 to 4 voices"),
+        ("hibari", "heart+heart", "cannot mix voices"),
+    ]:
+        bad = speak(model, voice)
+        assert bad.status_code == 400, (voice, bad.text)
+        assert needle in bad.json()["error"]["message"]

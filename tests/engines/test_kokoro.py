@@ -131,3 +131,19 @@ def test_mandarin_voice_reads_embedded_english(kokoro_engine: KokoroEngine) -> N
         ]
     )
     assert len(mixed) > len(plain) + 0.4 * RATE
+
+
+def test_a_voice_mix_blends_style_vectors(kokoro_engine: KokoroEngine) -> None:
+    text = "Mixing voices."
+
+    def say(voice: str) -> np.ndarray:
+        return kokoro_engine.synthesize([Segment(text, voice, "en")])[0]
+
+    heart, bella = say("af_heart"), say("af_bella")
+    # Half of one voice plus half of itself is that voice, to the last sample: the
+    # weighted sum is what reaches the model.
+    np.testing.assert_array_equal(say("af_heart(0.5)+af_heart(0.5)"), heart)
+    blend = say("af_heart(0.7)+af_bella(0.3)")
+    assert len(blend) > 0.3 * 24_000
+    assert not np.array_equal(blend, heart) and not np.array_equal(blend, bella)
+    np.testing.assert_array_equal(say("af_heart(0.7)+af_bella(0.3)"), blend)  # cached mix, same result

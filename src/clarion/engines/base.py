@@ -8,7 +8,7 @@ Queues, deadlines, threads and asynchrony belong to the scheduler, not to engine
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -17,6 +17,8 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from clarion.config import Settings
 
 Audio = npt.NDArray[np.float32]
@@ -59,6 +61,8 @@ class Capabilities:
     speed_range: tuple[float, float] = (0.5, 2.0)
     # True when one loaded instance may run synthesize() from several threads at once.
     thread_safe: bool = True
+    # True when voices are embeddings that can be blended ("a(0.7)+b(0.3)", see mixing.py).
+    voice_mixing: bool = False
 
 
 class EngineExtras(BaseModel):
@@ -144,6 +148,26 @@ class Engine(Protocol):
     def default_voice(self, language: str | None = None) -> str: ...
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]: ...
+
+
+@runtime_checkable
+class ChecksModelDir(Protocol):
+    """Optional: an engine whose weights live in a model directory says what is wrong with
+    one, a line per problem, empty when it would load (``clarion models check``)."""
+
+    @classmethod
+    def check_model_dir(cls, path: Path) -> list[str]: ...
+
+
+@runtime_checkable
+class StreamsBatches(Protocol):
+    """Optional, for ``Streaming.TOKEN`` engines: a batch's audio while it is generated.
+
+    Each yielded list holds one array per segment of the batch, in order, with the samples
+    that are new since the previous yield (empty when a segment has nothing new); joined per
+    segment they are that segment's audio. The scheduler does not consume this yet."""
+
+    def synthesize_stream(self, batch: Sequence[Segment]) -> Iterator[list[Audio]]: ...
 
 
 def voice_table(voices: Sequence[VoiceInfo]) -> dict[str, VoiceInfo]:

@@ -26,6 +26,7 @@ from clarion.engines.base import (
     Streaming,
     VoiceInfo,
 )
+from clarion.engines.mixing import is_mix, parse_mix
 from clarion.engines.onnx import session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
@@ -83,6 +84,7 @@ def _voice_info(name: str) -> VoiceInfo:
 # What `clarion[kokoro]` installs for synthesis (misaki[zh] brings the last four).
 _REQUIRED_MODULES = ("kokoro_onnx", "misaki", "jieba", "pypinyin", "pypinyin_dict", "cn2an")
 
+MAX_CACHED_MIXES = 16
 SUPPORTED_VOICES: tuple[str, ...] = tuple(v for v in KOKORO_VOICES if v[0] in PREFIXES)
 
 
@@ -95,12 +97,14 @@ class KokoroEngine:
         streaming=Streaming.SENTENCE,
         speed_range=SPEED_RANGE,
         thread_safe=True,
+        voice_mixing=True,
     )
 
     def __init__(self, settings: Settings) -> None:
         self._dir = kokoro_dir(settings)
         self._kokoro: Any = None  # kokoro_onnx.Kokoro
         self._styles: dict[str, Any] = {}  # voice -> float32 [510, 1, 256]
+        self._mixes: dict[str, Any] = {}  # blended voices ("a(0.7)+b(0.3)") made so far
         self._zh_g2p: Any = None  # misaki.zh.ZHG2P, built at load when Mandarin voices exist
         self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
 
@@ -169,6 +173,7 @@ class KokoroEngine:
     def unload(self) -> None:
         self._kokoro = None
         self._styles = {}
+        self._mixes = {}
         self._zh_g2p = None
 
     def _present(self) -> list[str]:
@@ -212,10 +217,24 @@ class KokoroEngine:
                     parts.append(str(self._zh_g2p(span.text)[0] or ""))
         return " ".join(p.strip() for p in parts if p.strip())
 
-    def _one(self, seg: Segment) -> Audio:
-        style = self._styles.get(seg.voice)
+    def _style(self, voice: str) -> Any:
+        style = self._styles.get(voice)
         if style is None:
-            raise VoiceNotFound(f"kokoro has no voice {seg.voice!r}; available: {', '.join(self._styles)}")
+            style = self._mixes.get(voice)
+        if style is None and is_mix(voice):
+            parts = parse_mix(voice)
+            if all(name in self._styles for name, _ in parts):
+                # A weighted sum of style vectors (0.5 MB each): a few recent ones are kept.
+                style = sum(w * self._styles[name] for name, w in parts).astype(np.float32)
+                if len(self._mixes) >= MAX_CACHED_MIXES:
+                    self._mixes.pop(next(iter(self._mixes)))
+                self._mixes[voice] = style
+        if style is None:
+            raise VoiceNotFound(f"kokoro has no voice {voice!r}; available: {', '.join(self._present())}")
+        return style
+
+    def _one(self, seg: Segment) -> Audio:
+        style = self._style(seg.voice)
         phonemes = self._phonemes(seg).strip()
         if not any(ch.isalpha() for ch in phonemes):  # punctuation only: the model would only click
             return np.zeros(0, np.float32)
