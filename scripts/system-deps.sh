@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Debian packages the test suite drives for real (Prometheus, and whatever later suites
-# add). Installs only what is missing, and only where it can (root with apt-get).
+# Debian packages the test suite drives for real (Prometheus; chromium for the web page
+# tests, driven by Playwright), and whatever later suites add. Installs only what is
+# missing, and only where it can (root with apt-get).
 set -euo pipefail
-packages=(prometheus)
+# docker.io, docker-compose, debootstrap, nginx: the deployment tests (tests/deploy/test_docker.py).
+packages=(prometheus chromium docker.io docker-compose debootstrap nginx)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
-from clarion.api.routers import batch, health, models, speech, stats, text, voices
+from clarion.api.routers import batch, health, models, speech, stats, text, voices, web
 from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
 from clarion.audio import sandbox
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.add_middleware(
         ApiKeyAuth, keys=keys, limiter=limiter, on_reject=lambda r: metrics.rejected.labels(r).inc()
     )
+    app.add_middleware(web.PublicPage)  # the web page holds no secret: served before the key check
     # Uploads may be larger (multipart overhead on top of the clip itself).
     upload_limit = (settings.max_upload_bytes + 64 * 1024, "CLARION_MAX_UPLOAD_BYTES")
     batch_limit = (settings.batch_max_body_bytes, "CLARION_BATCH_MAX_BODY_BYTES")

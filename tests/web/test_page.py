@@ -1,0 +1,345 @@
+"""The web page in a real headless chromium against a real Clarion (hibari) on loopback:
+speak with streamed playback in every format, the normaliser preview, errors in words,
+voice upload, a batch zip, the live panel, and screenshots at desktop and phone widths."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from clarion.audio.decode import decode
+from clarion.config import Settings
+from clarion.engines.base import Capabilities
+from clarion.engines.hibari import HibariEngine
+from clarion.engines.null import NullEngine
+from tests.server import RunningServer, serve
+from tests.web.conftest import PHONE, Tab
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
+expect = sync_api.expect
+expect.set_options(timeout=30_000)  # synthesis on a busy 2-core machine, not a UI delay
+
+LONG_TEXT = " ".join(
+    f"This is sentence number {n} of a longer passage, read aloud while the rest is still being made."
+    for n in range(1, 6)
+)
+
+# Figures in the live panel once requests have been served.
+_MS = re.compile(r"^\d+(\.\d)? (ms|s)$")
+_RATIO = re.compile(r"^\d+\.\d{3}$")
+
+# Decodes bytes with the browser's own decoder: the audio is playable, not merely present.
+DECODE_IN_PAGE = """async (b64) => {
+  const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const audio = await new OfflineAudioContext(1, 1, 24000).decodeAudioData(bytes.buffer);
+  const x = audio.getChannelData(0);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += x[i] * x[i];
+  return { duration: audio.duration, rms: Math.sqrt(sum / Math.max(1, x.length)) };
+}"""
+
+PLAYER_STATE = """() => {
+  const a = document.querySelector('#player');
+  return {
+    duration: a.duration, error: a.error ? a.error.code : null, readyState: a.readyState,
+    src: a.currentSrc, ...a.dataset,
+  };
+}"""
+
+
+class ClonerEngine(NullEngine):
+    """Stands in for a cloning engine (none runs on this machine): its model card says
+    cloning, so the page offers uploaded clips as its voices; the sound is the null tone."""
+
+    name = "cloner"
+    capabilities = Capabilities(languages=("en",), max_batch_size=8, batch_axis=True, cloning=True)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    settings = Settings(
+        engines=["hibari"],
+        data_dir=tmp_path_factory.mktemp("clarion-data"),
+        batch_inline_max_items=2,  # so that three lines make a job on disk, polled by the page
+    )
+    engines = {"hibari": HibariEngine(settings), "cloner": ClonerEngine(settings)}
+    with serve(settings, engines) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def reference_wav(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A few seconds of real speech to upload as a reference clip."""
+    clip = httpx.post(
+        f"{server.url}/v1/audio/speech",
+        json={
+            "model": "hibari",
+            "voice": "heart",
+            "response_format": "wav",
+            "input": "This is my reference voice, read clearly for a few seconds.",
+        },
+    )
+    clip.raise_for_status()
+    path = tmp_path_factory.mktemp("clips") / "reference.wav"
+    path.write_bytes(clip.content)
+    return path
+
+
+def loaded(tab: Tab) -> Any:
+    """The page once its pickers are filled from the API."""
+    page = tab.page
+    expect(page.locator("#voice option[value='heart']")).to_have_count(1)
+    return page
+
+
+def speak(
+    tab: Tab, text: str, fmt: str = "mp3", engine: str = "hibari", voice: str = "heart"
+) -> dict[str, Any]:
+    page = tab.page
+    expect(page.locator(f"#engine option[value='{engine}']")).to_have_count(1)
+    page.get_by_label("Engine", exact=True).select_option(engine)
+    expect(page.locator(f"#voice option[value='{voice}']")).to_have_count(1)
+    page.get_by_label("Voice", exact=True).select_option(voice)
+    page.get_by_label("Format", exact=True).select_option(fmt)
+    page.get_by_label("Text", exact=True).fill(text)
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(page.locator("#player")).to_have_attribute("data-ready", "true")
+    expect(page.locator("#speak-error")).to_be_hidden()
+    state: dict[str, Any] = page.evaluate(PLAYER_STATE)
+    return state
+
+
+def download(page: Any, link_name: str) -> tuple[str, bytes]:
+    with page.expect_download() as info:
+        page.get_by_role("link", name=link_name, exact=True).click()
+    dl = info.value
+    return dl.suggested_filename, Path(dl.path()).read_bytes()
+
+
+def decoded_in_page(page: Any, data: bytes) -> dict[str, float]:
+    result: dict[str, float] = page.evaluate(DECODE_IN_PAGE, base64.b64encode(data).decode("ascii"))
+    return result
+
+
+def test_page_and_assets_are_served_with_a_strict_policy(server: RunningServer) -> None:
+    page = httpx.get(f"{server.url}/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    csp = page.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert 'src="web/app.js"' in page.text and "<script>" not in page.text  # no inline script
+    js = httpx.get(f"{server.url}/web/app.js")
+    assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
+    css = httpx.get(f"{server.url}/web/style.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    missing = httpx.get(f"{server.url}/web/secrets.txt")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "no such page asset: 'secrets.txt'"
+    assert httpx.head(f"{server.url}/").status_code == 200
+    assert httpx.get(f"{server.url}/docs").status_code == 200  # the API docs stay where they were
+    # Nothing from another origin: the machine may be offline, and the policy forbids it.
+    for body in (page.text, js.text, css.text):
+        assert "http://" not in body and "https://" not in body
+
+
+@pytest.mark.parametrize(
+    ("fmt", "sink"),
+    [("mp3", "mediasource"), ("aac", "mediasource"), ("wav", "webaudio"), ("opus", "file")],
+)
+def test_speak_plays_decodable_audio(open_page: Any, server: RunningServer, fmt: str, sink: str) -> None:
+    tab = open_page(f"{server.url}/")
+    state = speak(tab, "Hello from the web page. It costs $5 today.", fmt)
+    assert state["sink"] == sink
+    assert state["error"] is None
+    assert math.isfinite(state["duration"]) and 1.0 < state["duration"] < 15.0, state
+    assert state["src"].startswith("blob:")
+    ttfa = int(state["ttfaMs"])
+    assert 0 < ttfa < 10_000
+    status = tab.page.locator("#speak-status").inner_text()
+    assert f"{ttfa} ms" in status
+    name, data = download(tab.page, "Download")
+    assert name == f"clarion-heart.{fmt}"
+    heard = decoded_in_page(tab.page, data)
+    assert abs(heard["duration"] - state["duration"]) < 0.25, (heard, state)
+    assert heard["rms"] > 0.01  # speech, not silence
+
+
+def test_pcm_streams_through_web_audio_and_leaves_a_playable_wav(
+    open_page: Any, server: RunningServer
+) -> None:
+    tab = open_page(f"{server.url}/")
+    state = speak(tab, "Raw samples, played as they arrive.", "pcm")
+    assert state["sink"] == "webaudio"
+    assert math.isfinite(state["duration"]) and state["duration"] > 1.0
+    name, data = download(tab.page, "Download")
+    assert name == "clarion-heart.pcm"
+    # The download is what was asked for, headerless 16-bit PCM, and matches what the player holds.
+    assert len(data) % 2 == 0
+    assert abs(len(data) / 2 / 24000 - state["duration"]) < 0.05
+
+
+def test_playback_starts_before_the_whole_text_is_synthesised(open_page: Any, server: RunningServer) -> None:
+    tab = open_page(f"{server.url}/")
+    state = speak(tab, LONG_TEXT, "mp3")
+    assert state["sink"] == "mediasource"
+    playing, complete = int(state["playingMs"]), int(state["completeMs"])
+    assert int(state["ttfaMs"]) <= playing < complete, state
+    assert state["duration"] > 12.0  # five long sentences, all of them in the player
+
+
+def test_normaliser_preview_shows_what_the_engine_reads(open_page: Any, server: RunningServer) -> None:
+    page = loaded(open_page(f"{server.url}/"))
+    page.get_by_label("Text", exact=True).fill("It costs $5. Call me at 10:30.")
+    page.get_by_role("button", name="Preview normalised text").click()
+    preview = page.get_by_role("region", name="What the engine will read")
+    expect(preview).to_be_visible()
+    expect(page.locator("#normalized")).to_contain_text("five dollars")
+    expect(page.locator("#normalized")).not_to_contain_text("$")
+    expect(page.get_by_role("list", name="Sentences").get_by_role("listitem")).to_have_count(2)
+    expect(page.locator("#rules")).to_contain_text("en.currency")
+
+
+def test_errors_are_shown_in_words(open_page: Any, server: RunningServer) -> None:
+    page = loaded(open_page(f"{server.url}/"))
+    error = page.locator("#speak-error")
+    page.get_by_label("Text", exact=True).fill("   ")
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(error).to_have_text("Type some text to speak first.")
+
+    # A voice the server does not have: the page shows the server's own message, verbatim.
+    body = {"model": "hibari", "voice": "no_such_voice", "input": "Hello.", "response_format": "mp3"}
+    expected = httpx.post(f"{server.url}/v1/audio/speech", json=body).json()["error"]["message"]
+    page.get_by_label("Voice", exact=True).select_option(label="Custom…")
+    page.get_by_label("Custom voice", exact=True).fill("no_such_voice")
+    page.get_by_label("Text", exact=True).fill("Hello.")
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(error).to_have_text(expected)
+    assert "no_such_voice" in expected
+    assert "Traceback" not in page.content()
+    expect(page.get_by_role("button", name="Speak", exact=True)).to_be_enabled()  # ready for another try
+
+
+def test_upload_a_reference_clip(
+    open_page: Any, server: RunningServer, reference_wav: Path, tmp_path: Path
+) -> None:
+    page = loaded(open_page(f"{server.url}/"))
+    page.get_by_role("tab", name="Voices").click()
+    page.get_by_label("Voice name", exact=True).fill("web_narrator")
+    page.get_by_label("Reference clip", exact=True).set_input_files(str(reference_wav))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("#upload-status")).to_contain_text("Uploaded “web_narrator”")
+    uploaded = page.get_by_role("list", name="Uploaded voices")
+    expect(uploaded).to_contain_text("web_narrator")
+    names = [v["name"] for v in httpx.get(f"{server.url}/v1/audio/voices/uploaded").json()["voices"]]
+    assert "web_narrator" in names
+
+    # Not audio at all, whatever its name says: refused, and the reason is shown in words.
+    fake = tmp_path / "notes.wav"
+    fake.write_text("<html><body>not a clip</body></html>", encoding="utf-8")
+    refused = httpx.post(
+        f"{server.url}/v1/audio/voices",
+        data={"name": "web_fake"},
+        files={"file": ("notes.wav", fake.read_bytes(), "audio/wav")},
+    )
+    assert 400 <= refused.status_code < 500
+    page.get_by_label("Voice name", exact=True).fill("web_fake")
+    page.get_by_label("Reference clip", exact=True).set_input_files(str(fake))
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.locator("#upload-error")).to_have_text(refused.json()["error"]["message"])
+
+    page.get_by_role("button", name="Delete voice web_narrator").click()
+    expect(page.locator("#upload-status")).to_contain_text("Deleted “web_narrator”")
+    expect(uploaded).not_to_contain_text("web_narrator")
+    names = [v["name"] for v in httpx.get(f"{server.url}/v1/audio/voices/uploaded").json()["voices"]]
+    assert "web_narrator" not in names
+
+
+def test_a_cloning_engine_offers_uploaded_clips_as_voices(
+    open_page: Any, server: RunningServer, reference_wav: Path
+) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/audio/voices",
+        data={"name": "web_clone", "overwrite": "true"},
+        files={"file": ("reference.wav", reference_wav.read_bytes(), "audio/wav")},
+    )
+    assert r.status_code == 201, r.text
+    tab = open_page(f"{server.url}/")
+    page = loaded(tab)
+    hint = page.get_by_text("This engine can clone a voice")
+    expect(hint).to_be_hidden()  # hibari does not clone
+    expect(page.locator("#voice option[value='web_clone']")).to_have_count(0)
+
+    page.get_by_label("Engine", exact=True).select_option("cloner")
+    expect(hint).to_be_visible()
+    expect(page.locator("#voice optgroup[label='Uploaded'] option[value='web_clone']")).to_have_count(1)
+    state = speak(tab, "Spoken in the uploaded voice.", "wav", engine="cloner", voice="web_clone")
+    assert 0.2 < state["duration"] < 1.0  # the null tone: 10 ms a character
+
+    page.get_by_role("button", name="upload a clip").click()
+    expect(page.get_by_role("tabpanel", name="Voices")).to_be_visible()
+    expect(page.get_by_label("Voice name", exact=True)).to_be_focused()
+
+
+@pytest.mark.parametrize(
+    ("lines", "summary"),
+    [
+        (["The first line.", "And the second."], "Ready: 2 items"),  # answered with a zip at once
+        (
+            ["The first line.", "The second, a little longer.", "And the third."],
+            "Ready: 3 of 3 items",
+        ),  # a job
+    ],
+    ids=["inline", "job"],
+)
+def test_batch_downloads_a_zip_with_one_file_per_line(
+    open_page: Any, server: RunningServer, lines: list[str], summary: str
+) -> None:
+    page = loaded(open_page(f"{server.url}/"))
+    page.get_by_label("Format", exact=True).select_option("wav")
+    page.get_by_role("tab", name="Batch").click()
+    page.get_by_label("Lines to speak (one file per line)").fill("\n".join([lines[0], "  ", *lines[1:]]))
+    page.get_by_role("button", name="Run batch").click()
+    expect(page.locator("#batch-status")).to_contain_text(summary)
+    expect(page.locator("#batch-error")).to_be_hidden()
+    name, data = download(page, "Download zip")
+    assert name == "clarion-batch.zip"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        audio = sorted(n for n in zf.namelist() if n.endswith(".wav"))
+        assert len(audio) == len(lines), zf.namelist()  # the blank line is not an item
+        for member in audio:
+            samples, rate = decode(zf.read(member))
+            assert len(samples) / rate > 0.5, member
+
+
+def test_screenshots_and_live_panel_at_desktop_and_phone_width(
+    open_page: Any, server: RunningServer, artifacts: Path
+) -> None:
+    for label, viewport in (("desktop", None), ("phone", PHONE)):
+        tab = open_page(f"{server.url}/", viewport)
+        page = tab.page
+        speak(tab, "A short sample for the screenshot. It costs $5.", "mp3")
+        page.get_by_role("button", name="Preview normalised text").click()
+        expect(page.locator("#normalized")).to_contain_text("five dollars")
+        # The live panel polls /v1/stats: the requests just made show up in it.
+        expect(page.locator("#stat-ttfa-p50")).to_have_text(_MS)
+        expect(page.locator("#stat-rtf")).to_have_text(_RATIO)
+        expect(page.locator("#server-state")).to_have_text("ready")
+        width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+        assert width[0] <= width[1], f"{label}: the page scrolls sideways ({width})"
+        for control in ("Engine", "Voice", "Format", "Speed", "Text"):
+            expect(page.get_by_label(control, exact=True)).to_be_visible()
+        page.screenshot(path=str(artifacts / f"{label}.png"), full_page=True)
+        assert (artifacts / f"{label}.png").stat().st_size > 10_000
+        for name in ("Batch", "Voices"):
+            page.get_by_role("tab", name=name).click()
+            expect(page.get_by_role("tabpanel", name=name)).to_be_visible()
+            page.screenshot(path=str(artifacts / f"{label}-{name.lower()}.png"), full_page=True)
