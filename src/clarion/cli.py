@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from clarion.config import Settings
+from clarion.optimize.command import export_app, optimize_command
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Clarion: serve open-source TTS models.")
 models_app = typer.Typer(no_args_is_help=True, help="Manage model files in the models directory.")
@@ -269,6 +270,11 @@ def models_pull(
             err.print(f"[red]{e.message}[/red]")
             raise typer.Exit(1) from e
     err.print(f"kokoro ready in {path}")
+
+
+# `clarion optimize` and `clarion export triton`: precision variants and Triton repositories.
+app.command("optimize")(optimize_command)
+app.add_typer(export_app, name="export")
 
 
 def main() -> None:

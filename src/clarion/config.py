@@ -44,6 +44,11 @@ class EngineOptions(BaseModel):
     erhua: Literal["keep", "merge"] = Field(default="keep", description="'merge' drops erhua 儿 suffixes.")
     yao: bool = Field(default=False, description="Read 1 as 幺 in phone numbers and codes.")
     max_segment_chars: int | None = Field(default=None, ge=20, description="Longest segment sent at once.")
+    model_variant: str | None = Field(
+        default=None,
+        description="Precision variant to run (e.g. 'int8-dynamic', made by `clarion optimize`); unset: the "
+        "variant `clarion optimize` enabled, else the shipped model. 'shipped' forces the shipped model.",
+    )
     idle_unload_s: float | None = Field(
         default=None, gt=0, description="Unload after this long unused (overrides the global setting)."
     )
@@ -61,6 +66,38 @@ class EngineOptions(BaseModel):
         if isinstance(v, int) and v < 1:
             raise ValueError("max_batch_size must be >= 1 or 'auto'")
         return v
+
+
+class OnnxOptions(BaseModel):
+    """ONNX Runtime session settings shared by every ONNX engine (CLARION_ONNX__<FIELD>)."""
+
+    inter_op_threads: int = Field(
+        default=1, ge=1, le=256, description="Threads across independent graph nodes."
+    )
+    execution_mode: Literal["sequential", "parallel"] = Field(
+        default="sequential",
+        description="'parallel' runs independent branches at once (uses inter-op threads).",
+    )
+    graph_optimization: Literal["disable", "basic", "extended", "all"] = Field(
+        default="all", description="ONNX Runtime graph optimisation level."
+    )
+    cpu_mem_arena: bool = Field(
+        default=True, description="Arena allocator for CPU tensors (faster, holds memory)."
+    )
+    mem_pattern: bool = Field(
+        default=True,
+        description="Pre-plan memory for repeated shapes; off helps with very varied input lengths.",
+    )
+    providers: list[Literal["tensorrt", "cuda", "cpu"]] | None = Field(
+        default=None,
+        description="Execution providers in order; unset: cuda then cpu on CUDA devices, cpu otherwise. "
+        "'tensorrt' is used only where onnxruntime has it.",
+    )
+    cuda_arena_extend_strategy: Literal["kNextPowerOfTwo", "kSameAsRequested"] = "kSameAsRequested"
+    cuda_mem_limit_mb: int | None = Field(
+        default=None, ge=64, description="Cap on the CUDA arena per session."
+    )
+    cudnn_conv_algo_search: Literal["EXHAUSTIVE", "HEURISTIC", "DEFAULT"] = "HEURISTIC"
 
 
 class Settings(BaseSettings):
@@ -116,6 +153,21 @@ class Settings(BaseSettings):
     )
     models_dir: Path = Field(default_factory=_default_models_dir)
     device: Literal["cpu", "cuda", "auto"] = "cpu"
+    onnx: OnnxOptions = Field(default_factory=OnnxOptions)
+    optimized_dir: Path | None = Field(
+        default=None, description="Where `clarion optimize` keeps variants; unset: <models_dir>/optimized."
+    )
+    optimize_max_mcd_db: float = Field(
+        default=6.0, gt=0, description="Largest mel-cepstral distortion from fp32 a variant may have."
+    )
+    optimize_max_wer_increase: float = Field(
+        default=0.05, ge=0, description="Largest rise in round-trip word error rate a variant may cause."
+    )
+    optimize_min_speedup: float = Field(
+        default=1.05,
+        gt=0,
+        description="How much faster than the current model a variant must be to be enabled.",
+    )
     engine_options: dict[str, EngineOptions] = Field(default_factory=dict)
     warmup: bool = True
     idle_unload_s: float | None = Field(
@@ -204,6 +256,10 @@ class Settings(BaseSettings):
     lexicon_path: Path | None = Field(
         default=None, description="User lexicon (YAML or TSV), re-read when it changes."
     )
+
+    @property
+    def optimized_root(self) -> Path:
+        return self.optimized_dir or self.models_dir / "optimized"
 
     def options_for(self, engine: str) -> EngineOptions:
         return self.engine_options.get(engine, EngineOptions())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -27,7 +28,7 @@ from clarion.engines.base import (
     VoiceInfo,
 )
 from clarion.engines.mixing import is_mix, parse_mix
-from clarion.engines.onnx import session
+from clarion.engines.onnx import graph_path, session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
 from clarion.text.spans import language_spans
@@ -101,6 +102,7 @@ class KokoroEngine:
     )
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._dir = kokoro_dir(settings)
         self._kokoro: Any = None  # kokoro_onnx.Kokoro
         self._styles: dict[str, Any] = {}  # voice -> float32 [510, 1, 256]
@@ -153,7 +155,8 @@ class KokoroEngine:
             # Held as arrays and passed to create(): kokoro-onnx would otherwise re-read the npz
             # member from the zip on every call.
             styles = {v: np.asarray(npz[v], np.float32) for v in SUPPORTED_VOICES if v in npz.files}
-        sess = session(self._dir / KOKORO_MODEL_FILE, device, threads)
+        model = graph_path(self._settings, self.name, "model", self._dir / KOKORO_MODEL_FILE)
+        sess = session(model, device, threads, self._settings.onnx)
         kokoro = Kokoro.from_session(sess, str(voices_path))
         if any(v.startswith("z") for v in styles):
             self._zh_g2p = self._make_zh_g2p()
@@ -175,6 +178,11 @@ class KokoroEngine:
         self._styles = {}
         self._mixes = {}
         self._zh_g2p = None
+
+    @classmethod
+    def onnx_graphs(cls, settings: Settings) -> dict[str, Path]:
+        """The shipped ONNX graphs, by name (what `clarion optimize` makes variants of)."""
+        return {"model": kokoro_dir(settings) / KOKORO_MODEL_FILE}
 
     def _present(self) -> list[str]:
         if self._styles:

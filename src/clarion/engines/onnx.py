@@ -1,38 +1,122 @@
-"""ONNX Runtime sessions built one way for every ONNX engine: threads, providers, device."""
+"""ONNX Runtime sessions built one way for every ONNX engine: threads, providers, device,
+and the session settings in ``Settings.onnx``; and which precision variant of a graph to
+load (``clarion optimize`` makes and enables them)."""
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from clarion.errors import EngineUnavailable
 
+if TYPE_CHECKING:
+    from clarion.config import OnnxOptions, Settings
 
-def providers_for(device: str) -> list[Any]:
+log = logging.getLogger(__name__)
+
+SELECTED_FILE = "selected.json"  # in <optimized>/<engine>/: the variant `clarion optimize` enabled
+
+
+def providers_for(device: str, options: OnnxOptions | None = None) -> list[Any]:
     import onnxruntime as ort
 
-    if device == "cuda":
-        if "CUDAExecutionProvider" not in ort.get_available_providers():
-            raise EngineUnavailable(
-                "device 'cuda' was requested but this onnxruntime has no CUDAExecutionProvider; "
-                "install onnxruntime-gpu or set CLARION_DEVICE=cpu"
-            )
-        # The arena grows in powers of two by default; same-size growth keeps VRAM predictable.
-        return [
-            ("CUDAExecutionProvider", {"arena_extend_strategy": "kSameAsRequested"}),
-            "CPUExecutionProvider",
-        ]
-    return ["CPUExecutionProvider"]
+    available = ort.get_available_providers()
+    wanted = (
+        options.providers
+        if options and options.providers
+        else (["cuda", "cpu"] if device == "cuda" else ["cpu"])
+    )
+    if device == "cuda" and "CUDAExecutionProvider" not in available:
+        raise EngineUnavailable(
+            "device 'cuda' was requested but this onnxruntime has no CUDAExecutionProvider; "
+            "install onnxruntime-gpu or set CLARION_DEVICE=cpu"
+        )
+    out: list[Any] = []
+    for name in wanted:
+        if name == "tensorrt" and "TensorrtExecutionProvider" in available:
+            out.append(("TensorrtExecutionProvider", {"trt_engine_cache_enable": True}))
+        elif name == "cuda" and "CUDAExecutionProvider" in available and device != "cpu":
+            cuda: dict[str, Any] = {
+                # The arena grows in powers of two by default; same-size growth keeps VRAM predictable.
+                "arena_extend_strategy": options.cuda_arena_extend_strategy
+                if options
+                else "kSameAsRequested",
+                "cudnn_conv_algo_search": options.cudnn_conv_algo_search if options else "HEURISTIC",
+            }
+            if options and options.cuda_mem_limit_mb:
+                cuda["gpu_mem_limit"] = options.cuda_mem_limit_mb * 1024 * 1024
+            out.append(("CUDAExecutionProvider", cuda))
+        elif name == "cpu":
+            out.append("CPUExecutionProvider")
+    return out or ["CPUExecutionProvider"]
 
 
-def session(model: str | Path | bytes, device: str, threads: int) -> Any:
-    """An InferenceSession with ``threads`` intra-op threads; one session may be run from
-    several Python threads at once (onnxruntime guarantees Run is thread-safe)."""
+def session_options(threads: int, options: OnnxOptions | None = None) -> Any:
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
-    so.inter_op_num_threads = 1
     so.log_severity_level = 3
+    if options is None:
+        so.inter_op_num_threads = 1
+        return so
+    so.inter_op_num_threads = options.inter_op_threads
+    so.execution_mode = (
+        ort.ExecutionMode.ORT_PARALLEL
+        if options.execution_mode == "parallel"
+        else ort.ExecutionMode.ORT_SEQUENTIAL
+    )
+    so.graph_optimization_level = {
+        "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }[options.graph_optimization]
+    so.enable_cpu_mem_arena = options.cpu_mem_arena
+    so.enable_mem_pattern = options.mem_pattern
+    return so
+
+
+def session(model: str | Path | bytes, device: str, threads: int, options: OnnxOptions | None = None) -> Any:
+    """An InferenceSession with ``threads`` intra-op threads; one session may be run from
+    several Python threads at once (onnxruntime guarantees Run is thread-safe)."""
+    import onnxruntime as ort
+
     src = model if isinstance(model, bytes) else str(model)
-    return ort.InferenceSession(src, sess_options=so, providers=providers_for(device))
+    return ort.InferenceSession(
+        src, sess_options=session_options(threads, options), providers=providers_for(device, options)
+    )
+
+
+def variant_dir(settings: Settings, engine: str, variant: str) -> Path:
+    return settings.optimized_root / engine / variant
+
+
+def selected_variant(settings: Settings, engine: str) -> str | None:
+    """The variant to run: the engine option, else the one `clarion optimize` enabled."""
+    asked = settings.options_for(engine).model_variant
+    if asked is not None:
+        return None if asked == "shipped" else asked
+    try:
+        data = json.loads((settings.optimized_root / engine / SELECTED_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    variant = data.get("variant")
+    return str(variant) if variant else None
+
+
+def graph_path(settings: Settings, engine: str, graph: str, shipped: Path) -> Path:
+    """The file to load for one of an engine's graphs: the selected variant's, else shipped."""
+    variant = selected_variant(settings, engine)
+    if variant is None:
+        return shipped
+    path = variant_dir(settings, engine, variant) / f"{graph}.onnx"
+    if not path.is_file():
+        raise EngineUnavailable(
+            f"engine {engine!r} is set to run variant {variant!r} but {path} does not exist; run "
+            f"`clarion optimize {engine}` or unset CLARION_ENGINE_OPTIONS__{engine.upper()}__MODEL_VARIANT"
+        )
+    log.info("engine %s: loading %s variant of %s", engine, variant, graph)
+    return path

@@ -34,7 +34,7 @@ from clarion.engines.base import (
     Streaming,
     VoiceInfo,
 )
-from clarion.engines.onnx import session
+from clarion.engines.onnx import graph_path, session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
 if TYPE_CHECKING:
@@ -83,6 +83,8 @@ class PiperExtras(EngineExtras):
 class PiperEngine:
     name: ClassVar[str] = "piper"
     request_extras: ClassVar[type[EngineExtras]] = PiperExtras
+    # What makes output repeatable, for comparing precision variants (`clarion optimize`).
+    deterministic_extras: ClassVar[dict[str, float]] = {"noise_scale": 0.0, "noise_w_scale": 0.0}
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
         max_batch_size=MAX_BATCH,
@@ -93,6 +95,7 @@ class PiperEngine:
     )
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._voice: Any = None  # piper.PiperVoice
         self._outputs: list[str] = []  # audio, then the duration tensor added at load
         # piper-tts guards its statically linked espeak with a module lock already; ours keeps
@@ -137,10 +140,11 @@ class PiperEngine:
             from piper.config import PiperConfig
         except ImportError as e:
             raise EngineUnavailable(f"piper-tts is not installed ({e}): pip install 'clarion[piper]'") from e
-        model, config_path = _voice_files()
+        shipped, config_path = _voice_files()
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
+        model = graph_path(self._settings, self.name, "model", shipped)
         patched, durations = with_duration_output(model)
-        sess = session(patched, device, threads)
+        sess = session(patched, device, threads, self._settings.onnx)
         voice = PiperVoice(session=sess, config=config)
         self._sample_rate = config.sample_rate
         self._outputs = [sess.get_outputs()[0].name, durations]
@@ -148,6 +152,32 @@ class PiperEngine:
 
     def unload(self) -> None:
         self._voice = None
+
+    @classmethod
+    def onnx_graphs(cls, settings: Settings) -> dict[str, Path]:
+        """The shipped ONNX graphs, by name (what `clarion optimize` makes variants of)."""
+        return {"model": _voice_files()[0]}
+
+    def calibration_feeds(self, texts: Sequence[str]) -> list[dict[str, npt.NDArray[Any]]]:
+        """Real model inputs for these texts, for static INT8 calibration."""
+        assert self._voice is not None, "load the engine first"
+        voice = self._voice
+        feeds: list[dict[str, npt.NDArray[Any]]] = []
+        for text in texts:
+            with self._espeak_lock:
+                sentences = voice.phonemize(text)
+            for ids in (voice.phonemes_to_ids(p) for p in sentences if p):
+                cfg = voice.config
+                feeds.append(
+                    {
+                        "input": np.array([ids], dtype=np.int64),
+                        "input_lengths": np.array([len(ids)], dtype=np.int64),
+                        "scales": np.array(
+                            [cfg.noise_scale, cfg.length_scale, cfg.noise_w_scale], dtype=np.float32
+                        ),
+                    }
+                )
+        return feeds
 
     def voices(self) -> list[VoiceInfo]:
         desc = "Piper medium-quality US English voice 'joe' (fine-tuned from lessac)"

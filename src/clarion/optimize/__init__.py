@@ -1,0 +1,1 @@
+"""Precision variants of engine graphs, measured and gated on this machine (`clarion optimize`)."""
