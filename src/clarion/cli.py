@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from clarion.bench.command import bench as bench_command
 from clarion.config import Settings
 from clarion.optimize.command import export_app, optimize_command
 
@@ -271,6 +272,9 @@ def models_pull(
             raise typer.Exit(1) from e
     err.print(f"kokoro ready in {path}")
 
+
+# `clarion bench`, the load tester: its options and work live in clarion.bench.
+app.command("bench")(bench_command)
 
 # `clarion optimize` and `clarion export triton`: precision variants and Triton repositories.
 app.command("optimize")(optimize_command)

@@ -14,6 +14,7 @@ from fastapi.responses import Response
 from clarion import __version__
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
+from clarion.api.openapi import install_openapi
 from clarion.api.routers import batch, health, models, speech, stats, text, voices, web
 from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.state.startup_error = None
     app.state.metrics = metrics
     install_error_handlers(app)
+    install_openapi(app, keys_required=bool(settings.api_keys or settings.api_keys_file))
     # Added innermost first: request ids and metrics wrap everything, CORS answers preflights
     # before auth, and oversized bodies are refused before anything reads them.
     keys = load_keys([k.get_secret_value() for k in settings.api_keys], settings.api_keys_file)

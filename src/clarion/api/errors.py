@@ -57,9 +57,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(400, message, "invalid_request_error", param=param, code="invalid_request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         type_ = "invalid_request_error" if exc.status_code < 500 else "server_error"
-        return error_response(exc.status_code, str(exc.detail), type_, headers=dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Starlette names only the first route's methods; a path can have several routes.
+            headers["Allow"] = ", ".join(sorted(_allowed(request)))
+        return error_response(exc.status_code, str(exc.detail), type_, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -67,3 +71,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(
             500, f"internal error: {type(exc).__name__}", "server_error", code="internal_error"
         )
+
+
+def _allowed(request: Request) -> set[str]:
+    methods: set[str] = set()
+    for route in request.app.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return methods

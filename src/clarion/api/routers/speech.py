@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import ValidationError
 
 from clarion.api.protocol import SpeechRequest
 from clarion.api.serving import SpeechServing
@@ -37,7 +39,7 @@ async def quick_tts(
     text: Annotated[
         str, Query(min_length=1, description="Text to speak (capped, see CLARION_MAX_GET_INPUT_CHARS).")
     ],
-    voice: Annotated[str | None, Query(max_length=128)] = None,
+    voice: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     model: Annotated[str, Query(min_length=1, max_length=128)] = "auto",
     format: Annotated[AudioFormat, Query()] = AudioFormat.MP3,
     speed: Annotated[float, Query(ge=0.25, le=4.0)] = 1.0,
@@ -47,12 +49,10 @@ async def quick_tts(
     settings = serving.settings
     if voice is None:
         voice = serving.default_voice()
-    req = SpeechRequest(
-        model=model,
-        input=text,
-        voice=voice,
-        response_format=format,
-        speed=speed,
-        stream=stream,
-    )
+    try:
+        req = SpeechRequest(
+            model=model, input=text, voice=voice, response_format=format, speed=speed, stream=stream
+        )
+    except ValidationError as e:  # query values the POST schema refuses: a 400 like any other
+        raise RequestValidationError(e.errors()) from None
     return await serving.respond(request, req, max_chars=settings.max_get_input_chars)
