@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import subprocess
@@ -28,11 +29,21 @@ from clarion.service import Service
 class RunningServer:
     url: str
     app: FastAPI
+    loop: asyncio.AbstractEventLoop | None = None  # the server's event loop, to inspect its tasks
+
+    def tasks(self) -> int:
+        """Tasks alive on the server's loop now."""
+        assert self.loop is not None
+        return len(asyncio.run_coroutine_threadsafe(_count_tasks(), self.loop).result(10)) - 1
 
     @property
     def service(self) -> Service:
         service: Service = self.app.state.service
         return service
+
+
+async def _count_tasks() -> set[asyncio.Task[object]]:
+    return asyncio.all_tasks()
 
 
 @contextmanager
@@ -61,7 +72,7 @@ def serve(
             if time.monotonic() > deadline:
                 raise RuntimeError("server not ready in time")
             time.sleep(0.05)
-        yield RunningServer(url, app)
+        yield RunningServer(url, app, server.servers[0].get_loop())
     finally:
         server.should_exit = True
         thread.join(60)

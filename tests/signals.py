@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
 from clarion.engines.base import Audio
@@ -20,3 +22,10 @@ def dominant_freq(audio: Audio, rate: int) -> float:
 def rms(audio: Audio) -> float:
     """Root-mean-square level, to tell speech from silence."""
     return float(np.sqrt(np.mean(np.square(audio, dtype=np.float64)))) if len(audio) else 0.0
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process (this one by default), in MB, from /proc."""
+    with open(f"/proc/{pid or 'self'}/statm", encoding="ascii") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
