@@ -58,6 +58,14 @@ def free_port() -> int:
 
 @contextmanager
 def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    with server_process(engine, extra_env) as (url, _):
+        yield url
+
+
+@contextmanager
+def server_process(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+    """`clarion serve` as a child process on a free loopback port: (url, pid) once ready.
+    ``engine``: one engine, or several separated by commas (the first is the default)."""
     port = free_port()
     # Benchmarks repeat their texts: the audio cache would answer them without synthesis.
     env = {**os.environ, "CLARION_CACHE_MEMORY_MB": "0", **(extra_env or {})}
@@ -68,10 +76,9 @@ def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str
         "serve",
         "--port",
         str(port),
-        "-e",
-        engine,
+        *(arg for name in engine.split(",") for arg in ("-e", name)),
         "--default-engine",
-        engine,
+        engine.split(",")[0],
         "--log-level",
         "warning",
     ]
@@ -88,7 +95,7 @@ def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("server did not become ready")
             time.sleep(0.2)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(30)

@@ -1,0 +1,224 @@
+"""Soak: a steady mixed load at about 70 % of measured capacity against a real server
+process, for a long time. Prints errors (target 0), latency percentiles over time, the
+server's resident memory over time and its slope per 1,000 requests (target < 1 MB), and
+writes a PNG plot and a JSON report.
+
+The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
+streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
+to bypass its audio cache, so all of it is synthesised.
+
+Usage: python benchmarks/soak.py [--duration 20m] [--load 0.7] [--out soak] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+
+from clarion.bench.schedule import parse_duration, poisson_arrivals
+from clarion.bench.stats import percentile
+from clarion.bench.texts import builtin
+from serving_overhead import server_process  # same directory: `clarion serve` as a child process
+
+FORMATS = ("wav", "mp3", "opus", "flac", "pcm")
+SAMPLE_EVERY_S = 2.0
+
+
+@dataclass
+class Results:
+    started: float
+    done: list[tuple[float, float, int, str]] = field(default_factory=list)  # (t, latency, status, kind)
+    rss: list[tuple[float, int, float]] = field(default_factory=list)  # (t, requests so far, MB)
+
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * 4096 / 1e6
+
+
+def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
+    lang = rng.choice(languages)
+    size = rng.choices(("short", "medium", "long"), weights=(0.4, 0.45, 0.15))[0]
+    text = rng.choice(builtin(size, lang))
+    voice = (
+        "zf_xiaoxiao"
+        if lang == "zh"
+        else rng.choice(["heart", "af_heart"] if "zh" in languages else ["heart"])
+    )
+    return {
+        "model": "tts-1",
+        "voice": voice,
+        "input": text,
+        "response_format": rng.choice(FORMATS),
+        "stream": rng.random() < 0.5,
+        "timeout": 180,  # long Mandarin texts take a while on two cores; the soak looks for failures
+        "_kind": f"{lang}-{size}",
+    }
+
+
+async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results, scheduled: float) -> None:
+    kind = body.pop("_kind")
+    status = 0
+    try:
+        async with client.stream(
+            "POST", "/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"}
+        ) as r:
+            async for _ in r.aiter_raw():
+                pass
+            status = r.status_code
+    except httpx.HTTPError as e:
+        status = -1
+        print(f"transport error: {e!r}", file=sys.stderr)
+    now = time.monotonic()
+    results.done.append((now - results.started, now - scheduled, status, kind))
+
+
+async def capacity(url: str, languages: list[str], sample: int) -> float:
+    """Requests per second the server sustains with the mix: a fixed sample of it, two at a
+    time (one per worker), timed from first to last."""
+    rng = random.Random(99)
+    bodies = [plan(rng, languages) for _ in range(sample)]
+    for b in bodies:
+        b.pop("_kind")
+    t0 = time.monotonic()
+    async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+
+        async def user(mine: list[dict[str, Any]]) -> None:
+            for body in mine:
+                r = await client.post("/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"})
+                r.raise_for_status()
+
+        await asyncio.gather(user(bodies[0::2]), user(bodies[1::2]))
+    return sample / (time.monotonic() - t0)
+
+
+async def soak(url: str, pid: int, rate: float, duration: float, languages: list[str], seed: int) -> Results:
+    rng = random.Random(seed)
+    results = Results(time.monotonic())
+    arrivals = poisson_arrivals(rate, duration, seed=seed)
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    # The client waits longer than any server deadline, so a slow answer shows as the
+    # server's own 504 rather than as a client-side timeout.
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
+
+        async def sampler() -> None:
+            while True:
+                results.rss.append((time.monotonic() - results.started, len(results.done), rss_mb(pid)))
+                await asyncio.sleep(SAMPLE_EVERY_S)
+
+        sampling = asyncio.create_task(sampler())
+        tasks = []
+        for t in arrivals:
+            delay = results.started + float(t) - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(
+                asyncio.create_task(one(client, plan(rng, languages), results, results.started + float(t)))
+            )
+        await asyncio.gather(*tasks)
+        sampling.cancel()
+    results.rss.append((time.monotonic() - results.started, len(results.done), rss_mb(pid)))
+    return results
+
+
+def report(results: Results, rate: float, window: float) -> dict[str, Any]:
+    statuses: dict[str, int] = {}
+    for _, _, status, _ in results.done:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+    errors = sum(n for s, n in statuses.items() if s != "200")
+    end = max((t for t, *_ in results.done), default=0.0)
+    windows = []
+    for start in np.arange(0.0, end, window):
+        lat = [lat for t, lat, s, _ in results.done if start <= t < start + window and s == 200]
+        if lat:
+            windows.append(
+                {"from_s": round(float(start)), "requests": len(lat)}
+                | {f"p{q}_ms": round((percentile(lat, q) or 0) * 1000) for q in (50, 95, 99)}
+            )
+    # Slope of RSS against requests served, after the first fifth (allocator warm-up).
+    points = [(n, mb) for t, n, mb in results.rss if t >= 0.2 * end and n > 0]
+    slope = None
+    if len(points) >= 3 and points[-1][0] > points[0][0]:
+        n, mb = np.array(points, dtype=float).T
+        slope = float(np.polyfit(n, mb, 1)[0] * 1000)
+    return {
+        "rate_per_s": round(rate, 3),
+        "requests": len(results.done),
+        "statuses": statuses,
+        "errors": errors,
+        "latency_over_time": windows,
+        "rss_mb": {
+            "start": results.rss[0][2],
+            "end": results.rss[-1][2],
+            "max": max(m for *_, m in results.rss),
+        },
+        "rss_slope_mb_per_1000_requests": None if slope is None else round(slope, 3),
+    }
+
+
+def plot(results: Results, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    t, _, mb = zip(*results.rss, strict=True)
+    top.plot(t, mb)
+    top.set_ylabel("server RSS (MB)")
+    done = [(t, lat) for t, lat, s, _ in results.done if s == 200]
+    if done:
+        xs, ys = zip(*done, strict=True)
+        bottom.scatter(xs, [y * 1000 for y in ys], s=3, alpha=0.4)
+    bottom.set_ylabel("latency (ms)")
+    bottom.set_xlabel("seconds into the soak")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--duration", default="20m")
+    ap.add_argument("--load", type=float, default=0.7, help="fraction of measured capacity")
+    ap.add_argument("--engines", default="hibari,kokoro")
+    ap.add_argument("--out", default="soak", help="prefix for the .json and .png written")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--calibrate", type=int, default=20, help="requests of the mix timed to measure capacity")
+    args = ap.parse_args()
+    duration = parse_duration(args.duration)
+    engines = args.engines.split(",")
+    with server_process(",".join(engines)) as (url, pid):
+        loaded = httpx.get(f"{url}/v1/models").json()["data"]
+        languages = ["en", "zh"] if any(m["id"] == "kokoro" for m in loaded) else ["en"]
+        cap = asyncio.run(capacity(url, languages, args.calibrate))
+        rate = cap * args.load
+        print(f"capacity {cap:.2f} req/s with the mix ({', '.join(languages)}); soaking at {rate:.2f} req/s")
+        results = asyncio.run(soak(url, pid, rate, duration, languages, args.seed))
+    out = report(results, rate, window=max(10.0, duration / 10))
+    Path(f"{args.out}.json").write_text(json.dumps(out, indent=1))
+    plot(results, Path(f"{args.out}.png"))
+    print(f"requests {out['requests']}, errors {out['errors']} (statuses {out['statuses']})")
+    print("latency over time (ms):")
+    for w in out["latency_over_time"]:
+        cells = "  ".join(f"p{q} {w[f'p{q}_ms']:>6}" for q in (50, 95, 99))
+        print(f"  {w['from_s']:>6}s  n={w['requests']:<5} {cells}")
+    r = out["rss_mb"]
+    print(f"server RSS: {r['start']:.0f} MB at start, {r['end']:.0f} MB at end, {r['max']:.0f} MB peak")
+    print(f"RSS slope: {out['rss_slope_mb_per_1000_requests']} MB per 1,000 requests (target < 1)")
+    median = statistics.median([d[1] for d in results.done]) if results.done else float("nan")
+    print(f"wrote {args.out}.json and {args.out}.png; median latency {median:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
