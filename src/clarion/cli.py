@@ -273,6 +273,56 @@ def models_pull(
     err.print(f"kokoro ready in {path}")
 
 
+@models_app.command("check")
+def models_check(
+    engine: Annotated[str, typer.Argument(help="Engine the directory is for, e.g. chattts.")],
+    path: Annotated[Path, typer.Option("--path", help="The model directory to check.")],
+    write_manifest: Annotated[
+        bool,
+        typer.Option(
+            "--write-manifest",
+            help="Your own checkpoint: record its files' hashes as the ones to verify from now on.",
+        ),
+    ] = False,
+) -> None:
+    """Check a model directory: files present, configs readable, shapes and hashes right.
+    Prints each problem and exits 1 if there are any."""
+    from clarion.engines.base import ChecksModelDir
+    from clarion.engines.registry import discover
+    from clarion.errors import ClarionError
+
+    entries = discover(_settings())
+    entry = entries.get(engine)
+    if entry is None:
+        raise typer.BadParameter(
+            f"no engine named {engine!r}; registered engines: {', '.join(sorted(entries))}",
+            param_hint="ENGINE",
+        )
+    if entry.cls is None:
+        err.print(f"engine {engine!r} cannot be imported here: {entry.problem}", markup=False)
+        raise typer.Exit(1)
+    if not isinstance(entry.cls, ChecksModelDir):
+        err.print(f"engine {engine!r} has no model directory to check", markup=False)
+        raise typer.Exit(1)
+    if write_manifest:
+        writer = getattr(entry.cls, "write_model_manifest", None)
+        if writer is None:
+            err.print(f"engine {engine!r} does not keep a manifest", markup=False)
+            raise typer.Exit(1)
+        try:
+            err.print(f"wrote {writer(path)}", markup=False)
+        except ClarionError as e:
+            err.print(e.message, markup=False)
+            raise typer.Exit(1) from e
+    problems = entry.cls.check_model_dir(path)
+    if problems:  # plain lines: paths and file names must not be wrapped or styled
+        print(f"{path} is not a usable {engine} model directory:")
+        for problem in problems:
+            print(f"  - {problem}")
+        raise typer.Exit(1)
+    print(f"{path}: {engine} model directory is complete")
+
+
 # `clarion bench`, the load tester: its options and work live in clarion.bench.
 app.command("bench")(bench_command)
 

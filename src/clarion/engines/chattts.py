@@ -1,0 +1,839 @@
+"""ChatTTS (2noise; PyPI ``chattts`` 0.2.5, code AGPL-3.0-or-later, official weights
+CC BY-NC 4.0) through the package's own loader and ``Chat.infer``: Mandarin and English.
+
+Model directory (``<models_dir>/chattts``, or ``CLARION_CHATTTS_PATH``), exactly what
+``Chat.load(source="custom", custom_path=D)`` reads::
+
+    asset/Vocos.safetensors  asset/DVAE.safetensors  asset/Decoder.safetensors  asset/Embed.safetensors
+    asset/gpt/config.json  asset/gpt/model.safetensors
+    asset/tokenizer/{tokenizer.json, tokenizer_config.json, special_tokens_map.json}
+    clarion-manifest.json   (only for checkpoints other than the official one, see below)
+    voices/<name>.json      (saved speakers; ``CLARION_CHATTTS_VOICES_DIR`` moves them)
+
+Integrity: the loader refuses files whose sha256 differs from the package's map of the
+official release. A directory holding other weights (fine-tuned, or the tests' random ones)
+carries ``clarion-manifest.json`` with its own hashes (``clarion models check chattts --path D
+--write-manifest``); Clarion hands those hashes to the loader, which then verifies every file
+against them. Nothing is ever written into the model directory at load, so it may be read-only.
+
+Batching: one ``synthesize`` call renders its whole batch with one ``Chat.infer(list_of_texts)``
+per speaker (the package applies one speaker embedding to a whole call), so concurrent requests
+for one voice share one GPT generation. Segments with a ``seed`` are rendered alone: the
+package's seeded sampling draws from one generator across the batch, so a batch neighbour
+would change the result. ChatTTS decodes a batch padded to its longest item; the padding
+decodes to noise, which is cut off each shorter item (see ``_ClarionChat``).
+
+Voices are speaker embeddings (ChatTTS's base16384 strings): ``seed_<n>`` voices are sampled
+from the package's speaker statistics with a fixed seed (the same procedure as
+``torch.manual_seed(n); chat.sample_random_speaker()``, so the same seed gives the same voice on
+every machine), and named voices are saved as JSON files in the voices directory.
+
+Text: Clarion's front end is registered as ChatTTS's normaliser for both of its languages;
+without one, ChatTTS deletes every character outside its vocabulary, digits included."""
+
+from __future__ import annotations
+
+import collections
+import functools
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
+
+import numpy as np
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from clarion.engines.base import (
+    Audio,
+    Capabilities,
+    SchedulingDefaults,
+    Segment,
+    Streaming,
+    VoiceInfo,
+)
+from clarion.engines.torch_util import (
+    Precision,
+    import_torchaudio,
+    inference,
+    limit_gpu_memory,
+    release_memory,
+    set_threads,
+    torch_device,
+    torch_dtype,
+)
+from clarion.errors import EngineError, EngineUnavailable, InvalidRequest, VoiceNotFound
+from clarion.text.frontend import TextFrontEnd
+
+if TYPE_CHECKING:
+    from clarion.config import Settings
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 24_000
+CODE_LICENCE = "AGPL-3.0-or-later (chattts package)"
+OFFICIAL_WEIGHTS_LICENCE = "CC-BY-NC-4.0 (official ChatTTS weights)"
+MANIFEST_FILE = "clarion-manifest.json"
+MANIFEST_FORMAT = 1
+# The files Chat.load(source="custom") reads and verifies, relative to the model directory.
+ASSET_FILES: tuple[str, ...] = (
+    "asset/Decoder.safetensors",
+    "asset/DVAE.safetensors",
+    "asset/Embed.safetensors",
+    "asset/Vocos.safetensors",
+    "asset/gpt/config.json",
+    "asset/gpt/model.safetensors",
+    "asset/tokenizer/special_tokens_map.json",
+    "asset/tokenizer/tokenizer_config.json",
+    "asset/tokenizer/tokenizer.json",
+)
+# Tokens ChatTTS's code looks up by name; a tokenizer without them cannot drive the model.
+REQUIRED_TOKENS: tuple[str, ...] = (
+    "[Stts]",
+    "[Ptts]",
+    "[spk_emb]",
+    "[empty_spk]",
+    "[Sbreak]",
+    "[Pbreak]",
+    "[break_0]",
+    "[Ebreak]",
+    "[speed_5]",
+)
+_REQUIRED_MODULES = ("ChatTTS", "torch", "torchaudio", "vocos", "transformers", "safetensors", "requests")
+_VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_SEED_VOICE = re.compile(r"seed_(\d{1,10})")
+_JOINING_HYPHEN = re.compile(r"(?<=\w)-(?=\w)")
+_SPOKEN = re.compile(r"[A-Za-z\u4e00-\u9fff]")  # what ChatTTS can read aloud
+_FRAMES_PER_TOKEN = 2  # the DVAE decoder unfolds each GPT step into two mel frames
+
+
+class ChatTTSOptions(BaseSettings):
+    """ChatTTS's own settings (``CLARION_CHATTTS_*``); scheduling (batch size, wait, workers)
+    comes from ``CLARION_ENGINE_OPTIONS__CHATTTS__*`` like every engine's."""
+
+    model_config = SettingsConfigDict(env_prefix="CLARION_CHATTTS_", extra="ignore")
+
+    path: Path | None = Field(default=None, description="Model directory; default <models_dir>/chattts.")
+    voices_dir: Path | None = Field(
+        default=None, description="Where named voices are saved and read; default <path>/voices."
+    )
+    seed_voices: list[Annotated[int, Field(ge=0, le=2**32 - 1)]] = Field(
+        default_factory=lambda: [2222, 7869, 6653, 4099, 5099],
+        description="Speakers offered as voices 'seed_<n>', sampled with these seeds.",
+    )
+    default_voice: str | None = Field(default=None, description="Default: the first seed voice.")
+    max_new_token: int = Field(
+        default=2048, ge=1, le=4096, description="Most audio tokens per segment (a token is ~21 ms)."
+    )
+    stream_batch: int = Field(default=24, ge=1, le=1024, description="Audio tokens per streamed chunk.")
+    temperature: float = Field(default=0.3, gt=0, le=2.0)
+    top_p: float = Field(default=0.7, gt=0, le=1.0)
+    top_k: int = Field(default=20, ge=1, le=1000)
+    precision: Precision = Field(
+        default="auto", description="GPT precision: auto (bf16/fp16 on CUDA, fp32 on CPU), fp32, fp16, bf16."
+    )
+    gpu_memory_fraction: float | None = Field(
+        default=None, gt=0, le=1, description="Cap on GPU memory share."
+    )
+    compile: bool = Field(default=False, description="torch.compile the GPT (CUDA only).")
+
+
+# -- model directory: manifest and checks ----------------------------------------------------
+
+
+def chattts_key(relative: str) -> str:
+    """A file's key in ChatTTS's sha256 map ("asset/gpt/config.json" -> "sha256_asset_gpt_config_json")."""
+    return "sha256_" + relative.replace("/", "_").replace(".", "_")
+
+
+def sha256_file(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    hashes: dict[str, str]  # relative path -> sha256
+    licence: str
+
+    def chattts_map(self) -> dict[str, str]:
+        return {chattts_key(rel): digest for rel, digest in self.hashes.items()}
+
+
+def write_manifest(path: Path, licence: str | None = None) -> Path:
+    """Record the sha256 of every checkpoint file in ``clarion-manifest.json``: the statement
+    that these files are the intended ones, against which every later load is verified."""
+    missing = [rel for rel in ASSET_FILES if not (path / rel).is_file()]
+    if missing:
+        raise EngineUnavailable(f"cannot write a manifest for {path}: missing {', '.join(missing)}")
+    files = {
+        rel: {"sha256": sha256_file(path / rel), "bytes": (path / rel).stat().st_size} for rel in ASSET_FILES
+    }
+    body = {
+        "format": MANIFEST_FORMAT,
+        "engine": "chattts",
+        "licence": licence or "unknown: state the weights' licence here",
+        "files": files,
+    }
+    target = path / MANIFEST_FILE
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def read_manifest(path: Path) -> tuple[Manifest | None, list[str]]:
+    """The directory's manifest (None if it has none) and what is wrong with it."""
+    target = path / MANIFEST_FILE
+    if not target.is_file():
+        return None, []
+    try:
+        body = json.loads(target.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return None, [f"{MANIFEST_FILE} is not readable JSON: {e}"]
+    if not isinstance(body, dict) or body.get("format") != MANIFEST_FORMAT or body.get("engine") != "chattts":
+        return None, [f"{MANIFEST_FILE} is not a format-{MANIFEST_FORMAT} ChatTTS manifest"]
+    files = body.get("files")
+    if not isinstance(files, dict):
+        return None, [f"{MANIFEST_FILE} has no 'files' table"]
+    hashes: dict[str, str] = {}
+    problems = []
+    for rel in ASSET_FILES:
+        entry = files.get(rel)
+        digest = entry.get("sha256") if isinstance(entry, dict) else None
+        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
+            problems.append(f"{MANIFEST_FILE} has no sha256 for {rel}")
+        else:
+            hashes[rel] = digest
+    if problems:
+        return None, problems
+    return Manifest(hashes, str(body.get("licence") or "unknown")), []
+
+
+def official_hashes() -> dict[str, str]:
+    """The package's own map of the official release, read without importing the package."""
+    spec = importlib.util.find_spec("ChatTTS")
+    if spec is None or spec.origin is None:
+        return {}
+    try:
+        table = json.loads((Path(spec.origin).parent / "res" / "sha256_map.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    return {rel: table[chattts_key(rel)] for rel in ASSET_FILES if chattts_key(rel) in table}
+
+
+def check_model_dir(path: Path, *, verify_hashes: bool = True) -> list[str]:
+    """Everything wrong with a ChatTTS model directory, one line each; empty when it loads.
+
+    Files present; config and tokenizer readable and carrying what ChatTTS needs; every
+    tensor present with the shape the package builds; hashes matching the directory's
+    manifest, or without one, the official release."""
+    if not path.is_dir():
+        return [f"{path} is not a directory"]
+    missing = [rel for rel in ASSET_FILES if not (path / rel).is_file()]
+    problems = [f"missing {rel}" for rel in missing]
+    manifest, manifest_problems = read_manifest(path)
+    problems += manifest_problems
+    gpt_config: dict[str, Any] | None = None
+    if "asset/gpt/config.json" not in missing:
+        gpt_config, config_problems = _check_gpt_config(path)
+        problems += config_problems
+    if "asset/tokenizer/tokenizer.json" not in missing:
+        problems += _check_tokenizer(path)
+    if importlib.util.find_spec("ChatTTS") is None:
+        problems.append(
+            "ChatTTS is not installed (pip install 'clarion[chattts]'): tensor shapes not checked"
+        )
+    else:
+        problems += _check_tensors(path, missing, gpt_config)
+    if verify_hashes:
+        problems += _check_hashes(path, missing, manifest, bool(manifest_problems))
+    return problems
+
+
+def _check_gpt_config(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    rel = "asset/gpt/config.json"
+    try:
+        config = json.loads((path / rel).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        return None, [f"{rel} is not readable JSON: {e}"]
+    if not isinstance(config, dict):
+        return None, [f"{rel} is not a JSON object"]
+    problems = []
+    for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"):
+        value = config.get(key)
+        if not isinstance(value, int) or value < 1:
+            problems.append(f"{rel}: '{key}' must be a positive integer, got {value!r}")
+    if problems:
+        return None, problems
+    if config["hidden_size"] % config["num_attention_heads"]:
+        problems.append(
+            f"{rel}: hidden_size {config['hidden_size']} is not a multiple of num_attention_heads"
+        )
+    return config, problems
+
+
+def _check_tokenizer(path: Path) -> list[str]:
+    rel = "asset/tokenizer/tokenizer.json"
+    try:
+        body = json.loads((path / rel).read_text(encoding="utf-8"))
+        vocab = body["model"]["vocab"]
+        added = {t["content"] for t in body.get("added_tokens", [])}
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
+        return [f"{rel} is not a readable tokenizer: {e}"]
+    known = set(vocab) | added
+    absent = [t for t in REQUIRED_TOKENS if t not in known]
+    return [f"{rel} lacks ChatTTS's control tokens {', '.join(absent)}"] if absent else []
+
+
+@functools.cache
+def _package_tensors() -> dict[str, dict[str, tuple[int, ...]]]:
+    """Tensor names and shapes of the four fixed-size files, as the installed package builds
+    its modules. Built for real on the CPU (torchaudio's mel filters cannot be built on the
+    meta device): about 90 M parameters, a few seconds, once per process."""
+    import_torchaudio()
+    import torch
+    from ChatTTS.config import Config
+    from ChatTTS.model import DVAE, Embed
+    from vocos import Vocos
+    from vocos.pretrained import instantiate_class
+
+    cfg = Config()
+    with torch.no_grad():
+        modules: dict[str, torch.nn.Module] = {
+            "asset/Vocos.safetensors": Vocos(
+                feature_extractor=instantiate_class(args=(), init=asdict(cfg.vocos.feature_extractor)),
+                backbone=instantiate_class(args=(), init=asdict(cfg.vocos.backbone)),
+                head=instantiate_class(args=(), init=asdict(cfg.vocos.head)),
+            ),
+            "asset/DVAE.safetensors": DVAE(
+                decoder_config=asdict(cfg.dvae.decoder),
+                encoder_config=asdict(cfg.dvae.encoder),
+                vq_config=asdict(cfg.dvae.vq),
+                dim=cfg.dvae.decoder.idim,
+            ),
+            "asset/Decoder.safetensors": DVAE(decoder_config=asdict(cfg.decoder), dim=cfg.decoder.idim),
+            "asset/Embed.safetensors": Embed(
+                cfg.embed.hidden_size, cfg.embed.num_audio_tokens, cfg.embed.num_text_tokens, cfg.embed.num_vq
+            ),
+        }
+    return {rel: {k: tuple(v.shape) for k, v in m.state_dict().items()} for rel, m in modules.items()}
+
+
+def _gpt_tensors(gpt_config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The GPT's tensors for its config.json (built on the meta device: no memory, no time)."""
+    import torch
+    from transformers import LlamaConfig, LlamaModel
+
+    with torch.device("meta"):
+        llama = LlamaModel(LlamaConfig(**gpt_config))
+    shapes = {k: tuple(v.shape) for k, v in llama.state_dict().items()}
+    shapes.pop("embed_tokens.weight", None)  # ChatTTS embeds inputs itself and deletes this one
+    return shapes
+
+
+def _check_tensors(path: Path, missing: list[str], gpt_config: dict[str, Any] | None) -> list[str]:
+    from safetensors import safe_open
+
+    try:
+        import_torchaudio()  # before anything of ChatTTS or vocos, which import it at once
+        from ChatTTS.config import Config
+
+        expected = dict(_package_tensors())
+        if gpt_config is not None:
+            expected["asset/gpt/model.safetensors"] = _gpt_tensors(gpt_config)
+        width = Config().embed.hidden_size
+    except Exception as e:  # the package could not build its own modules: report, don't crash a check
+        return [f"cannot build ChatTTS's modules to compare shapes: {type(e).__name__}: {e}"]
+    problems = []
+    if gpt_config is not None and gpt_config["hidden_size"] != width:
+        # The embeddings and speaker statistics are built at the package's width, not the config's.
+        problems.append(
+            f"asset/gpt/config.json: hidden_size {gpt_config['hidden_size']} differs from ChatTTS's "
+            f"embedding width {width}"
+        )
+    for rel, want in expected.items():
+        if rel in missing:
+            continue
+        try:
+            with safe_open(str(path / rel), framework="pt") as f:
+                have = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
+        except Exception as e:  # safetensors raises its own error types for a damaged header
+            problems.append(f"{rel} is not a readable safetensors file: {e}")
+            continue
+        absent = sorted(set(want) - set(have))
+        if absent:
+            problems.append(f"{rel} lacks {len(absent)} tensor(s): {', '.join(absent[:5])}")
+        unexpected = sorted(set(have) - set(want) - {"embed_tokens.weight"})
+        if unexpected and rel != "asset/gpt/model.safetensors":  # the package loads these strictly
+            problems.append(f"{rel} has {len(unexpected)} unexpected tensor(s): {', '.join(unexpected[:5])}")
+        for name in sorted(set(want) & set(have)):
+            if want[name] != have[name]:
+                problems.append(f"{rel}: {name} has shape {have[name]}, expected {want[name]}")
+    return problems
+
+
+def _check_hashes(path: Path, missing: list[str], manifest: Manifest | None, bad_manifest: bool) -> list[str]:
+    if bad_manifest:
+        return []  # already reported; hashes against a broken manifest would only add noise
+    reference = manifest.hashes if manifest else official_hashes()
+    source = MANIFEST_FILE if manifest else "the official ChatTTS release"
+    mismatched = [
+        rel
+        for rel in ASSET_FILES
+        if rel not in missing and (rel not in reference or sha256_file(path / rel) != reference[rel])
+    ]
+    if not mismatched:
+        return []
+    if manifest:
+        return [
+            f"{rel}: sha256 differs from {source} (changed or damaged since it was written)"
+            for rel in mismatched
+        ]
+    return [
+        f"{len(mismatched)} file(s) differ from {source} (sha256) and the directory has no "
+        f"{MANIFEST_FILE}: {', '.join(mismatched)}; if these are your own weights, record their hashes "
+        f"with `clarion models check chattts --path {path} --write-manifest`"
+    ]
+
+
+# -- the engine --------------------------------------------------------------------------------
+
+
+@dataclass
+class ChatTTSStats:
+    """What reached the model: tests and benchmarks read these."""
+
+    infer_calls: int = 0
+    # Texts per infer() call, the latest last; bounded, like everything kept per request.
+    batch_sizes: collections.deque[int] = field(default_factory=lambda: collections.deque(maxlen=1024))
+    texts: collections.deque[str] = field(default_factory=lambda: collections.deque(maxlen=256))
+    tokens: int = 0  # audio tokens generated, all calls
+
+
+def _chat_class() -> type[Any]:
+    """ChatTTS's ``Chat`` with one change: the batch decode zeroes each item's padding.
+
+    ``_decode_to_wavs`` pads every item's GPT states to the longest one before the decoder and
+    vocoder; the padded frames decode to noise that would follow every shorter item. Zeroed,
+    ``infer``'s own silence trimming removes it, and the per-item lengths recorded here let
+    streaming cut each chunk at the item's end."""
+    import_torchaudio()
+    from ChatTTS import Chat
+
+    class _ClarionChat(Chat):  # type: ignore[misc]
+        def __init__(self, logger: logging.Logger) -> None:
+            super().__init__(logger)
+            self.decodes = 0  # decodes so far
+            self.last_valid: list[int] = []  # samples of real audio per item in the latest decode
+            self.last_wavs: Any = None  # the latest decode, (items, samples)
+            self.tokens = 0  # audio tokens in the latest decode, all items
+
+        def _decode_to_wavs(self, result_list: list[Any], use_decoder: bool) -> Any:
+            steps = [int(r.size(0)) for r in result_list]
+            wavs = super()._decode_to_wavs(result_list, use_decoder)
+            if not steps or wavs.ndim != 2:
+                return wavs
+            hop = int(self.config.vocos.head.init_args.hop_length)
+            valid = [min(wavs.shape[1], max(0, hop * (_FRAMES_PER_TOKEN * n - 1))) for n in steps]
+            for row, n in zip(wavs, valid, strict=True):
+                row[n:] = 0.0
+            self.decodes += 1
+            self.last_valid = valid
+            self.last_wavs = wavs
+            self.tokens = sum(steps)
+            return wavs
+
+    return _ClarionChat
+
+
+class ChatTTSEngine:
+    name: ClassVar[str] = "chattts"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        languages=("en", "zh"),
+        max_batch_size=32,
+        batch_axis=True,
+        streaming=Streaming.TOKEN,
+        cloning=False,
+        # ChatTTS's [speed_N] prompt is a hint, not a rate: Clarion time-stretches instead.
+        speed_range=(1.0, 1.0),
+        # One Chat holds one interrupt flag and one seeded generator: one thread at a time.
+        thread_safe=False,
+    )
+
+    def __init__(self, settings: Settings, options: ChatTTSOptions | None = None) -> None:
+        self._options = options or ChatTTSOptions()
+        self._dir = self._options.path or model_dir(settings)
+        self._voices_dir = self._options.voices_dir or self._dir / "voices"
+        self._chat: Any = None
+        self._device: Any = None
+        self._speakers: dict[str, str] = {}  # voice -> speaker embedding (base16384 string)
+        self._lock = threading.Lock()  # guards stats
+        self.stats = ChatTTSStats()
+        manifest, _ = read_manifest(self._dir)  # a custom checkpoint states its own licence
+        self._licence = manifest.licence if manifest else OFFICIAL_WEIGHTS_LICENCE
+        # The service applied the user lexicon already; this pass catches what is left for
+        # ChatTTS (digits, symbols), which it would otherwise delete.
+        self._frontend = TextFrontEnd()
+
+    # -- discovery ------------------------------------------------------------------------------
+    @classmethod
+    def probe(cls, settings: Settings) -> str | None:
+        absent = [m for m in _REQUIRED_MODULES if importlib.util.find_spec(m) is None]
+        if absent:
+            return (
+                f"ChatTTS's packages are not installed ({', '.join(absent)}): pip install 'clarion[chattts]'"
+            )
+        path = ChatTTSOptions().path or model_dir(settings)
+        if not path.is_dir():
+            return (
+                f"no ChatTTS checkpoint in {path}: put one there (asset/... as Chat.load reads it) "
+                "or set CLARION_CHATTTS_PATH"
+            )
+        missing = [rel for rel in ASSET_FILES if not (path / rel).is_file()]
+        if missing:
+            return (
+                f"ChatTTS model files are missing from {path} ({', '.join(missing)}): put a checkpoint "
+                f"there or set CLARION_CHATTTS_PATH; `clarion models check chattts --path {path}` says more"
+            )
+        return None
+
+    @classmethod
+    def check_model_dir(cls, path: Path) -> list[str]:
+        return check_model_dir(path)
+
+    @classmethod
+    def write_model_manifest(cls, path: Path) -> Path:
+        """Record a custom checkpoint's hashes, once its files and shapes check out."""
+        problems = check_model_dir(path, verify_hashes=False)
+        if problems:
+            raise EngineUnavailable(f"not writing a manifest for {path}: " + "; ".join(problems))
+        return write_manifest(path)
+
+    @classmethod
+    def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
+        # One GPT generation per batch: batches are the point, so wait a little for them to fill.
+        # One worker using every core (torch's intra-op threads) beats several competing ones.
+        return SchedulingDefaults(max_batch_size=8, max_wait_ms=20.0, workers=1, threads=max(1, cores))
+
+    @property
+    def sample_rate(self) -> int:
+        return SAMPLE_RATE
+
+    @property
+    def loaded(self) -> bool:
+        return self._chat is not None
+
+    @property
+    def model_dir(self) -> Path:
+        return self._dir
+
+    @property
+    def voices_dir(self) -> Path:
+        return self._voices_dir
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    def load(self, device: str, threads: int) -> None:
+        missing = [rel for rel in ASSET_FILES if not (self._dir / rel).is_file()]
+        if missing:
+            raise EngineUnavailable(
+                f"ChatTTS model files are missing from {self._dir}: {', '.join(missing)} "
+                f"(`clarion models check chattts --path {self._dir}` says more)"
+            )
+        manifest, manifest_problems = read_manifest(self._dir)
+        if manifest_problems:
+            raise EngineUnavailable(f"ChatTTS model directory {self._dir}: {'; '.join(manifest_problems)}")
+        try:
+            import_torchaudio()
+            import torch
+        except ImportError as e:
+            raise EngineUnavailable(
+                f"ChatTTS's packages are not installed ({e}): pip install 'clarion[chattts]'"
+            ) from e
+        dev = torch_device(device)
+        dtype = torch_dtype(dev, self._options.precision)
+        set_threads(threads)
+        limit_gpu_memory(dev, self._options.gpu_memory_fraction)
+
+        chat = _chat_class()(logging.getLogger(f"{__name__}.package"))
+        if manifest is not None:
+            # The loader verifies every file against this map: our manifest's hashes instead of
+            # the official release's, never no verification.
+            chat.sha256_map = manifest.chattts_map()
+            self._licence = manifest.licence
+        try:
+            ok = chat.load(
+                source="custom",
+                custom_path=str(self._dir),
+                device=dev,
+                compile=self._options.compile and dev.type == "cuda",
+            )
+        except (RuntimeError, OSError, ValueError, KeyError, AssertionError) as e:  # shapes, damaged files
+            raise EngineUnavailable(
+                f"ChatTTS could not load {self._dir}: {type(e).__name__}: {str(e)[:500]} "
+                f"(`clarion models check chattts --path {self._dir}` says what is wrong)"
+            ) from e
+        if not ok:
+            problems = check_model_dir(self._dir)
+            raise EngineUnavailable(
+                f"ChatTTS refused {self._dir}: " + ("; ".join(problems) or "see the log of ChatTTS.core")
+            )
+        if dtype != torch.float32:
+            chat.gpt.gpt.to(dtype)  # the GPT casts its inputs to its own dtype and returns float32 states
+        for language in ("en", "zh"):
+            chat.normalizer.register(language, self._normalise_for_chattts)
+        self._speakers = self._load_speakers()
+        self._device = dev
+        self._chat = chat
+
+    def unload(self) -> None:
+        self._chat = None
+        release_memory(self._device)
+
+    def _normalise_for_chattts(self, text: str) -> str:
+        # ChatTTS turns a hyphen into a comma (a pause): "forty-two" is read as two words.
+        return _JOINING_HYPHEN.sub(" ", self._frontend.normalize(text).text)
+
+    # -- voices ----------------------------------------------------------------------------------
+    def voices(self) -> list[VoiceInfo]:
+        return [self._voice_info(name) for name in self._voice_names()]
+
+    def _voice_names(self) -> list[str]:
+        if self._speakers:
+            return list(self._speakers)
+        return [*(f"seed_{s}" for s in self._options.seed_voices), *sorted(self._saved_voice_files())]
+
+    def _voice_info(self, name: str) -> VoiceInfo:
+        match = _SEED_VOICE.fullmatch(name)
+        desc = f"ChatTTS speaker sampled with seed {match.group(1)}" if match else "ChatTTS saved speaker"
+        # ChatTTS reads Mandarin and English with every speaker; "zh" keeps Chinese sentences on it.
+        return VoiceInfo(
+            name,
+            self.name,
+            "zh-CN",
+            f"{self._licence}; {CODE_LICENCE}",
+            SAMPLE_RATE,
+            None,
+            desc + " (zh, en)",
+        )
+
+    def default_voice(self, language: str | None = None) -> str:
+        if self._options.default_voice:
+            return self._options.default_voice
+        names = self._voice_names()
+        return names[0] if names else "seed_2222"
+
+    def _saved_voice_files(self) -> dict[str, Path]:
+        if not self._voices_dir.is_dir():
+            return {}
+        return {
+            p.stem: p
+            for p in self._voices_dir.glob("*.json")
+            if _VOICE_NAME.fullmatch(p.stem) and not _SEED_VOICE.fullmatch(p.stem)
+        }
+
+    def _load_speakers(self) -> dict[str, str]:
+        speakers = {f"seed_{s}": speaker_from_seed(s) for s in self._options.seed_voices}
+        for name, path in sorted(self._saved_voice_files().items()):
+            try:
+                body = json.loads(path.read_text(encoding="utf-8"))
+                speakers[name] = validate_speaker(body["spk_emb"])
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                log.warning("skipping ChatTTS voice file %s: %s", path, e)
+        return speakers
+
+    def save_voice(self, name: str, *, spk_emb: str | None = None, seed: int | None = None) -> VoiceInfo:
+        """Store a speaker under ``name`` in the voices directory (from an embedding, or sampled
+        with ``seed``) and offer it as a voice from now on."""
+        if not _VOICE_NAME.fullmatch(name) or _SEED_VOICE.fullmatch(name):
+            raise InvalidRequest(
+                f"voice name {name!r} must be 1-64 letters, digits, '_', '.' or '-' and not 'seed_<n>'",
+                param="name",
+            )
+        if (spk_emb is None) == (seed is None):
+            raise InvalidRequest("give exactly one of a speaker embedding or a seed", param="spk_emb")
+        try:
+            embedding = (
+                validate_speaker(spk_emb) if spk_emb is not None else speaker_from_seed(int(seed or 0))
+            )
+        except ValueError as e:
+            raise InvalidRequest(str(e), param="spk_emb") from e
+        body = {"spk_emb": embedding, "seed": seed, "format": "chattts-0.2 base16384 float16"}
+        try:
+            self._voices_dir.mkdir(parents=True, exist_ok=True)
+            target = self._voices_dir / f"{name}.json"
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
+            os.replace(tmp, target)
+        except OSError as e:
+            raise EngineError(
+                f"cannot save voice {name!r} in {self._voices_dir} ({e.strerror or e}); "
+                "set CLARION_CHATTTS_VOICES_DIR to a writable directory"
+            ) from e
+        if self._chat is not None:
+            self._speakers[name] = embedding
+        return self._voice_info(name)
+
+    # -- synthesis -------------------------------------------------------------------------------
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        out: list[Audio] = [np.zeros(0, np.float32)] * len(batch)
+        for members, texts, params in self._groups(batch):
+            with inference():
+                wavs = self._chat.infer(
+                    texts,
+                    stream=False,
+                    split_text=False,
+                    skip_refine_text=True,
+                    do_text_normalization=False,  # done in _prepare, through the same normaliser
+                    do_homophone_replacement=False,
+                    params_refine_text=self._chat.RefineTextParams(show_tqdm=False),
+                    params_infer_code=params,
+                )
+            self._count(texts)
+            if len(wavs) != len(members):
+                raise EngineError(f"ChatTTS returned {len(wavs)} results for {len(members)} texts")
+            for i, wav in zip(members, wavs, strict=True):
+                out[i] = np.asarray(wav, np.float32).reshape(-1)
+        return out
+
+    def synthesize_stream(self, batch: Sequence[Segment]) -> Iterator[list[Audio]]:
+        """Token-level streaming: yields, every ``stream_batch`` audio tokens, one array per
+        segment holding the samples that are new since the previous yield (empty for a
+        segment with nothing new). Concatenated per segment they are that segment's audio.
+        The chunks are the ones ``Chat.infer(stream=True)`` cuts (it holds the first two back
+        so the vocoder has context), each cut at its own item's end."""
+        for members, texts, params in self._groups(batch):
+            chat = self._chat
+            seen = chat.decodes
+            position = 0  # samples of the padded batch already handed out
+            chunks = chat.infer(
+                texts,
+                stream=True,
+                split_text=False,
+                skip_refine_text=True,
+                do_text_normalization=False,
+                do_homophone_replacement=False,
+                params_refine_text=chat.RefineTextParams(show_tqdm=False),
+                params_infer_code=params,
+            )
+            while True:
+                # Inference mode only while the package computes, not while our caller holds a chunk.
+                with inference():
+                    chunk = next(chunks, None)
+                if chunk is None:
+                    break
+                wavs, valid = chat.last_wavs, chat.last_valid
+                # After the last decode, infer yields the rest of it once more without
+                # decoding again: that chunk runs to the end of every item.
+                end = position + int(np.shape(chunk)[1]) if chat.decodes != seen else int(wavs.shape[1])
+                seen = chat.decodes
+                parts: list[Audio] = [np.zeros(0, np.float32)] * len(batch)
+                for k, i in enumerate(members):
+                    parts[i] = np.array(wavs[k, position : max(position, min(end, valid[k]))], np.float32)
+                position = end
+                yield parts
+            self._count(texts)
+
+    def _require(self) -> Any:
+        if self._chat is None:
+            raise EngineUnavailable("the chattts engine is not loaded")
+        return self._chat
+
+    def _groups(self, batch: Sequence[Segment]) -> list[tuple[list[int], list[str], Any]]:
+        """Segments that can share one infer() call, their texts as the model will read
+        them, and fresh parameters for the call. Segments with nothing ChatTTS can read aloud
+        (punctuation only) are left out: they render as empty audio.
+
+        One call takes one speaker embedding and one seed; seeded segments go alone, since
+        the package draws a seeded batch from one generator and neighbours would change it.
+        ``InferCodeParams()`` as a default argument is one object shared by every call that
+        infer() writes into, so each call gets its own."""
+        chat = self._require()
+        for seg in batch:
+            if seg.voice not in self._speakers:
+                raise VoiceNotFound(
+                    f"chattts has no voice {seg.voice!r}; available: {', '.join(self._speakers)}",
+                    param="voice",
+                )
+        keyed: dict[tuple[str, int | None, int], tuple[list[int], list[str]]] = {}
+        for i, seg in enumerate(batch):
+            text = self._prepare(seg.text)
+            if not _SPOKEN.search(text):
+                continue
+            key = (seg.voice, seg.seed, i if seg.seed is not None else -1)
+            members, texts = keyed.setdefault(key, ([], []))
+            members.append(i)
+            texts.append(text)
+        opts = self._options
+        groups = []
+        for (voice, seed, _), (members, texts) in keyed.items():
+            params = chat.InferCodeParams(
+                spk_emb=self._speakers[voice],
+                temperature=opts.temperature,
+                top_P=opts.top_p,
+                top_K=opts.top_k,
+                max_new_token=opts.max_new_token,
+                # An end token as the very first step would leave nothing to decode; the
+                # package retries unseeded runs in that case and fails seeded ones.
+                min_new_token=1,
+                stream_batch=opts.stream_batch,
+                show_tqdm=False,
+                manual_seed=seed,
+            )
+            groups.append((members, texts, params))
+        return groups
+
+    def _prepare(self, text: str) -> str:
+        """The text exactly as the model's tokenizer will get it: ChatTTS's normaliser (with
+        Clarion's front end registered in it) and homophone map."""
+        return str(self._chat.normalizer(text, True, True, None))
+
+    def _count(self, texts: list[str]) -> None:
+        with self._lock:
+            self.stats.infer_calls += 1
+            self.stats.batch_sizes.append(len(texts))
+            self.stats.texts.extend(texts)
+            self.stats.tokens += int(getattr(self._chat, "tokens", 0))
+
+
+def model_dir(settings: Settings) -> Path:
+    return settings.models_dir / "chattts"
+
+
+def speaker_from_seed(seed: int) -> str:
+    """The speaker ``torch.manual_seed(seed); chat.sample_random_speaker()`` gives, sampled on
+    the CPU from the package's speaker statistics, without touching the global RNG state."""
+    import_torchaudio()
+    import torch
+    from ChatTTS.config import Config
+    from ChatTTS.model import Speaker
+
+    cfg = Config()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return str(Speaker(cfg.gpt.hidden_size, cfg.spk_stat, torch.device("cpu")).sample_random())
+
+
+def validate_speaker(spk_emb: Any) -> str:
+    """A speaker embedding string as ChatTTS encodes them, checked by decoding it."""
+    import_torchaudio()
+    from ChatTTS.config import Config
+    from ChatTTS.model import Speaker
+
+    if not isinstance(spk_emb, str) or not spk_emb:
+        raise ValueError("a speaker embedding is a non-empty base16384 string")
+    try:
+        values = Speaker._decode(spk_emb)
+    except Exception as e:  # lzma and base16384 raise assorted errors on garbage
+        raise ValueError(f"not a ChatTTS speaker embedding: {e}") from e
+    width = Config().gpt.hidden_size
+    if values.shape != (width,) or not np.isfinite(values).all():
+        raise ValueError(f"a ChatTTS speaker embedding has {width} finite values, this one {values.shape}")
+    return spk_emb
