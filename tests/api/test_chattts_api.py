@@ -160,3 +160,26 @@ def test_voices_models_and_errors(server: RunningServer) -> None:
     missing = speak(server, "Nobody speaks.", voice="nobody")
     assert missing.status_code == 400
     assert "seed_2222" in missing.json()["error"]["message"]
+
+
+def test_sampling_extras_reach_the_model_and_split_batches(
+    server: RunningServer, engine: ChatTTSEngine
+) -> None:
+    def speak(extras: dict[str, object]) -> httpx.Response:
+        body = {"model": "chattts", "voice": "seed_2222", "input": "Extras here.", "response_format": "pcm"}
+        return httpx.post(f"{server.url}/v1/audio/speech", json=body | {"extras": extras}, timeout=300)
+
+    # The random model never stops, so the token cap alone sets the length.
+    short = speak({"max_new_token": 8, "temperature": 0.5, "top_k": 10})
+    assert short.status_code == 200, short.text
+    assert len(short.content) // 2 == 256 * (2 * 8 - 1)
+    calls = engine.stats.infer_calls
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(speak, [{"top_p": 0.5}, {"top_p": 0.9}])
+    assert a.status_code == b.status_code == 200
+    assert engine.stats.infer_calls == calls + 2  # different sampling: not one call
+    bad = speak({"top_p": 3, "beam": 4})
+    assert bad.status_code == 400
+    message = bad.json()["error"]["message"]
+    assert "top_p" in message and "beam" in message
+    assert "Valid extras: temperature, top_p, top_k, repetition_penalty, max_new_token" in message

@@ -54,6 +54,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from clarion.engines.base import (
     Audio,
     Capabilities,
+    EngineExtras,
     SchedulingDefaults,
     Segment,
     Streaming,
@@ -454,8 +455,19 @@ def _chat_class() -> type[Any]:
     return _ClarionChat
 
 
+class ChatTTSExtras(EngineExtras):
+    """Sampling of the GPT for one request; unset fields take the engine's settings."""
+
+    temperature: float | None = Field(default=None, gt=0.0, le=2.0, description="Sampling temperature.")
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0, description="Nucleus sampling mass.")
+    top_k: int | None = Field(default=None, ge=1, le=200, description="Sample among the top k tokens.")
+    repetition_penalty: float | None = Field(default=None, ge=1.0, le=2.0, description="Penalty on repeats.")
+    max_new_token: int | None = Field(default=None, ge=1, le=4096, description="Cap on audio tokens.")
+
+
 class ChatTTSEngine:
     name: ClassVar[str] = "chattts"
+    request_extras: ClassVar[type[EngineExtras]] = ChatTTSExtras
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en", "zh"),
         max_batch_size=32,
@@ -470,11 +482,13 @@ class ChatTTSEngine:
 
     def __init__(self, settings: Settings, options: ChatTTSOptions | None = None) -> None:
         self._options = options or ChatTTSOptions()
+        self._settings = settings
         self._dir = self._options.path or model_dir(settings)
         self._voices_dir = self._options.voices_dir or self._dir / "voices"
         self._chat: Any = None
         self._device: Any = None
         self._speakers: dict[str, str] = {}  # voice -> speaker embedding (base16384 string)
+        self.onnx_variant: str | None = None  # the ONNX variant running the decode stages, if any
         self._lock = threading.Lock()  # guards stats
         self.stats = ChatTTSStats()
         manifest, _ = read_manifest(self._dir)  # a custom checkpoint states its own licence
@@ -587,6 +601,10 @@ class ChatTTSEngine:
             )
         if dtype != torch.float32:
             chat.gpt.gpt.to(dtype)  # the GPT casts its inputs to its own dtype and returns float32 states
+        # `clarion optimize chattts`: an enabled ONNX variant takes over the decoder and vocoder.
+        from clarion.optimize.chattts_export import use_onnx_variant
+
+        self.onnx_variant = use_onnx_variant(chat, self._settings, self._dir, dev, threads)
         for language in ("en", "zh"):
             chat.normalizer.register(language, self._normalise_for_chattts)
         self._speakers = self._load_speakers()
@@ -762,24 +780,29 @@ class ChatTTSEngine:
                     f"chattts has no voice {seg.voice!r}; available: {', '.join(self._speakers)}",
                     param="voice",
                 )
-        keyed: dict[tuple[str, int | None, int], tuple[list[int], list[str]]] = {}
+        # Sampling extras are per call too: segments asking for different ones go apart.
+        keyed: dict[
+            tuple[str, int | None, int, tuple[tuple[str, Any], ...]], tuple[list[int], list[str]]
+        ] = {}
         for i, seg in enumerate(batch):
             text = self._prepare(seg.text)
             if not _SPOKEN.search(text):
                 continue
-            key = (seg.voice, seg.seed, i if seg.seed is not None else -1)
+            key = (seg.voice, seg.seed, i if seg.seed is not None else -1, tuple(sorted(seg.extras.items())))
             members, texts = keyed.setdefault(key, ([], []))
             members.append(i)
             texts.append(text)
         opts = self._options
         groups = []
-        for (voice, seed, _), (members, texts) in keyed.items():
+        for (voice, seed, _, extras), (members, texts) in keyed.items():
+            asked = dict(extras)
             params = chat.InferCodeParams(
                 spk_emb=self._speakers[voice],
-                temperature=opts.temperature,
-                top_P=opts.top_p,
-                top_K=opts.top_k,
-                max_new_token=opts.max_new_token,
+                temperature=asked.get("temperature", opts.temperature),
+                top_P=asked.get("top_p", opts.top_p),
+                top_K=asked.get("top_k", opts.top_k),
+                repetition_penalty=asked.get("repetition_penalty", 1.05),
+                max_new_token=asked.get("max_new_token", opts.max_new_token),
                 # An end token as the very first step would leave nothing to decode; the
                 # package retries unseeded runs in that case and fails seeded ones.
                 min_new_token=1,
@@ -801,6 +824,21 @@ class ChatTTSEngine:
             self.stats.batch_sizes.append(len(texts))
             self.stats.texts.extend(texts)
             self.stats.tokens += int(getattr(self._chat, "tokens", 0))
+
+    # -- clarion optimize / export triton: the decode stages as ONNX (clarion.optimize.chattts_export) --
+    onnx_exported: ClassVar[bool] = True  # as installed it runs PyTorch; its graphs are exports of that
+
+    @classmethod
+    def onnx_graphs(cls, settings: Settings) -> dict[str, Path]:
+        """The decoder and vocoder as FP32 ONNX graphs, exported from the checkpoint once."""
+        from clarion.optimize.chattts_export import exported_graphs
+
+        return exported_graphs(settings)
+
+    def calibration_feeds(self, texts: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        from clarion.optimize.chattts_export import calibration_feeds
+
+        return calibration_feeds(self, texts)
 
 
 def model_dir(settings: Settings) -> Path:
