@@ -16,7 +16,8 @@ TEXT = " ".join(f"This is sentence number {i} of a long answer." for i in range(
 
 
 def test_sigterm_drains_in_flight_requests() -> None:
-    with serve_process("-e", "hibari", env={"CLARION_ENGINE_OPTIONS__HIBARI__WORKERS": "1"}) as server:
+    env = {"CLARION_ENGINE_OPTIONS__HIBARI__WORKERS": "1", "CLARION_CACHE_MEMORY_MB": "0"}
+    with serve_process("-e", "hibari", env=env) as server:
 
         def speak(_: int) -> httpx.Response:
             body = {"model": "hibari", "voice": "heart", "input": TEXT, "response_format": "wav"}
@@ -24,7 +25,14 @@ def test_sigterm_drains_in_flight_requests() -> None:
 
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             futures = [pool.submit(speak, i) for i in range(4)]
-            time.sleep(0.5)  # all four are in flight: 48 sentences on one worker take seconds
+            # All four admitted: each keeps `lookahead` (4) sentences queued or running.
+            deadline = time.monotonic() + 60
+            while True:
+                load = httpx.get(f"{server.url}/v1/stats").json()["engines"]["hibari"]
+                if load["queue_depth"] + load["in_flight"] >= 13:
+                    break
+                assert time.monotonic() < deadline, load
+                time.sleep(0.02)
             server.proc.send_signal(signal.SIGTERM)
             time.sleep(0.3)
             refused = False
