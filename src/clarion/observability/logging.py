@@ -26,6 +26,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(out, ensure_ascii=False, default=str)
 
 
+class AbortedStreamFilter(logging.Filter):
+    """A stream that fails after its headers went out can only be cut off (the client then
+    sees an incomplete body). Clarion logs that once, as a warning with the reason; the
+    framework's and server's tracebacks of the same event add only noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None:
+            if type(exc).__module__ == "clarion.errors":
+                return False
+            exc = exc.__cause__ or exc.__context__
+        return True
+
+
 def configure_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -42,3 +56,5 @@ def configure_logging(level: str, fmt: str) -> None:
         lg = logging.getLogger(name)
         lg.handlers[:] = []
         lg.propagate = True
+    for name in ("uvicorn.error", "clarion.api.errors"):
+        logging.getLogger(name).addFilter(AbortedStreamFilter())
