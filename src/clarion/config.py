@@ -126,6 +126,9 @@ class Settings(BaseSettings):
     )
     required_engines: list[str] = Field(default_factory=list)
     default_engine: str = "hibari"
+    chatterbox_watermark: bool = Field(
+        default=True, description="Chatterbox: mark its output with Resemble's Perth watermark."
+    )
     model_aliases: dict[str, str] = Field(
         default_factory=lambda: {"tts-1": "auto", "tts-1-hd": "auto", "gpt-4o-mini-tts": "auto"},
         description="OpenAI model names and what they map to; 'auto' picks the engine by voice.",

@@ -1,0 +1,338 @@
+"""Chatterbox through the package's own loader (``ChatterboxTTS.from_local``) on a random-weight
+checkpoint the tests generate in the exact layout (tests/engines/chatterbox_ckpt.py): the model
+directory check, loading, voices, seeds, the watermark and cloned voices' conditionals cache."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from clarion.cli import app
+from clarion.config import Settings
+from clarion.engines.base import ChecksModelDir, Engine, Segment, Streaming
+from clarion.engines.chatterbox import (
+    BUILTIN_CONDS,
+    MODEL_FILES,
+    ChatterboxEngine,
+    ChatterboxOptions,
+    check_model_dir,
+)
+from clarion.errors import EngineUnavailable, VoiceNotFound
+from clarion.voices.store import VoiceStore
+from tests.engines.chatterbox_ckpt import reference_clip, tiny_architecture, tiny_models_dir
+from tests.signals import rms
+
+if importlib.util.find_spec("chatterbox") is None:  # not importorskip: it needs the torchaudio shim
+    pytest.skip("the chatterbox extra is not installed", allow_module_level=True)
+
+# All slow: importing torch, librosa and chatterbox costs ~10 s per process, and every test here
+# loads or checks the real modules.
+pytestmark = pytest.mark.slow
+
+RATE = 24_000
+SAMPLES_PER_TOKEN = 960  # S3Gen: 25 speech tokens a second at 24 kHz
+CAP = 12  # speech tokens per segment: random weights never emit the stop token
+
+
+@pytest.fixture(scope="module")
+def ckpt() -> Path:
+    with tiny_architecture():
+        return tiny_models_dir() / "chatterbox"
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+def make_engine(ckpt: Path, data_dir: Path, **settings: object) -> ChatterboxEngine:
+    eng = ChatterboxEngine(
+        Settings(data_dir=data_dir, **settings),  # type: ignore[arg-type]
+        ChatterboxOptions(path=ckpt, max_new_tokens=CAP),
+    )
+    with tiny_architecture():  # the package builds the tests' sizes only while this is in force
+        eng.load("cpu", 1)
+    return eng
+
+
+@pytest.fixture(scope="module")
+def engine(ckpt: Path, data_dir: Path) -> Iterator[ChatterboxEngine]:
+    eng = make_engine(ckpt, data_dir)
+    yield eng
+    eng.unload()
+
+
+def linked_copy(src: Path, dest: Path, without: tuple[str, ...] = ()) -> Path:
+    for name in (*MODEL_FILES, BUILTIN_CONDS):
+        if name not in without:
+            (dest / name).symlink_to(src / name)
+    return dest
+
+
+def speak(engine: ChatterboxEngine, text: str, voice: str = "default", **kw: object) -> np.ndarray:
+    [audio] = engine.synthesize([Segment(text, voice, **kw)])  # type: ignore[arg-type]
+    return audio
+
+
+# -- the model directory -------------------------------------------------------------------------
+
+
+def test_the_generated_checkpoint_passes_the_check(ckpt: Path) -> None:
+    with tiny_architecture():
+        assert check_model_dir(ckpt) == []
+    assert isinstance(ChatterboxEngine, ChecksModelDir)
+    assert sorted(p.name for p in ckpt.iterdir()) == sorted([*MODEL_FILES, BUILTIN_CONDS, "README.txt"])
+
+
+def test_the_check_compares_shapes_with_the_installed_packages_model(ckpt: Path) -> None:
+    """Outside the tests' shrinking, the package's models are the real 520M-parameter ones,
+    and the check says the tiny checkpoint does not fit them, tensor by tensor."""
+    problems = "\n".join(check_model_dir(ckpt))
+    assert "ve.safetensors: lstm.bias_hh_l0 has shape (256,), expected (1024,)" in problems
+    assert "t3_cfg.safetensors lacks 252 tensor(s): tfmr.layers.10." in problems
+    assert "more tensor(s) have other shapes than this package's model" in problems
+
+
+def test_check_names_missing_and_damaged_files(ckpt: Path, tmp_path: Path) -> None:
+    import torch
+    from safetensors.torch import save_file
+
+    bad = linked_copy(ckpt, tmp_path, without=("ve.safetensors", "tokenizer.json", "s3gen.safetensors"))
+    (bad / "s3gen.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{broken}")
+    (bad / BUILTIN_CONDS).unlink()
+    torch.save({"t3": {"speaker_emb": torch.zeros(1, 7)}, "gen": {}}, bad / BUILTIN_CONDS)
+    (bad / "t3_cfg.safetensors").unlink()
+    save_file({"text_emb.weight": torch.zeros(704, 8)}, str(bad / "t3_cfg.safetensors"))
+    with tiny_architecture():
+        problems = check_model_dir(bad)
+    text = "\n".join(problems)
+    assert "ve.safetensors is missing" in problems
+    assert "tokenizer.json is missing" in problems
+    assert "s3gen.safetensors is not a readable safetensors file" in text
+    assert "t3_cfg.safetensors: text_emb.weight has shape (704, 8), expected (704, 256)" in text
+    assert "t3_cfg.safetensors lacks" in text
+    assert "conds.pt: the speaker embedding should have 256 values" in text
+    assert "conds.pt lacks S3Gen conditioning: embedding, prompt_feat, prompt_token" in text
+    assert check_model_dir(tmp_path / "nowhere") == [f"{tmp_path / 'nowhere'} is not a directory"]
+
+
+def test_check_reads_the_tokenizer(ckpt: Path, tmp_path: Path) -> None:
+    bad = linked_copy(ckpt, tmp_path, without=("tokenizer.json",))
+    tokenizer = json.loads((ckpt / "tokenizer.json").read_text())
+    tokenizer["added_tokens"] = [t for t in tokenizer["added_tokens"] if t["content"] != "[START]"]
+    del tokenizer["model"]["vocab"]["[START]"]
+    tokenizer["model"]["vocab"]["zz"] = 900
+    (bad / "tokenizer.json").write_text(json.dumps(tokenizer))
+    with tiny_architecture():
+        problems = check_model_dir(bad)
+    assert "tokenizer.json lacks the token [START]" in problems
+    assert "tokenizer.json has ids beyond the model's 704 text tokens: zz" in problems
+
+
+def test_the_cli_says_what_is_missing_and_exits_1(ckpt: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    with tiny_architecture():
+        ok = runner.invoke(app, ["models", "check", "chatterbox", "--path", str(ckpt)])
+        bad = linked_copy(ckpt, tmp_path, without=("t3_cfg.safetensors",))
+        result = runner.invoke(app, ["models", "check", "chatterbox", "--path", str(bad)])
+    assert ok.exit_code == 0, ok.output
+    assert "chatterbox model directory is complete" in ok.output
+    assert result.exit_code == 1, result.output
+    assert f"{bad} is not a usable chatterbox model directory:" in result.output
+    assert "  - t3_cfg.safetensors is missing" in result.output
+
+
+def test_probe_explains_a_missing_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CLARION_CHATTERBOX_PATH", raising=False)
+    why = ChatterboxEngine.probe(Settings(models_dir=tmp_path))
+    assert why is not None
+    assert f"Chatterbox model files are missing from {tmp_path / 'chatterbox'}" in why
+    assert "ve.safetensors, t3_cfg.safetensors, s3gen.safetensors, tokenizer.json" in why
+    assert "CLARION_CHATTERBOX_PATH" in why
+    monkeypatch.setenv("CLARION_CHATTERBOX_PATH", str(tmp_path))
+    assert "missing from" in (ChatterboxEngine.probe(Settings()) or "")
+
+
+def test_a_damaged_file_is_refused_at_load(ckpt: Path, tmp_path: Path, data_dir: Path) -> None:
+    bad = linked_copy(ckpt, tmp_path, without=("s3gen.safetensors",))
+    (bad / "s3gen.safetensors").write_bytes((ckpt / "s3gen.safetensors").read_bytes()[:4096])
+    eng = ChatterboxEngine(Settings(data_dir=data_dir), ChatterboxOptions(path=bad))
+    with tiny_architecture(), pytest.raises(EngineUnavailable) as caught:
+        eng.load("cpu", 1)
+    assert f"Chatterbox could not load {bad}" in caught.value.message
+    assert "clarion models check chatterbox" in caught.value.message
+    assert not eng.loaded
+
+
+def test_without_conds_pt_a_default_voice_must_be_named(ckpt: Path, tmp_path: Path, data_dir: Path) -> None:
+    (tmp_path / "m").mkdir()
+    bare = linked_copy(ckpt, tmp_path / "m", without=(BUILTIN_CONDS,))
+    eng = ChatterboxEngine(Settings(data_dir=tmp_path / "data"), ChatterboxOptions(path=bare))
+    assert eng.voices() == []
+    with tiny_architecture(), pytest.raises(EngineUnavailable, match=r"has no conds\.pt"):
+        eng.load("cpu", 1)
+    VoiceStore(tmp_path / "data" / "voices").add("narrator", reference_clip(3.0, 16_000), 16_000)
+    eng = ChatterboxEngine(
+        Settings(data_dir=tmp_path / "data"),
+        ChatterboxOptions(path=bare, default_voice="narrator", max_new_tokens=4),
+    )
+    with tiny_architecture():
+        eng.load("cpu", 1)
+    assert eng.default_voice() == "narrator" and eng.voices() == []
+    assert len(speak(eng, "Hello.", "narrator")) == eng.stats.recent[-1].tokens * SAMPLES_PER_TOKEN
+    with pytest.raises(VoiceNotFound, match="chatterbox has no voice 'default': use narrator"):
+        speak(eng, "Hello.", "default")
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root for a bind mount"
+)
+def test_loads_and_speaks_from_a_read_only_model_directory(ckpt: Path, tmp_path: Path) -> None:
+    """In a private mount namespace the checkpoint is remounted read-only; the child loads it
+    through the real loader and renders a segment."""
+    code = """
+import json, sys
+from pathlib import Path
+from clarion.config import Settings
+from clarion.engines.base import Segment
+from clarion.engines.chatterbox import ChatterboxEngine, ChatterboxOptions
+from tests.engines.chatterbox_ckpt import tiny_architecture
+path = Path(sys.argv[1])
+try:
+    (path / "probe").write_text("x")
+    writable = True
+except OSError:
+    writable = False
+options = ChatterboxOptions(path=path, max_new_tokens=4)
+engine = ChatterboxEngine(Settings(data_dir=Path(sys.argv[2])), options)
+with tiny_architecture():
+    engine.load("cpu", 1)
+[audio] = engine.synthesize([Segment("Read only.", engine.default_voice())])
+print(json.dumps({"writable": writable, "samples": len(audio), "tokens": engine.stats.tokens}))
+"""
+    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3" "$1" "$4"'
+    args = [str(ckpt), sys.executable, code, str(tmp_path)]  # $1..$4 of the script
+    proc = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).parents[2],
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["writable"] is False
+    assert result["samples"] == result["tokens"] * SAMPLES_PER_TOKEN > 0
+    assert not (ckpt / "probe").exists()
+
+
+# -- the engine ----------------------------------------------------------------------------------
+
+
+def test_is_a_cloning_engine_with_one_instance_per_worker(engine: ChatterboxEngine) -> None:
+    assert isinstance(engine, Engine)
+    caps = engine.capabilities
+    assert caps.cloning and not caps.thread_safe and caps.streaming is Streaming.SENTENCE
+    assert caps.languages == ("en",) and engine.sample_rate == RATE
+    assert [v.id for v in engine.voices()] == ["default"] and engine.default_voice() == "default"
+
+
+def test_renders_the_tokens_it_generated(engine: ChatterboxEngine) -> None:
+    audio = speak(engine, "The quick brown fox jumps over the lazy dog.")
+    last = engine.stats.recent[-1]
+    assert audio.dtype == np.float32 and audio.ndim == 1 and np.isfinite(audio).all()
+    assert 0 < last.tokens <= CAP
+    assert len(audio) == last.tokens * SAMPLES_PER_TOKEN
+    assert rms(audio) > 1e-4
+    assert last.text == "The quick brown fox jumps over the lazy dog."
+    assert last.max_new_tokens == CAP and last.watermarked
+    assert engine.model_version.startswith("chatterbox-tts 0.1.7; ")
+
+
+def test_a_request_cap_cannot_exceed_the_servers(engine: ChatterboxEngine) -> None:
+    speak(engine, "Short.", extras={"max_new_tokens": 3})
+    assert engine.stats.recent[-1].max_new_tokens == 3 and engine.stats.recent[-1].tokens <= 3
+    speak(engine, "Long.", extras={"max_new_tokens": 4000})
+    assert engine.stats.recent[-1].max_new_tokens == CAP
+
+
+def test_the_same_seed_gives_the_same_audio(engine: ChatterboxEngine) -> None:
+    a = speak(engine, "Seeded speech.", seed=7)
+    speak(engine, "Something else in between.")
+    b = speak(engine, "Seeded speech.", seed=7)
+    c = speak(engine, "Seeded speech.", seed=8)
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_guidance_off_still_renders(engine: ChatterboxEngine) -> None:
+    # T3's sampling loop always runs a guided pair of rows; cfg_weight 0 must not break it.
+    audio = speak(engine, "No guidance.", extras={"cfg_weight": 0.0})
+    assert engine.stats.recent[-1].cfg_weight == 0.0
+    assert len(audio) == engine.stats.recent[-1].tokens * SAMPLES_PER_TOKEN
+
+
+def test_the_output_carries_the_perth_watermark_unless_turned_off(
+    engine: ChatterboxEngine, ckpt: Path, data_dir: Path
+) -> None:
+    detector = engine.model.watermarker
+    marked = speak(engine, "Marked speech.", seed=3)
+    plain_engine = make_engine(ckpt, data_dir, chatterbox_watermark=False)
+    try:
+        plain = speak(plain_engine, "Marked speech.", seed=3)
+        assert not plain_engine.stats.recent[-1].watermarked
+    finally:
+        plain_engine.unload()
+    assert len(marked) == len(plain) and not np.array_equal(marked, plain)
+    assert detector.get_watermark(marked, RATE).mean() > 0.9
+    assert detector.get_watermark(plain, RATE).mean() < 0.1
+
+
+def test_cloned_conditionals_are_computed_once_per_clip(engine: ChatterboxEngine, data_dir: Path) -> None:
+    store = VoiceStore(data_dir / "voices")
+    card = store.add("clone-a", reference_clip(3.0, 16_000, seed=11), 16_000)
+    computed = len(engine.stats.computed)
+    audio = speak(engine, "A cloned voice.", "clone-a")
+    assert len(audio) == engine.stats.recent[-1].tokens * SAMPLES_PER_TOKEN
+    assert list(engine.stats.computed)[computed:] == [
+        ("clone-a", str(data_dir / "voices" / "clone-a" / "reference.wav"), card.sha256)
+    ]
+    cache = data_dir / "voices" / "clone-a" / "cache" / "chatterbox" / f"conds-{card.sha256}.pt"
+    assert cache.is_file()
+    memory = engine.stats.from_memory
+    speak(engine, "The same voice again.", "clone-a")
+    assert len(engine.stats.computed) == computed + 1 and engine.stats.from_memory == memory + 1
+    # Another worker (a second instance) reads them from the voice's cache directory.
+    other = ChatterboxEngine(
+        Settings(data_dir=data_dir), ChatterboxOptions(path=engine.model_dir, max_new_tokens=4)
+    )
+    with tiny_architecture():
+        other.load("cpu", 1)
+    speak(other, "From the cache.", "clone-a")
+    assert not other.stats.computed and other.stats.from_disk == 1
+    other.unload()
+    # A new clip under the same name has a new hash: computed afresh.
+    card2 = store.add("clone-a", reference_clip(3.0, 16_000, seed=12), 16_000, overwrite=True)
+    speak(engine, "A new clip.", "clone-a")
+    assert engine.stats.computed[-1] == ("clone-a", str(store.reference("clone-a")), card2.sha256)
+
+
+def test_an_unknown_voice_names_the_valid_ones(engine: ChatterboxEngine) -> None:
+    with pytest.raises(VoiceNotFound, match="chatterbox has no voice 'nobody': use default"):
+        speak(engine, "Hello.", "nobody")
+
+
+def test_an_unloaded_engine_refuses_clearly(ckpt: Path, data_dir: Path) -> None:
+    eng = ChatterboxEngine(Settings(data_dir=data_dir), ChatterboxOptions(path=ckpt))
+    with pytest.raises(EngineUnavailable, match="the chatterbox engine is not loaded"):
+        eng.synthesize([Segment("Hello.", "default")])
