@@ -326,6 +326,7 @@ def models_check(
 # `clarion bench`, the load tester: its options and work live in clarion.bench.
 app.command("bench")(bench_command)
 
+
 # `clarion optimize` and `clarion export triton`: precision variants and Triton repositories.
 app.command("optimize")(optimize_command)
 app.add_typer(export_app, name="export")

@@ -18,7 +18,7 @@ export_app = typer.Typer(no_args_is_help=True, help="Export an engine for other 
 
 def optimize_command(
     engine: Annotated[
-        str, typer.Argument(help="Engine whose ONNX graphs to optimise, e.g. piper or kokoro.")
+        str, typer.Argument(help="Engine whose ONNX graphs to optimise: piper, kokoro or chattts.")
     ],
     targets: Annotated[str, typer.Option(help="Comma-separated: fp32, fp16, int8.")] = "fp32,fp16,int8",
     path: Annotated[Path | None, typer.Option("--path", help="Models directory (default: settings).")] = None,
@@ -55,6 +55,8 @@ def optimize_command(
     for row in table(report):
         grid.add_row(*row)
     Console().print(grid)
+    for note in report.notes:
+        Console().print(f"note: {note}", markup=False)
     chosen = report.selected or "none (the shipped model stays)"
     Console().print(f"enabled: {chosen}; report in {settings.optimized_root / engine / 'report.json'}")
 
