@@ -15,13 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -29,35 +25,10 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package, for the checkpoint
 from tests.engines.chattts_ckpt import tiny_checkpoint
 
+from serving_overhead import server_process  # same directory: `clarion serve` as a child process
+
 RATE = 24_000
 READY_TIMEOUT_S = 900  # importing torch and ChatTTS and compiling its normaliser is slow on a busy CPU
-
-
-@contextmanager
-def server(env: dict[str, str]) -> Iterator[str]:
-    """`clarion serve` with ChatTTS alone, as a separate process on a free loopback port."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    cmd = [sys.executable, "-m", "clarion.cli", "serve", "--port", str(port), "-e", "chattts"]
-    cmd += ["--default-engine", "chattts", "--log-level", "warning"]
-    proc = subprocess.Popen(cmd, env={**os.environ, **env})
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the ChatTTS server did not become ready")
-            time.sleep(0.5)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(60)
 
 
 async def run(url: str, requests: int, concurrency: int) -> tuple[float, list[float], float]:
@@ -95,7 +66,7 @@ def measure(ckpt: Path, batch: int, args: argparse.Namespace) -> dict[str, float
         "CLARION_REQUEST_TIMEOUT_S": "600",
         "CLARION_ADMISSION_CONTROL": "false",  # measure the engine, not the refusals
     }
-    with server(env) as url:
+    with server_process("chattts", env, READY_TIMEOUT_S) as (url, _):
         wall, latencies, audio = asyncio.run(run(url, args.requests, args.concurrency))
     return {
         "requests_per_s": args.requests / wall,

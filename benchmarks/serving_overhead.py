@@ -63,7 +63,9 @@ def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str
 
 
 @contextmanager
-def server_process(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[tuple[str, int]]:
+def server_process(
+    engine: str, extra_env: dict[str, str] | None = None, ready_timeout: float = 180.0
+) -> Iterator[tuple[str, int]]:
     """`clarion serve` as a child process on a free loopback port: (url, pid) once ready.
     ``engine``: one engine, or several separated by commas (the first is the default)."""
     port = free_port()
@@ -85,7 +87,7 @@ def server_process(engine: str, extra_env: dict[str, str] | None = None) -> Iter
     proc = subprocess.Popen(cmd, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + ready_timeout
         while True:
             try:
                 if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
