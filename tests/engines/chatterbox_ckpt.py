@@ -29,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -37,6 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from tests.engines.ckpt_util import build_atomically
 
 # Bump when the layout, the shrinking or the vocabulary change: cached checkpoints are rebuilt.
 VERSION = 1
@@ -149,16 +150,7 @@ def tiny_models_dir(root: Path | None = None) -> Path:
     path = models / "chatterbox"
     if all((path / name).is_file() for name in FILES):
         return models
-    models.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=".chatterbox-build-", dir=models))
-    try:
-        write_checkpoint(build)
-        if path.exists():
-            shutil.rmtree(path)
-        build.rename(path)
-    finally:
-        if build.exists():
-            shutil.rmtree(build)
+    build_atomically(path, write_checkpoint)
     return models
 
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+from tests.engines.ckpt_util import build_atomically
 
 # Bump when the layout, shapes or vocabulary change: cached checkpoints are then rebuilt.
 VERSION = 1
@@ -67,16 +68,7 @@ def tiny_checkpoint(root: Path | None = None) -> Path:
     manifest, problems = read_manifest(path)
     if manifest is not None and not problems and all((path / rel).is_file() for rel in ASSET_FILES):
         return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    build = Path(tempfile.mkdtemp(prefix=".chattts-build-", dir=path.parent))
-    try:
-        write_checkpoint(build)
-        if path.exists():
-            shutil.rmtree(path)
-        build.rename(path)
-    finally:
-        if build.exists():
-            shutil.rmtree(build)
+    build_atomically(path, write_checkpoint)
     return path
 
 
