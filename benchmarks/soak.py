@@ -29,6 +29,7 @@ import numpy as np
 from clarion.bench.schedule import parse_duration, poisson_arrivals
 from clarion.bench.stats import percentile
 from clarion.bench.texts import builtin
+from clarion.scheduler.cost import weighted_chars
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
 
 FORMATS = ("wav", "mp3", "opus", "flac", "pcm")
@@ -84,23 +85,33 @@ async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results,
     results.done.append((now - results.started, now - scheduled, status, kind))
 
 
-async def capacity(url: str, languages: list[str], sample: int) -> float:
-    """Requests per second the server sustains with the mix: a fixed sample of it, two at a
-    time (one per worker), timed from first to last."""
+def mean_work(languages: list[str], draws: int = 20_000) -> float:
+    """Weighted characters (clarion.scheduler.cost) of the average request of the mix."""
+    rng = random.Random(7)
+    return statistics.fmean(weighted_chars(plan(rng, languages)["input"]) for _ in range(draws))
+
+
+async def capacity(url: str, languages: list[str], sample: int, users: int) -> float:
+    """Weighted characters per second the server sustains with the mix: a sample of it sent
+    by ``users`` clients in a closed loop (enough to keep every worker busy), timed from
+    first to last. Characters, not requests: the mix's requests differ in cost by a
+    factor of a hundred, so a small sample's request rate says little about the mix."""
     rng = random.Random(99)
     bodies = [plan(rng, languages) for _ in range(sample)]
     for b in bodies:
         b.pop("_kind")
+    todo = list(bodies)
     t0 = time.monotonic()
     async with httpx.AsyncClient(base_url=url, timeout=300) as client:
 
-        async def user(mine: list[dict[str, Any]]) -> None:
-            for body in mine:
+        async def user() -> None:
+            while todo:
+                body = todo.pop()
                 r = await client.post("/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"})
                 r.raise_for_status()
 
-        await asyncio.gather(user(bodies[0::2]), user(bodies[1::2]))
-    return sample / (time.monotonic() - t0)
+        await asyncio.gather(*(user() for _ in range(users)))
+    return sum(weighted_chars(b["input"]) for b in bodies) / (time.monotonic() - t0)
 
 
 async def soak(url: str, pid: int, rate: float, duration: float, languages: list[str], seed: int) -> Results:
@@ -194,16 +205,21 @@ def main() -> None:
     ap.add_argument("--engines", default="hibari,kokoro")
     ap.add_argument("--out", default="soak", help="prefix for the .json and .png written")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--calibrate", type=int, default=20, help="requests of the mix timed to measure capacity")
+    ap.add_argument("--calibrate", type=int, default=40, help="requests of the mix timed to measure capacity")
+    ap.add_argument("--users", type=int, default=4, help="closed-loop clients while measuring capacity")
     args = ap.parse_args()
     duration = parse_duration(args.duration)
     engines = args.engines.split(",")
     with server_process(",".join(engines)) as (url, pid):
         loaded = httpx.get(f"{url}/v1/models").json()["data"]
         languages = ["en", "zh"] if any(m["id"] == "kokoro" for m in loaded) else ["en"]
-        cap = asyncio.run(capacity(url, languages, args.calibrate))
+        chars_per_s = asyncio.run(capacity(url, languages, args.calibrate, args.users))
+        cap = chars_per_s / mean_work(languages)
         rate = cap * args.load
-        print(f"capacity {cap:.2f} req/s with the mix ({', '.join(languages)}); soaking at {rate:.2f} req/s")
+        print(
+            f"capacity {chars_per_s:.0f} weighted chars/s, {cap:.2f} req/s of the mix "
+            f"({', '.join(languages)}); soaking at {rate:.2f} req/s"
+        )
         results = asyncio.run(soak(url, pid, rate, duration, languages, args.seed))
     out = report(results, rate, window=max(10.0, duration / 10))
     Path(f"{args.out}.json").write_text(json.dumps(out, indent=1))

@@ -193,12 +193,27 @@ class Settings(BaseSettings):
     worker_start_timeout_s: float = Field(
         default=600.0, gt=0, description="With process isolation: longest a worker may take to load."
     )
+    worker_nice: int = Field(
+        default=5,
+        ge=0,
+        le=19,
+        description="With process isolation: how much lower the workers' CPU priority is than the "
+        "server's, so that when the CPU is saturated the server still answers health checks and "
+        "refuses excess requests at once instead of queueing them behind synthesis.",
+    )
 
     # -- scheduling (per-engine values in engine_options override each engine's own defaults) --
     queue_size: int = Field(default=256, ge=1, description="Queued segments per engine before 503.")
     admission_control: bool = Field(
         default=True,
         description="Refuse (429) requests the measured throughput says would miss their deadline.",
+    )
+    admission_headroom: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="Admit a request only if its estimated completion is within this share of its "
+        "deadline: the rest is room for estimation error and jitter.",
     )
     calibration_latency_s: float = Field(
         default=1.0, gt=0, description="Longest batch latency that 'auto' batch calibration may choose."

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -43,7 +44,7 @@ from clarion.errors import (
 from clarion.observability.metrics import Metrics
 from clarion.scheduler.batcher import Batcher, Trace
 from clarion.scheduler.calibrate import Calibration, calibrate
-from clarion.scheduler.executor import Executor, ThreadExecutor
+from clarion.scheduler.executor import Executor, ThreadExecutor, streams_parts
 from clarion.scheduler.workers import ProcessExecutor
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TextFrontEnd
 from clarion.text.lexicon import Lexicon
@@ -52,6 +53,9 @@ from clarion.voices.store import VoiceStore
 log = logging.getLogger(__name__)
 
 WARMUP_TEXT = {"en": "Hello, this is a warm-up.", "zh": "你好，这是预热。"}
+# A short one after the sentences: two lengths tell admission control's cost model the fixed
+# and the per-character part of a segment's cost before the first request.
+WARMUP_SHORT = {"en": "OK.", "zh": "好。"}
 
 
 @dataclass(slots=True)
@@ -121,6 +125,9 @@ class SpeechJob:
     trace: Trace = field(default_factory=Trace)  # filled in while it runs, for the access log
     use_cache: bool = True  # False: synthesise afresh (the result is still stored)
     background: bool = False  # batch-job work: yields to interactive requests, no admission check
+    # Hand out a segment's audio while it is generated, where the engine streams tokens (a
+    # streamed response); otherwise each chunk is a whole segment.
+    partial: bool = False
 
 
 class Service:
@@ -303,13 +310,15 @@ class Service:
         opts = self.settings.options_for(name)
         defaults = type(engine).scheduling_defaults(os.cpu_count() or 1)
         voices = {v.id: v for v in engine.voices()}
-        warm_rate = 0.0
+        warm: list[tuple[str, float]] = []  # (text, seconds) of each warm-up synthesis
         if self.settings.warmup:
-            for lang in engine.capabilities.languages:
-                if lang in WARMUP_TEXT:
-                    t_warm = time.perf_counter()
-                    engine.synthesize([Segment(WARMUP_TEXT[lang], engine.default_voice(lang), lang)])
-                    warm_rate = 1 / max(time.perf_counter() - t_warm, 1e-6)
+            langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
+            texts = [(lang, WARMUP_TEXT[lang]) for lang in langs]
+            texts += [(lang, WARMUP_SHORT[lang]) for lang in langs[:1]]
+            for lang, text in texts:
+                t_warm = time.perf_counter()
+                engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
+                warm.append((text, time.perf_counter() - t_warm))
         batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
         scheduling = SchedulingDefaults(
             max_batch_size=batch,
@@ -325,8 +334,8 @@ class Service:
             queue_size=opts.queue_size or self.settings.queue_size,
             on_batch=self.metrics.on_batch(name, engine.sample_rate) if self.metrics else None,
         )
-        # The last warm-up (caches hot) is a fair first figure for admission control.
-        batcher.seed_throughput(warm_rate)
+        # Admission control's first figures (the first, cold run included: it errs on the safe side).
+        batcher.seed(warm)
         if self.metrics:
             self.metrics.engine_events.labels(name, "load").inc()
         ttl = None if opts.keep_warm else (opts.idle_unload_s or self.settings.idle_unload_s)
@@ -550,6 +559,12 @@ class Service:
         Up to ``lookahead`` segments are in the batchers at once, so one long request uses
         several workers while staying ordered. Closing the iterator (client gone) cancels
         everything still queued."""
+        if self.cache is None or not job.use_cache:
+            # Refuse a hopeless request before spending time on its text: the work already
+            # ahead of it is a lower bound on its wait (under overload, this keeps refusals
+            # fast). The full check, with its own segments, follows the plan. (A request the
+            # cache may answer is not refused before the cache has been asked.)
+            self._admit(job, {job.runtime.name: []})
         # Long inputs are normalised off the event loop so other requests keep moving.
         plan = self.segments(job) if len(job.text) < 2000 else await asyncio.to_thread(self.segments, job)
         rate = job.runtime.engine.sample_rate
@@ -599,29 +614,40 @@ class Service:
     ) -> AsyncGenerator[AudioChunk, None]:
         deadline = time.monotonic() + job.timeout_s
         lookahead = self.settings.lookahead
-        pending: collections.deque[asyncio.Future[Audio]] = collections.deque()
+        # Each segment in flight: its whole audio, and (streamed in pieces) the pieces so far.
+        pending: collections.deque[tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None]] = (
+            collections.deque()
+        )
         submitted = 0
 
         def fill() -> None:
             nonlocal submitted
             while submitted < len(plan) and len(pending) < lookahead:
                 item = plan[submitted]
+                parts: asyncio.Queue[Audio | None] | None = None
+                if job.partial and _streams_pieces(item, rate):
+                    parts = asyncio.Queue()
                 try:
-                    pending.append(
-                        item.runtime.batcher.submit(
-                            item.segment,
-                            max(0.0, deadline - time.monotonic()),
-                            job.trace,
-                            background=job.background,
-                        )
+                    fut = item.runtime.batcher.submit(
+                        item.segment,
+                        max(0.0, deadline - time.monotonic()),
+                        job.trace,
+                        background=job.background,
+                        on_part=None if parts is None else parts.put_nowait,
                     )
                 except QueueFull:
                     if submitted == 0:
                         raise  # not admitted: the caller answers 503 before any audio
                     return  # an admitted request waits for room rather than failing midway
+                if parts is not None:
+                    # Pieces arrive before the result (both via the loop, in order): None ends them.
+                    fut.add_done_callback(functools.partial(_end_of_pieces, parts))
+                pending.append((fut, parts))
                 submitted += 1
 
-        uses = collections.Counter(p.runtime.name for p in plan)  # segments per engine
+        uses: dict[str, list[str]] = {}  # each engine's segment texts
+        for p in plan:
+            uses.setdefault(p.runtime.name, []).append(p.segment.text)
         self._admit(job, uses)
         acquired: list[EngineRuntime] = []
         try:
@@ -638,27 +664,39 @@ class Service:
                 remaining = deadline - time.monotonic()
                 if not pending or remaining <= 0:
                     raise self._deadline(job, index, len(plan))
+                fut, parts = pending[0]
+                sent = 0  # samples of this segment already handed out in pieces
                 try:
-                    audio = await asyncio.wait_for(pending.popleft(), remaining)
+                    while parts is not None:
+                        piece = await asyncio.wait_for(parts.get(), deadline - time.monotonic())
+                        if piece is None:
+                            break
+                        yield AudioChunk(piece, rate, index, "" if sent else item.segment.text)
+                        sent += len(piece)
+                    audio = await asyncio.wait_for(fut, deadline - time.monotonic())
                 except TimeoutError:
                     raise self._deadline(job, index, len(plan)) from None
+                pending.popleft()
                 fill()
-                yield AudioChunk(await _fit(audio, item, rate), rate, index, item.segment.text)
+                if parts is None:
+                    yield AudioChunk(await _fit(audio, item, rate), rate, index, item.segment.text)
+                elif len(audio) > sent:  # the whole result is what counts: anything not yet sent
+                    yield AudioChunk(audio[sent:], rate, index, "" if sent else item.segment.text)
         finally:
-            for fut in pending:
+            for fut, _ in pending:
                 fut.cancel()
             for rt in acquired:
                 self._release(rt)
 
-    def _admit(self, job: SpeechJob, uses: collections.Counter[str]) -> None:
-        """Latency-aware admission: refuse at once (429) a request that the measured
-        throughput says would miss its deadline, instead of queueing it to time out."""
+    def _admit(self, job: SpeechJob, uses: Mapping[str, list[str]]) -> None:
+        """Latency-aware admission: refuse at once (429) a request that the learned
+        costs say would miss its deadline, instead of queueing it to time out."""
         if not self.settings.admission_control or job.background:
             return  # batch jobs wait their turn behind interactive traffic instead
-        for name, count in uses.items():
+        for name, texts in uses.items():
             runtime = self.runtimes[name]
-            estimate = runtime.batcher.estimated_completion_s(count)
-            if estimate is not None and estimate > job.timeout_s:
+            estimate = runtime.batcher.estimated_completion_s(texts)
+            if estimate is not None and estimate > job.timeout_s * self.settings.admission_headroom:
                 raise RateLimited(
                     f"engine {runtime.name!r} is busy: this request would take about {estimate:.1f} s, "
                     f"past its {job.timeout_s:g} s deadline; retry later, send less text, or raise 'timeout'",
@@ -673,6 +711,18 @@ class Service:
             "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "
             "or CLARION_REQUEST_TIMEOUT_S"
         )
+
+
+def _end_of_pieces(parts: asyncio.Queue[Audio | None], _: asyncio.Future[Audio]) -> None:
+    parts.put_nowait(None)
+
+
+def _streams_pieces(item: Planned, rate: int) -> bool:
+    """Pieces go out as the engine makes them only when nothing must be applied to the
+    whole segment afterwards (time-stretching, resampling a routed segment)."""
+    return (
+        item.stretch == 1.0 and item.runtime.engine.sample_rate == rate and streams_parts(item.runtime.engine)
+    )
 
 
 async def _fit(audio: Audio, item: Planned, rate: int) -> Audio:

@@ -8,8 +8,10 @@ samples."""
 
 from __future__ import annotations
 
+import base64
 import concurrent.futures
 import importlib.util
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ if importlib.util.find_spec("ChatTTS") is None:  # not importorskip: importing i
 pytestmark = pytest.mark.slow
 
 CAP = 24
+STREAM_BATCH = 4  # audio tokens per streamed piece
 SEGMENT = 256 * (2 * CAP - 1)  # samples of one segment at 24 kHz
 
 
@@ -41,7 +44,10 @@ SEGMENT = 256 * (2 * CAP - 1)  # samples of one segment at 24 kHz
 def engine(tmp_path_factory: pytest.TempPathFactory) -> ChatTTSEngine:
     settings = Settings()
     options = ChatTTSOptions(
-        path=tiny_checkpoint(), max_new_token=CAP, voices_dir=tmp_path_factory.mktemp("voices")
+        path=tiny_checkpoint(),
+        max_new_token=CAP,
+        stream_batch=STREAM_BATCH,
+        voices_dir=tmp_path_factory.mktemp("voices"),
     )
     eng = ChatTTSEngine(settings, options)
     eng.save_voice("narrator", seed=42)  # saved before the server starts: offered as a voice
@@ -105,28 +111,28 @@ def test_four_concurrent_requests_are_one_infer_call(server: RunningServer, engi
     assert sorted(texts) == [f"Request number {w} is here." for w in ("one", "three", "two", "zero")]
 
 
-def test_streamed_sentences_arrive_in_order(server: RunningServer) -> None:
-    """Seeded segments render alone and identically, so each streamed sentence must equal the
-    same sentence requested on its own, in the order written."""
-    sentences = ["The first sentence.", "Then a second one.", "And the third."]
-    with httpx.stream(
-        "POST",
-        f"{server.url}/v1/audio/speech",
-        json={
-            "model": "chattts",
-            "voice": "seed_2222",
-            "input": " ".join(sentences),
-            "response_format": "pcm",
-            "stream": True,
-            "seed": 5,
-        },
-        timeout=300,
-    ) as r:
-        assert r.status_code == 200 and r.headers.get("content-length") is None
-        streamed = b"".join(r.iter_bytes())
-    alone = [speak(server, s, seed=5).content for s in sentences]
-    assert all(len(pcm(a)) >= SEGMENT - 64 for a in alone)
-    assert streamed == b"".join(alone)
+def sse_deltas(server: RunningServer, text: str, **body: object) -> list[bytes]:
+    """The audio of each ``speech.audio.delta`` event of a streamed (SSE) request."""
+    payload = {"model": "chattts", "voice": "seed_2222", "input": text, "response_format": "pcm"}
+    payload |= {"stream": True, "stream_format": "sse", **body}
+    with httpx.stream("POST", f"{server.url}/v1/audio/speech", json=payload, timeout=300) as r:
+        assert r.status_code == 200
+        events = [json.loads(line[6:]) for line in r.iter_lines() if line.startswith("data: ")]
+    assert events[-1]["type"] == "speech.audio.done"
+    return [base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta"]
+
+
+def test_a_streamed_sentence_arrives_in_token_chunks_and_in_order(server: RunningServer) -> None:
+    """A sentence's audio goes out every STREAM_BATCH tokens while ChatTTS generates it, not
+    once it is done; seeded segments stream alike alone or together, so each sentence of a
+    streamed text must equal the same sentence streamed on its own, in the order written."""
+    sentences = ["The first sentence.", "Then a second one."]
+    together = sse_deltas(server, " ".join(sentences), seed=5)
+    alone = [sse_deltas(server, s, seed=5) for s in sentences]
+    # Pieces cut at 12, 16, 20 and 24 tokens (the package holds back two batches first).
+    assert [len(a) for a in alone] == [4, 4]
+    assert sum(len(pcm(d)) for d in alone[0]) == SEGMENT
+    assert together == alone[0] + alone[1]
 
 
 def test_the_request_seed_reproduces_the_audio(server: RunningServer) -> None:

@@ -12,10 +12,13 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
+from clarion.config import Settings
 from clarion.engines.base import Audio, Capabilities, SchedulingDefaults, Segment, VoiceInfo
 from clarion.errors import DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.executor import ThreadExecutor
+from tests.streaming_engine import TokenEngine
+from tests.streaming_engine import expected as streamed_expected
 
 
 class RecordingEngine:
@@ -207,3 +210,70 @@ async def test_close_fails_queued_work_with_503() -> None:
     await closing
     with pytest.raises(ServiceUnavailable):
         b.submit(seg("after close"), 10)
+
+
+class PerCharEngine(RecordingEngine):
+    """Costs 2 ms per character: a long sentence holds the worker longer than a short one."""
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        time.sleep(0.002 * sum(len(s.text) for s in batch))
+        return super().synthesize(batch)
+
+
+async def test_admission_estimate_weighs_the_text_queued_and_asked_for() -> None:
+    engine = PerCharEngine()
+    b = make(engine, max_batch_size=1)
+    assert b.estimated_completion_s(["x"]) is None  # nothing measured yet: no guess
+    for n in (10, 200, 40, 120, 80):  # the batcher learns the cost from real runs
+        await b.submit(seg("x" * n), 10)
+    short, long = b.estimated_completion_s(["x" * 10]), b.estimated_completion_s(["x" * 300])
+    assert short is not None and long is not None
+    assert long > 2 * short  # ~0.6 s against ~0.02 s: by length, not by segment count
+    assert b.estimated_completion_s([]) == pytest.approx(0.0, abs=0.01)  # nothing ahead
+    engine.gate.clear()  # hold the worker: what is queued stays ahead
+    held = [b.submit(seg("x" * 250), 10) for _ in range(4)]
+    await asyncio.sleep(0.05)
+    ahead = b.estimated_completion_s([])
+    assert ahead is not None and ahead > 1.2  # four 0.5 s sentences (one running) ahead
+    assert b.estimated_wait_s() == pytest.approx(ahead, rel=0.05)
+    later = b.estimated_completion_s(["x" * 10])
+    assert later is not None and later > ahead
+    for f in held[1:]:
+        f.cancel()  # callers gone: their work no longer counts
+    await asyncio.sleep(0)
+    after = b.estimated_completion_s([])
+    assert after is not None and after < ahead / 3  # only the running one is left
+    engine.gate.set()
+    await held[0]
+    await b.close()
+
+
+async def test_streamed_pieces_reach_their_item_in_order_before_the_whole() -> None:
+    engine = TokenEngine(Settings())
+    b = Batcher("tokens", ThreadExecutor(engine, 1), max_batch_size=4, max_wait_ms=50)
+    b.start()
+    got: list[tuple[np.ndarray, bool]] = []
+    text = "A sentence of some length."  # four pieces
+    fut: asyncio.Future[Audio] = b.submit(seg(text), 10, on_part=lambda a: got.append((a, fut.done())))
+    quiet = b.submit(seg("Others wait."), 10)  # same batch, wants no pieces
+    whole, other = await asyncio.gather(fut, quiet)
+    assert [round(float(a[0]), 2) for a, _ in got] == [0.01, 0.02, 0.03, 0.04]
+    assert not any(done for _, done in got)  # each piece came before the result
+    np.testing.assert_array_equal(np.concatenate([a for a, _ in got]), whole)
+    np.testing.assert_array_equal(whole, streamed_expected(text))
+    np.testing.assert_array_equal(other, streamed_expected("Others wait."))
+    await b.close()
+
+
+async def test_an_item_whose_audio_went_out_is_not_retried_after_a_failure() -> None:
+    engine = TokenEngine(Settings())
+    b = Batcher("tokens", ThreadExecutor(engine, 1), max_batch_size=4, max_wait_ms=50)
+    b.start()
+    got: list[np.ndarray] = []
+    doomed = b.submit(seg("This one will FAIL midway."), 10, on_part=got.append)
+    fine = b.submit(seg("This one is fine."), 10)  # no pieces out: retried alone, succeeds
+    with pytest.raises(EngineError, match="failed midway"):
+        await doomed
+    assert len(await fine) > 0
+    assert len(got) == 1  # the piece before the failure, and no second run's pieces
+    await b.close()

@@ -13,10 +13,11 @@ import numpy as np
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import Segment
+from clarion.engines.base import Segment, StreamsBatches
 from clarion.errors import EngineUnavailable, WorkerLost
 from clarion.scheduler.workers import ProcessExecutor
 from tests.faulty_engine import FaultyEngine
+from tests.streaming_engine import PIECE, TokenEngine, expected
 
 
 def seg(text: str) -> Segment:
@@ -152,3 +153,32 @@ def _exists(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+def test_workers_run_at_lower_cpu_priority_than_the_server(pool: ProcessExecutor) -> None:
+    # So that a saturated CPU still leaves the server free to refuse and answer health checks.
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    for pid in pool.pids():
+        assert os.getpriority(os.PRIO_PROCESS, pid) == min(19, mine + Settings().worker_nice)
+
+
+async def test_streamed_pieces_cross_the_pipe_in_order() -> None:
+    pool = ProcessExecutor(
+        TokenEngine, Settings(), workers=1, device="cpu", threads=1, timeout_s=30, start_timeout_s=60
+    )
+    pool.start()
+    try:
+        batch = [Segment("Sixteen letters.", "null", "en"), Segment("Short.", "null", "en")]
+        parts: list[list[np.ndarray]] = []
+        whole = await pool.run(batch, parts.append)
+        assert len(parts) == 3  # the longer segment's pieces; the shorter has one
+        assert [len(p[1]) for p in parts] == [PIECE, 0, 0]
+        for k, result in enumerate(whole):
+            np.testing.assert_array_equal(np.concatenate([p[k] for p in parts]), result)
+            np.testing.assert_array_equal(result, expected(batch[k].text))
+        # Through the stand-in engine the service sees, as a plain iterator.
+        proxy = pool.proxy
+        assert isinstance(proxy, StreamsBatches)
+        assert len(list(proxy.synthesize_stream(batch))) == 3
+    finally:
+        pool.close()

@@ -78,6 +78,8 @@ class SpeechServing:
         if not req.cache or _no_cache(request):
             job = dataclasses.replace(job, use_cache=False)
         if req.streaming:
+            job = dataclasses.replace(job, partial=True)  # audio while a segment is generated, where it can
+        if req.streaming:
             if self._streams >= self.settings.max_concurrent_streams:
                 raise TooManyStreams(
                     f"{self._streams} streams are open (limit {self.settings.max_concurrent_streams}, "
@@ -120,7 +122,7 @@ class SpeechServing:
         try:
             async with contextlib.aclosing(self.service.stream(job)) as chunks:
                 async for chunk in chunks:
-                    if chunk.index == 0:
+                    if first is None:
                         first = time.perf_counter() - start
                         record["ttfa_s"] = round(first, 4)
                         metrics.ttfa.labels(engine).observe(first)

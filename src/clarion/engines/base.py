@@ -165,7 +165,8 @@ class StreamsBatches(Protocol):
 
     Each yielded list holds one array per segment of the batch, in order, with the samples
     that are new since the previous yield (empty when a segment has nothing new); joined per
-    segment they are that segment's audio. The scheduler does not consume this yet."""
+    segment they are that segment's audio. Streamed responses hand these pieces to the client
+    as they come (``Executor.run(on_part=...)``)."""
 
     def synthesize_stream(self, batch: Sequence[Segment]) -> Iterator[list[Audio]]: ...
 

@@ -29,6 +29,7 @@ from clarion.errors import (
     ServiceUnavailable,
     WorkerLost,
 )
+from clarion.scheduler.cost import CostModel, Work
 from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,10 @@ class _Item:
     deadline: float  # time.monotonic()
     enqueued: float
     timeout_s: float
+    work: Work
     trace: Trace | None = None
+    on_part: Callable[[Audio], None] | None = None  # wants audio while it is generated
+    streamed: bool = False  # some audio already went out through on_part
 
 
 @dataclass(slots=True)
@@ -87,7 +91,6 @@ class BatcherStats:
     batches: int = 0
     batch_sizes: collections.Counter[int] = field(default_factory=collections.Counter)
     busy_seconds: float = 0.0  # executor time, summed over workers
-    items_per_busy_second: float = 0.0  # recent throughput of one worker (EWMA)
 
 
 class Batcher:
@@ -117,6 +120,10 @@ class Batcher:
         # waited BACKGROUND_AGING_S (so a busy server still makes progress on jobs).
         self._background: collections.deque[_Item] = collections.deque()
         self._live = 0  # queued items (both queues) whose future is still pending
+        # What admission control weighs: the work queued and running, and its learned cost.
+        self.cost = CostModel()
+        self._queued = Work()
+        self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
         self._free = asyncio.Semaphore(executor.workers)
         self._running: set[asyncio.Task[None]] = set()
@@ -140,11 +147,19 @@ class Batcher:
             )
 
     def submit(
-        self, segment: Segment, timeout_s: float, trace: Trace | None = None, *, background: bool = False
+        self,
+        segment: Segment,
+        timeout_s: float,
+        trace: Trace | None = None,
+        *,
+        background: bool = False,
+        on_part: Callable[[Audio], None] | None = None,
     ) -> asyncio.Future[Audio]:
         """Queue one segment; raises QueueFull at once when the queue is at capacity.
         ``trace``, if given, is told the segment's queue wait and batch size when it runs.
-        ``background`` items (batch jobs) yield to interactive ones."""
+        ``background`` items (batch jobs) yield to interactive ones. ``on_part``, if given,
+        is called on the event loop with each piece of the segment's audio as the engine
+        generates it (engines that stream tokens); the future still gets the whole audio."""
         if self._closed:
             raise ServiceUnavailable(f"engine {self.name!r} is shutting down; retry on another replica")
         if self._live >= self.queue_size:
@@ -156,34 +171,50 @@ class Batcher:
             )
         loop = asyncio.get_running_loop()
         now = time.monotonic()
-        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, trace)
+        work = Work.of([segment.text])
+        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, work, trace, on_part)
         item.future.add_done_callback(self._forget_if_queued(item))
         (self._background if background else self._queue).append(item)
         self._live += 1
+        self._queued += work
         self.stats.submitted += 1
         self._wakeup.set()
         return item.future
 
     def estimated_wait_s(self) -> float:
-        """Rough time until a newly queued segment starts, from measured throughput."""
-        rate = self.stats.items_per_busy_second * self.executor.workers
-        return (self._live + 1) / rate if rate > 0 else 1.0
+        """Rough time until a newly queued segment starts, from the learned costs."""
+        if not self.cost.ready:
+            return 1.0
+        return self._ahead_s() / self.executor.workers
 
-    def estimated_completion_s(self, segments: int) -> float | None:
-        """Rough time until ``segments`` new segments are all done, or None before the
-        batcher has measured anything. Everything queued is ahead of them, all workers
-        share the work, and the last segment still needs one worker's time on its own."""
-        per_worker = self.stats.items_per_busy_second
-        if per_worker <= 0:
+    def estimated_completion_s(self, texts: list[str]) -> float | None:
+        """Rough time until new segments with these texts are all done, or None before
+        the batcher has measured anything. Everything queued or running is ahead of them
+        and all workers share it; the last segment still needs one worker on its own.
+        With no texts: the wait for what is ahead alone, a lower bound for any request."""
+        if not self.cost.ready:
             return None
-        busy = self.in_flight > 0 or self._live > 0
-        ahead = self._live + (self.in_flight if busy else 0)
-        return (ahead + segments) / (per_worker * self.executor.workers) + 1 / per_worker
+        new = Work.of(texts)
+        last = max((Work.of([t]) for t in texts), key=self.cost.seconds, default=Work())
+        shared = self._ahead_s() + self.cost.seconds(new) - self.cost.seconds(last)
+        return shared / self.executor.workers + self.cost.seconds(last)
 
-    def seed_throughput(self, items_per_second: float) -> None:
-        """A first throughput figure (from warm-up) so admission works from the first request."""
-        if self.stats.items_per_busy_second == 0 and items_per_second > 0:
-            self.stats.items_per_busy_second = items_per_second
+    def _ahead_s(self) -> float:
+        """Worker-seconds still owed to what is queued and running."""
+        now = time.monotonic()
+        running = 0.0
+        for start, work in self._running_work.values():
+            expected = self.cost.seconds(work)
+            # A batch running past its estimate is still owed something (a tenth, say).
+            running += max(expected - (now - start), 0.1 * expected)
+        return self.cost.seconds(self._queued) + running
+
+    def seed(self, runs: list[tuple[str, float]]) -> None:
+        """First measurements, (text, seconds) of warm-up syntheses, so that admission
+        works from the first request."""
+        if not self.cost.ready:
+            for text, seconds in runs:
+                self.cost.observe(Work.of([text]), seconds)
 
     async def close(self) -> None:
         """Stop taking work, fail what is still queued, let running batches finish."""
@@ -207,6 +238,7 @@ class Batcher:
             # A future settled while still queued (cancelled by its caller) no longer counts.
             if fut.cancelled() and (item in self._queue or item in self._background):
                 self._live -= 1
+                self._queued -= item.work
                 self.stats.dropped_cancelled += 1
 
         return done
@@ -220,6 +252,7 @@ class Batcher:
             if item.future.done():  # cancelled: already uncounted by its callback
                 continue
             self._live -= 1
+            self._queued -= item.work
             if now >= item.deadline:
                 self.stats.dropped_expired += 1
                 item.future.set_exception(
@@ -284,8 +317,11 @@ class Batcher:
     async def _execute(self, batch: list[_Item]) -> None:
         start = time.monotonic()
         waits = [start - i.enqueued for i in batch]
+        work = sum((i.work for i in batch), Work())
+        self._running_work[id(batch)] = (start, work)
+        sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
         try:
-            results = await self.executor.run([i.segment for i in batch])
+            results = await self.executor.run([i.segment for i in batch], sink)
             if len(results) != len(batch):
                 raise EngineError(
                     f"engine {self.name!r} returned {len(results)} results for {len(batch)} inputs"
@@ -298,14 +334,20 @@ class Batcher:
                     self._fail(item, exc)
                 return
             if len(batch) > 1:
-                # Isolate the failure: each item alone, so only the bad one fails.
+                # Isolate the failure: each item alone, so only the bad one fails. An item
+                # whose audio already went out in part cannot start again: it fails.
                 for item in batch:
-                    if not item.future.done():
+                    if item.streamed:
+                        self._fail(item, exc)
+                    elif not item.future.done():
                         await self._execute([item])
                 return
             self._fail(batch[0], exc)
             return
+        finally:
+            del self._running_work[id(batch)]
         elapsed = time.monotonic() - start
+        self.cost.observe(work, elapsed)
         self._record(BatchReport(len(batch), elapsed, sum(len(r) for r in results), waits))
         for item, audio, wait in zip(batch, results, waits, strict=True):
             if item.trace is not None:
@@ -313,6 +355,22 @@ class Batcher:
             if not item.future.done():
                 item.future.set_result(audio)
                 self.stats.completed += 1
+
+    def _part_sink(self, batch: list[_Item]) -> Callable[[list[Audio]], None]:
+        """Called on the executor's thread with each streamed piece of the batch; hands
+        every item its own piece on the event loop, in order."""
+        loop = asyncio.get_running_loop()
+
+        def deliver(parts: list[Audio]) -> None:
+            for item, part in zip(batch, parts, strict=True):
+                if item.on_part is not None and len(part) and not item.future.done():
+                    item.streamed = True
+                    item.on_part(part)
+
+        def sink(parts: list[Audio]) -> None:
+            loop.call_soon_threadsafe(deliver, parts)
+
+        return sink
 
     def _fail(self, item: _Item, exc: Exception) -> None:
         self.stats.failed += 1
@@ -332,10 +390,5 @@ class Batcher:
         s.batches += 1
         s.batch_sizes[size] += 1
         s.busy_seconds += elapsed
-        if elapsed > 0:
-            rate = size / elapsed
-            s.items_per_busy_second = (
-                rate if s.items_per_busy_second == 0 else 0.8 * s.items_per_busy_second + 0.2 * rate
-            )
         if self._on_batch is not None:
             self._on_batch(report)

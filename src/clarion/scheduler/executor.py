@@ -9,7 +9,30 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from clarion.engines.base import Audio, Engine, Segment
+import numpy as np
+
+from clarion.engines.base import Audio, Engine, Segment, Streaming, StreamsBatches
+
+# Receives, from the thread that runs the batch, each piece of a streamed batch: one array
+# per segment with the samples new since the last piece (see StreamsBatches).
+PartSink = Callable[[list[Audio]], None]
+
+
+def streams_parts(engine: Engine) -> bool:
+    """True when the engine can hand out a batch's audio while generating it."""
+    return engine.capabilities.streaming is Streaming.TOKEN and isinstance(engine, StreamsBatches)
+
+
+def run_streamed(engine: Engine, batch: Sequence[Segment], on_part: PartSink) -> list[Audio]:
+    """Synthesise through the engine's stream, passing each piece on; return each
+    segment's whole audio (the pieces joined), as ``synthesize`` would."""
+    assert isinstance(engine, StreamsBatches)
+    pieces: list[list[Audio]] = [[] for _ in batch]
+    for part in engine.synthesize_stream(batch):
+        for mine, piece in zip(pieces, part, strict=True):
+            mine.append(piece)
+        on_part(part)
+    return [np.concatenate(p) if p else np.zeros(0, np.float32) for p in pieces]
 
 
 class Executor(Protocol):
@@ -25,7 +48,10 @@ class Executor(Protocol):
 
     def describe(self) -> dict[str, Any]: ...
 
-    async def run(self, batch: Sequence[Segment]) -> list[Audio]: ...
+    async def run(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> list[Audio]:
+        """The batch's audio, one array per segment. With ``on_part``, an engine that
+        streams (``streams_parts``) also hands out pieces while it works; others ignore it."""
+        ...
 
     def close(self) -> None: ...
 
@@ -71,18 +97,19 @@ class ThreadExecutor:
         """Every engine instance this executor runs, for unloading and reloading them."""
         return list(self._all)
 
-    def _call(self, batch: Sequence[Segment]) -> list[Audio]:
-        if self._shared is not None:
-            return self._shared.synthesize(batch)
-        engine = self._instances.get()
+    def _call(self, batch: Sequence[Segment], on_part: PartSink | None) -> list[Audio]:
+        engine = self._shared if self._shared is not None else self._instances.get()
         try:
+            if on_part is not None and streams_parts(engine):
+                return run_streamed(engine, batch, on_part)
             return engine.synthesize(batch)
         finally:
-            self._instances.put(engine)
+            if self._shared is None:
+                self._instances.put(engine)
 
-    async def run(self, batch: Sequence[Segment]) -> list[Audio]:
+    async def run(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> list[Audio]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call, list(batch))
+        return await loop.run_in_executor(self._pool, self._call, list(batch), on_part)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

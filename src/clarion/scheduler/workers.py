@@ -16,11 +16,12 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing as mp
+import os
 import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -37,6 +38,7 @@ from clarion.engines.base import (
     request_extras,
 )
 from clarion.errors import EngineError, EngineUnavailable, WorkerLost
+from clarion.scheduler.executor import PartSink, run_streamed, streams_parts
 
 if TYPE_CHECKING:
     from clarion.config import Settings
@@ -64,6 +66,9 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
     """Load the engine, then answer requests until told to stop or the parent goes away."""
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if settings.worker_nice:
+        # Synthesis yields the CPU to the server process (admission, health, streaming).
+        os.nice(settings.worker_nice)
     try:
         engine = cls(settings)  # type: ignore[call-arg]
         engine.load(device, threads)
@@ -82,7 +87,11 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
             conn.send(("ok", None))
             return
         try:
-            result = engine.synthesize(payload)
+            if op == "stream" and streams_parts(engine):
+                # Each piece goes to the parent as it comes: ("part", [...]) before the ("ok", ...).
+                result = run_streamed(engine, payload, lambda part: conn.send(("part", part)))
+            else:
+                result = engine.synthesize(payload)
         except Exception as exc:
             _send_error(conn, exc)
             continue
@@ -103,6 +112,7 @@ def _send_error(conn: Connection, exc: Exception) -> None:
 class _Job:
     batch: list[Segment]
     future: Future[list[Audio]]
+    on_part: PartSink | None = None
 
 
 class _Worker:
@@ -218,22 +228,32 @@ class _Worker:
     def _run(self, job: _Job) -> None:
         pool = self.pool
         assert self.conn is not None and self.proc is not None
+        started = time.monotonic()
         try:
-            self.conn.send(("synth", job.batch))
+            self.conn.send(("stream" if job.on_part is not None else "synth", job.batch))
         except (OSError, ValueError):
             self._lost("crash", job)
             return
-        if not self._wait(self.conn, self.proc, pool.timeout_s):
-            self._lost("hang" if self.proc.is_alive() else "crash", job)
-            return
-        try:
-            status, payload = self.conn.recv()
-        except (EOFError, OSError):
-            self._lost("crash", job)
-            return
-        except Exception as exc:  # an answer that does not unpickle
-            job.future.set_exception(EngineError(f"engine {pool.name!r} sent an unreadable answer: {exc}"))
-            return
+        while True:
+            # The watchdog's limit applies to the whole batch, streamed pieces or not.
+            left = max(0.0, started + pool.timeout_s - time.monotonic())
+            if not self._wait(self.conn, self.proc, left):
+                self._lost("hang" if self.proc.is_alive() else "crash", job)
+                return
+            try:
+                status, payload = self.conn.recv()
+            except (EOFError, OSError):
+                self._lost("crash", job)
+                return
+            except Exception as exc:  # an answer that does not unpickle
+                job.future.set_exception(
+                    EngineError(f"engine {pool.name!r} sent an unreadable answer: {exc}")
+                )
+                return
+            if status != "part":
+                break
+            if job.on_part is not None:
+                job.on_part(payload)
         if status == "ok":
             job.future.set_result(payload)
         elif status == "raise" and isinstance(payload, Exception):
@@ -397,13 +417,13 @@ class ProcessExecutor:
     def instances(self) -> list[Engine]:
         return [self.proxy]
 
-    async def run(self, batch: Sequence[Segment]) -> list[Audio]:
-        return await asyncio.wrap_future(self.submit(batch))
+    async def run(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> list[Audio]:
+        return await asyncio.wrap_future(self.submit(batch, on_part))
 
-    def submit(self, batch: Sequence[Segment]) -> Future[list[Audio]]:
+    def submit(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> Future[list[Audio]]:
         if self.closing:
             raise WorkerLost(f"engine {self.name!r} is shutting down")
-        job = _Job(list(batch), Future())
+        job = _Job(list(batch), Future(), on_part)
         self.jobs.put(job)
         return job.future
 
@@ -505,14 +525,24 @@ class RemoteEngine:
         return self._pool.submit(batch).result()
 
 
+def _remote_stream(self: RemoteEngine, batch: Sequence[Segment]) -> Iterator[list[Audio]]:
+    """``StreamsBatches`` through a worker process: its pieces, as it sends them."""
+    pieces: queue.SimpleQueue[list[Audio] | None] = queue.SimpleQueue()
+    future = self._pool.submit(batch, pieces.put)
+    # The supervisor hands on every piece before it settles the future: None comes last.
+    future.add_done_callback(lambda _: pieces.put(None))
+    while (part := pieces.get()) is not None:
+        yield part
+    future.result()  # the worker's failure, if it failed
+
+
 def _proxy_class(cls: type[Engine]) -> type[RemoteEngine]:
-    return type(
-        f"Remote{cls.__name__}",
-        (RemoteEngine,),
-        {
-            "name": cls.name,
-            "capabilities": cls.capabilities,
-            "engine_cls": cls,
-            "request_extras": request_extras(cls),
-        },
-    )
+    members: dict[str, Any] = {
+        "name": cls.name,
+        "capabilities": cls.capabilities,
+        "engine_cls": cls,
+        "request_extras": request_extras(cls),
+    }
+    if hasattr(cls, "synthesize_stream"):
+        members["synthesize_stream"] = _remote_stream
+    return type(f"Remote{cls.__name__}", (RemoteEngine,), members)

@@ -1,0 +1,90 @@
+"""How long a segment will keep an engine worker busy, learned from the batches it ran.
+
+Admission control needs the time the work already queued will take. Counting segments
+is not enough: a forty-character Mandarin sentence holds a worker several times longer
+than "OK.". The model here is linear in what a segment will say::
+
+    seconds = per_segment + per_char * (latin_chars + CJK_WEIGHT * cjk_chars)
+
+Both coefficients are fitted by least squares over the most recent batches (a batch's
+time against its summed features), so they follow the engine as load, batch sizes and
+text mix change. Mandarin characters are weighted because one of them is read in about
+3.5 times as long as a Latin letter (about 4 against 14 per second), and engines spend
+time in proportion to the audio they make.
+"""
+
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+
+import numpy as np
+
+CJK_WEIGHT = 3.5
+WINDOW = 64  # batches remembered for the fit
+
+
+def weighted_chars(text: str) -> float:
+    """Letters, digits and CJK characters (weighted); spaces and punctuation cost little."""
+    cjk = latin = 0
+    for ch in text:
+        if "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff":
+            cjk += 1
+        elif ch.isalnum():
+            latin += 1
+    return latin + CJK_WEIGHT * cjk
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    """Summed features of some segments: how many, and their weighted characters."""
+
+    segments: float = 0.0
+    chars: float = 0.0
+
+    @classmethod
+    def of(cls, texts: list[str]) -> Work:
+        return cls(len(texts), sum(weighted_chars(t) for t in texts))
+
+    def __add__(self, other: Work) -> Work:
+        return Work(self.segments + other.segments, self.chars + other.chars)
+
+    def __sub__(self, other: Work) -> Work:
+        # Clamped: float sums drift, and negative queued work means nothing.
+        return Work(max(0.0, self.segments - other.segments), max(0.0, self.chars - other.chars))
+
+
+class CostModel:
+    """Fitted seconds of one worker's time per segment and per weighted character."""
+
+    def __init__(self, window: int = WINDOW) -> None:
+        self._seen: collections.deque[tuple[Work, float]] = collections.deque(maxlen=window)
+        self.per_segment = 0.0
+        self.per_char = 0.0
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._seen)
+
+    def seconds(self, work: Work) -> float:
+        return self.per_segment * work.segments + self.per_char * work.chars
+
+    def observe(self, work: Work, seconds: float) -> None:
+        """One finished batch: its work and the time it held a worker."""
+        if work.segments <= 0 or seconds <= 0:
+            return
+        self._seen.append((work, seconds))
+        self._fit()
+
+    def _fit(self) -> None:
+        x = np.array([[w.segments, w.chars] for w, _ in self._seen], dtype=np.float64)
+        y = np.array([s for _, s in self._seen], dtype=np.float64)
+        # Least squares, minimum-norm when the batches are all alike (rank 1).
+        coef = np.linalg.lstsq(x, y, rcond=None)[0]
+        per_segment, per_char = float(coef[0]), float(coef[1])
+        # A negative coefficient is noise from a narrow spread of lengths: refit with one term.
+        if per_char < 0 or not x[:, 1].any():
+            per_segment, per_char = float(y.sum() / x[:, 0].sum()), 0.0
+        elif per_segment < 0:
+            per_segment, per_char = 0.0, float(y.sum() / x[:, 1].sum())
+        self.per_segment, self.per_char = per_segment, per_char
