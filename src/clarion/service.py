@@ -93,6 +93,12 @@ class EngineRuntime:
                 "threads_per_worker": self.scheduling.threads,
                 "queue_size": self.batcher.queue_size,
                 "calibration": self.calibration.report() if self.calibration else None,
+                # What admission control believes one worker spends per segment and per
+                # weighted character (clarion.scheduler.cost), learned from recent batches.
+                "cost": {
+                    "per_segment_s": round(self.batcher.cost.per_segment, 5),
+                    "per_char_s": round(self.batcher.cost.per_char, 6),
+                },
             },
             "isolation": self.batcher.executor.describe(),
             "extras": schema.model_json_schema() if (schema := request_extras(self.engine)) else None,

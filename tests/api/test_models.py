@@ -39,6 +39,9 @@ def test_models_lists_engines_with_scheduling_and_aliases(server: RunningServer)
     piper = models["piper"].model_dump()["engine"]
     assert piper["scheduling"]["max_batch_size"] == 4
     assert piper["scheduling"]["workers"] == 1
+    # Admission control's cost model, learned at warm-up: a long sentence costs more than "OK.".
+    cost = models["kokoro"].model_dump()["engine"]["scheduling"]["cost"]
+    assert cost["per_segment_s"] >= 0 and cost["per_char_s"] > 0
     assert piper["sample_rate"] == 22050
     assert models["tts-1"].model_dump()["alias_of"] == "auto"
 
