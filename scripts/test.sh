@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 export CLARION_TEST_MODELS_DIR="${CLARION_TEST_MODELS_DIR:-$PWD/.cache/test-models}"
 export CLARION_MODELS_DIR="$CLARION_TEST_MODELS_DIR"
 # Extras exercised by the suite; every optional engine that installs here is listed.
-extras="kokoro,piper,chattts,chatterbox,bench,optimize,quality,triton,test"
+extras="kokoro,piper,chattts,chatterbox,indextts,bench,optimize,quality,triton,test"
 bash scripts/install.sh "$extras"
 # Debian packages the tests drive for real (Prometheus, ...); see the script.
 bash scripts/system-deps.sh
