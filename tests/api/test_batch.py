@@ -21,6 +21,7 @@ from clarion.audio.decode import decode
 from clarion.config import EngineOptions, Settings
 from clarion.engines.base import Audio, Segment
 from clarion.engines.null import NullEngine
+from clarion.service import WARMUP_SHORT, WARMUP_TEXT
 from tests.server import RunningServer, serve
 
 
@@ -140,7 +141,7 @@ def test_a_job_survives_a_restart_without_recomputing(tmp_path: Path) -> None:
         assert len(zipped.namelist()) == 13
     # Finished items were left alone; only the rest (and nothing twice) was rendered.
     assert {n: (folder / n).stat().st_mtime_ns for n in kept} == kept
-    warmups = {"Hello, this is a warm-up.", "你好，这是预热。"}
+    warmups = {*WARMUP_TEXT.values(), *WARMUP_SHORT.values()}
     redone = [t for t in second_engine.rendered if t not in warmups]
     assert len(redone) == 12 - len(kept)
     assert not {f"Item {int(n[:4]) - 1:02d}." for n in kept} & set(redone)
