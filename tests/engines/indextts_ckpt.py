@@ -35,21 +35,13 @@ from typing import Any
 
 import numpy as np
 
+from clarion.engines.indextts import BUILTIN_CLIP, MODEL_FILES
 from tests.engines.ckpt_util import build_atomically
 
 # Bump when the layout or the sizes change: cached checkpoints are rebuilt.
 VERSION = 1
 REVISION = "0" * 39 + "1"  # the snapshot every hub repo of the cache points at (refs/main)
-FILES = (
-    "config.yaml",
-    "gpt.pth",
-    "s2mel.pth",
-    "bpe.model",
-    "wav2vec2bert_stats.pt",
-    "feat1.pt",
-    "feat2.pt",
-    "voices/default.wav",
-)
+FILES = (*MODEL_FILES, BUILTIN_CLIP)  # what the engine checks for, and its built-in voice
 QWEN_DIR = "qwen0.6bemo4-merge"
 EMO_NUM = [3, 17, 2, 8, 4, 5, 10, 24]  # the official config's: rows of feat1/feat2 per emotion
 GPT_DIM = 1280
