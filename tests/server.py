@@ -66,12 +66,15 @@ def serve(
         port = server.servers[0].sockets[0].getsockname()[1]
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + ready_timeout
-        while wait_ready and httpx.get(f"{url}/health/ready").status_code != 200:
-            if app.state.startup_error is not None:
-                raise RuntimeError(f"server failed to start: {app.state.startup_error}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("server not ready in time")
-            time.sleep(0.05)
+        # One client, and no CA bundle for plain HTTP: loading one per poll holds the GIL that
+        # the starting server needs.
+        with httpx.Client(verify=False) as probe:
+            while wait_ready and probe.get(f"{url}/health/ready").status_code != 200:
+                if app.state.startup_error is not None:
+                    raise RuntimeError(f"server failed to start: {app.state.startup_error}")
+                if time.monotonic() > deadline:
+                    raise RuntimeError("server not ready in time")
+                time.sleep(0.05)
         yield RunningServer(url, app, server.servers[0].get_loop())
     finally:
         server.should_exit = True

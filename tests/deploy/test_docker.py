@@ -37,7 +37,9 @@ from tests.deploy.dockerenv import (
     free_port,
 )
 
-pytestmark = pytest.mark.slow
+# The first test's setup builds the stand-in base images and the image itself: 10 to 15 minutes
+# from cold on a 2-core machine, past the suite's 600 s per-test limit.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")

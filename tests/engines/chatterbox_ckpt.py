@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from tests.engines.ckpt_util import build_atomically
+from tests.engines.ckpt_util import build_once
 
 # Bump when the layout, the shrinking or the vocabulary change: cached checkpoints are rebuilt.
 VERSION = 1
@@ -148,9 +148,7 @@ def tiny_models_dir(root: Path | None = None) -> Path:
     missing is rebuilt. Call it inside :func:`tiny_architecture`."""
     models = (root or default_root()) / f"chatterbox-tiny-v{VERSION}"
     path = models / "chatterbox"
-    if all((path / name).is_file() for name in FILES):
-        return models
-    build_atomically(path, write_checkpoint)
+    build_once(path, lambda p: all((p / name).is_file() for name in FILES), write_checkpoint)
     return models
 
 

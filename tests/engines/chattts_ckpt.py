@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from tests.engines.ckpt_util import build_atomically
+from tests.engines.ckpt_util import build_once
 
 # Bump when the layout, shapes or vocabulary change: cached checkpoints are then rebuilt.
 VERSION = 1
@@ -64,11 +64,12 @@ def tiny_checkpoint(root: Path | None = None) -> Path:
     are verified by the loader at every load, so a damaged file still shows up there."""
     from clarion.engines.chattts import ASSET_FILES, read_manifest
 
+    def complete(path: Path) -> bool:
+        manifest, problems = read_manifest(path)
+        return manifest is not None and not problems and all((path / rel).is_file() for rel in ASSET_FILES)
+
     path = (root or default_root()) / f"chattts-tiny-v{VERSION}"
-    manifest, problems = read_manifest(path)
-    if manifest is not None and not problems and all((path / rel).is_file() for rel in ASSET_FILES):
-        return path
-    build_atomically(path, write_checkpoint)
+    build_once(path, complete, write_checkpoint)
     return path
 
 

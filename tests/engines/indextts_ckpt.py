@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from clarion.engines.indextts import BUILTIN_CLIP, MODEL_FILES
-from tests.engines.ckpt_util import build_atomically
+from tests.engines.ckpt_util import build_once
 
 # Bump when the layout or the sizes change: cached checkpoints are rebuilt.
 VERSION = 1
@@ -214,9 +214,9 @@ def tiny_models_dir(root: Path | None = None) -> Path:
     rebuilt."""
     models = (root or default_root()) / f"indextts-tiny-v{VERSION}"
     path = models / "indextts"
-    if all((path / name).is_file() for name in FILES) and (path / "hf").is_dir():
-        return models
-    build_atomically(path, write_checkpoint)
+    build_once(
+        path, lambda p: all((p / name).is_file() for name in FILES) and (p / "hf").is_dir(), write_checkpoint
+    )
     return models
 
 
