@@ -144,7 +144,7 @@ async def test_full_queue_rejects_at_once_with_retry_after() -> None:
     t0 = time.monotonic()
     with pytest.raises(QueueFull) as info:
         b.submit(seg("one too many"), 10)
-    assert time.monotonic() - t0 < 0.05
+    assert time.monotonic() - t0 < 0.5  # refused in the call itself, not after waiting for room
     assert info.value.status == 503
     assert int(info.value.headers["Retry-After"]) >= 1
     engine.gate.set()
@@ -186,11 +186,12 @@ async def test_one_bad_item_fails_only_its_own_request() -> None:
 
 
 async def test_parallel_workers_run_batches_concurrently() -> None:
-    engine = RecordingEngine(delay=0.2)
+    engine = RecordingEngine(delay=1.0)
     b = make(engine, workers=2, max_batch_size=1)
     t0 = time.monotonic()
     await asyncio.gather(b.submit(seg("a"), 10), b.submit(seg("b"), 10))
-    assert time.monotonic() - t0 < 0.35  # two 0.2 s jobs side by side, not 0.4 s in a row
+    # Two 1 s jobs side by side, not 2 s in a row (long jobs: a busy machine's slack is small beside them).
+    assert time.monotonic() - t0 < 1.8
     await b.close()
 
 
