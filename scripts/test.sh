@@ -3,7 +3,12 @@
 # linters, the type checker and the whole test suite. .ci/run runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CLARION_TEST_MODELS_DIR="${CLARION_TEST_MODELS_DIR:-$PWD/.cache/test-models}"
+# Slow-to-make test inputs live in the machine's cache, not the checkout, so a fresh clone on the
+# same machine (CI) reuses them: the tiny checkpoints and Kokoro's voices, and the Docker tests'
+# stand-in base images with the daemon's build cache. An empty cache is filled on the way.
+cache="${XDG_CACHE_HOME:-$HOME/.cache}/clarion"
+export CLARION_TEST_MODELS_DIR="${CLARION_TEST_MODELS_DIR:-$cache/test-models}"
+export CLARION_DEPLOY_CACHE="${CLARION_DEPLOY_CACHE:-$cache/deploy}"
 export CLARION_MODELS_DIR="$CLARION_TEST_MODELS_DIR"
 # Extras exercised by the suite; every optional engine that installs here is listed.
 extras="kokoro,piper,chattts,chatterbox,indextts,bench,optimize,quality,triton,test"
