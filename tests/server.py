@@ -120,15 +120,16 @@ def serve_process(*args: str, env: Mapping[str, str] | None = None) -> Iterator[
         url = server.url
         try:
             deadline = time.monotonic() + 120
-            while True:
-                try:
-                    if httpx.get(f"{url}/health/ready").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"clarion serve never became ready: {server.stderr()[-2000:]}")
-                time.sleep(0.1)
+            with httpx.Client(verify=False) as probe:  # one client, no CA bundle (see serve)
+                while True:
+                    try:
+                        if probe.get(f"{url}/health/ready").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"clarion serve never became ready: {server.stderr()[-2000:]}")
+                    time.sleep(0.1)
             yield server
         finally:
             if proc.poll() is None:
