@@ -16,7 +16,13 @@ from clarion.engines.base import Audio, Segment
 from clarion.engines.null import NullEngine
 from tests.server import RunningServer, serve
 
-SEGMENT_SECONDS = 0.2
+# Long enough that the server's own overhead per request, which grows on a busy machine, is
+# small beside it: the estimate is then close to what happens.
+SEGMENT_SECONDS = 0.5
+
+# Client and server share this process: on a machine busy with another suite, its share of the
+# CPU, not the prediction, would decide which request meets its deadline.
+pytestmark = pytest.mark.timing
 
 
 class SteadyEngine(NullEngine):
@@ -41,7 +47,7 @@ def server() -> Iterator[RunningServer]:
 
 
 def test_overload_is_refused_early_and_accepted_work_meets_its_deadline(server: RunningServer) -> None:
-    timeout = 1.0  # room for about four segments of 0.2 s
+    timeout = 3.0  # room for about five segments of 0.5 s
 
     def call(i: int) -> tuple[int, float, str]:
         body = {
@@ -61,7 +67,7 @@ def test_overload_is_refused_early_and_accepted_work_meets_its_deadline(server: 
         httpx.Client(base_url=server.url, timeout=30, limits=limits) as client,
         concurrent.futures.ThreadPoolExecutor(16) as pool,
     ):
-        results = list(pool.map(call, range(16)))  # ~3 s of work offered at once for a 1 s deadline
+        results = list(pool.map(call, range(16)))  # ~8 s of work offered at once for a 3 s deadline
     accepted = [r for r in results if r[0] == 200]
     refused = [r for r in results if r[0] == 429]
     assert len(accepted) + len(refused) == len(results), results  # no 504, no 503

@@ -94,6 +94,7 @@ def test_missing_file_is_a_clear_400(server: RunningServer) -> None:
     assert "file" in r.json()["error"]["message"]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("case", hostile_corpus(), ids=lambda c: c.id)
 def test_hostile_upload_is_refused_in_words_quickly(server: RunningServer, case: Case) -> None:
     t0 = time.perf_counter()

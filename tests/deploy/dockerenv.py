@@ -344,6 +344,7 @@ class LoadResult:
     ok: int = 0
     failed: Counter[str] = field(default_factory=Counter)  # status code or error type -> count
     latencies: list[float] = field(default_factory=list)
+    finished: list[float] = field(default_factory=list)  # seconds from the start, per ok request
 
     @property
     def failures(self) -> int:
@@ -363,7 +364,8 @@ async def _drive(
     body = {"model": "tts-1", "voice": voice, "response_format": "pcm"}
     result = LoadResult(seconds)
     sent = 0
-    stop = time.monotonic() + seconds
+    start = time.monotonic()
+    stop = start + seconds
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
 
         async def user() -> None:
@@ -381,6 +383,7 @@ async def _drive(
                 if r.status_code == 200 and r.content:
                     result.ok += 1
                     result.latencies.append(time.monotonic() - t0)
+                    result.finished.append(time.monotonic() - start)
                 else:
                     result.failed[str(r.status_code)] += 1
 

@@ -171,12 +171,12 @@ def test_container_serves_as_non_root_on_read_only_root(docker: Docker, image: s
         mounts = json.loads(docker("inspect", "--format", "{{json .Mounts}}", name).stdout)
         assert any(m["Destination"] == "/data" and m["Type"] == "volume" for m in mounts)
 
-        # SIGTERM: Clarion drains and exits cleanly, well within Docker's grace.
-        t0 = time.monotonic()
+        # SIGTERM: Clarion drains and exits cleanly within Docker's grace. Exit code 0, not
+        # 137: it left by itself before Docker's SIGKILL at 30 s.
         docker("stop", "--time", "30", name)
-        assert time.monotonic() - t0 < 25
         state = json.loads(docker("inspect", "--format", "{{json .State}}", name).stdout)
         assert state["ExitCode"] == 0, docker("logs", "--tail", "20", name).stderr
+        assert not state["OOMKilled"]
     finally:
         docker("rm", "--force", name, check=False)
 
@@ -228,5 +228,7 @@ def test_compose_scale_out_survives_a_stopped_replica(docker: Docker, image: str
         )
         assert docker("inspect", "--format", "{{.State.Running}}", victim).stdout.strip() == "false"
         assert result.failures == 0, result.failed
-        assert result.ok >= 20  # a few per second for 16 s, even on a busy 2-core machine
+        # Traffic flowed across the stop (at 8 s): answers came before it and after it. How many
+        # depends on what else the machine runs; benchmarks/scale_out.py measures throughput.
+        assert result.ok >= 8 and min(result.finished) < 8 < max(result.finished), result.finished
         assert len(stack.running_replicas()) == 2

@@ -172,6 +172,9 @@ def test_the_engine_renders_through_a_selected_onnx_variant(
         use_onnx_variant(object(), forced, ckpt, engine._device, 1)
 
 
+# Three measuring processes, each importing torch and ChatTTS, then the ASR: past 600 s when the
+# other worker runs a model suite too.
+@pytest.mark.timeout(1500)
 def test_gate_judges_against_pytorch_and_refuses_a_worse_variant(
     graphs: dict[str, Path], settings: Settings, tmp_path: Path
 ) -> None:

@@ -110,6 +110,7 @@ async def test_batch_waits_up_to_max_wait_for_company() -> None:
     await b.close()
 
 
+@pytest.mark.timing
 async def test_no_wait_means_no_batching_delay() -> None:
     engine = RecordingEngine()
     b = make(engine, max_batch_size=8, max_wait_ms=0)
@@ -134,6 +135,7 @@ async def test_expired_segments_never_reach_the_engine() -> None:
     await b.close()
 
 
+@pytest.mark.timing
 async def test_full_queue_rejects_at_once_with_retry_after() -> None:
     engine = RecordingEngine()
     engine.gate.clear()
@@ -185,6 +187,7 @@ async def test_one_bad_item_fails_only_its_own_request() -> None:
     await b.close()
 
 
+@pytest.mark.timing
 async def test_parallel_workers_run_batches_concurrently() -> None:
     engine = RecordingEngine(delay=1.0)
     b = make(engine, workers=2, max_batch_size=1)

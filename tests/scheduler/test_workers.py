@@ -93,6 +93,7 @@ def test_a_crash_fails_only_that_batch_and_the_worker_is_restarted() -> None:
         pool.close()
 
 
+@pytest.mark.timing
 def test_a_hang_is_cut_at_the_deadline_and_the_worker_is_restarted(pool: ProcessExecutor) -> None:
     t0 = time.monotonic()
     hung = pool.submit([seg("HANG forever")])

@@ -135,6 +135,7 @@ ADVERSARIAL = [
 ]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("text", ADVERSARIAL, ids=lambda t: repr(t[:12]))
 def test_adversarial_inputs_are_fast(text: str) -> None:
     start = time.perf_counter()

@@ -127,6 +127,7 @@ ADVERSARIAL = {
 }
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("name", sorted(ADVERSARIAL))
 def test_adversarial_inputs_are_fast(name: str) -> None:
     text = ADVERSARIAL[name]
