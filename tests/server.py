@@ -46,6 +46,16 @@ async def _count_tasks() -> set[asyncio.Task[object]]:
     return asyncio.all_tasks()
 
 
+POLL_LIMITS = httpx.Limits(max_keepalive_connections=0)
+
+
+def ready(probe: httpx.Client, url: str) -> bool:
+    try:
+        return probe.get(f"{url}/health/ready", timeout=30).status_code == 200
+    except httpx.TransportError:  # not listening yet, or busy starting
+        return False
+
+
 @contextmanager
 def serve(
     settings: Settings,
@@ -67,9 +77,10 @@ def serve(
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + ready_timeout
         # One client, and no CA bundle for plain HTTP: loading one per poll holds the GIL that
-        # the starting server needs.
-        with httpx.Client(verify=False) as probe:
-            while wait_ready and probe.get(f"{url}/health/ready").status_code != 200:
+        # the starting server needs. No kept-alive connection either: the server closes an idle
+        # one after 5 s, and a poll sent just then is reset (seen while a model warms up).
+        with httpx.Client(verify=False, limits=POLL_LIMITS) as probe:
+            while wait_ready and not ready(probe, url):
                 if app.state.startup_error is not None:
                     raise RuntimeError(f"server failed to start: {app.state.startup_error}")
                 if time.monotonic() > deadline:
@@ -120,13 +131,8 @@ def serve_process(*args: str, env: Mapping[str, str] | None = None) -> Iterator[
         url = server.url
         try:
             deadline = time.monotonic() + 120
-            with httpx.Client(verify=False) as probe:  # one client, no CA bundle (see serve)
-                while True:
-                    try:
-                        if probe.get(f"{url}/health/ready").status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
+            with httpx.Client(verify=False, limits=POLL_LIMITS) as probe:  # see serve
+                while not ready(probe, url):
                     if proc.poll() is not None or time.monotonic() > deadline:
                         raise RuntimeError(f"clarion serve never became ready: {server.stderr()[-2000:]}")
                     time.sleep(0.1)

@@ -52,7 +52,8 @@ def test_say_writes_mandarin_mp3_with_dates_read_out(tmp_path: Path, kokoro_mode
 
 
 def test_say_rejects_unknown_extension(tmp_path: Path) -> None:
-    r = clarion("say", "Hi.", "-o", str(tmp_path / "x.doc"))
+    # Wide enough that Rich does not wrap the long temporary path inside its error box.
+    r = clarion("say", "Hi.", "-o", str(tmp_path / "x.doc"), env={"COLUMNS": "400"})
     assert r.returncode != 0
     assert "doc" in r.stderr
 

@@ -74,6 +74,7 @@ def server(engine: ChatterboxEngine, data_dir: Path) -> Iterator[RunningServer]:
         cache_memory_mb=0,  # every request reaches the model
         engine_options={"chatterbox": EngineOptions(threads=1)},
         request_timeout_s=300,  # a loaded CI machine must not turn slow into refused
+        upload_decode_timeout_s=30,  # nor cut a good clip's decoding (1.5 s by default)
     )
     with serve(settings, {"chatterbox": engine}) as running:
         yield running

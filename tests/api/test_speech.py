@@ -29,7 +29,14 @@ FORMATS = ["mp3", "opus", "aac", "flac", "wav", "pcm"]
 
 @pytest.fixture(scope="module")
 def server(kokoro_models_dir: Path) -> Iterator[RunningServer]:
-    settings = Settings(engines=["hibari", "kokoro"], models_dir=kokoro_models_dir, max_input_chars=5000)
+    # A long deadline: admission control learns its costs from the first syntheses, which on a
+    # loaded CI machine can be slow enough to refuse a Mandarin sentence; not what is tested here.
+    settings = Settings(
+        engines=["hibari", "kokoro"],
+        models_dir=kokoro_models_dir,
+        max_input_chars=5000,
+        request_timeout_s=600,
+    )
     with serve(settings) as running:
         yield running
 

@@ -224,6 +224,7 @@ class PerCharEngine(RecordingEngine):
         return super().synthesize(batch)
 
 
+@pytest.mark.timing  # the costs are fitted from measured times
 async def test_admission_estimate_weighs_the_text_queued_and_asked_for() -> None:
     engine = PerCharEngine()
     b = make(engine, max_batch_size=1)
