@@ -249,7 +249,12 @@ class Settings(BaseSettings):
     )
     voice_max_s: float = Field(default=60.0, gt=0, description="Longest reference clip accepted.")
     upload_decode_timeout_s: float = Field(
-        default=1.5, gt=0, description="Time limit for decoding one upload (in a sandboxed child process)."
+        default=1.5,
+        gt=0,
+        description=(
+            "CPU-time limit for decoding one upload, in a sandboxed child process "
+            "(by the clock: ten times this, at least 30 s)."
+        ),
     )
 
     # -- audio result cache ----------------------------------------------------

@@ -1,11 +1,13 @@
 """Decoding untrusted audio where it cannot hurt the server.
 
-Every upload is decoded in a short-lived child process with a wall-clock limit, a CPU
-limit and an address-space limit. A file that sends the decoder into an endless loop,
-asks for gigabytes, or crashes FFmpeg costs that child, never the server. Children come
-from a forkserver that has av and numpy imported already, so one costs milliseconds.
-Decoding also stops once the clip is longer than the caller accepts, so a one-hour file
-is refused after reading just past the limit.
+Every upload is decoded in a short-lived child process with a CPU-time limit, a looser
+wall-clock limit and an address-space limit. A file that sends the decoder into an endless
+loop, asks for gigabytes, or crashes FFmpeg costs that child, never the server. CPU time is
+what judges a file: a good clip decoded while synthesis keeps every core busy waits for the
+CPU but does not use more of it, so load on the server does not turn good uploads away.
+Children come from a forkserver that has av and numpy imported already, so one costs
+milliseconds. Decoding also stops once the clip is longer than the caller accepts, so a
+one-hour file is refused after reading just past the limit.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import multiprocessing as mp
 import resource
+import signal
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -65,18 +68,21 @@ def decode_untrusted(
     )
     proc.start()
     child.close()
-    deadline = time.monotonic() + timeout_s
+    # The child stops itself after timeout_s of CPU time (see _child); the wall clock only
+    # catches a child that is stuck without computing, and allows for waiting on a busy CPU.
+    deadline = time.monotonic() + wall_clock_limit(timeout_s)
+    too_long = f"decoding took longer than {timeout_s:g} s; the file is damaged or hostile"
     header: tuple[int, int] | None = None  # sample rate, channels
     try:
         while True:
             if not parent.poll(max(0.0, deadline - time.monotonic())):
-                raise DecodeTimeout(
-                    f"decoding took longer than {timeout_s:g} s; the file is damaged or hostile", header
-                )
+                raise DecodeTimeout(too_long, header)
             try:
                 status, payload = parent.recv()
             except EOFError:
                 proc.join(1)
+                if proc.exitcode in (-signal.SIGPROF, -signal.SIGXCPU):
+                    raise DecodeTimeout(too_long, header) from None
                 raise DecodeFailed(
                     f"the decoder crashed on this file (exit code {proc.exitcode})", header
                 ) from None
@@ -92,6 +98,11 @@ def decode_untrusted(
     if status != "ok":
         raise DecodeFailed(str(payload), header)
     return Decoded(*payload)
+
+
+def wall_clock_limit(timeout_s: float) -> float:
+    """How long a decode may take by the clock: its CPU limit with room for a loaded machine."""
+    return max(10 * timeout_s, 30.0)
 
 
 def warm() -> None:
@@ -119,8 +130,12 @@ def warm() -> None:
 def _child(
     conn: Connection, data: bytes, demuxer: str, max_seconds: float, timeout_s: float, memory_bytes: int
 ) -> None:
-    # Belt and braces beside the parent's wall-clock kill: CPU seconds and address space.
-    cpu = max(1, int(timeout_s) + 1)
+    # The CPU-time limit: SIGPROF's default action ends the process, even inside FFmpeg's C
+    # code, once all its threads together have used timeout_s. RLIMIT_CPU (whole seconds) and
+    # the parent's wall clock are the belt and braces; RLIMIT_AS bounds memory.
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    signal.setitimer(signal.ITIMER_PROF, timeout_s)
+    cpu = max(1, int(timeout_s) + 2)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
