@@ -423,9 +423,10 @@ def _chat_class() -> type[Any]:
     """ChatTTS's ``Chat`` with one change: the batch decode zeroes each item's padding.
 
     ``_decode_to_wavs`` pads every item's GPT states to the longest one before the decoder and
-    vocoder; the padded frames decode to noise that would follow every shorter item. Zeroed,
-    ``infer``'s own silence trimming removes it, and the per-item lengths recorded here let
-    streaming cut each chunk at the item's end."""
+    vocoder; the padded frames decode to noise that would follow every shorter item. The
+    per-item lengths recorded here cut each item at its end, in ``items`` for whole results and
+    for each streamed chunk. (``infer``'s own result drops every sample below 1e-5 wherever it
+    is, which shortens real pauses and makes lengths unpredictable, so it is not used.)"""
     import_torchaudio()
     from ChatTTS import Chat
 
@@ -436,6 +437,9 @@ def _chat_class() -> type[Any]:
             self.last_valid: list[int] = []  # samples of real audio per item in the latest decode
             self.last_wavs: Any = None  # the latest decode, (items, samples)
             self.tokens = 0  # audio tokens in the latest decode, all items
+            # Set by a whole-result call: every item it decodes, cut at its end. Off while
+            # streaming, which reads last_wavs instead and must not keep every chunk.
+            self.items: list[Any] | None = None
 
         def _decode_to_wavs(self, result_list: list[Any], use_decoder: bool) -> Any:
             steps = [int(r.size(0)) for r in result_list]
@@ -446,6 +450,8 @@ def _chat_class() -> type[Any]:
             valid = [min(wavs.shape[1], max(0, hop * (_FRAMES_PER_TOKEN * n - 1))) for n in steps]
             for row, n in zip(wavs, valid, strict=True):
                 row[n:] = 0.0
+                if self.items is not None:
+                    self.items.append(row[:n].copy())
             self.decodes += 1
             self.last_valid = valid
             self.last_wavs = wavs
@@ -703,17 +709,22 @@ class ChatTTSEngine:
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
         out: list[Audio] = [np.zeros(0, np.float32)] * len(batch)
         for members, texts, params in self._groups(batch):
-            with inference():
-                wavs = self._chat.infer(
-                    texts,
-                    stream=False,
-                    split_text=False,
-                    skip_refine_text=True,
-                    do_text_normalization=False,  # done in _prepare, through the same normaliser
-                    do_homophone_replacement=False,
-                    params_refine_text=self._chat.RefineTextParams(show_tqdm=False),
-                    params_infer_code=params,
-                )
+            wavs: list[Any] = []
+            self._chat.items = wavs
+            try:
+                with inference():
+                    self._chat.infer(
+                        texts,
+                        stream=False,
+                        split_text=False,
+                        skip_refine_text=True,
+                        do_text_normalization=False,  # done in _prepare, through the same normaliser
+                        do_homophone_replacement=False,
+                        params_refine_text=self._chat.RefineTextParams(show_tqdm=False),
+                        params_infer_code=params,
+                    )
+            finally:
+                self._chat.items = None
             self._count(texts)
             if len(wavs) != len(members):
                 raise EngineError(f"ChatTTS returned {len(wavs)} results for {len(members)} texts")
