@@ -52,6 +52,8 @@ def test_closed_loop_report_is_sane(hibari_report: dict[str, Any]) -> None:
         assert not server["cache_hits"]
 
 
+# Timing: a client delayed by other work reads two sentences in one go and hears one gap fewer.
+@pytest.mark.timing
 def test_a_slow_stream_is_counted_as_underruns(server: RunningServer) -> None:
     text = "One two three. Four five six. Seven eight nine. Ten eleven."
     r = run(
