@@ -21,7 +21,9 @@ from clarion.bench.schedule import ClosedLoop
 from clarion.bench.texts import load_texts
 from tests.bench.test_command import free_port
 
-pytestmark = pytest.mark.slow  # piper's server takes 5 to 20 s to load its voice on 2 shared cores
+# Slow: piper's server takes 5 to 20 s to load its voice on 2 shared cores. Timing: the test
+# judges when the first byte and the last arrive, which a busy neighbour would skew.
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 
 @pytest.fixture(scope="module")

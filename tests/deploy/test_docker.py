@@ -36,6 +36,8 @@ from tests.deploy.dockerenv import (
     drive,
     free_port,
 )
+from tests.server import POLL_LIMITS
+from tests.server import ready as is_ready
 
 # The first test's setup builds the stand-in base images and the image itself: 10 to 15 minutes
 # from cold on a 2-core machine, past the suite's 600 s per-test limit.
@@ -133,9 +135,10 @@ def test_container_serves_as_non_root_on_read_only_root(docker: Docker, image: s
         docker.wait_healthy(name)  # the image's HEALTHCHECK on /health/live
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 180
-        while httpx.get(f"{url}/health/ready", timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, docker("logs", name).stderr[-3000:]
-            time.sleep(0.5)
+        with httpx.Client(limits=POLL_LIMITS) as probe:  # a reset while warming up is "not yet"
+            while not is_ready(probe, url):
+                assert time.monotonic() < deadline, docker("logs", name).stderr[-3000:]
+                time.sleep(0.5)
         ready = httpx.get(f"{url}/health/ready").json()
         # Both embedded engines came from inside the image: hibari's voice ships in its package,
         # Kokoro's model and voice packs were baked into /models by build.sh.
