@@ -75,3 +75,38 @@ def small_disk(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     yield mount
     for where in mounts:
         subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+# -- how scripts/test.sh spreads the suite over its two workers (pytest-xdist, --dist loadfile) --
+
+# Test files of one engine family import the same heavy packages (torch, transformers, the
+# model's own) and share its generated checkpoint: one worker takes a whole family, so each
+# worker process pays those imports once, not both.
+FAMILIES = ("chatterbox", "chattts", "indextts")
+# The longest work first, so that the short files fill in at the end instead of one worker
+# finishing a long family alone (seconds per family measured by scripts/test.sh's --durations).
+FIRST = ("chattts", "chatterbox", "tests/integration/test_fuzz.py", "indextts", "tests/deploy/test_docker.py")
+
+
+def work_unit(nodeid: str) -> str:
+    path = nodeid.split("::", 1)[0]
+    name = path.rsplit("/", 1)[-1]
+    return next((f for f in FAMILIES if name.startswith(f"test_{f}")), path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {unit: i for i, unit in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(work_unit(item.nodeid), len(FIRST)))  # stable: else as collected
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    if config.getvalue("dist") != "loadfile":
+        return None  # another distribution asked for: xdist's own
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FamilyScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    config.option.loadscopereorder = False  # the collection's order, set above, not test counts
+    return FamilyScheduling(config, log)

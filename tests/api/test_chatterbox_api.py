@@ -76,7 +76,7 @@ def server(engine: ChatterboxEngine, data_dir: Path) -> Iterator[RunningServer]:
         request_timeout_s=300,  # a loaded CI machine must not turn slow into refused
         upload_decode_timeout_s=30,  # nor cut a good clip's decoding (1.5 s by default)
     )
-    with serve(settings, {"chatterbox": engine}) as running:
+    with serve(settings, {"chatterbox": engine}, ready_timeout=600) as running:  # loads on a busy machine
         yield running
 
 
@@ -264,19 +264,19 @@ def test_each_worker_has_its_own_model(
 
 
 def test_memory_does_not_grow_per_request(server: RunningServer, engine: ChatterboxEngine) -> None:
-    """Thirty requests through the server (the default voice and a cloned one) leave the
+    """Twenty requests through the server (the default voice and a cloned one) leave the
     process's resident memory where it was after warming up: no autograd graph, no
     per-request conditionals or records kept beyond their bounded caches."""
     upload(server, "memory-voice", good_wav(3.0))
     extras = {"max_new_tokens": 3}
-    for n in range(4):
+    for n in range(2):
         wav_of(speak(server, f"Warm up {n}.", extras=extras))
         wav_of(speak(server, f"Warm up {n}.", "memory-voice", extras=extras))
     before = rss_mb()
     start = engine.stats.generations
-    for n in range(30):
+    for n in range(20):
         wav_of(speak(server, f"Sentence number {n}.", "memory-voice" if n % 2 else "default", extras=extras))
-    assert engine.stats.generations == start + 30
+    assert engine.stats.generations == start + 20
     grown = rss_mb() - before
     # Bounded at 1 MB a request: a kept autograd graph or per-request conditionals cost far more.
-    assert grown < 30, f"resident memory grew {grown:.1f} MB over 30 requests"
+    assert grown < 20, f"resident memory grew {grown:.1f} MB over 20 requests"

@@ -63,7 +63,7 @@ def server(engine: ChatTTSEngine) -> Iterator[RunningServer]:
         engine_options={"chattts": EngineOptions(max_batch_size=4, max_wait_ms=400, threads=1)},
         request_timeout_s=300,  # a loaded CI machine must not turn slow into refused
     )
-    with serve(settings, {"chattts": engine}) as running:
+    with serve(settings, {"chattts": engine}, ready_timeout=600) as running:  # loads on a busy machine
         yield running
 
 

@@ -20,7 +20,10 @@ from tests.server import RunningServer
 @pytest.fixture(scope="module")
 def result(server: RunningServer) -> dict[str, Any]:
     levels = [ClosedLoop(1), ClosedLoop(2)]
-    return run(server.url, levels=levels, duration_s=0.5, model="null", voice="null", stream=True)
+    r = run(server.url, levels=levels, duration_s=1.5, model="null", voice="null", stream=True)
+    # The tests below read every section: each level must have answered something.
+    assert all(lv["ok"] >= 1 for lv in r["levels"]), r["levels"]
+    return r
 
 
 def test_table(result: dict[str, Any]) -> None:

@@ -100,7 +100,7 @@ def test_open_loop_counts_waiting_from_the_schedule(server: RunningServer, tmp_p
 def test_compressed_formats_are_decoded_for_their_length(server: RunningServer) -> None:
     r = run(server.url, levels=[ClosedLoop(1)], texts="medium", model="null", voice="null", fmt="mp3")
     (lv,) = r["levels"]
-    assert lv["ok"] > 2 and lv["playback"] is None  # no underrun count for a compressed format
+    assert lv["ok"] >= 1 and lv["playback"] is None  # no underrun count for a compressed format
     # Decoded MP3 may differ from the samples encoded by a few ms per reply (frame padding).
     assert lv["audio_s"] == pytest.approx(lv["server"]["audio_s"], abs=0.01 * lv["ok"])
 

@@ -65,9 +65,8 @@ def test_with_keys_set_every_route_refuses_or_serves_by_the_schema(tmp_path: Pat
         got = httpx.get(f"{server.url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"})
         schema.write_bytes(got.raise_for_status().content)
         # Fewer examples than without keys (that test fuzzes the same routes in depth): here
-        # the point is that each route refuses without the key and conforms with it.
-        anonymous = schemathesis(server.url, schema=schema, examples=5)
-        assert anonymous.returncode == 0, verdict(anonymous)
+        # the point is that each route conforms with the key. That each refuses without it is
+        # tests/api/test_security.py's job, route by route.
         keyed = schemathesis(server.url, "--header", f"Authorization: Bearer {KEY}", examples=10)
         assert keyed.returncode == 0, verdict(keyed)
         assert "Traceback" not in server.stderr()

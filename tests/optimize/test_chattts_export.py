@@ -172,8 +172,9 @@ def test_the_engine_renders_through_a_selected_onnx_variant(
         use_onnx_variant(object(), forced, ckpt, engine._device, 1)
 
 
-# Three measuring processes, each importing torch and ChatTTS, then the ASR: past 600 s when the
-# other worker runs a model suite too.
+# Two measuring processes, each importing torch and ChatTTS, then the ASR. The FP32 variant is
+# left out: that it renders the PyTorch audio is checked above, graph by graph and through the
+# engine; a third process here took minutes for nothing new.
 @pytest.mark.timeout(1500)
 def test_gate_judges_against_pytorch_and_refuses_a_worse_variant(
     graphs: dict[str, Path], settings: Settings, tmp_path: Path
@@ -182,13 +183,10 @@ def test_gate_judges_against_pytorch_and_refuses_a_worse_variant(
     from clarion.optimize.runner import optimize
 
     worse = {"decoder": degraded(graphs["decoder"], tmp_path / "d.onnx"), "vocos": graphs["vocos"]}
-    report = optimize("chattts", settings, ["fp32"], texts=[TEXT], repeats=1, extra_variants={"worse": worse})
+    report = optimize("chattts", settings, [], texts=[TEXT], repeats=1, extra_variants={"worse": worse})
     rows = {r.variant: r for r in report.rows}
     assert report.shipped_precision == "pytorch" and report.reference == "shipped"
     assert rows["shipped"].status == "current" and rows["shipped"].latency_ms
-    # ONNX FP32 of the same weights, measured through the engine: the PyTorch audio, nearly exactly.
-    assert rows["fp32"].status in ("enabled", "refused") and rows["fp32"].mcd_db is not None
-    assert rows["fp32"].mcd_db < 0.5
     worse_row = rows["worse"]
     assert worse_row.status == "refused" and "MCD" in worse_row.reason, worse_row
     assert worse_row.mcd_db is not None and worse_row.mcd_db > settings.optimize_max_mcd_db
@@ -196,11 +194,10 @@ def test_gate_judges_against_pytorch_and_refuses_a_worse_variant(
     assert any("PyTorch" in n for n in report.notes)
     if importlib.util.find_spec("faster_whisper") is not None:
         assert any("MCD alone" in n for n in report.notes), report.notes
-        assert rows["fp32"].wer is None and worse_row.wer is None
+        assert worse_row.wer is None
     saved = json.loads((settings.optimized_root / "chattts" / "report.json").read_text())
-    assert {r["variant"] for r in saved["rows"]} == {"shipped", "fp32", "worse"}
-    assert selected_variant(settings, "chattts") == report.selected
-    assert report.selected in (None, "fp32")
+    assert {r["variant"] for r in saved["rows"]} == {"shipped", "worse"}
+    assert report.selected is None and selected_variant(settings, "chattts") is None
 
 
 def test_triton_export_batches_every_chattts_graph(

@@ -99,6 +99,7 @@ async def test_batches_fill_up_to_max_batch_size() -> None:
     await b.close()
 
 
+@pytest.mark.timing
 async def test_batch_waits_up_to_max_wait_for_company() -> None:
     engine = RecordingEngine()
     b = make(engine, max_batch_size=8, max_wait_ms=300)
