@@ -192,6 +192,8 @@ def test_compose_scale_out_survives_a_stopped_replica(docker: Docker, image: str
     with compose_stack(docker, "clarion-scale-test", replicas=3, profiles=("scale", "monitoring")) as stack:
         replicas = stack.replicas()
         assert len(replicas) == 3
+        for container in replicas:  # each healthy (ready, per compose's check), not just one
+            docker.wait_healthy(container)
         stack.wait_ready(stack.lb_url)
         warm = drive(stack.lb_url, 3, concurrency=3, api_key=stack.api_key)
         assert warm.failures == 0, warm.failed
