@@ -100,7 +100,11 @@ def server_process(
         yield url, proc.pid
     finally:
         proc.terminate()
-        proc.wait(30)
+        try:
+            proc.wait(60)  # longer than the server's shutdown grace (30 s by default)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 class Window:

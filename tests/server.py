@@ -60,7 +60,9 @@ def ready(probe: httpx.Client, url: str) -> bool:
 def serve(
     settings: Settings,
     engines: Mapping[str, Engine] | None = None,
-    ready_timeout: float = 180,
+    # Generous: warming three engines took over 180 s on a loaded CI machine. A server that
+    # cannot start says so at once through startup_error; only a slow one uses this.
+    ready_timeout: float = 600,
     wait_ready: bool = True,
 ) -> Iterator[RunningServer]:
     app = create_app(settings, engines)

@@ -76,8 +76,9 @@ def test_bench_drives_piper_http_server(piper_url: str) -> None:
         # Short texts ("Hello there.") are about a second of speech each.
         assert 0.3 < lv["audio_s"] / lv["ok"] < 3.0
         assert lv["server"] is None  # piper's server has no /metrics
-        # A whole file: the first audio byte comes with the rest.
-        assert lv["ttfa_s"]["p50"] <= lv["latency_s"]["p50"] < lv["ttfa_s"]["p50"] + 0.2
+        # A whole file: the first audio byte comes with the rest (a streamed reply's would come
+        # several times sooner; the margin is for reading the body on a busy machine).
+        assert lv["ttfa_s"]["p50"] <= lv["latency_s"]["p50"] < 1.5 * lv["ttfa_s"]["p50"] + 0.2
         assert lv["playback"]["underruns"] == 0
 
 

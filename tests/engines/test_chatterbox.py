@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +26,7 @@ from clarion.engines.chatterbox import (
 from clarion.errors import EngineUnavailable, VoiceNotFound
 from clarion.voices.store import VoiceStore
 from tests.engines.chatterbox_ckpt import reference_clip, tiny_architecture, tiny_models_dir
+from tests.mounts import can_mount, read_only_view
 from tests.signals import rms
 
 if importlib.util.find_spec("chatterbox") is None:  # not importorskip: it needs the torchaudio shim
@@ -194,45 +191,23 @@ def test_without_conds_pt_a_default_voice_must_be_named(ckpt: Path, tmp_path: Pa
         speak(eng, "Hello.", "default")
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root for a bind mount"
-)
+@can_mount
 def test_loads_and_speaks_from_a_read_only_model_directory(ckpt: Path, tmp_path: Path) -> None:
-    """In a private mount namespace the checkpoint is remounted read-only; the child loads it
-    through the real loader and renders a segment."""
-    code = """
-import json, sys
-from pathlib import Path
-from clarion.config import Settings
-from clarion.engines.base import Segment
-from clarion.engines.chatterbox import ChatterboxEngine, ChatterboxOptions
-from tests.engines.chatterbox_ckpt import tiny_architecture
-path = Path(sys.argv[1])
-try:
-    (path / "probe").write_text("x")
-    writable = True
-except OSError:
-    writable = False
-options = ChatterboxOptions(path=path, max_new_tokens=4)
-engine = ChatterboxEngine(Settings(data_dir=Path(sys.argv[2])), options)
-with tiny_architecture():
-    engine.load("cpu", 1)
-[audio] = engine.synthesize([Segment("Read only.", engine.default_voice())])
-print(json.dumps({"writable": writable, "samples": len(audio), "tokens": engine.stats.tokens}))
-"""
-    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3" "$1" "$4"'
-    args = [str(ckpt), sys.executable, code, str(tmp_path)]  # $1..$4 of the script
-    proc = subprocess.run(
-        ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=Path(__file__).parents[2],
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["writable"] is False
-    assert result["samples"] == result["tokens"] * SAMPLES_PER_TOKEN > 0
+    """The checkpoint seen through a read-only bind mount: the real loader reads it and a
+    segment renders."""
+    with read_only_view(ckpt, tmp_path / "ro") as path:
+        with pytest.raises(OSError):
+            (path / "probe").write_text("x")
+        engine = ChatterboxEngine(
+            Settings(data_dir=tmp_path / "data"), ChatterboxOptions(path=path, max_new_tokens=4)
+        )
+        with tiny_architecture():
+            engine.load("cpu", 1)
+        try:
+            [audio] = engine.synthesize([Segment("Read only.", engine.default_voice())])
+        finally:
+            engine.unload()
+    assert len(audio) == engine.stats.tokens * SAMPLES_PER_TOKEN > 0
     assert not (ckpt / "probe").exists()
 
 

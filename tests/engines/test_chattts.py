@@ -9,9 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,11 +24,13 @@ from clarion.engines.chattts import (
     MANIFEST_FILE,
     ChatTTSEngine,
     ChatTTSOptions,
+    TextPrep,
     check_model_dir,
     speaker_from_seed,
 )
-from clarion.errors import EngineUnavailable, InvalidRequest, VoiceNotFound
+from clarion.errors import EngineError, EngineUnavailable, InvalidRequest, VoiceNotFound
 from tests.engines.chattts_ckpt import tiny_checkpoint
+from tests.mounts import can_mount, read_only_view
 from tests.signals import rms
 
 if importlib.util.find_spec("ChatTTS") is None:  # not importorskip: importing it needs the torchaudio shim
@@ -182,60 +181,24 @@ def test_probe_explains_a_missing_checkpoint(
     assert ChatTTSEngine.probe(Settings(models_dir=tmp_path)) is None
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root for a bind mount"
-)
-def test_loads_and_speaks_from_a_read_only_model_directory(ckpt: Path) -> None:
-    """In a private mount namespace the checkpoint is remounted read-only; the child loads it
-    through the real loader, renders a segment, and cannot save a voice next to it."""
-    code = """
-import json, sys
-from pathlib import Path
-from clarion.config import Settings
-from clarion.engines.base import Segment
-from clarion.engines.chattts import ChatTTSEngine, ChatTTSOptions
-from clarion.errors import EngineError
-path = Path(sys.argv[1])
-try:
-    (path / "probe").write_text("x")
-    writable = True
-except OSError:
-    writable = False
-engine = ChatTTSEngine(Settings(), ChatTTSOptions(path=path, max_new_token=8))
-engine.load("cpu", 1)
-[audio] = engine.synthesize([Segment("Read only.", engine.default_voice())])
-try:
-    engine.save_voice("mine", seed=1)
-    error = None
-except EngineError as e:
-    error = e.message
-print(json.dumps({"writable": writable, "samples": len(audio), "error": error}))
-"""
-    script = 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" && exec "$2" -c "$3" "$1"'
-    proc = subprocess.run(
-        [
-            "unshare",
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-            "sh",
-            str(ckpt),
-            sys.executable,
-            code,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert result["writable"] is False
-    assert samples_for(8) - 64 <= result["samples"] <= samples_for(8)
-    assert "set CLARION_CHATTTS_VOICES_DIR to a writable directory" in result["error"]
-    assert not (ckpt / "voices").exists()
+@can_mount
+def test_loads_and_speaks_from_a_read_only_model_directory(ckpt: Path, tmp_path: Path) -> None:
+    """The checkpoint seen through a read-only bind mount: the real loader reads it, a segment
+    renders, and a voice cannot be saved next to it."""
+    with read_only_view(ckpt, tmp_path / "ro") as path:
+        with pytest.raises(OSError):
+            (path / "probe").write_text("x")
+        engine = ChatTTSEngine(Settings(), ChatTTSOptions(path=path, max_new_token=8))
+        engine.load("cpu", 1)
+        try:
+            [audio] = engine.synthesize([Segment("Read only.", engine.default_voice())])
+            with pytest.raises(EngineError) as refused:
+                engine.save_voice("mine", seed=1)
+        finally:
+            engine.unload()
+    assert samples_for(8) - 64 <= len(audio) <= samples_for(8)
+    assert "set CLARION_CHATTTS_VOICES_DIR to a writable directory" in refused.value.message
+    assert not (ckpt / "voices").exists() and not (ckpt / "probe").exists()
 
 
 # -- synthesis -----------------------------------------------------------------------------------
@@ -364,6 +327,40 @@ def test_saved_voices_persist_and_speak(engine: ChatTTSEngine, ckpt: Path) -> No
         engine.synthesize([Segment(text, "nobody")])
 
 
+@pytest.fixture
+def interpreted_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ChatTTS's own normaliser, its numba helpers run as the plain Python they are written in
+    (``py_func``) rather than compiled: the same logic, without the compile (80 s here)."""
+    import ChatTTS.norm
+
+    for name in ("_find_index", "_fast_replace", "_split_tags", "_combine_tags"):
+        monkeypatch.setattr(ChatTTS.norm, name, getattr(ChatTTS.norm, name).py_func)
+
+
+PREP_CORPUS = (
+    "Call 911 about room 42.",
+    "It's 3:30 pm; the fee is $12.50 (VAT incl.) & that's it!",
+    "[laugh]Hello there[uv_break] my friend.",
+    "Café naïve 🙂 – résumé…",
+    "我有3个苹果，价格是12.5元。",
+    "他说：“你好！”然后[uv_break]走了；还剩25%。",
+    "混合 English 和中文，2024年10月1日。",
+    "這個國家的人後來會說：喔，對！",  # traditional characters: the homophone table maps them
+)
+
+
+@pytest.mark.usefixtures("interpreted_helpers")
+def test_text_prep_is_what_chattts_normaliser_gives(engine: ChatTTSEngine) -> None:
+    """Clarion runs ChatTTS's normaliser steps without its numba-compiled helpers (compiled at
+    every process's first request); the package's own ``Normalizer`` is the reference."""
+    package = engine._chat.normalizer  # with Clarion's front end registered, as in serving
+    prep = TextPrep(package)
+    for text in PREP_CORPUS:
+        assert prep(text) == package(text, True, True, None), text
+    assert prep("這個國家") == "这个国家"  # the homophone table is applied
+
+
+@pytest.mark.usefixtures("interpreted_helpers")
 def test_digits_reach_the_model_as_words(engine: ChatTTSEngine) -> None:
     """Straight to the engine (no service front end in between): Clarion's normaliser is
     registered inside ChatTTS, which without it deletes every digit."""
