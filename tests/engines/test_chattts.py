@@ -36,7 +36,7 @@ from tests.signals import rms
 if importlib.util.find_spec("ChatTTS") is None:  # not importorskip: importing it needs the torchaudio shim
     pytest.skip("the chattts extra is not installed", allow_module_level=True)
 
-# All slow: importing torch and ChatTTS and compiling its normaliser costs ~15 s per process,
+# All slow: importing torch and ChatTTS costs ~15 s per process (far more on a slow CPU),
 # and every test here loads or checks the real modules.
 pytestmark = pytest.mark.slow
 
