@@ -63,8 +63,8 @@ def test_a_slow_stream_is_counted_as_underruns(server: RunningServer) -> None:
     assert r["target"]["pcm_rate"] == 24000  # asked from the server's voice list
     assert lv["ok"] >= 1 and lv["errors"] == {}
     pb = lv["playback"]
-    # Four sentences of ~0.14 s audio, each 0.25 s of engine time apart: the three after the
-    # first each arrive ~0.11 s after the previous one has finished playing.
+    # Four sentences of ~0.14 s audio, each 0.8 s of engine time apart: the three after the
+    # first each arrive ~0.66 s after the previous one has finished playing.
     assert pb["requests_with_underrun"] == lv["ok"]
     assert pb["underruns"] == 3 * lv["ok"]
     # Lower bounds only: a busy shared machine can delay the engine's thread, never speed it up.
@@ -80,7 +80,7 @@ def test_a_fast_stream_has_no_underruns(server: RunningServer) -> None:
 
 def test_open_loop_counts_waiting_from_the_schedule(server: RunningServer, tmp_path: Path) -> None:
     """Poisson arrivals at 8/s for one second onto a server that handles one request per
-    0.25 s, with one request in flight at a time: arrivals pile up, and each one's latency
+    0.8 s, with one request in flight at a time: arrivals pile up, and each one's latency
     includes its wait, which measuring from the actual send would hide."""
     texts = tmp_path / "texts.txt"
     texts.write_text("One two three.\n", encoding="utf-8")
@@ -92,7 +92,7 @@ def test_open_loop_counts_waiting_from_the_schedule(server: RunningServer, tmp_p
     assert lv["mode"] == "open" and lv["rate"] == 8 and lv["max_in_flight"] == 1
     assert n == lv["ok"] == round(lv["offered_per_s"] * 1.0) and n >= 4
     # The last arrival (before 1 s) waits for the n - 1 before it: served one by one, it
-    # cannot finish before n * 0.25 s, so its latency is at least that minus one second.
+    # cannot finish before n * 0.8 s, so its latency is at least that minus one second.
     assert lv["latency_s"]["max"] >= n * SLOW_SEGMENT_S - 1.0
     assert lv["duration_s"] >= n * SLOW_SEGMENT_S
 
