@@ -621,6 +621,7 @@ class ChatTTSEngine:
 
     def unload(self) -> None:
         self._chat = None
+        self._text_prep = str  # it holds the package's normaliser and tables
         release_memory(self._device)
 
     def _normalise_for_chattts(self, text: str) -> str:
