@@ -212,7 +212,12 @@ def test_open_streams_are_capped_with_503(server: RunningServer) -> None:
     try:
         for t in threads:
             t.start()
-        time.sleep(0.5)  # both streams are open, waiting for their first chunk
+        # Both streams open, waiting for their first chunk; a slow machine may take a while.
+        speech = server.app.state.speech
+        deadline = time.monotonic() + 60
+        while speech.open_streams < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert speech.open_streams == 2
         body = {"model": "flaky", "voice": "null", "input": "Third.", "stream": True}
         third = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30)
         assert third.status_code == 503

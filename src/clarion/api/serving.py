@@ -43,6 +43,11 @@ class SpeechServing:
         self.metrics = metrics
         self._streams = 0  # streamed responses open now
 
+    @property
+    def open_streams(self) -> int:
+        """Streamed responses open now (capped by CLARION_MAX_CONCURRENT_STREAMS)."""
+        return self._streams
+
     def _check_ready(self) -> None:
         if not self.service.ready or self.service.draining:
             raise NotReady("the server is starting or draining; retry shortly", retry_after=2)
