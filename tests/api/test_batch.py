@@ -153,9 +153,9 @@ def test_a_job_survives_a_restart_without_recomputing(tmp_path: Path) -> None:
 @pytest.mark.timing
 def test_interactive_requests_go_ahead_of_job_work(tmp_path: Path) -> None:
     settings = slow_settings(tmp_path)
-    # Each segment takes long enough (0.4 s) for a request to reach the queue meanwhile,
-    # even on a loaded machine.
-    engine = RecordingEngine(settings, seconds=0.4)
+    # Each segment takes long enough (1 s) for a request to reach the queue meanwhile, even on
+    # a loaded machine (CI's has been seen to stall for most of a second).
+    engine = RecordingEngine(settings, seconds=1.0)
     with serve(settings, {"recording": engine}) as server, httpx.Client(verify=False) as client:
         items = [{"input": f"Background {i:02d}."} for i in range(30)]
         post(server, {"model": "recording", "voice": "null", "response_format": "wav", "items": items})
