@@ -186,7 +186,16 @@ def test_client_disconnect_mid_stream_drops_queued_work(server: RunningServer) -
         "POST",
         f"{server.url}/v1/audio/speech",
         timeout=30,
-        json={"model": "hibari", "voice": "heart", "input": text, "stream": True, "response_format": "pcm"},
+        # A generous deadline: admission control is not under test, and on a machine busy with
+        # another suite it would refuse sixty sentences in the default 60 s (CI saw that 429).
+        json={
+            "model": "hibari",
+            "voice": "heart",
+            "input": text,
+            "stream": True,
+            "response_format": "pcm",
+            "timeout": 600,
+        },
     ) as r:
         assert r.status_code == 200
         next(r.iter_raw())
