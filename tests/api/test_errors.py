@@ -18,6 +18,7 @@ from clarion.config import EngineOptions, Settings
 from clarion.engines.base import Audio, Capabilities, Segment
 from clarion.engines.hibari import HibariEngine
 from clarion.engines.null import NullEngine
+from tests.polling import wait_until
 from tests.server import RunningServer, serve
 
 
@@ -223,9 +224,7 @@ def test_open_streams_are_capped_with_503(server: RunningServer) -> None:
             t.start()
         # Both streams open, waiting for their first chunk; a slow machine may take a while.
         speech = server.app.state.speech
-        deadline = time.monotonic() + 60
-        while speech.open_streams < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_until(lambda: speech.open_streams >= 2, timeout=60)
         assert speech.open_streams == 2
         body = {"model": "flaky", "voice": "null", "input": "Third.", "stream": True}
         third = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30)

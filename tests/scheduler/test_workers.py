@@ -17,6 +17,7 @@ from clarion.engines.base import Segment, StreamsBatches
 from clarion.errors import EngineUnavailable, WorkerLost
 from clarion.scheduler.workers import ProcessExecutor
 from tests.faulty_engine import FaultyEngine
+from tests.polling import wait_until
 from tests.streaming_engine import PIECE, TokenEngine, expected
 
 # The pool's workers are cut at 1.5 s (the hang tests): beside a model suite on the other core,
@@ -39,14 +40,6 @@ def make_pool(workers: int = 1, timeout_s: float = 30.0, events: list[str] | Non
         start_timeout_s=60,
         on_event=events.append if events is not None else None,
     )
-
-
-def wait_until(cond: object, timeout: float = 30.0) -> None:
-    assert callable(cond)
-    deadline = time.monotonic() + timeout
-    while not cond():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -95,7 +95,6 @@ def _random_bytes() -> bytes:
 
 
 def hostile_corpus() -> list[Case]:
-    wav = _wav
     return [
         Case("zero-length", "voice.wav", lambda: b"", 400, "empty"),
         Case("random-bytes", "voice.wav", _random_bytes, 415, "not audio"),
@@ -113,15 +112,15 @@ def hostile_corpus() -> list[Case]:
             415,
             "named .wav but contains MP3",
         ),
-        Case("truncated-wav", "voice.wav", lambda: wav()[: len(wav()) // 10], 422, "truncated or corrupt"),
+        Case("truncated-wav", "voice.wav", lambda: _wav()[: len(_wav()) // 10], 422, "truncated or corrupt"),
         Case(
             "header-claims-4gb",
             "voice.wav",
-            lambda: _with_data_size(wav(), 4_000_000_000),
+            lambda: _with_data_size(_wav(), 4_000_000_000),
             422,
             "declares 4000000000 bytes",
         ),
-        Case("header-only-wav", "voice.wav", lambda: wav()[:44], 422, "truncated or corrupt"),
+        Case("header-only-wav", "voice.wav", lambda: _wav()[:44], 422, "truncated or corrupt"),
         Case(
             "one-hour",
             "voice.flac",
