@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import numpy as np
@@ -72,7 +73,28 @@ async def test_whitespace_only_input_is_refused(service: Service) -> None:
         service.segments(SpeechJob(rt, voice, " \n\t "))
 
 
-async def test_admission_refuses_only_when_the_first_sentence_cannot_queue() -> None:
+async def test_a_request_is_queued_whole_or_refused_whole() -> None:
+    """Its first window of sentences (up to CLARION_LOOKAHEAD) goes in together or not at
+    all: a request half queued would wait for room on a stale admission estimate."""
+    settings = Settings(engines=["null"], default_engine="null", warmup=False, queue_size=3)
+    svc = Service(settings, {"null": NullEngine(settings)})
+    await svc.start()
+    try:
+        rt, voice = svc.resolve("null", "null")
+        # Two held in the queue (filled without yielding to the collector): room for one more.
+        held = [rt.batcher.submit(svc.segments(SpeechJob(rt, voice, "x."))[0].segment, 10) for _ in range(2)]
+        gen = svc.stream(SpeechJob(rt, voice, "One. Two."))
+        with pytest.raises(QueueFull):
+            await anext(gen)
+        assert rt.batcher.queue_depth == 2  # nothing of the refused request was queued
+        one = [c async for c in svc.stream(SpeechJob(rt, voice, "Alone."))]
+        assert len(one) == 1
+        await asyncio.gather(*held)
+    finally:
+        await svc.stop()
+
+
+async def test_a_long_request_is_admitted_when_its_first_window_fits() -> None:
     settings = Settings(engines=["null"], default_engine="null", warmup=False, queue_size=2)
     svc = Service(settings, {"null": NullEngine(settings)})
     await svc.start()

@@ -618,7 +618,8 @@ class Service:
     async def _synthesise(
         self, job: SpeechJob, plan: list[Planned], rate: int
     ) -> AsyncGenerator[AudioChunk, None]:
-        deadline = time.monotonic() + job.timeout_s
+        begun = time.monotonic()
+        deadline = begun + job.timeout_s
         lookahead = self.settings.lookahead
         # Each segment in flight: its whole audio, and (streamed in pieces) the pieces so far.
         pending: collections.deque[tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None]] = (
@@ -640,6 +641,7 @@ class Service:
                         job.trace,
                         background=job.background,
                         on_part=None if parts is None else parts.put_nowait,
+                        order=begun,  # later segments keep the request's place in line
                     )
                 except QueueFull:
                     if submitted == 0:
@@ -655,6 +657,11 @@ class Service:
         for p in plan:
             uses.setdefault(p.runtime.name, []).append(p.segment.text)
         self._admit(job, uses)
+        # The first window is queued whole or refused whole (503): a request that only half
+        # fitted would wait for room while the estimate that admitted it went stale.
+        window = collections.Counter(p.runtime.name for p in plan[:lookahead])
+        for name, count in window.items():
+            self.runtimes[name].batcher.ensure_room(count)
         acquired: list[EngineRuntime] = []
         try:
             for rt in (self.runtimes[name] for name in uses):

@@ -156,6 +156,58 @@ async def test_full_queue_rejects_at_once_with_retry_after() -> None:
     await b.close()
 
 
+async def test_room_for_several_segments_is_checked_at_once() -> None:
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1, queue_size=3)
+    running = b.submit(seg("running"), 10)
+    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    queued = b.submit(seg("queued"), 10)
+    with pytest.raises(QueueFull):
+        b.ensure_room(3)
+    b.ensure_room(2)  # fits, and reserves nothing
+    assert b.queue_depth == 1
+    engine.gate.set()
+    await asyncio.gather(running, queued)
+    await b.close()
+
+
+async def test_a_request_keeps_its_place_in_line_for_its_later_segments() -> None:
+    """Segments queue in the order their requests began: a later segment of an older request
+    goes ahead of a newer request's, so what admission control counted as ahead stays ahead."""
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1)
+    older = time.monotonic()
+    running = b.submit(seg("older request, first"), 10, order=older)
+    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    newer = b.submit(seg("newer request"), 10)
+    second = b.submit(seg("older request, second"), 10, order=older)
+    engine.gate.set()
+    await asyncio.gather(running, newer, second)
+    assert engine.batches == [["older request, first"], ["older request, second"], ["newer request"]]
+    await b.close()
+
+
+async def test_a_cancelled_segment_taken_before_its_callback_ran_is_uncounted_once() -> None:
+    """A cancelled future's callbacks run on a later turn of the loop; if the collector takes
+    the item first, the queue count must still drop by exactly one."""
+    engine = RecordingEngine()
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1)
+    running = b.submit(seg("running"), 10)
+    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    gone = b.submit(seg("client went away"), 10)
+    gone.cancel()
+    assert b._pop_live() is None  # what the collector does, before the callback has run
+    await asyncio.sleep(0)  # now the callback runs
+    assert b.queue_depth == 0
+    assert b.stats.dropped_cancelled == 1
+    engine.gate.set()
+    await running
+    await b.close()
+
+
 async def test_cancelled_segments_are_dropped_not_synthesised() -> None:
     engine = RecordingEngine()
     engine.gate.clear()

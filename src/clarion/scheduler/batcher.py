@@ -1,8 +1,10 @@
 """The dynamic batcher: one per loaded engine.
 
-Segments from any number of requests wait in one bounded FIFO queue. A collector task
-forms a batch whenever an executor worker is free: it takes the oldest live segment,
-then waits up to ``max_wait_ms`` (from that segment's arrival) for more, up to
+Segments from any number of requests wait in one bounded queue, in the order their
+requests began: a request's later segments, submitted as its earlier ones finish, go ahead
+of requests that came after it, which is what admission control's estimate assumes. A
+collector task forms a batch whenever an executor worker is free: it takes the first live
+segment in line, then waits up to ``max_wait_ms`` (from that segment's arrival) for more, up to
 ``max_batch_size``. Because batches only form when a worker is free, load makes
 batches grow by itself while an idle server answers at once.
 
@@ -15,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import heapq
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -48,6 +52,7 @@ class _Item:
     trace: Trace | None = None
     on_part: Callable[[Audio], None] | None = None  # wants audio while it is generated
     streamed: bool = False  # some audio already went out through on_part
+    queued: bool = True  # still counted in the queue (not yet taken, cancelled or failed)
 
 
 @dataclass(slots=True)
@@ -115,10 +120,12 @@ class Batcher:
         self.queue_size = queue_size
         self.stats = BatcherStats()
         self._on_batch = on_batch
-        self._queue: collections.deque[_Item] = collections.deque()
+        # Heaps of (place in line, arrival number, item): see submit's ``order``.
+        self._queue: list[tuple[float, int, _Item]] = []
         # Batch-job work: taken only when no interactive item waits, or once it has
         # waited BACKGROUND_AGING_S (so a busy server still makes progress on jobs).
-        self._background: collections.deque[_Item] = collections.deque()
+        self._background: list[tuple[float, int, _Item]] = []
+        self._arrivals = itertools.count()
         self._live = 0  # queued items (both queues) whose future is still pending
         # What admission control weighs: the work queued and running, and its learned cost.
         self.cost = CostModel()
@@ -154,32 +161,42 @@ class Batcher:
         *,
         background: bool = False,
         on_part: Callable[[Audio], None] | None = None,
+        order: float | None = None,
     ) -> asyncio.Future[Audio]:
         """Queue one segment; raises QueueFull at once when the queue is at capacity.
         ``trace``, if given, is told the segment's queue wait and batch size when it runs.
         ``background`` items (batch jobs) yield to interactive ones. ``on_part``, if given,
         is called on the event loop with each piece of the segment's audio as the engine
-        generates it (engines that stream tokens); the future still gets the whole audio."""
+        generates it (engines that stream tokens); the future still gets the whole audio.
+        ``order`` is the segment's place in line, a ``time.monotonic()`` stamp: the start
+        of its request, so that all of a request's segments queue as if sent at once
+        (default: now, first come first served)."""
+        self.ensure_room(1)
+        loop = asyncio.get_running_loop()
+        now = time.monotonic()
+        work = Work.of([segment.text])
+        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, work, trace, on_part)
+        item.future.add_done_callback(self._forget_if_queued(item))
+        entry = (now if order is None else order, next(self._arrivals), item)
+        heapq.heappush(self._background if background else self._queue, entry)
+        self._live += 1
+        self._queued += work
+        self.stats.submitted += 1
+        self._wakeup.set()
+        return item.future
+
+    def ensure_room(self, segments: int) -> None:
+        """Raise QueueFull unless ``segments`` more fit in the queue (a request checks its
+        first segments together, so it is refused whole rather than half queued)."""
         if self._closed:
             raise ServiceUnavailable(f"engine {self.name!r} is shutting down; retry on another replica")
-        if self._live >= self.queue_size:
+        if self._live + min(segments, self.queue_size) > self.queue_size:
             self.stats.rejected_full += 1
             raise QueueFull(
                 f"engine {self.name!r} has {self._live} segments queued (limit {self.queue_size}); "
                 "retry later or raise CLARION_QUEUE_SIZE",
                 retry_after=self.estimated_wait_s(),
             )
-        loop = asyncio.get_running_loop()
-        now = time.monotonic()
-        work = Work.of([segment.text])
-        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, work, trace, on_part)
-        item.future.add_done_callback(self._forget_if_queued(item))
-        (self._background if background else self._queue).append(item)
-        self._live += 1
-        self._queued += work
-        self.stats.submitted += 1
-        self._wakeup.set()
-        return item.future
 
     def estimated_wait_s(self) -> float:
         """Rough time until a newly queued segment starts, from the learned costs."""
@@ -225,7 +242,8 @@ class Batcher:
             self._collector = None
         for queue in (self._queue, self._background):
             while queue:
-                item = queue.popleft()
+                item = heapq.heappop(queue)[2]
+                self._unqueue(item)
                 if not item.future.done():
                     item.future.set_exception(ServiceUnavailable(f"engine {self.name!r} shut down"))
         if self._running:
@@ -235,24 +253,33 @@ class Batcher:
     # -- internals -------------------------------------------------------------
     def _forget_if_queued(self, item: _Item) -> Callable[[asyncio.Future[Audio]], None]:
         def done(fut: asyncio.Future[Audio]) -> None:
-            # A future settled while still queued (cancelled by its caller) no longer counts.
-            if fut.cancelled() and (item in self._queue or item in self._background):
-                self._live -= 1
-                self._queued -= item.work
+            # A future cancelled while still queued no longer counts; its entry stays in the
+            # heap until popped, and is skipped then.
+            if fut.cancelled() and self._unqueue(item):
                 self.stats.dropped_cancelled += 1
 
         return done
 
+    def _unqueue(self, item: _Item) -> bool:
+        """Stop counting an item as queued; False if it no longer was."""
+        if not item.queued:
+            return False
+        item.queued = False
+        self._live -= 1
+        self._queued -= item.work
+        return True
+
     def _pop_live(self) -> _Item | None:
-        """The oldest queued item that still has a caller and time left."""
+        """The first queued item in line that still has a caller and time left."""
         now = time.monotonic()
         while self._queue or self._background:
-            aged = self._background and now - self._background[0].enqueued > BACKGROUND_AGING_S
-            item = (self._queue if self._queue and not aged else self._background).popleft()
-            if item.future.done():  # cancelled: already uncounted by its callback
+            aged = self._background and now - self._background[0][2].enqueued > BACKGROUND_AGING_S
+            item = heapq.heappop(self._queue if self._queue and not aged else self._background)[2]
+            # Counted once, here or by the cancel callback, whichever runs first.
+            if self._unqueue(item) and item.future.done():
+                self.stats.dropped_cancelled += 1
+            if item.future.done():
                 continue
-            self._live -= 1
-            self._queued -= item.work
             if now >= item.deadline:
                 self.stats.dropped_expired += 1
                 item.future.set_exception(
