@@ -4,18 +4,20 @@ print what happened to every request, then how fast latency returns to normal.
 Targets: every request either completes within its deadline or is refused with 429/503
 and Retry-After within 50 ms; nothing accepted times out; normal latency within 10 s after.
 
-Usage: python benchmarks/overload.py [--engine kokoro] [--seconds 60] [--deadline 10] [--isolation process]
+Usage: python benchmarks/overload.py [--engine kokoro] [--seconds 60] [--deadline 3] [--isolation process]
 
-Measured on 2 cores: Kokoro (onnxruntime releases the GIL) meets every target; hibari,
-whose vocoder runs Python-level numpy in the worker threads, starves the event loop when
-two workers saturate both cores, so refusals there are slow in thread mode; run it with
-``--isolation process`` (engine workers in child processes, off the server's GIL).
+Measured on 2 cores (README, Reliability): with Kokoro and with hibari every accepted
+request met its deadline and refusals came back in p99 well under 50 ms (a few of thousands
+took longer), hibari with thread or process workers (``--isolation process``: engine workers in child
+processes, off the server's GIL). At hibari's rate (about 190 requests a second offered)
+the client itself must stay cheap: see ``open_loop``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import statistics
 import time
@@ -23,6 +25,9 @@ import time
 import httpx
 
 from serving_overhead import server  # same directory: started as a separate process
+
+POOLS = 16
+CONNECTIONS_PER_POOL = 64
 
 TEXT = "The train to the airport leaves from platform four. Please keep your ticket ready."
 
@@ -59,8 +64,15 @@ async def open_loop(
     """Poisson arrivals: each request is sent at its own time, whether or not earlier ones
     finished, so queueing delay is not hidden (no coordinated omission)."""
     rng = random.Random(7)
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=200)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
+    # Requests go round-robin over several small pools: httpcore scans every connection of a
+    # pool for each request, so one pool of hundreds of open connections made this client,
+    # not the server, the bottleneck (it measured its own queue as seconds of latency).
+    limits = httpx.Limits(max_connections=CONNECTIONS_PER_POOL, max_keepalive_connections=32)
+    async with contextlib.AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(httpx.AsyncClient(base_url=url, timeout=120, limits=limits))
+            for _ in range(POOLS)
+        ]
         tasks = []
         start = time.monotonic()
         at = 0.0
@@ -68,6 +80,7 @@ async def open_loop(
             delay = start + at - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
+            client = clients[len(tasks) % POOLS]
             tasks.append(asyncio.create_task(one(client, model, voice, deadline)))
             at += rng.expovariate(rate)
         return list(await asyncio.gather(*tasks))
@@ -127,7 +140,8 @@ def main() -> None:
     print(
         f"refused answered in p50 {pct(refused_lat, 0.5) * 1000:.1f} ms, "
         f"p99 {pct(refused_lat, 0.99) * 1000:.1f} ms, "
-        f"max {max(refused_lat, default=float('nan')) * 1000:.1f} ms (target < 50 ms); "
+        f"max {max(refused_lat, default=float('nan')) * 1000:.1f} ms, "
+        f"{sum(1 for lat in refused_lat if lat >= 0.05)} at 50 ms or more (target < 50 ms); "
         f"with Retry-After: {sum(1 for _, ra in refused if ra)}/{len(refused)}"
     )
     print(
