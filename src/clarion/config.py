@@ -85,8 +85,15 @@ class OnnxOptions(BaseModel):
         default=True, description="Arena allocator for CPU tensors (faster, holds memory)."
     )
     mem_pattern: bool = Field(
-        default=True,
-        description="Pre-plan memory for repeated shapes; off helps with very varied input lengths.",
+        # Off: patterns are planned per input shape, and a TTS server sees every text length;
+        # with them on, Kokoro's server sat ~290 MB higher and kept growing (benchmarks/onnx_memory.py).
+        default=False,
+        description="Pre-plan memory per input shape (pays off only when shapes repeat).",
+    )
+    arena_shrinkage: bool = Field(
+        default=False,
+        description="After every run, give the CPU arena's unused memory back (flat memory under "
+        "varied input lengths, for some speed).",
     )
     providers: list[Literal["tensorrt", "cuda", "cpu"]] | None = Field(
         default=None,

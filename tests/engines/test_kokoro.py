@@ -147,3 +147,18 @@ def test_a_voice_mix_blends_style_vectors(kokoro_engine: KokoroEngine) -> None:
     assert len(blend) > 0.3 * 24_000
     assert not np.array_equal(blend, heart) and not np.array_equal(blend, bella)
     np.testing.assert_array_equal(say("af_heart(0.7)+af_bella(0.3)"), blend)  # cached mix, same result
+
+
+@pytest.mark.slow
+def test_a_shrinking_arena_gives_the_same_audio(kokoro_models_dir: Path, fox: np.ndarray) -> None:
+    """CLARION_ONNX__ARENA_SHRINKAGE wraps Kokoro's session so every run hands the arena's
+    unused memory back; kokoro-onnx drives the wrapper like its own session."""
+    settings = Settings(models_dir=kokoro_models_dir, onnx={"arena_shrinkage": True})
+    engine = KokoroEngine(settings)
+    engine.load("cpu", 1)
+    try:
+        assert type(engine._kokoro.sess).__name__ == "ShrinkingSession"
+        again = engine.synthesize([Segment(FOX, "af_heart")])[0]
+    finally:
+        engine.unload()
+    np.testing.assert_allclose(again, fox, atol=1e-4)

@@ -85,9 +85,31 @@ def session(model: str | Path | bytes, device: str, threads: int, options: OnnxO
     import onnxruntime as ort
 
     src = model if isinstance(model, bytes) else str(model)
-    return ort.InferenceSession(
+    sess = ort.InferenceSession(
         src, sess_options=session_options(threads, options), providers=providers_for(device, options)
     )
+    if options is not None and options.arena_shrinkage and options.cpu_mem_arena:
+        return ShrinkingSession(sess)
+    return sess
+
+
+class ShrinkingSession:
+    """An InferenceSession whose CPU arena gives back what a run no longer holds when the
+    run ends. The arena otherwise keeps every chunk it ever grew to, so each new longest
+    input raises the server's memory for good. Everything else is the session's own."""
+
+    def __init__(self, sess: Any) -> None:
+        import onnxruntime as ort
+
+        self._sess = sess
+        self._options = ort.RunOptions()
+        self._options.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
+
+    def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
+        return self._sess.run(output_names, input_feed, run_options or self._options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sess, name)
 
 
 def variant_dir(settings: Settings, engine: str, variant: str) -> Path:

@@ -1,0 +1,100 @@
+"""ONNX Runtime's memory settings under a TTS load, A/B in one run.
+
+The CPU arena keeps every chunk it ever grew to, and memory patterns are planned per input
+shape, so a server fed texts of every length grows in steps for a long time. This sends the
+soak's mix (English and Mandarin, short to long, on hibari and Kokoro) to a real server once
+per setting, the same requests in the same order from the same number of clients, and prints
+the server's RSS along the way, its growth over the second half per 1,000 requests, and the
+throughput relative to the first setting.
+
+Usage: python benchmarks/onnx_memory.py [--requests 300] [--users 2] [--engines hibari,kokoro]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import time
+
+import httpx
+import numpy as np
+
+from serving_overhead import server_process  # same directory: `clarion serve` as a child process
+from soak import plan, rss_mb
+
+# Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions).
+SETTINGS: dict[str, dict[str, str]] = {
+    "arena, memory patterns (old default)": {
+        "CLARION_ONNX__MEM_PATTERN": "true",
+        "CLARION_ONNX__ARENA_SHRINKAGE": "false",
+    },
+    "arena, no memory patterns": {
+        "CLARION_ONNX__MEM_PATTERN": "false",
+        "CLARION_ONNX__ARENA_SHRINKAGE": "false",
+    },
+    "arena shrunk after each run, no patterns": {
+        "CLARION_ONNX__MEM_PATTERN": "false",
+        "CLARION_ONNX__ARENA_SHRINKAGE": "true",
+    },
+}
+EVERY = 25  # requests between RSS samples
+
+
+async def drive(url: str, pid: int, bodies: list[dict[str, object]], users: int) -> tuple[float, list]:
+    todo = list(reversed(bodies))
+    samples: list[tuple[int, float]] = [(0, rss_mb(pid))]
+    done = 0
+    no_cache = {"Cache-Control": "no-cache"}  # every request synthesised
+    async with httpx.AsyncClient(base_url=url, timeout=600) as client:
+
+        async def user() -> None:
+            nonlocal done
+            while todo:
+                r = await client.post("/v1/audio/speech", json=todo.pop(), headers=no_cache)
+                r.raise_for_status()
+                done += 1
+                if done % EVERY == 0:
+                    samples.append((done, rss_mb(pid)))
+
+        t0 = time.monotonic()
+        await asyncio.gather(*(user() for _ in range(users)))
+        return time.monotonic() - t0, samples
+
+
+def second_half_slope(samples: list[tuple[int, float]]) -> float:
+    """MB per 1,000 requests, fitted over the second half of the run (after warm-up)."""
+    half = [(n, mb) for n, mb in samples if n >= samples[-1][0] / 2]
+    n, mb = np.array(half, dtype=float).T
+    return float(np.polyfit(n, mb, 1)[0] * 1000)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--requests", type=int, default=300)
+    ap.add_argument("--users", type=int, default=2, help="closed-loop clients")
+    ap.add_argument("--engines", default="hibari,kokoro")
+    ap.add_argument("--seed", type=int, default=5)
+    args = ap.parse_args()
+    languages = ["en", "zh"] if "kokoro" in args.engines.split(",") else ["en"]
+    rng = random.Random(args.seed)
+    bodies = [plan(rng, languages) for _ in range(args.requests)]
+    for body in bodies:
+        body.pop("_kind")
+    first: float | None = None
+    for name, env in SETTINGS.items():
+        with server_process(args.engines, env) as (url, pid):
+            seconds, samples = asyncio.run(drive(url, pid, [dict(b) for b in bodies], args.users))
+        rate = len(bodies) / seconds
+        first = first or rate
+        curve = " ".join(f"{mb:.0f}" for _, mb in samples)
+        print(f"{name}:")
+        print(f"  RSS every {EVERY} requests (MB): {curve}")
+        print(
+            f"  growth over the second half: {second_half_slope(samples):.1f} MB per 1,000 requests; "
+            f"{rate:.2f} req/s ({rate / first:.2f}x the first setting)"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""ONNX Runtime sessions as every ONNX engine gets them, on a small graph built here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+from onnx import TensorProto, helper
+
+from clarion.config import OnnxOptions
+from clarion.engines.onnx import ShrinkingSession, session, session_options
+
+
+def tiny_graph(path: Path) -> Path:
+    """y = x * 2 + 1 over a tensor of any length: inputs of every size, as TTS sends."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    one = helper.make_tensor("one", TensorProto.FLOAT, [], [1.0])
+    nodes = [helper.make_node("Mul", ["x", "two"], ["x2"]), helper.make_node("Add", ["x2", "one"], ["y"])]
+    graph = helper.make_graph(nodes, "tiny", [x], [y], initializer=[two, one])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_memory_patterns_are_off_by_default_and_the_arena_on() -> None:
+    so = session_options(1, OnnxOptions())
+    assert so.enable_mem_pattern is False
+    assert so.enable_cpu_mem_arena is True
+    assert session_options(1, OnnxOptions(mem_pattern=True)).enable_mem_pattern is True
+
+
+def test_arena_shrinkage_wraps_the_session_and_keeps_its_results(tmp_path: Path) -> None:
+    model = tiny_graph(tmp_path / "tiny.onnx")
+    plain = session(model, "cpu", 1, OnnxOptions())
+    shrinking = session(model, "cpu", 1, OnnxOptions(arena_shrinkage=True))
+    assert isinstance(plain, ort.InferenceSession)
+    assert isinstance(shrinking, ShrinkingSession)
+    # What callers ask of a session still reaches the real one.
+    assert [i.name for i in shrinking.get_inputs()] == ["x"]
+    for n in (3, 4096, 17):
+        x = np.arange(n, dtype=np.float32)
+        (want,) = plain.run(None, {"x": x})
+        (got,) = shrinking.run(None, {"x": x})
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(got, x * 2 + 1)
+
+
+def test_no_shrinkage_without_the_arena(tmp_path: Path) -> None:
+    model = tiny_graph(tmp_path / "tiny.onnx")
+    sess = session(model, "cpu", 1, OnnxOptions(arena_shrinkage=True, cpu_mem_arena=False))
+    assert isinstance(sess, ort.InferenceSession)
