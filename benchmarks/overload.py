@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import random
 import statistics
@@ -26,6 +27,7 @@ import httpx
 
 from serving_overhead import server  # same directory: started as a separate process
 
+TRANSPORT_ERRORS: collections.Counter[str] = collections.Counter()  # printed with "other"
 POOLS = 16
 CONNECTIONS_PER_POOL = 64
 
@@ -37,7 +39,8 @@ async def one(client: httpx.AsyncClient, model: str, voice: str, deadline: float
     t0 = time.perf_counter()
     try:
         r = await client.post("/v1/audio/speech", json=body)
-    except httpx.TransportError:
+    except httpx.TransportError as e:
+        TRANSPORT_ERRORS[type(e).__name__] += 1
         return 0, time.perf_counter() - t0, False  # counted as "other": the connection failed
     return r.status_code, time.perf_counter() - t0, "retry-after" in r.headers
 
@@ -130,8 +133,10 @@ def main() -> None:
     other = len(results) - len(ok) - len(refused) - timed_out
     late = sum(1 for lat in ok if lat > args.deadline)
     refused_lat = [lat for lat, _ in refused]
+    failed = ", ".join(f"{n} x {name}" for name, n in TRANSPORT_ERRORS.items())
     print(
         f"requests {len(results)}: accepted {len(ok)}, refused {len(refused)}, 504 {timed_out}, other {other}"
+        + (f" ({failed})" if failed else "")
     )
     print(
         f"accepted within deadline: {len(ok) - late}/{len(ok)}; accepted p50 {pct(ok, 0.5):.3f} s, "
