@@ -86,7 +86,7 @@ class OnnxOptions(BaseModel):
     )
     mem_pattern: bool = Field(
         # Off: patterns are planned per input shape, and a TTS server sees every text length;
-        # with them on, Kokoro's server sat ~290 MB higher and kept growing (benchmarks/onnx_memory.py).
+        # with them on, Kokoro's server sat about 300 MB higher and grew longer (benchmarks/onnx_memory.py).
         default=False,
         description="Pre-plan memory per input shape (pays off only when shapes repeat).",
     )
