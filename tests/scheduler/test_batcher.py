@@ -75,6 +75,16 @@ def make(engine: RecordingEngine, *, workers: int = 1, **kw: float) -> Batcher:
     return b
 
 
+async def busy(engine: RecordingEngine, **kw: float) -> tuple[Batcher, asyncio.Future[Audio]]:
+    """A one-worker batcher whose worker holds a segment at the engine's closed gate, so what
+    is submitted next stays queued until the test opens the gate."""
+    engine.gate.clear()
+    b = make(engine, max_batch_size=1, **kw)
+    running = b.submit(seg("running"), 10)
+    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    return b, running
+
+
 async def test_results_come_back_to_their_own_callers() -> None:
     engine = RecordingEngine()
     b = make(engine, workers=2, max_batch_size=4, max_wait_ms=5)
@@ -142,10 +152,7 @@ async def test_expired_segments_never_reach_the_engine() -> None:
 
 async def test_full_queue_rejects_at_once_with_retry_after() -> None:
     engine = RecordingEngine()
-    engine.gate.clear()
-    b = make(engine, max_batch_size=1, queue_size=2)
-    running = b.submit(seg("running"), 10)
-    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    b, running = await busy(engine, queue_size=2)
     queued = [b.submit(seg(f"q{i}"), 10) for i in range(2)]
     with pytest.raises(QueueFull) as info:
         b.submit(seg("one too many"), 10)  # a plain call: refused in it, not after waiting for room
@@ -158,10 +165,7 @@ async def test_full_queue_rejects_at_once_with_retry_after() -> None:
 
 async def test_room_for_several_segments_is_checked_at_once() -> None:
     engine = RecordingEngine()
-    engine.gate.clear()
-    b = make(engine, max_batch_size=1, queue_size=3)
-    running = b.submit(seg("running"), 10)
-    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    b, running = await busy(engine, queue_size=3)
     queued = b.submit(seg("queued"), 10)
     with pytest.raises(QueueFull):
         b.ensure_room(3)
@@ -193,10 +197,7 @@ async def test_a_cancelled_segment_taken_before_its_callback_ran_is_uncounted_on
     """A cancelled future's callbacks run on a later turn of the loop; if the collector takes
     the item first, the queue count must still drop by exactly one."""
     engine = RecordingEngine()
-    engine.gate.clear()
-    b = make(engine, max_batch_size=1)
-    running = b.submit(seg("running"), 10)
-    await asyncio.sleep(0.05)  # taken by the worker, no longer queued
+    b, running = await busy(engine)
     gone = b.submit(seg("client went away"), 10)
     gone.cancel()
     assert b._pop_live() is None  # what the collector does, before the callback has run
@@ -210,10 +211,7 @@ async def test_a_cancelled_segment_taken_before_its_callback_ran_is_uncounted_on
 
 async def test_cancelled_segments_are_dropped_not_synthesised() -> None:
     engine = RecordingEngine()
-    engine.gate.clear()
-    b = make(engine, max_batch_size=1)
-    first = b.submit(seg("first"), 10)
-    await asyncio.sleep(0.05)
+    b, running = await busy(engine)
     gone = b.submit(seg("client went away"), 10)
     kept = b.submit(seg("kept"), 10)
     assert b.queue_depth == 2
@@ -221,7 +219,7 @@ async def test_cancelled_segments_are_dropped_not_synthesised() -> None:
     await asyncio.sleep(0)
     assert b.queue_depth == 1
     engine.gate.set()
-    await asyncio.gather(first, kept)
+    await asyncio.gather(running, kept)
     assert ["client went away"] not in engine.batches
     assert b.stats.dropped_cancelled == 1
     await b.close()
