@@ -6,11 +6,11 @@ and Retry-After within 50 ms; nothing accepted times out; normal latency within 
 
 Usage: python benchmarks/overload.py [--engine kokoro] [--seconds 60] [--deadline 3] [--isolation process]
 
-Measured on 2 cores (README, Reliability): with Kokoro and with hibari every accepted
-request met its deadline and refusals came back in p99 well under 50 ms (a few of thousands
-took longer), hibari with thread or process workers (``--isolation process``: engine workers in child
-processes, off the server's GIL). At hibari's rate (about 190 requests a second offered)
-the client itself must stay cheap: see ``open_loop``.
+Measured on 2 cores (README, Reliability): with Kokoro, and with hibari on thread or
+process workers (``--isolation process``: engine workers in child processes, off the
+server's GIL), every accepted request met its deadline and refusals came back in p99 well
+under 50 ms (a few of thousands took longer). At hibari's rate (about 190 requests a second
+offered) the client itself must stay cheap: see ``open_loop``.
 """
 
 from __future__ import annotations

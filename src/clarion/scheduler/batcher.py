@@ -275,10 +275,10 @@ class Batcher:
         while self._queue or self._background:
             aged = self._background and now - self._background[0][2].enqueued > BACKGROUND_AGING_S
             item = heapq.heappop(self._queue if self._queue and not aged else self._background)[2]
-            # Counted once, here or by the cancel callback, whichever runs first.
-            if self._unqueue(item) and item.future.done():
-                self.stats.dropped_cancelled += 1
+            counted = self._unqueue(item)  # here or by the cancel callback, whichever runs first
             if item.future.done():
+                if counted:
+                    self.stats.dropped_cancelled += 1
                 continue
             if now >= item.deadline:
                 self.stats.dropped_expired += 1
