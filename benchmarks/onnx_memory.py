@@ -1,11 +1,12 @@
-"""ONNX Runtime's memory settings under a TTS load, A/B in one run.
+"""ONNX Runtime's and glibc's memory settings under a TTS load, A/B in one run.
 
 The CPU arena keeps every chunk it ever grew to, and memory patterns are planned per input
-shape, so a server fed texts of every length grows in steps for a long time. This sends the
+shape, so a server fed texts of every length grows in steps for a long time. An arena that
+gives chunks back helps only if glibc then unmaps them (clarion.allocator). This sends the
 soak's mix (English and Mandarin, short to long, on hibari and Kokoro) to a real server once
 per setting, the same requests in the same order from the same number of clients, and prints
-the server's RSS along the way, its growth over the second half per 1,000 requests, and the
-throughput relative to the first setting.
+the server's RSS along the way and once idle, its growth over the second half per 1,000
+requests, and the throughput relative to the first setting.
 
 Usage: python benchmarks/onnx_memory.py [--requests 300] [--users 2] [--engines hibari,kokoro]
 """
@@ -23,21 +24,31 @@ import numpy as np
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
 from soak import plan, rss_mb
 
-# Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions).
+# Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
+# CLARION_MALLOC_MMAP_THRESHOLD_KB, see clarion.allocator). The last is the default.
 SETTINGS: dict[str, dict[str, str]] = {
-    "arena, memory patterns (old default)": {
+    "arena kept, memory patterns": {
         "CLARION_ONNX__MEM_PATTERN": "true",
         "CLARION_ONNX__ARENA_SHRINKAGE": "false",
+        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "0",
     },
-    "arena, no memory patterns": {
+    "arena kept, no patterns": {
         "CLARION_ONNX__MEM_PATTERN": "false",
         "CLARION_ONNX__ARENA_SHRINKAGE": "false",
+        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "0",
     },
-    "arena shrunk after each run, no patterns": {
+    "arena shrunk after each run, glibc's dynamic mmap threshold": {
         "CLARION_ONNX__MEM_PATTERN": "false",
         "CLARION_ONNX__ARENA_SHRINKAGE": "true",
+        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "0",
+    },
+    "arena shrunk after each run, mmap threshold fixed at 1 MiB (default)": {
+        "CLARION_ONNX__MEM_PATTERN": "false",
+        "CLARION_ONNX__ARENA_SHRINKAGE": "true",
+        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "1024",
     },
 }
+IDLE_S = 5.0  # after the last request, before RSS is read once more: what the server keeps
 EVERY = 25  # requests between RSS samples
 
 
@@ -85,11 +96,13 @@ def main() -> None:
     for name, env in SETTINGS.items():
         with server_process(args.engines, env) as (url, pid):
             seconds, samples = asyncio.run(drive(url, pid, [dict(b) for b in bodies], args.users))
+            time.sleep(IDLE_S)
+            idle = rss_mb(pid)
         rate = len(bodies) / seconds
         first = first or rate
         curve = " ".join(f"{mb:.0f}" for _, mb in samples)
         print(f"{name}:")
-        print(f"  RSS every {EVERY} requests (MB): {curve}")
+        print(f"  RSS every {EVERY} requests (MB): {curve}; {idle:.0f} idle {IDLE_S:.0f} s after the last")
         print(
             f"  growth over the second half: {second_half_slope(samples):.1f} MB per 1,000 requests; "
             f"{rate:.2f} req/s ({rate / first:.2f}x the first setting)"

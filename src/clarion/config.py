@@ -91,7 +91,10 @@ class OnnxOptions(BaseModel):
         description="Pre-plan memory per input shape (pays off only when shapes repeat).",
     )
     arena_shrinkage: bool = Field(
-        default=False,
+        # On: with the fixed mmap threshold (malloc_mmap_threshold_kb) the server goes back to
+        # about its start-up size when idle instead of keeping its largest run's memory, at
+        # about 2 % of throughput (benchmarks/onnx_memory.py).
+        default=True,
         description="After every run, give the CPU arena's unused memory back (flat memory under "
         "varied input lengths, for some speed).",
     )
@@ -124,6 +127,15 @@ class Settings(BaseSettings):
         default=30.0, ge=0, description="On SIGTERM: how long in-flight requests may run before exit."
     )
     log_text: bool = Field(default=False, description="Put request input text in the access log (privacy).")
+    malloc_mmap_threshold_kb: int = Field(
+        # Fixed rather than glibc's dynamic threshold, so memory the ONNX arena gives back
+        # leaves the process (clarion.allocator; benchmarks/onnx_memory.py).
+        default=1024,
+        ge=0,
+        le=32768,
+        description="glibc: blocks this large (KiB) get their own mapping, returned to the system "
+        "when freed. 0: glibc's dynamic threshold.",
+    )
 
     # -- engines ---------------------------------------------------------------
     engines: list[str] = Field(

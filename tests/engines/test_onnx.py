@@ -27,7 +27,8 @@ def tiny_graph(path: Path) -> Path:
     return path
 
 
-def test_memory_patterns_are_off_by_default_and_the_arena_on() -> None:
+def test_memory_patterns_are_off_by_default_and_the_arena_on_and_shrunk() -> None:
+    assert OnnxOptions().arena_shrinkage is True
     so = session_options(1, OnnxOptions())
     assert so.enable_mem_pattern is False
     assert so.enable_cpu_mem_arena is True
@@ -36,8 +37,8 @@ def test_memory_patterns_are_off_by_default_and_the_arena_on() -> None:
 
 def test_arena_shrinkage_wraps_the_session_and_keeps_its_results(tmp_path: Path) -> None:
     model = tiny_graph(tmp_path / "tiny.onnx")
-    plain = session(model, "cpu", 1, OnnxOptions())
-    shrinking = session(model, "cpu", 1, OnnxOptions(arena_shrinkage=True))
+    plain = session(model, "cpu", 1, OnnxOptions(arena_shrinkage=False))
+    shrinking = session(model, "cpu", 1, OnnxOptions())
     assert isinstance(plain, ort.InferenceSession)
     assert isinstance(shrinking, ShrinkingSession)
     # What callers ask of a session still reaches the real one.
