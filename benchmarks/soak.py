@@ -1,7 +1,8 @@
 """Soak: a steady mixed load at about 70 % of measured capacity against a real server
 process, for a long time. Prints errors (target 0), latency percentiles over time, the
-server's resident memory over time and its slope per 1,000 requests (target < 1 MB), and
-writes a PNG plot and a JSON report.
+server's resident memory over time and its slope per 1,000 requests (target < 1 MB), both of
+all samples and of those taken with no request in flight (what the server keeps, without the
+work in hand), and writes a PNG plot and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
@@ -34,7 +35,7 @@ from serving_overhead import server_process  # same directory: `clarion serve` a
 
 FORMATS = ("wav", "mp3", "opus", "flac", "pcm")
 SAMPLE_EVERY_S = 2.0
-FLOOR_SAMPLES = 15  # RSS samples per window whose lowest is the floor (30 s)
+IDLE_EVERY_S = 0.5  # how often to look for a moment with no request in flight
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Results:
     started: float
     done: list[tuple[float, float, int, str]] = field(default_factory=list)  # (t, latency, status, kind)
     rss: list[tuple[float, int, float]] = field(default_factory=list)  # (t, requests so far, MB)
+    idle_rss: list[tuple[float, int, float]] = field(default_factory=list)  # the same, nothing in flight
+    in_flight: int = 0
 
 
 def rss_mb(pid: int) -> float:
@@ -72,6 +75,7 @@ def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
 async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results, scheduled: float) -> None:
     kind = body.pop("_kind")
     status = 0
+    results.in_flight += 1
     try:
         async with client.stream(
             "POST", "/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"}
@@ -82,6 +86,8 @@ async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results,
     except httpx.HTTPError as e:
         status = -1
         print(f"transport error: {e!r}", file=sys.stderr)
+    finally:
+        results.in_flight -= 1
     now = time.monotonic()
     results.done.append((now - results.started, now - scheduled, status, kind))
 
@@ -132,9 +138,15 @@ async def soak(url: str, pid: int, rate: float, duration: float, languages: list
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=limits) as client:
 
         async def sampler() -> None:
+            ticks = 0
             while True:
-                results.rss.append((time.monotonic() - results.started, len(results.done), rss_mb(pid)))
-                await asyncio.sleep(SAMPLE_EVERY_S)
+                sample = (time.monotonic() - results.started, len(results.done), rss_mb(pid))
+                if ticks % round(SAMPLE_EVERY_S / IDLE_EVERY_S) == 0:
+                    results.rss.append(sample)
+                if results.in_flight == 0:
+                    results.idle_rss.append(sample)
+                ticks += 1
+                await asyncio.sleep(IDLE_EVERY_S)
 
         sampling = asyncio.create_task(sampler())
         tasks = []
@@ -167,12 +179,9 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
             )
     # Slope of RSS against requests served, after the first fifth (allocator warm-up).
     points = [(n, mb) for t, n, mb in results.rss if t >= 0.2 * end and n > 0]
-    # RSS also holds the work in hand, which comes and goes with the load; what a leak
-    # raises is the floor under it: the lowest sample of each window.
-    floors = [
-        min(chunk, key=lambda p: p[1])
-        for chunk in (points[i : i + FLOOR_SAMPLES] for i in range(0, len(points), FLOOR_SAMPLES))
-    ]
+    # RSS also holds the work in hand, which comes and goes with the load (the arena gives
+    # memory back after each run); what a leak raises is what stays when no work is in hand.
+    idle = [(n, mb) for t, n, mb in results.idle_rss if t >= 0.2 * end and n > 0]
     return {
         "rate_per_s": round(rate, 3),
         "requests": len(results.done),
@@ -185,7 +194,8 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
             "max": max(m for *_, m in results.rss),
         },
         "rss_slope_mb_per_1000_requests": _slope(points),
-        "rss_floor_slope_mb_per_1000_requests": _slope(floors),
+        "idle_rss_samples": len(idle),
+        "idle_rss_slope_mb_per_1000_requests": _slope(idle),
     }
 
 
@@ -205,7 +215,11 @@ def plot(results: Results, path: Path) -> None:
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     t, _, mb = zip(*results.rss, strict=True)
-    top.plot(t, mb)
+    top.plot(t, mb, label="every 2 s")
+    if results.idle_rss:
+        it, _, imb = zip(*results.idle_rss, strict=True)
+        top.scatter(it, imb, s=4, color="tab:orange", label="no request in flight", zorder=3)
+    top.legend(loc="upper left", fontsize="small")
     top.set_ylabel("server RSS (MB)")
     done = [(t, lat) for t, lat, s, _ in results.done if s == 200]
     if done:
@@ -252,8 +266,8 @@ def main() -> None:
     print(f"server RSS: {r['start']:.0f} MB at start, {r['end']:.0f} MB at end, {r['max']:.0f} MB peak")
     print(
         f"RSS slope: {out['rss_slope_mb_per_1000_requests']} MB per 1,000 requests (target < 1); "
-        f"its floor (lowest of each {FLOOR_SAMPLES * SAMPLE_EVERY_S:.0f} s): "
-        f"{out['rss_floor_slope_mb_per_1000_requests']}"
+        f"with no request in flight ({out['idle_rss_samples']} samples): "
+        f"{out['idle_rss_slope_mb_per_1000_requests']}"
     )
     median = statistics.median([d[1] for d in results.done]) if results.done else float("nan")
     print(f"wrote {args.out}.json and {args.out}.png; median latency {median:.3f} s")

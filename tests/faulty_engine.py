@@ -13,17 +13,21 @@ from typing import ClassVar
 from clarion.config import Settings
 from clarion.engines.base import Audio, Capabilities, Segment
 from clarion.engines.null import NullEngine
+from tests.heap import litter
 
 
 class FaultyEngine(NullEngine):
     """The null engine, except: 'CRASH' kills the process (as a segfault in native code
-    would), 'HANG' never returns, 'FAIL' raises, 'SLOW' takes a second. 'LOADFAIL' in
-    CLARION_FAULTY_LOAD makes loading fail."""
+    would), 'HANG' never returns, 'FAIL' raises, 'SLOW' takes a second, 'LITTER' leaves 60 MiB freed
+    but resident on the heap (tests.heap.litter). 'LOADFAIL' in CLARION_FAULTY_LOAD makes
+    loading fail."""
 
     name: ClassVar[str] = "faulty"
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",), max_batch_size=8, thread_safe=False
     )
+
+    kept: ClassVar[list[int]] = []  # blocks LITTER holds on to, for the life of the process
 
     def load(self, device: str, threads: int) -> None:
         if os.environ.get("CLARION_FAULTY_LOAD") == "LOADFAIL":
@@ -40,6 +44,8 @@ class FaultyEngine(NullEngine):
                 raise ValueError(f"cannot read {seg.text!r}")
             if "SLOW" in seg.text:
                 time.sleep(1.0)
+            if "LITTER" in seg.text:
+                self.kept.append(litter()[1])
         return super().synthesize(batch)
 
 

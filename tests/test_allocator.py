@@ -15,29 +15,14 @@ from clarion.allocator import fix_mmap_threshold
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc only")
 
-# Frees a block of 8 MiB (glibc raises its dynamic threshold to 8 MiB), then takes sixteen
-# blocks of 4 MiB, writes to them and frees all but the last. Prints how many of the sixteen
-# had their own mapping, and how much of the freed 60 MiB the process still holds.
+# In a fresh interpreter: sets the threshold as asked (or starts a real server on its
+# defaults), leaves freed blocks on the heap as it would (tests.heap.litter), and prints how
+# many of them had their own mapping and how much of the freed memory the process still holds
+# (after a trim, if asked).
 PROBE = """
-import ctypes, json, sys
-from clarion.allocator import fix_mmap_threshold
-
-libc = ctypes.CDLL("libc.so.6")
-libc.malloc.restype = ctypes.c_void_p
-libc.malloc.argtypes = [ctypes.c_size_t]
-libc.free.argtypes = [ctypes.c_void_p]
-libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
-
-class Mallinfo2(ctypes.Structure):
-    _fields_ = [(n, ctypes.c_size_t) for n in (
-        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
-        "fordblks", "keepcost")]
-
-libc.mallinfo2.restype = Mallinfo2
-
-def rss_mib():
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * 4096 / 2**20
+import json, sys
+from clarion.allocator import fix_mmap_threshold, trim
+from tests.heap import BLOCK, litter, rss_mib
 
 if sys.argv[1] == "server":  # a real server on its default settings, started and stopped
     from clarion.config import Settings
@@ -48,24 +33,19 @@ if sys.argv[1] == "server":  # a real server on its default settings, started an
     fixed = None
 else:
     fixed = fix_mmap_threshold(int(sys.argv[1]) or None)
-libc.free(libc.malloc(8 << 20))
-mapped = libc.mallinfo2().hblks
-blocks = [libc.malloc(4 << 20) for _ in range(16)]
-for b in blocks:
-    libc.memset(b, 1, 4 << 20)
-mapped = libc.mallinfo2().hblks - mapped
 before = rss_mib()
-for b in blocks[:-1]:
-    libc.free(b)
-print(json.dumps({"fixed": fixed, "mapped": mapped, "kept_mib": rss_mib() - before + 60}))
+mapped, _ = litter()
+if sys.argv[2:] == ["trim"]:
+    trim()
+print(json.dumps({"fixed": fixed, "mapped": mapped, "kept_mib": rss_mib() - before - BLOCK / 2**20}))
 """
 
 
-def probe(kb: int | str) -> dict[str, float]:
+def probe(kb: int | str, *then: str) -> dict[str, float]:
     root = Path(__file__).parents[1]
     env = {k: v for k, v in os.environ.items() if k != "CLARION_MALLOC_MMAP_THRESHOLD_KB"}
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(kb)],
+        [sys.executable, "-c", PROBE, str(kb), *then],
         capture_output=True,
         text=True,
         check=True,
@@ -97,3 +77,8 @@ def test_the_server_fixes_the_threshold_by_default() -> None:
     served = probe("server")
     assert served["mapped"] == 16
     assert served["kept_mib"] < 5
+
+
+def test_a_trim_gives_back_freed_blocks_left_in_the_heap() -> None:
+    assert probe(0)["kept_mib"] > 50
+    assert probe(0, "trim")["kept_mib"] < 5

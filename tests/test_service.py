@@ -13,6 +13,8 @@ from clarion.engines.hibari import HibariEngine
 from clarion.engines.null import NullEngine
 from clarion.errors import InvalidRequest, ModelNotFound, QueueFull, VoiceNotFound
 from clarion.service import Service, SpeechJob
+from tests.faulty_engine import FaultyEngine
+from tests.polling import settled
 
 
 @pytest.fixture
@@ -111,5 +113,42 @@ async def test_a_long_request_is_admitted_when_its_first_window_fits() -> None:
             await anext(gen)
         for f in held:
             f.cancel()
+    finally:
+        await svc.stop()
+
+
+@pytest.mark.timing  # judged in fractions of a second: run alone
+async def test_freed_memory_is_handed_back_once_per_quiet_spell() -> None:
+    """CLARION_MALLOC_TRIM_IDLE_S: a trim (clarion.allocator) once synthesis has been idle
+    that long; not between the sentences of a running request, not again while still idle."""
+    settings = Settings(
+        engines=["faulty"],
+        default_engine="faulty",
+        warmup=False,
+        malloc_trim_idle_s=0.3,
+        # One sentence at a time, its words as written (the front end spells out "SLOW").
+        engine_options={"faulty": {"workers": 1, "max_batch_size": 1, "text_frontend": False}},
+    )
+    svc = Service(settings, {"faulty": FaultyEngine(settings)})
+    await svc.start()
+    try:
+        rt, voice = svc.resolve("faulty", "null")
+        await asyncio.sleep(0.7)
+        assert svc.trims == 0  # nothing has run: nothing to hand back
+        # Each sentence takes 1 s: the first ends 1 s before the second, while work is in hand.
+        chunks = [c async for c in svc.stream(SpeechJob(rt, voice, "SLOW one. SLOW two."))]
+        assert len(chunks) == 2 and svc.trims == 0
+        await settled(lambda: svc.trims == 1)
+        await asyncio.sleep(1.0)
+        assert svc.trims == 1
+        [_ async for _ in svc.stream(SpeechJob(rt, voice, "Again."))]
+        await settled(lambda: svc.trims == 2)
+    finally:
+        await svc.stop()
+    off = Settings(engines=["null"], default_engine="null", warmup=False, malloc_trim_idle_s=0)
+    svc = Service(off, {"null": NullEngine(off)})
+    await svc.start()
+    try:
+        assert svc._trimmer is None
     finally:
         await svc.stop()

@@ -6,12 +6,17 @@ rises to its size (up to 32 MB). After ONNX Runtime's arena has given back a few
 some megabytes, blocks of that size come from the heap instead, where a freed block in the
 middle stays resident for good. Fixing the threshold keeps large blocks in mappings, so memory
 given back is really gone from the process (benchmarks/onnx_memory.py shows the difference).
+
+Smaller blocks still come from the heaps (one per thread that allocates), and glibc returns
+only the free space at a heap's top. ``trim`` returns the free pages in the middle too; the
+server calls it when synthesis goes idle, so what a burst left behind does not stay.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
 import sys
 
@@ -20,6 +25,7 @@ log = logging.getLogger(__name__)
 M_MMAP_THRESHOLD = -3  # glibc <malloc.h>; setting it also turns the dynamic threshold off
 
 
+@functools.cache
 def _glibc() -> ctypes.CDLL | None:
     if not sys.platform.startswith("linux"):
         return None
@@ -46,3 +52,11 @@ def fix_mmap_threshold(kb: int | None) -> bool:
         log.warning("mallopt refused an mmap threshold of %d KiB", kb)
         return False
     return True
+
+
+def trim() -> bool:
+    """Hand the heaps' free pages back to the system (glibc's malloc_trim). A few ms at
+    most; other threads' allocations wait on each heap while it is walked. Whether any
+    memory was released."""
+    libc = _glibc()
+    return bool(libc is not None and libc.malloc_trim(ctypes.c_size_t(0)))

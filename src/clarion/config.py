@@ -136,6 +136,12 @@ class Settings(BaseSettings):
         description="glibc: blocks this large (KiB) get their own mapping, returned to the system "
         "when freed. 0: glibc's dynamic threshold.",
     )
+    malloc_trim_idle_s: float = Field(
+        default=1.0,
+        ge=0,
+        description="glibc: when synthesis has been idle this long (seconds), hand the heaps' free "
+        "pages back to the system, in the server and in each worker process. 0: never.",
+    )
 
     # -- engines ---------------------------------------------------------------
     engines: list[str] = Field(

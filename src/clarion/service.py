@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from clarion import __version__
+from clarion import __version__, allocator
 from clarion.cache import AudioCache, CachedChunk, cache_key
 from clarion.config import Settings
 from clarion.engines.base import (
@@ -160,6 +160,8 @@ class Service:
                 observe=metrics.on_cache if metrics else None,
             )
         self._reaper: asyncio.Task[None] | None = None
+        self._trimmer: asyncio.Task[None] | None = None
+        self.trims = 0  # times freed heap memory was handed back (allocator.trim)
         self.metrics = metrics
 
     # -- lifecycle -------------------------------------------------------------
@@ -181,6 +183,10 @@ class Service:
         ttls = [rt.idle_unload_s for rt in self.runtimes.values() if rt.idle_unload_s]
         if ttls:
             self._reaper = asyncio.get_running_loop().create_task(self._unload_idle(min(ttls)))
+        if self.settings.malloc_trim_idle_s:
+            self._trimmer = asyncio.get_running_loop().create_task(
+                self._trim_when_idle(self.settings.malloc_trim_idle_s)
+            )
         self.ready = True
 
     def engines_down(self) -> list[str]:
@@ -228,6 +234,25 @@ class Service:
                     log.info("unloading engine %s after %.0f s idle", rt.name, now - rt.last_used)
                     await self._unload(rt)
 
+    async def _trim_when_idle(self, idle_s: float) -> None:
+        """Once synthesis has been idle ``idle_s``, hand the heaps' free pages back, once per
+        quiet spell: after a burst the process shrinks instead of keeping its high-water mark."""
+        seen = trimmed = self._batches_run()
+        quiet_since = time.monotonic()
+        while True:
+            await asyncio.sleep(max(0.05, idle_s / 2))
+            now, ran = time.monotonic(), self._batches_run()
+            busy = any(rt.batcher.in_flight or rt.batcher.queue_depth for rt in self.runtimes.values())
+            if busy or ran != seen:
+                seen, quiet_since = ran, now
+            elif ran != trimmed and now - quiet_since >= idle_s:
+                trimmed = ran
+                await asyncio.to_thread(allocator.trim)
+                self.trims += 1
+
+    def _batches_run(self) -> int:
+        return sum(rt.batcher.stats.batches for rt in self.runtimes.values())
+
     async def _unload(self, rt: EngineRuntime) -> None:
         """Unload every instance of a loaded engine (a no-op for one already unloaded)."""
         if not rt.loaded:
@@ -239,9 +264,10 @@ class Service:
 
     async def stop(self) -> None:
         self.ready = False
-        if self._reaper is not None:
-            self._reaper.cancel()
-            await asyncio.gather(self._reaper, return_exceptions=True)
+        for task in (self._reaper, self._trimmer):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         for rt in self.runtimes.values():
             await rt.batcher.close()  # running batches finish before the model goes away
             await self._unload(rt)

@@ -17,6 +17,7 @@ from clarion.engines.base import Segment, StreamsBatches
 from clarion.errors import EngineUnavailable, WorkerLost
 from clarion.scheduler.workers import ProcessExecutor
 from tests.faulty_engine import FaultyEngine
+from tests.heap import FREED_MIB, rss_mib
 from tests.polling import wait_until
 from tests.streaming_engine import PIECE, TokenEngine, expected
 
@@ -29,10 +30,15 @@ def seg(text: str) -> Segment:
     return Segment(text, "null", "en")
 
 
-def make_pool(workers: int = 1, timeout_s: float = 30.0, events: list[str] | None = None) -> ProcessExecutor:
+def make_pool(
+    workers: int = 1,
+    timeout_s: float = 30.0,
+    events: list[str] | None = None,
+    settings: Settings | None = None,
+) -> ProcessExecutor:
     return ProcessExecutor(
         FaultyEngine,
-        Settings(),
+        settings or Settings(),
         workers=workers,
         device="cpu",
         threads=1,
@@ -177,5 +183,27 @@ async def test_streamed_pieces_cross_the_pipe_in_order() -> None:
         proxy = pool.proxy
         assert isinstance(proxy, StreamsBatches)
         assert len(list(proxy.synthesize_stream(batch))) == 3
+    finally:
+        pool.close()
+
+
+@pytest.mark.parametrize("trim_idle_s", [0.0, 0.2])
+async def test_an_idle_worker_hands_back_what_its_heap_freed(trim_idle_s: float) -> None:
+    # glibc's dynamic mmap threshold, so the litter stays on the heap unless trimmed.
+    settings = Settings(malloc_mmap_threshold_kb=0, malloc_trim_idle_s=trim_idle_s)
+    pool = make_pool(settings=settings)
+    pool.start()
+    try:
+        await pool.run([seg("warm up")])
+        (pid,) = pool.pids()
+        await asyncio.sleep(0.5)
+        before = rss_mib(pid)
+        await pool.run([seg("LITTER")])
+        if trim_idle_s:
+            # Idle after work: the worker trims, and only the block LITTER keeps stays.
+            wait_until(lambda: rss_mib(pid) - before < 20)
+        else:
+            await asyncio.sleep(1.5)
+            assert rss_mib(pid) - before > FREED_MIB - 10
     finally:
         pool.close()

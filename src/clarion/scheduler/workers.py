@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from clarion.allocator import fix_mmap_threshold
+from clarion.allocator import fix_mmap_threshold, trim
 from clarion.engines.base import (
     Audio,
     Capabilities,
@@ -78,8 +78,12 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
     except BaseException as exc:  # reported to the parent, which marks the engine unavailable
         conn.send(("err", f"{type(exc).__name__}: {exc}"))
         return
+    idle_s, worked = settings.malloc_trim_idle_s, False
     while True:
         try:
+            if worked and idle_s and not conn.poll(idle_s):
+                trim()  # idle a while after work: the heaps' free pages go back (clarion.allocator)
+                worked = False
             op, payload = conn.recv()
         except (EOFError, OSError):
             return  # the parent died: nothing left to serve
@@ -88,6 +92,7 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
                 engine.unload()
             conn.send(("ok", None))
             return
+        worked = True
         try:
             if op == "stream" and streams_parts(engine):
                 # Each piece goes to the parent as it comes: ("part", [...]) before the ("ok", ...).

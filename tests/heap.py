@@ -1,0 +1,56 @@
+"""glibc heap states made on purpose, for the allocator tests (clarion.allocator)."""
+
+from __future__ import annotations
+
+import ctypes
+
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.malloc.argtypes = [ctypes.c_size_t]
+libc.free.argtypes = [ctypes.c_void_p]
+libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+
+
+class Mallinfo2(ctypes.Structure):
+    _fields_ = [
+        (n, ctypes.c_size_t)
+        for n in (
+            "arena",
+            "ordblks",
+            "smblks",
+            "hblks",
+            "hblkhd",
+            "usmblks",
+            "fsmblks",
+            "uordblks",
+            "fordblks",
+            "keepcost",
+        )
+    ]
+
+
+libc.mallinfo2.restype = Mallinfo2
+
+BLOCKS, BLOCK = 16, 4 << 20
+FREED_MIB = (BLOCKS - 1) * BLOCK / 2**20  # what litter() frees: 60 MiB
+
+
+def rss_mib(pid: int | str = "self") -> float:
+    with open(f"/proc/{pid}/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def litter() -> tuple[int, int]:
+    """Free a block of 8 MiB (glibc's dynamic mmap threshold rises to 8 MiB), then take
+    sixteen blocks of 4 MiB, write to them and free all but the last, which stays taken so
+    the freed ones are not at the heap's top. Returns how many of the sixteen had their own
+    mapping, and the address of the one kept."""
+    libc.free(libc.malloc(8 << 20))
+    mapped = libc.mallinfo2().hblks
+    blocks = [libc.malloc(BLOCK) for _ in range(BLOCKS)]
+    for b in blocks:
+        libc.memset(b, 1, BLOCK)
+    mapped = libc.mallinfo2().hblks - mapped
+    for b in blocks[:-1]:
+        libc.free(b)
+    return mapped, blocks[-1]
