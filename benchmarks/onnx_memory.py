@@ -25,28 +25,18 @@ from serving_overhead import server_process  # same directory: `clarion serve` a
 from soak import plan, rss_mb
 
 # Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
-# CLARION_MALLOC_MMAP_THRESHOLD_KB, see clarion.allocator). The last is the default.
+# CLARION_MALLOC_*, see clarion.allocator), each a step from the old default to the new one.
+OFF = {"CLARION_MALLOC_MMAP_THRESHOLD_KB": "0", "CLARION_MALLOC_TRIM_IDLE_S": "0"}
 SETTINGS: dict[str, dict[str, str]] = {
     "arena kept, memory patterns": {
         "CLARION_ONNX__MEM_PATTERN": "true",
         "CLARION_ONNX__ARENA_SHRINKAGE": "false",
-        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "0",
+        **OFF,
     },
-    "arena kept, no patterns": {
-        "CLARION_ONNX__MEM_PATTERN": "false",
-        "CLARION_ONNX__ARENA_SHRINKAGE": "false",
-        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "0",
-    },
-    "arena shrunk after each run, glibc's dynamic mmap threshold": {
-        "CLARION_ONNX__MEM_PATTERN": "false",
-        "CLARION_ONNX__ARENA_SHRINKAGE": "true",
-        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "0",
-    },
-    "arena shrunk after each run, mmap threshold fixed at 1 MiB (default)": {
-        "CLARION_ONNX__MEM_PATTERN": "false",
-        "CLARION_ONNX__ARENA_SHRINKAGE": "true",
-        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "1024",
-    },
+    "arena kept, no patterns": {"CLARION_ONNX__ARENA_SHRINKAGE": "false", **OFF},
+    "arena shrunk after each run, glibc's dynamic mmap threshold": OFF,
+    "arena shrunk, mmap threshold fixed at 1 MiB": {"CLARION_MALLOC_TRIM_IDLE_S": "0"},
+    "arena shrunk, threshold fixed, heaps trimmed when idle (default)": {},
 }
 IDLE_S = 5.0  # after the last request, before RSS is read once more: what the server keeps
 EVERY = 25  # requests between RSS samples

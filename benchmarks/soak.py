@@ -1,8 +1,8 @@
 """Soak: a steady mixed load at about 70 % of measured capacity against a real server
 process, for a long time. Prints errors (target 0), latency percentiles over time, the
 server's resident memory over time and its slope per 1,000 requests (target < 1 MB), both of
-all samples and of those taken with no request in flight (what the server keeps, without the
-work in hand), and writes a PNG plot and a JSON report.
+all samples and of those taken at quiet moments (no request for 2 s: what the server keeps,
+without the work in hand), and writes a PNG plot and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
@@ -35,7 +35,10 @@ from serving_overhead import server_process  # same directory: `clarion serve` a
 
 FORMATS = ("wav", "mp3", "opus", "flac", "pcm")
 SAMPLE_EVERY_S = 2.0
-IDLE_EVERY_S = 0.5  # how often to look for a moment with no request in flight
+QUIET_EVERY_S = 0.5  # how often to look for a quiet moment
+# A quiet moment: no request in flight for this long, so that the server has had its chance
+# to hand memory back (CLARION_MALLOC_TRIM_IDLE_S, 1 s by default, checked every 0.5 s).
+QUIET_S = 2.0
 
 
 @dataclass
@@ -43,8 +46,9 @@ class Results:
     started: float
     done: list[tuple[float, float, int, str]] = field(default_factory=list)  # (t, latency, status, kind)
     rss: list[tuple[float, int, float]] = field(default_factory=list)  # (t, requests so far, MB)
-    idle_rss: list[tuple[float, int, float]] = field(default_factory=list)  # the same, nothing in flight
+    quiet_rss: list[tuple[float, int, float]] = field(default_factory=list)  # the same, at quiet moments
     in_flight: int = 0
+    last_done: float = 0.0  # monotonic time the latest response ended
 
 
 def rss_mb(pid: int) -> float:
@@ -88,7 +92,7 @@ async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results,
         print(f"transport error: {e!r}", file=sys.stderr)
     finally:
         results.in_flight -= 1
-    now = time.monotonic()
+    now = results.last_done = time.monotonic()
     results.done.append((now - results.started, now - scheduled, status, kind))
 
 
@@ -141,12 +145,12 @@ async def soak(url: str, pid: int, rate: float, duration: float, languages: list
             ticks = 0
             while True:
                 sample = (time.monotonic() - results.started, len(results.done), rss_mb(pid))
-                if ticks % round(SAMPLE_EVERY_S / IDLE_EVERY_S) == 0:
+                if ticks % round(SAMPLE_EVERY_S / QUIET_EVERY_S) == 0:
                     results.rss.append(sample)
-                if results.in_flight == 0:
-                    results.idle_rss.append(sample)
+                if results.in_flight == 0 and time.monotonic() - results.last_done >= QUIET_S:
+                    results.quiet_rss.append(sample)
                 ticks += 1
-                await asyncio.sleep(IDLE_EVERY_S)
+                await asyncio.sleep(QUIET_EVERY_S)
 
         sampling = asyncio.create_task(sampler())
         tasks = []
@@ -180,8 +184,8 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
     # Slope of RSS against requests served, after the first fifth (allocator warm-up).
     points = [(n, mb) for t, n, mb in results.rss if t >= 0.2 * end and n > 0]
     # RSS also holds the work in hand, which comes and goes with the load (the arena gives
-    # memory back after each run); what a leak raises is what stays when no work is in hand.
-    idle = [(n, mb) for t, n, mb in results.idle_rss if t >= 0.2 * end and n > 0]
+    # memory back after each run); what a leak raises is what stays at quiet moments.
+    quiet = [(n, mb) for t, n, mb in results.quiet_rss if t >= 0.2 * end and n > 0]
     return {
         "rate_per_s": round(rate, 3),
         "requests": len(results.done),
@@ -194,8 +198,11 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
             "max": max(m for *_, m in results.rss),
         },
         "rss_slope_mb_per_1000_requests": _slope(points),
-        "idle_rss_samples": len(idle),
-        "idle_rss_slope_mb_per_1000_requests": _slope(idle),
+        "quiet_rss_samples": len(quiet),
+        "quiet_rss_slope_mb_per_1000_requests": _slope(quiet),
+        # (seconds, requests done, MB): to look again at a run without running it again
+        "rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.rss],
+        "quiet_rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.quiet_rss],
     }
 
 
@@ -216,9 +223,9 @@ def plot(results: Results, path: Path) -> None:
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
     t, _, mb = zip(*results.rss, strict=True)
     top.plot(t, mb, label="every 2 s")
-    if results.idle_rss:
-        it, _, imb = zip(*results.idle_rss, strict=True)
-        top.scatter(it, imb, s=4, color="tab:orange", label="no request in flight", zorder=3)
+    if results.quiet_rss:
+        it, _, imb = zip(*results.quiet_rss, strict=True)
+        top.scatter(it, imb, s=4, color="tab:orange", label=f"no request for {QUIET_S:g} s", zorder=3)
     top.legend(loc="upper left", fontsize="small")
     top.set_ylabel("server RSS (MB)")
     done = [(t, lat) for t, lat, s, _ in results.done if s == 200]
@@ -266,8 +273,8 @@ def main() -> None:
     print(f"server RSS: {r['start']:.0f} MB at start, {r['end']:.0f} MB at end, {r['max']:.0f} MB peak")
     print(
         f"RSS slope: {out['rss_slope_mb_per_1000_requests']} MB per 1,000 requests (target < 1); "
-        f"with no request in flight ({out['idle_rss_samples']} samples): "
-        f"{out['idle_rss_slope_mb_per_1000_requests']}"
+        f"at quiet moments (no request for {QUIET_S:g} s; {out['quiet_rss_samples']} samples): "
+        f"{out['quiet_rss_slope_mb_per_1000_requests']}"
     )
     median = statistics.median([d[1] for d in results.done]) if results.done else float("nan")
     print(f"wrote {args.out}.json and {args.out}.png; median latency {median:.3f} s")
