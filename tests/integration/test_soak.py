@@ -46,6 +46,4 @@ def test_two_minute_soak_has_no_errors_and_flat_memory(tmp_path: Path) -> None:
     # Generous for two minutes (allocator warm-up included); the 20-minute run holds the
     # real target of < 1 MB per 1,000 requests.
     assert rss["end"] - rss["start"] < 300
-    # At 70 % load the server is often idle: the slope of what it keeps is measured.
-    assert report["quiet_rss_samples"] > 0 and report["quiet_rss_slope_mb_per_1000_requests"] is not None
     assert out.with_suffix(".png").stat().st_size > 10_000
