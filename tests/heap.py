@@ -32,12 +32,7 @@ class Mallinfo2(ctypes.Structure):
 libc.mallinfo2.restype = Mallinfo2
 
 BLOCKS, BLOCK = 16, 4 << 20
-FREED_MIB = (BLOCKS - 1) * BLOCK / 2**20  # what litter() frees: 60 MiB
-
-
-def rss_mib(pid: int | str = "self") -> float:
-    with open(f"/proc/{pid}/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * 4096 / 2**20
+FREED_MB = (BLOCKS - 1) * BLOCK / 1e6  # what litter() frees: 60 MiB
 
 
 def litter() -> tuple[int, int]:

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="gl
 PROBE = """
 import json, sys
 from clarion.allocator import fix_mmap_threshold, trim
-from tests.heap import BLOCK, litter, rss_mib
+from tests.heap import BLOCK, litter
+from tests.signals import rss_mb
 
 if sys.argv[1] == "server":  # a real server on its default settings, started and stopped
     from clarion.config import Settings
@@ -33,11 +34,11 @@ if sys.argv[1] == "server":  # a real server on its default settings, started an
     fixed = None
 else:
     fixed = fix_mmap_threshold(int(sys.argv[1]) or None)
-before = rss_mib()
+before = rss_mb()
 mapped, _ = litter()
 if sys.argv[2:] == ["trim"]:
     trim()
-print(json.dumps({"fixed": fixed, "mapped": mapped, "kept_mib": rss_mib() - before - BLOCK / 2**20}))
+print(json.dumps({"fixed": fixed, "mapped": mapped, "kept_mb": rss_mb() - before - BLOCK / 1e6}))
 """
 
 
@@ -62,10 +63,10 @@ def test_a_fixed_threshold_gives_freed_blocks_back_to_the_system() -> None:
     # glibc's own behaviour, which is why the setting exists: blocks under the raised
     # threshold come from the heap, and freeing them leaves the process as large as before.
     assert dynamic["mapped"] == 0
-    assert dynamic["kept_mib"] > 50
+    assert dynamic["kept_mb"] > 50
     # Fixed at 1 MiB: every 4 MiB block has its own mapping, and freeing it unmaps it.
     assert fixed["mapped"] == 16
-    assert fixed["kept_mib"] < 5
+    assert fixed["kept_mb"] < 5
 
 
 def test_no_threshold_leaves_the_allocator_alone() -> None:
@@ -76,9 +77,9 @@ def test_no_threshold_leaves_the_allocator_alone() -> None:
 def test_the_server_fixes_the_threshold_by_default() -> None:
     served = probe("server")
     assert served["mapped"] == 16
-    assert served["kept_mib"] < 5
+    assert served["kept_mb"] < 5
 
 
 def test_a_trim_gives_back_freed_blocks_left_in_the_heap() -> None:
-    assert probe(0)["kept_mib"] > 50
-    assert probe(0, "trim")["kept_mib"] < 5
+    assert probe(0)["kept_mb"] > 50
+    assert probe(0, "trim")["kept_mb"] < 5

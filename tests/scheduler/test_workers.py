@@ -17,8 +17,9 @@ from clarion.engines.base import Segment, StreamsBatches
 from clarion.errors import EngineUnavailable, WorkerLost
 from clarion.scheduler.workers import ProcessExecutor
 from tests.faulty_engine import FaultyEngine
-from tests.heap import FREED_MIB, rss_mib
+from tests.heap import FREED_MB
 from tests.polling import wait_until
+from tests.signals import rss_mb
 from tests.streaming_engine import PIECE, TokenEngine, expected
 
 # The pool's workers are cut at 1.5 s (the hang tests): beside a model suite on the other core,
@@ -197,13 +198,13 @@ async def test_an_idle_worker_hands_back_what_its_heap_freed(trim_idle_s: float)
         await pool.run([seg("warm up")])
         (pid,) = pool.pids()
         await asyncio.sleep(0.5)
-        before = rss_mib(pid)
+        before = rss_mb(pid)
         await pool.run([seg("LITTER")])
         if trim_idle_s:
             # Idle after work: the worker trims, and only the block LITTER keeps stays.
-            wait_until(lambda: rss_mib(pid) - before < 20)
+            wait_until(lambda: rss_mb(pid) - before < 20)
         else:
             await asyncio.sleep(1.5)
-            assert rss_mib(pid) - before > FREED_MIB - 10
+            assert rss_mb(pid) - before > FREED_MB - 10
     finally:
         pool.close()
