@@ -11,7 +11,7 @@ import pytest
 
 from clarion.audio.encoders import encode
 from clarion.audio.formats import AudioFormat
-from clarion.audio.sandbox import DecodeFailed, DecodeTimeout, decode_untrusted
+from clarion.audio.sandbox import DecodeFailed, DecodeTimeout, _child, decode_untrusted
 from tests.voices.corpus import speech_like, wav_bytes
 
 
@@ -65,3 +65,18 @@ def test_a_busy_machine_does_not_make_a_good_clip_time_out() -> None:
             p.kill()
             p.join()
     assert all(len(g.samples) == 16_000 for g in got)
+
+
+def test_a_decode_whose_server_stopped_listening_ends_quietly() -> None:
+    # Shutdown can close the pipe while a decode runs (the start-up warm-up one, say): the
+    # child has nobody to tell, and must not print a traceback into the server's log.
+    ctx = mp.get_context("forkserver")
+    parent, child = ctx.Pipe(duplex=False)
+    parent.close()
+    proc = ctx.Process(
+        target=_child, args=(child, wav_bytes(speech_like(1.0), 16_000), "wav", 10, 30, 1 << 31)
+    )
+    proc.start()
+    child.close()
+    proc.join(60)
+    assert proc.exitcode == 0

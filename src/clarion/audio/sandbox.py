@@ -12,6 +12,7 @@ one-hour file is refused after reading just past the limit.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import multiprocessing as mp
 import resource
@@ -138,14 +139,17 @@ def _child(
     cpu = max(1, int(timeout_s) + 2)
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    reply: tuple[str, object]
     try:
-        result = _decode(data, demuxer, max_seconds, conn)
+        reply = ("ok", _decode(data, demuxer, max_seconds, conn))
+    except BrokenPipeError:
+        return  # the parent stopped listening (the server is shutting down): nobody to tell
     except MemoryError:
-        conn.send(("err", "decoding this file needs more memory than an upload may use"))
+        reply = ("err", "decoding this file needs more memory than an upload may use")
     except Exception as exc:
-        conn.send(("err", _explain(exc)))
-    else:
-        conn.send(("ok", result))
+        reply = ("err", _explain(exc))
+    with contextlib.suppress(BrokenPipeError):
+        conn.send(reply)
 
 
 def _explain(exc: Exception) -> str:
