@@ -9,6 +9,7 @@ the server's RSS along the way and once idle, its growth over the second half pe
 requests, and the throughput relative to the first setting.
 
 Usage: python benchmarks/onnx_memory.py [--requests 300] [--users 2] [--engines hibari,kokoro]
+       [--last N]
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from soak import plan, rss_mb
 
 # Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
 # CLARION_MALLOC_*, see clarion.allocator), each a step from the old default to the new one.
-OFF = {"CLARION_MALLOC_MMAP_THRESHOLD_KB": "0", "CLARION_MALLOC_TRIM_IDLE_S": "0"}
+OWN_HEAPS = {"CLARION_MALLOC_ARENA_MAX": "0"}
+OFF = {"CLARION_MALLOC_MMAP_THRESHOLD_KB": "0", "CLARION_MALLOC_TRIM_IDLE_S": "0", **OWN_HEAPS}
 SETTINGS: dict[str, dict[str, str]] = {
     "arena kept, memory patterns": {
         "CLARION_ONNX__MEM_PATTERN": "true",
@@ -35,8 +37,9 @@ SETTINGS: dict[str, dict[str, str]] = {
     },
     "arena kept, no patterns": {"CLARION_ONNX__ARENA_SHRINKAGE": "false", **OFF},
     "arena shrunk after each run, glibc's dynamic mmap threshold": OFF,
-    "arena shrunk, mmap threshold fixed at 1 MiB": {"CLARION_MALLOC_TRIM_IDLE_S": "0"},
-    "arena shrunk, threshold fixed, heaps trimmed when idle (default)": {},
+    "arena shrunk, mmap threshold fixed at 1 MiB": {"CLARION_MALLOC_TRIM_IDLE_S": "0", **OWN_HEAPS},
+    "arena shrunk, threshold fixed, heaps trimmed when idle": OWN_HEAPS,
+    "arena shrunk, threshold fixed, trimmed, threads share two heaps (default)": {},
 }
 IDLE_S = 5.0  # after the last request, before RSS is read once more: what the server keeps
 EVERY = 25  # requests between RSS samples
@@ -76,6 +79,7 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=2, help="closed-loop clients")
     ap.add_argument("--engines", default="hibari,kokoro")
     ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--last", type=int, default=0, help="only the last N settings (0: all)")
     args = ap.parse_args()
     languages = ["en", "zh"] if "kokoro" in args.engines.split(",") else ["en"]
     rng = random.Random(args.seed)
@@ -83,7 +87,7 @@ def main() -> None:
     for body in bodies:
         body.pop("_kind")
     first: float | None = None
-    for name, env in SETTINGS.items():
+    for name, env in list(SETTINGS.items())[-args.last :]:
         with server_process(args.engines, env) as (url, pid):
             seconds, samples = asyncio.run(drive(url, pid, [dict(b) for b in bodies], args.users))
             time.sleep(IDLE_S)

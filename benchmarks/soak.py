@@ -1,8 +1,9 @@
 """Soak: a steady mixed load at about 70 % of measured capacity against a real server
 process, for a long time. Prints errors (target 0), latency percentiles over time, the
-server's resident memory over time and its slope per 1,000 requests (target < 1 MB), both of
-all samples and of those taken at quiet moments (no request for 2 s: what the server keeps,
-without the work in hand), and writes a PNG plot and a JSON report.
+server's resident memory (with the processes it started) over time and its slope per 1,000
+requests (target < 1 MB), both of all samples and of those taken at quiet moments (no request
+for 2 s: what the server keeps, without the work in hand), and writes a PNG plot and a JSON
+report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -30,6 +32,7 @@ import numpy as np
 from clarion.bench.schedule import parse_duration, poisson_arrivals
 from clarion.bench.stats import percentile
 from clarion.bench.texts import builtin
+from clarion.observability.metrics import resident_bytes
 from clarion.scheduler.cost import weighted_chars
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
 
@@ -51,9 +54,27 @@ class Results:
     last_done: float = 0.0  # monotonic time the latest response ended
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and every process under it (Linux /proc)."""
+    tree = [pid]
+    for parent in tree:  # grows as children are found
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")
+        except OSError:
+            continue  # ended meanwhile
+        for tid in threads:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children", encoding="ascii") as f:
+                    tree.extend(int(c) for c in f.read().split())
+            except OSError:
+                pass
+    return tree
+
+
 def rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/statm", encoding="ascii") as f:
-        return int(f.read().split()[1]) * 4096 / 1e6
+    """Resident memory of the server and of the processes it started (engine workers under
+    CLARION_ISOLATION=process, the upload decoder), MB."""
+    return sum(resident_bytes(p) or 0 for p in process_tree(pid)) / 1e6
 
 
 def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
@@ -227,7 +248,7 @@ def plot(results: Results, path: Path) -> None:
         it, _, imb = zip(*results.quiet_rss, strict=True)
         top.scatter(it, imb, s=4, color="tab:orange", label=f"no request for {QUIET_S:g} s", zorder=3)
     top.legend(loc="upper left", fontsize="small")
-    top.set_ylabel("server RSS (MB)")
+    top.set_ylabel("server RSS, with its child processes (MB)")
     done = [(t, lat) for t, lat, s, _ in results.done if s == 200]
     if done:
         xs, ys = zip(*done, strict=True)
@@ -270,7 +291,10 @@ def main() -> None:
         cells = "  ".join(f"p{q} {w[f'p{q}_ms']:>6}" for q in (50, 95, 99))
         print(f"  {w['from_s']:>6}s  n={w['requests']:<5} {cells}")
     r = out["rss_mb"]
-    print(f"server RSS: {r['start']:.0f} MB at start, {r['end']:.0f} MB at end, {r['max']:.0f} MB peak")
+    print(
+        f"server RSS (with its child processes): {r['start']:.0f} MB at start, "
+        f"{r['end']:.0f} MB at end, {r['max']:.0f} MB peak"
+    )
     print(
         f"RSS slope: {out['rss_slope_mb_per_1000_requests']} MB per 1,000 requests (target < 1); "
         f"at quiet moments (no request for {QUIET_S:g} s; {out['quiet_rss_samples']} samples): "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import threading
 
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype = ctypes.c_void_p
@@ -49,3 +50,40 @@ def litter() -> tuple[int, int]:
     for b in blocks[:-1]:
         libc.free(b)
     return mapped, blocks[-1]
+
+
+def heaps() -> int:
+    """How many heaps (arenas) glibc's allocator has, as its malloc_info report lists them."""
+    libc.open_memstream.restype = ctypes.c_void_p
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    buf, size = ctypes.c_char_p(), ctypes.c_size_t()
+    stream = libc.open_memstream(ctypes.byref(buf), ctypes.byref(size))
+    libc.malloc_info(0, stream)
+    libc.fclose(stream)
+    report = ctypes.string_at(buf, size.value).decode()
+    libc.free(ctypes.cast(buf, ctypes.c_void_p))
+    return report.count("<heap nr=")
+
+
+def heaps_with_threads(n: int) -> int:
+    """How many heaps there are while ``n`` threads each hold a block they allocated."""
+    ready = threading.Barrier(n + 1)
+    done = threading.Event()
+
+    def hold() -> None:
+        block = libc.malloc(4096)
+        ready.wait()
+        done.wait()
+        libc.free(block)
+
+    threads = [threading.Thread(target=hold) for _ in range(n)]
+    for t in threads:
+        t.start()
+    ready.wait()
+    try:
+        return heaps()
+    finally:
+        done.set()
+        for t in threads:
+            t.join()

@@ -7,9 +7,13 @@ some megabytes, blocks of that size come from the heap instead, where a freed bl
 middle stays resident for good. Fixing the threshold keeps large blocks in mappings, so memory
 given back is really gone from the process (benchmarks/onnx_memory.py shows the difference).
 
-Smaller blocks still come from the heaps (one per thread that allocates), and glibc returns
-only the free space at a heap's top. ``trim`` returns the free pages in the middle too; the
-server calls it when synthesis goes idle, so what a burst left behind does not stay.
+Smaller blocks still come from the heaps, and glibc returns only the free space at a heap's
+top. ``trim`` returns the free pages in the middle too; the server calls it when synthesis
+goes idle, so what a burst left behind does not stay. What a trim cannot return is a page
+with one live block on it, and each heap has its share of those. glibc gives threads heaps of
+their own, up to eight per core, and the server's threads come and go (encoders, thread
+pools, ONNX Runtime's own), so the number of heaps, and the memory they keep, creeps up for
+a long time. ``cap_arenas`` bounds it.
 """
 
 from __future__ import annotations
@@ -19,10 +23,15 @@ import ctypes.util
 import functools
 import logging
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from clarion.config import Settings
 
 log = logging.getLogger(__name__)
 
 M_MMAP_THRESHOLD = -3  # glibc <malloc.h>; setting it also turns the dynamic threshold off
+M_ARENA_MAX = -8
 
 
 @functools.cache
@@ -52,6 +61,28 @@ def fix_mmap_threshold(kb: int | None) -> bool:
         log.warning("mallopt refused an mmap threshold of %d KiB", kb)
         return False
     return True
+
+
+def cap_arenas(n: int | None) -> bool:
+    """Let threads share at most ``n`` heaps (glibc's arenas), for the life of this process
+    (None: glibc's eight per core). Heaps made before stay; glibc settles its limit when the
+    ninth is made, so call this early. Whether it was set."""
+    if not n:
+        return False
+    libc = _glibc()
+    if libc is None:
+        log.info("not glibc: the allocator's arena count is left as it is")
+        return False
+    if libc.mallopt(M_ARENA_MAX, ctypes.c_int(n)) != 1:
+        log.warning("mallopt refused an arena limit of %d", n)
+        return False
+    return True
+
+
+def configure(settings: Settings) -> None:
+    """The server's allocator settings, in this process; before the models load."""
+    fix_mmap_threshold(settings.malloc_mmap_threshold_kb)
+    cap_arenas(settings.malloc_arena_max)
 
 
 def trim() -> bool:

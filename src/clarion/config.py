@@ -136,6 +136,15 @@ class Settings(BaseSettings):
         description="glibc: blocks this large (KiB) get their own mapping, returned to the system "
         "when freed. 0: glibc's dynamic threshold.",
     )
+    malloc_arena_max: int = Field(
+        # Each thread that allocates may get a heap of its own, up to eight per core, and each
+        # heap keeps pages a trim cannot return; with two, quiet RSS stopped creeping
+        # (benchmarks/soak.py, benchmarks/onnx_memory.py).
+        default=2,
+        ge=0,
+        le=1024,
+        description="glibc: most heaps (arenas) the process's threads share. 0: glibc's eight per core.",
+    )
     malloc_trim_idle_s: float = Field(
         default=1.0,
         ge=0,

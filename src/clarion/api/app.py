@@ -11,8 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
-from clarion import __version__
-from clarion.allocator import fix_mmap_threshold
+from clarion import __version__, allocator
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
 from clarion.api.openapi import install_openapi
@@ -45,7 +44,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async def start() -> None:
-            fix_mmap_threshold(settings.malloc_mmap_threshold_kb)  # before the models load
+            allocator.configure(settings)  # before the models load
             try:
                 await service.start()
                 log.info("ready: engines %s", ", ".join(service.runtimes))

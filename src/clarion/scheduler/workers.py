@@ -28,7 +28,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from clarion.allocator import fix_mmap_threshold, trim
+from clarion.allocator import configure, trim
 from clarion.engines.base import (
     Audio,
     Capabilities,
@@ -67,7 +67,7 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
     """Load the engine, then answer requests until told to stop or the parent goes away."""
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    fix_mmap_threshold(settings.malloc_mmap_threshold_kb)
+    configure(settings)
     if settings.worker_nice:
         # Synthesis yields the CPU to the server process (admission, health, streaming).
         os.nice(settings.worker_nice)
