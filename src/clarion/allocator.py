@@ -48,19 +48,24 @@ def _glibc() -> ctypes.CDLL | None:
     return libc
 
 
+def _mallopt(param: int, value: int, what: str) -> bool:
+    """Set one of glibc's malloc parameters; ``what`` names it in the log. Whether it was set."""
+    libc = _glibc()
+    if libc is None:
+        log.info("not glibc: the allocator's %s is left as it is", what)
+        return False
+    if libc.mallopt(param, ctypes.c_int(value)) != 1:
+        log.warning("mallopt refused %s = %d", what, value)
+        return False
+    return True
+
+
 def fix_mmap_threshold(kb: int | None) -> bool:
     """Serve blocks of ``kb`` KiB and more from their own mappings, for the life of this
     process (None: leave glibc's dynamic threshold). Whether it was set."""
     if not kb:
         return False
-    libc = _glibc()
-    if libc is None:
-        log.info("not glibc: the allocator's mmap threshold is left as it is")
-        return False
-    if libc.mallopt(M_MMAP_THRESHOLD, ctypes.c_int(kb * 1024)) != 1:
-        log.warning("mallopt refused an mmap threshold of %d KiB", kb)
-        return False
-    return True
+    return _mallopt(M_MMAP_THRESHOLD, kb * 1024, "mmap threshold (bytes)")
 
 
 def cap_arenas(n: int | None) -> bool:
@@ -69,14 +74,7 @@ def cap_arenas(n: int | None) -> bool:
     ninth is made, so call this early. Whether it was set."""
     if not n:
         return False
-    libc = _glibc()
-    if libc is None:
-        log.info("not glibc: the allocator's arena count is left as it is")
-        return False
-    if libc.mallopt(M_ARENA_MAX, ctypes.c_int(n)) != 1:
-        log.warning("mallopt refused an arena limit of %d", n)
-        return False
-    return True
+    return _mallopt(M_ARENA_MAX, n, "arena limit")
 
 
 def configure(settings: Settings) -> None:
