@@ -52,6 +52,27 @@ def litter() -> tuple[int, int]:
     return mapped, blocks[-1]
 
 
+def mmapped(block: int) -> bool:
+    """Whether glibc served ``block`` from a mapping of its own (the IS_MMAPPED bit of the
+    chunk's size field, just before the block)."""
+    return bool(ctypes.c_size_t.from_address(block - ctypes.sizeof(ctypes.c_size_t)).value & 2)
+
+
+def take_free_chunks(size: int = BLOCK, most: int = 64) -> list[int]:
+    """Take blocks of ``size`` until one comes from a mapping (given back at once) and keep
+    the rest: a process that already ran may hold free heap chunks that large, which glibc
+    reuses whatever its threshold, so litter() after this sees only fresh allocations. Stops
+    after ``most`` (a threshold above ``size`` never maps). Returns the blocks kept."""
+    kept: list[int] = []
+    for _ in range(most):
+        block = libc.malloc(size)
+        if mmapped(block):
+            libc.free(block)
+            break
+        kept.append(block)
+    return kept
+
+
 def heaps() -> int:
     """How many heaps (arenas) glibc's allocator has, as its malloc_info report lists them."""
     libc.open_memstream.restype = ctypes.c_void_p

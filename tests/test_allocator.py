@@ -19,11 +19,12 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="gl
 # 0 for glibc's own) or starts a real server on its defaults, leaves freed blocks on the heap
 # as it would (tests.heap.litter), and prints how many of them had their own mapping, how much
 # of the freed memory the process still holds (after a trim, if asked), and how many heaps
-# there are while eight threads each hold a block.
+# there are while eight threads each hold a block. After a server, the heap's free chunks of
+# the block size are taken first: glibc reuses those whatever the threshold.
 PROBE = """
 import json, sys
 from clarion.allocator import cap_arenas, fix_mmap_threshold, trim
-from tests.heap import BLOCK, heaps_with_threads, litter
+from tests.heap import BLOCK, heaps_with_threads, litter, take_free_chunks
 from tests.signals import rss_mb
 
 if sys.argv[1] == "server":  # a real server on its default settings, started and stopped
@@ -33,6 +34,7 @@ if sys.argv[1] == "server":  # a real server on its default settings, started an
     with serve(Settings(engines=["hibari"])):
         pass
     fixed = capped = None
+    take_free_chunks()  # what the server freed may be reused whatever the threshold
 else:
     fixed = fix_mmap_threshold(int(sys.argv[1]) or None)
     capped = cap_arenas(int(sys.argv[2]) or None)
