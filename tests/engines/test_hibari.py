@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 
-from clarion.config import Settings
+from clarion.config import OnnxOptions, Settings
 from clarion.engines.base import Engine, Segment
 from clarion.engines.hibari import HibariEngine
+from clarion.engines.onnx import ShrinkingSession
 from clarion.errors import VoiceNotFound
 from tests.asr import assert_english_speech
 
@@ -46,3 +48,24 @@ def test_same_text_same_audio(hibari_engine: HibariEngine, fox: np.ndarray) -> N
 def test_unknown_voice(hibari_engine: HibariEngine) -> None:
     with pytest.raises(VoiceNotFound):
         hibari_engine.synthesize([Segment("Hello.", "no_such_voice")])
+
+
+def test_sessions_follow_the_onnx_settings(hibari_engine: HibariEngine) -> None:
+    # The package's own sessions keep memory patterns on and never shrink their arena.
+    tts = hibari_engine._models["heart"]
+    for sess in (tts.sess, tts.g2p.oov.sess):
+        assert isinstance(sess, ShrinkingSession)
+        assert sess.get_session_options().enable_mem_pattern is False
+    other = HibariEngine(Settings(onnx=OnnxOptions(arena_shrinkage=False, mem_pattern=True)))
+    other.load("cpu", 1)
+    sess = other._models["heart"].sess
+    assert isinstance(sess, ort.InferenceSession)
+    assert sess.get_session_options().enable_mem_pattern is True
+
+
+def test_unknown_words_are_read_by_the_oov_net(hibari_engine: HibariEngine) -> None:
+    known = hibari_engine.synthesize([Segment("Hello.", "heart")])[0]
+    # A made-up word is not in the lexicon: only the OOV session can give it phonemes.
+    assert hibari_engine._models["heart"].g2p("blorvintash") != ""
+    longer = hibari_engine.synthesize([Segment("Hello blorvintash.", "heart")])[0]
+    assert len(longer) > len(known) + 0.3 * 24_000

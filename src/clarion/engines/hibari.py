@@ -5,6 +5,7 @@ fixed at batch 1, so batches are looped; throughput comes from parallel workers.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -41,6 +42,7 @@ class HibariEngine:
     )
 
     def __init__(self, settings: Settings) -> None:
+        self._settings = settings
         self._models: dict[str, Any] = {}  # voice -> hibari.Hibari
         self._g2p_lock = threading.Lock()
 
@@ -80,18 +82,23 @@ class HibariEngine:
 
     def load(self, device: str, threads: int) -> None:
         from hibari import Hibari
-        from hibari.g2p import G2P
+        from hibari.g2p import ASSETS, G2P
+        from hibari.g2p.oov import OOV
         from hibari.voices import voice_path
 
+        # The package builds its sessions on ONNX Runtime's defaults (memory patterns on, an
+        # arena that never gives memory back); ours follow Settings.onnx like every ONNX engine.
+        options = self._settings.onnx
         g2ps: dict[bool, Any] = {}
         models = {}
         for name, meta in self._present_voices().items():
             british = bool(meta.get("british"))
             if british not in g2ps:
-                g2ps[british] = G2P(british=british)
+                oov = os.path.join(ASSETS, "oov_gb.onnx" if british else "oov.onnx")
+                # The OOV net is tiny and runs once per unknown word: one thread, on the CPU.
+                g2ps[british] = G2P(oov=OOV(oov, session=session(oov, "cpu", 1, options)), british=british)
             tts = Hibari(voice=name, threads=threads, g2p=g2ps[british])
-            if device != "cpu":
-                tts.sess = session(voice_path(name, download_missing=False), device, threads)
+            tts.sess = session(voice_path(name, download_missing=False), device, threads, options)
             models[name] = tts
         self._models = models
 
