@@ -118,6 +118,30 @@ async def test_a_long_request_is_admitted_when_its_first_window_fits() -> None:
 
 
 @pytest.mark.timing  # judged in fractions of a second: run alone
+@pytest.mark.parametrize("busy_s", [0.0, 1.0])
+async def test_a_load_with_no_quiet_spell_is_trimmed_every_so_often(busy_s: float) -> None:
+    """CLARION_MALLOC_TRIM_BUSY_S: without it, a server that never goes idle never trims."""
+    settings = Settings(
+        engines=["faulty"],
+        default_engine="faulty",
+        warmup=False,
+        malloc_trim_idle_s=2.0,
+        malloc_trim_busy_s=busy_s,
+        engine_options={"faulty": {"workers": 1, "max_batch_size": 1, "text_frontend": False}},
+    )
+    svc = Service(settings, {"faulty": FaultyEngine(settings)})
+    await svc.start()
+    try:
+        rt, voice = svc.resolve("faulty", "null")
+        # Three sentences of 1 s each, back to back: never idle for 2 s.
+        chunks = [c async for c in svc.stream(SpeechJob(rt, voice, "SLOW one. SLOW two. SLOW three."))]
+        assert len(chunks) == 3
+        assert (svc.trims >= 1) if busy_s else (svc.trims == 0)
+    finally:
+        await svc.stop()
+
+
+@pytest.mark.timing  # judged in fractions of a second: run alone
 async def test_freed_memory_is_handed_back_once_per_quiet_spell() -> None:
     """CLARION_MALLOC_TRIM_IDLE_S: a trim (clarion.allocator) once synthesis has been idle
     that long; not between the sentences of a running request, not again while still idle."""

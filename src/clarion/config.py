@@ -151,6 +151,13 @@ class Settings(BaseSettings):
         description="glibc: when synthesis has been idle this long (seconds), hand the heaps' free "
         "pages back to the system, in the server and in each worker process. 0: never.",
     )
+    malloc_trim_busy_s: float = Field(
+        # A server that is never idle for malloc_trim_idle_s would otherwise never trim.
+        default=60.0,
+        ge=0,
+        description="glibc: under a load with no idle spell, hand the heaps' free pages back at "
+        "most this often (seconds) anyway. 0: only when idle. Needs malloc_trim_idle_s.",
+    )
 
     # -- engines ---------------------------------------------------------------
     engines: list[str] = Field(

@@ -185,7 +185,7 @@ class Service:
             self._reaper = asyncio.get_running_loop().create_task(self._unload_idle(min(ttls)))
         if self.settings.malloc_trim_idle_s:
             self._trimmer = asyncio.get_running_loop().create_task(
-                self._trim_when_idle(self.settings.malloc_trim_idle_s)
+                self._trim(self.settings.malloc_trim_idle_s, self.settings.malloc_trim_busy_s)
             )
         self.ready = True
 
@@ -234,19 +234,21 @@ class Service:
                     log.info("unloading engine %s after %.0f s idle", rt.name, now - rt.last_used)
                     await self._unload(rt)
 
-    async def _trim_when_idle(self, idle_s: float) -> None:
+    async def _trim(self, idle_s: float, busy_s: float) -> None:
         """Once synthesis has been idle ``idle_s``, hand the heaps' free pages back, once per
-        quiet spell: after a burst the process shrinks instead of keeping its high-water mark."""
+        quiet spell: after a burst the process shrinks instead of keeping its high-water mark.
+        Under a load with no such spell, every ``busy_s`` (0: never) instead."""
         seen = trimmed = self._batches_run()
-        quiet_since = time.monotonic()
+        quiet_since = last_trim = time.monotonic()
         while True:
             await asyncio.sleep(max(0.05, idle_s / 2))
             now, ran = time.monotonic(), self._batches_run()
             busy = any(rt.batcher.in_flight or rt.batcher.queue_depth for rt in self.runtimes.values())
             if busy or ran != seen:
                 seen, quiet_since = ran, now
-            elif ran != trimmed and now - quiet_since >= idle_s:
-                trimmed = ran
+            idle = now - quiet_since >= idle_s
+            if ran != trimmed and (idle or (busy_s and now - last_trim >= busy_s)):
+                trimmed, last_trim = ran, now
                 await asyncio.to_thread(allocator.trim)
                 self.trims += 1
 

@@ -208,3 +208,25 @@ async def test_an_idle_worker_hands_back_what_its_heap_freed(trim_idle_s: float)
             assert rss_mb(pid) - before > FREED_MB - 10
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("trim_busy_s", [0.0, 0.2])
+async def test_a_busy_worker_hands_back_freed_memory_every_so_often(trim_busy_s: float) -> None:
+    # Jobs come closer together than the idle spell (30 s) that would trim: only the busy
+    # interval can.
+    settings = Settings(malloc_mmap_threshold_kb=0, malloc_trim_idle_s=30, malloc_trim_busy_s=trim_busy_s)
+    pool = make_pool(settings=settings)
+    pool.start()
+    try:
+        await pool.run([seg("warm up")])
+        (pid,) = pool.pids()
+        await asyncio.sleep(0.5)
+        before = rss_mb(pid)
+        await pool.run([seg("LITTER")])
+        if trim_busy_s:
+            wait_until(lambda: rss_mb(pid) - before < 20)
+        else:
+            await asyncio.sleep(1.5)
+            assert rss_mb(pid) - before > FREED_MB - 10
+    finally:
+        pool.close()

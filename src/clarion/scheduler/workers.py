@@ -78,12 +78,19 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
     except BaseException as exc:  # reported to the parent, which marks the engine unavailable
         conn.send(("err", f"{type(exc).__name__}: {exc}"))
         return
-    idle_s, worked = settings.malloc_trim_idle_s, False
+    idle_s, busy_s, worked = settings.malloc_trim_idle_s, settings.malloc_trim_busy_s, False
+    last_trim = time.monotonic()
     while True:
         try:
-            if worked and idle_s and not conn.poll(idle_s):
-                trim()  # idle a while after work: the heaps' free pages go back (clarion.allocator)
-                worked = False
+            # Idle a while after work, or busy for busy_s without such a spell: the heaps'
+            # free pages go back (clarion.allocator).
+            if (
+                worked
+                and idle_s
+                and ((busy_s and time.monotonic() - last_trim >= busy_s) or not conn.poll(idle_s))
+            ):
+                trim()
+                worked, last_trim = False, time.monotonic()
             op, payload = conn.recv()
         except (EOFError, OSError):
             return  # the parent died: nothing left to serve
