@@ -27,7 +27,8 @@ from soak import plan, rss_mb
 
 # Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
 # CLARION_MALLOC_*, see clarion.allocator), each a step from the old default to the new one.
-OWN_HEAPS = {"CLARION_MALLOC_ARENA_MAX": "0"}
+OWN_ARENAS = {"CLARION_ONNX__SHARED_CPU_ARENA": "false"}
+OWN_HEAPS = {"CLARION_MALLOC_ARENA_MAX": "0", **OWN_ARENAS}
 OFF = {"CLARION_MALLOC_MMAP_THRESHOLD_KB": "0", "CLARION_MALLOC_TRIM_IDLE_S": "0", **OWN_HEAPS}
 SETTINGS: dict[str, dict[str, str]] = {
     "arena kept, memory patterns": {
@@ -39,7 +40,8 @@ SETTINGS: dict[str, dict[str, str]] = {
     "arena shrunk after each run, glibc's dynamic mmap threshold": OFF,
     "arena shrunk, mmap threshold fixed at 1 MiB": {"CLARION_MALLOC_TRIM_IDLE_S": "0", **OWN_HEAPS},
     "arena shrunk, threshold fixed, heaps trimmed when idle": OWN_HEAPS,
-    "arena shrunk, threshold fixed, trimmed, threads share two heaps (default)": {},
+    "arena shrunk, threshold fixed, trimmed, threads share two heaps": OWN_ARENAS,
+    "arena shrunk, threshold fixed, trimmed, two heaps, one shared arena (default)": {},
 }
 IDLE_S = 5.0  # after the last request, before RSS is read once more: what the server keeps
 EVERY = 25  # requests between RSS samples

@@ -98,6 +98,13 @@ class OnnxOptions(BaseModel):
         description="After every run, give the CPU arena's unused memory back (flat memory under "
         "varied input lengths, for some speed).",
     )
+    shared_cpu_arena: bool = Field(
+        # A session's own arena never gives back its first region (up to 32 MiB and more per
+        # session), whose resident part climbs as longer inputs land in it.
+        default=True,
+        description="One CPU arena for all sessions of a process, grown by what each run asks, so "
+        "shrinking can give every part of it back.",
+    )
     providers: list[Literal["tensorrt", "cuda", "cpu"]] | None = Field(
         default=None,
         description="Execution providers in order; unset: cuda then cpu on CUDA devices, cpu otherwise. "

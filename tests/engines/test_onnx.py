@@ -11,6 +11,7 @@ from onnx import TensorProto, helper
 
 from clarion.config import OnnxOptions
 from clarion.engines.onnx import ShrinkingSession, session, session_options
+from tests.signals import rss_mb
 
 
 def tiny_graph(path: Path) -> Path:
@@ -55,3 +56,40 @@ def test_no_shrinkage_without_the_arena(tmp_path: Path) -> None:
     model = tiny_graph(tmp_path / "tiny.onnx")
     sess = session(model, "cpu", 1, OnnxOptions(arena_shrinkage=True, cpu_mem_arena=False))
     assert isinstance(sess, ort.InferenceSession)
+
+
+def summing_graph(path: Path) -> Path:
+    """y = sum(x * 2): a large intermediate tensor and a one-number output, so after a run
+    nothing of the run is still held."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [])
+    two = helper.make_tensor("two", TensorProto.FLOAT, [], [2.0])
+    nodes = [
+        helper.make_node("Mul", ["x", "two"], ["x2"]),
+        helper.make_node("ReduceSum", ["x2"], ["y"], keepdims=0),
+    ]
+    graph = helper.make_graph(nodes, "summing", [x], [y], initializer=[two])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_the_shared_arena_gives_back_what_a_first_long_run_took(tmp_path: Path) -> None:
+    """A session's own arena never gives back its first region, sized by its first run; the
+    shared one (CLARION_ONNX__SHARED_CPU_ARENA, the default) gives back any free region."""
+    model = summing_graph(tmp_path / "summing.onnx")
+    long, short = np.ones(16 << 20, np.float32), np.ones(1000, np.float32)  # 64 MiB and 4 KB
+
+    def kept_mb(options: OnnxOptions) -> float:
+        sess = session(model, "cpu", 1, options)
+        before = rss_mb()
+        (y,) = sess.run(None, {"x": long})
+        assert float(y) == 2.0 * len(long)
+        for _ in range(2):
+            sess.run(None, {"x": short})
+        return rss_mb() - before
+
+    assert OnnxOptions().shared_cpu_arena is True
+    assert kept_mb(OnnxOptions(shared_cpu_arena=False)) > 60
+    assert kept_mb(OnnxOptions()) < 16

@@ -4,6 +4,7 @@ load (``clarion optimize`` makes and enables them)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from pathlib import Path
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+SAME_AS_REQUESTED = 1  # onnxruntime's ArenaExtendStrategy::kSameAsRequested
 SELECTED_FILE = "selected.json"  # in <optimized>/<engine>/: the variant `clarion optimize` enabled
 
 
@@ -76,7 +78,22 @@ def session_options(threads: int, options: OnnxOptions | None = None) -> Any:
     }[options.graph_optimization]
     so.enable_cpu_mem_arena = options.cpu_mem_arena
     so.enable_mem_pattern = options.mem_pattern
+    if options.cpu_mem_arena and options.shared_cpu_arena:
+        shared_cpu_arena()
+        so.add_session_config_entry("session.use_env_allocators", "1")
     return so
+
+
+@functools.cache  # ONNX Runtime's environment is one per process, and so is this arena
+def shared_cpu_arena() -> None:
+    """Register, once per process, the CPU arena that sessions built with
+    ``shared_cpu_arena`` share. A session's own arena grows in powers of two and never gives
+    back its first region; this one grows by what each allocation asks, and shrinking
+    (``arena_shrinkage``) may give back any region no run is using."""
+    import onnxruntime as ort
+
+    info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0, ort.OrtMemType.DEFAULT)
+    ort.create_and_register_allocator(info, ort.OrtArenaCfg({"arena_extend_strategy": SAME_AS_REQUESTED}))
 
 
 def session(model: str | Path | bytes, device: str, threads: int, options: OnnxOptions | None = None) -> Any:
