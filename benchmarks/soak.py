@@ -1,9 +1,10 @@
 """Soak: a steady mixed load at about 70 % of measured capacity against a real server
 process, for a long time. Prints errors (target 0), latency percentiles over time, the
 server's resident memory (with the processes it started) over time and its slope per 1,000
-requests (target < 1 MB), both of all samples and of those taken at quiet moments (no request
-for 2 s: what the server keeps, without the work in hand), and writes a PNG plot and a JSON
-report.
+requests (target < 1 MB): of all samples, of those taken at quiet moments (no request for
+2 s: what the server keeps, without the work in hand), and of the floor (the lowest quiet
+sample in each tenth of the run: what the server comes back to, which is what a leak raises).
+Writes a PNG plot and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
@@ -44,12 +45,15 @@ QUIET_EVERY_S = 0.5  # how often to look for a quiet moment
 QUIET_S = 2.0
 
 
+Sample = tuple[float, int, float]  # (seconds into the soak, requests done, RSS in MB)
+
+
 @dataclass
 class Results:
     started: float
     done: list[tuple[float, float, int, str]] = field(default_factory=list)  # (t, latency, status, kind)
-    rss: list[tuple[float, int, float]] = field(default_factory=list)  # (t, requests so far, MB)
-    quiet_rss: list[tuple[float, int, float]] = field(default_factory=list)  # the same, at quiet moments
+    rss: list[Sample] = field(default_factory=list)
+    quiet_rss: list[Sample] = field(default_factory=list)  # the same, at quiet moments
     in_flight: int = 0
     last_done: float = 0.0  # monotonic time the latest response ended
 
@@ -207,6 +211,10 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
     # RSS also holds the work in hand, which comes and goes with the load (the arena gives
     # memory back after each run); what a leak raises is what stays at quiet moments.
     quiet = [(n, mb) for t, n, mb in results.quiet_rss if t >= 0.2 * end and n > 0]
+    # A quiet moment still holds what the last run left in ONNX Runtime's arena (its output
+    # regions are given back at the next run's end), so quiet samples jump by 10 MB or so and
+    # back; the floor leaves those out.
+    floor = floors(results.quiet_rss, end)
     return {
         "rate_per_s": round(rate, 3),
         "requests": len(results.done),
@@ -221,10 +229,23 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
         "rss_slope_mb_per_1000_requests": _slope(points),
         "quiet_rss_samples": len(quiet),
         "quiet_rss_slope_mb_per_1000_requests": _slope(quiet),
+        "floor_rss_mb": [round(mb, 1) for _, _, mb in floor],
+        "floor_rss_slope_mb_per_1000_requests": _slope([(n, mb) for t, n, mb in floor if t >= 0.2 * end]),
         # (seconds, requests done, MB): to look again at a run without running it again
         "rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.rss],
         "quiet_rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.quiet_rss],
     }
+
+
+def floors(samples: list[Sample], end: float, parts: int = 10) -> list[Sample]:
+    """The lowest of ``samples`` (seconds, requests, MB) in each of ``parts`` equal spans of
+    the run that has any."""
+    out = []
+    for k in range(parts):
+        span = [s for s in samples if k * end / parts <= s[0] < (k + 1) * end / parts and s[1] > 0]
+        if span:
+            out.append(min(span, key=lambda s: s[2]))
+    return out
 
 
 def _slope(points: list[tuple[int, float]]) -> float | None:
@@ -247,6 +268,10 @@ def plot(results: Results, path: Path) -> None:
     if results.quiet_rss:
         it, _, imb = zip(*results.quiet_rss, strict=True)
         top.scatter(it, imb, s=4, color="tab:orange", label=f"no request for {QUIET_S:g} s", zorder=3)
+        floor = floors(results.quiet_rss, max(t for t, *_ in results.rss))
+        if floor:
+            ft, _, fmb = zip(*floor, strict=True)
+            top.plot(ft, fmb, color="tab:green", marker="o", ms=3, label="floor (lowest quiet, per tenth)")
     top.legend(loc="upper left", fontsize="small")
     top.set_ylabel("server RSS, with its child processes (MB)")
     done = [(t, lat) for t, lat, s, _ in results.done if s == 200]
@@ -298,7 +323,9 @@ def main() -> None:
     print(
         f"RSS slope: {out['rss_slope_mb_per_1000_requests']} MB per 1,000 requests (target < 1); "
         f"at quiet moments (no request for {QUIET_S:g} s; {out['quiet_rss_samples']} samples): "
-        f"{out['quiet_rss_slope_mb_per_1000_requests']}"
+        f"{out['quiet_rss_slope_mb_per_1000_requests']}; floor (lowest quiet sample per tenth of the "
+        f"run: {', '.join(f'{mb:.0f}' for mb in out['floor_rss_mb'])} MB): "
+        f"{out['floor_rss_slope_mb_per_1000_requests']}"
     )
     median = statistics.median([d[1] for d in results.done]) if results.done else float("nan")
     print(f"wrote {args.out}.json and {args.out}.png; median latency {median:.3f} s")
