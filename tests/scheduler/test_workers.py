@@ -188,11 +188,10 @@ async def test_streamed_pieces_cross_the_pipe_in_order() -> None:
         pool.close()
 
 
-@pytest.mark.parametrize("trim_idle_s", [0.0, 0.2])
-async def test_an_idle_worker_hands_back_what_its_heap_freed(trim_idle_s: float) -> None:
-    # glibc's dynamic mmap threshold, so the litter stays on the heap unless trimmed.
-    settings = Settings(malloc_mmap_threshold_kb=0, malloc_trim_idle_s=trim_idle_s)
-    pool = make_pool(settings=settings)
+async def litter_handed_back(trim: dict[str, float], handed_back: bool) -> None:
+    """A worker on the ``trim`` settings runs LITTER; whether it then hands the litter back.
+    glibc's dynamic mmap threshold, so the litter stays on the heap unless trimmed."""
+    pool = make_pool(settings=Settings(malloc_mmap_threshold_kb=0, **trim))
     pool.start()
     try:
         await pool.run([seg("warm up")])
@@ -200,33 +199,25 @@ async def test_an_idle_worker_hands_back_what_its_heap_freed(trim_idle_s: float)
         await asyncio.sleep(0.5)
         before = rss_mb(pid)
         await pool.run([seg("LITTER")])
-        if trim_idle_s:
-            # Idle after work: the worker trims, and only the block LITTER keeps stays.
+        if handed_back:
+            # The worker trims, and only the block LITTER keeps stays.
             wait_until(lambda: rss_mb(pid) - before < 20)
         else:
             await asyncio.sleep(1.5)
             assert rss_mb(pid) - before > FREED_MB - 10
     finally:
         pool.close()
+
+
+@pytest.mark.parametrize("trim_idle_s", [0.0, 0.2])
+async def test_an_idle_worker_hands_back_what_its_heap_freed(trim_idle_s: float) -> None:
+    # Idle after work: the worker trims.
+    await litter_handed_back({"malloc_trim_idle_s": trim_idle_s}, handed_back=bool(trim_idle_s))
 
 
 @pytest.mark.parametrize("trim_busy_s", [0.0, 0.2])
 async def test_a_busy_worker_hands_back_freed_memory_every_so_often(trim_busy_s: float) -> None:
     # Jobs come closer together than the idle spell (30 s) that would trim: only the busy
     # interval can.
-    settings = Settings(malloc_mmap_threshold_kb=0, malloc_trim_idle_s=30, malloc_trim_busy_s=trim_busy_s)
-    pool = make_pool(settings=settings)
-    pool.start()
-    try:
-        await pool.run([seg("warm up")])
-        (pid,) = pool.pids()
-        await asyncio.sleep(0.5)
-        before = rss_mb(pid)
-        await pool.run([seg("LITTER")])
-        if trim_busy_s:
-            wait_until(lambda: rss_mb(pid) - before < 20)
-        else:
-            await asyncio.sleep(1.5)
-            assert rss_mb(pid) - before > FREED_MB - 10
-    finally:
-        pool.close()
+    trim = {"malloc_trim_idle_s": 30.0, "malloc_trim_busy_s": trim_busy_s}
+    await litter_handed_back(trim, handed_back=bool(trim_busy_s))
