@@ -54,6 +54,8 @@ class Results:
     done: list[tuple[float, float, int, str]] = field(default_factory=list)  # (t, latency, status, kind)
     rss: list[Sample] = field(default_factory=list)
     quiet_rss: list[Sample] = field(default_factory=list)  # the same, at quiet moments
+    # (t, latency, kind, bytes received, error): a failure that has no status to show
+    failures: list[tuple[float, float, str, int, str]] = field(default_factory=list)
     in_flight: int = 0
     last_done: float = 0.0  # monotonic time the latest response ended
 
@@ -104,21 +106,29 @@ def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
 async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results, scheduled: float) -> None:
     kind = body.pop("_kind")
     status = 0
+    received = -1  # bytes of audio; -1 while no response has started
+    error = ""
     results.in_flight += 1
     try:
         async with client.stream(
             "POST", "/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"}
         ) as r:
-            async for _ in r.aiter_raw():
-                pass
+            received = 0
+            async for data in r.aiter_raw():
+                received += len(data)
             status = r.status_code
     except httpx.HTTPError as e:
         status = -1
-        print(f"transport error: {e!r}", file=sys.stderr)
+        error = repr(e)
     finally:
         results.in_flight -= 1
     now = results.last_done = time.monotonic()
     results.done.append((now - results.started, now - scheduled, status, kind))
+    if error:
+        # When, what, and whether it broke before the response or in the middle of it.
+        failure = (round(now - results.started, 1), round(now - scheduled, 2), kind, received, error)
+        results.failures.append(failure)
+        print(f"transport error: {failure}", file=sys.stderr)
 
 
 def mean_work(languages: list[str], draws: int = 20_000) -> float:
@@ -220,6 +230,8 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
         "requests": len(results.done),
         "statuses": statuses,
         "errors": errors,
+        # (seconds into the soak, latency, kind, bytes received or -1 before a response, error)
+        "transport_errors": [list(f) for f in results.failures],
         "latency_over_time": windows,
         "rss_mb": {
             "start": results.rss[0][2],

@@ -39,7 +39,7 @@ def test_two_minute_soak_has_no_errors_and_flat_memory(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     print(done.stdout)
     report = json.loads(out.with_suffix(".json").read_text())
-    assert report["errors"] == 0, report["statuses"]
+    assert report["errors"] == 0, (report["statuses"], report["transport_errors"])
     assert report["requests"] >= 20
     assert len(report["latency_over_time"]) >= 5
     rss = report["rss_mb"]
