@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -88,3 +90,32 @@ def test_serve_answers_and_stops_cleanly_on_sigterm() -> None:
     # tells a supervisor why it stopped.
     assert code in (0, -signal.SIGTERM)
     assert "Traceback" not in stderr, stderr
+
+
+def _live(conn: http.client.HTTPConnection) -> int:
+    """One request on the connection's open socket (http.client reconnects only if it has none)."""
+    conn.request("GET", "/health/live")
+    response = conn.getresponse()
+    response.read()
+    return response.status
+
+
+def test_idle_connections_outlive_the_clients_keep_alive() -> None:
+    # Clients (httpx and the OpenAI SDK: 5 s; load balancers: 60 s) must be the ones to close
+    # an idle connection: one the server closes just as a client reuses it loses a request.
+    with serve_process("-e", "null", "--default-engine", "null", env={"CLARION_KEEP_ALIVE_S": "2"}) as short:
+        conn = http.client.HTTPConnection(short.url.removeprefix("http://"), timeout=10)
+        assert _live(conn) == 200
+        time.sleep(3)
+        assert conn.sock is not None
+        conn.sock.settimeout(1)  # already closed: recv returns at once
+        assert conn.sock.recv(1) == b""  # closed by the server after 2 s
+        conn.close()
+    with serve_process("-e", "null", "--default-engine", "null") as default:
+        conn = http.client.HTTPConnection(default.url.removeprefix("http://"), timeout=10)
+        assert _live(conn) == 200
+        sock = conn.sock
+        time.sleep(6)  # past uvicorn's own 5 s
+        assert _live(conn) == 200
+        assert conn.sock is sock  # the same connection, still open
+        conn.close()

@@ -73,6 +73,7 @@ def serve(
         log_config=None,  # keep the logging configured above
         access_log=False,  # Clarion writes its own access line, with engine, voice and TTFA
         timeout_graceful_shutdown=int(settings.shutdown_grace_s),
+        timeout_keep_alive=settings.keep_alive_s,
     )
 
 

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         default=30.0, ge=0, description="On SIGTERM: how long in-flight requests may run before exit."
     )
+    keep_alive_s: int = Field(
+        default=75,
+        ge=1,
+        description="How long an idle HTTP connection stays open. Longer than clients' and load "
+        "balancers' own idle limits (httpx and the OpenAI SDK 5 s, AWS ALB 60 s), so that they, not "
+        "the server, close it: a server closing a connection a client has just reused loses that request.",
+    )
     log_text: bool = Field(default=False, description="Put request input text in the access log (privacy).")
     malloc_mmap_threshold_kb: int = Field(
         # Fixed rather than glibc's dynamic threshold, so memory the ONNX arena gives back
