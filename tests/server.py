@@ -19,7 +19,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
-from clarion.api.app import create_app
+from clarion.api.app import create_app, server_options
 from clarion.config import Settings
 from clarion.engines.base import Engine
 from clarion.service import Service
@@ -66,7 +66,8 @@ def serve(
     wait_ready: bool = True,
 ) -> Iterator[RunningServer]:
     app = create_app(settings, engines)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", **server_options(settings))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="clarion-test-server", daemon=True)
     thread.start()
     try:
@@ -79,8 +80,8 @@ def serve(
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + ready_timeout
         # One client, and no CA bundle for plain HTTP: loading one per poll holds the GIL that
-        # the starting server needs. No kept-alive connection either: the server closes an idle
-        # one after 5 s, and a poll sent just then is reset (seen while a model warms up).
+        # the starting server needs. No kept-alive connection either: a poll sent just as the
+        # server closes an idle one is reset (seen while a model warmed up, with a 5 s keep-alive).
         with httpx.Client(verify=False, limits=POLL_LIMITS) as probe:
             while wait_ready and not ready(probe, url):
                 if app.state.startup_error is not None:

@@ -52,7 +52,7 @@ def serve(
     """Serve the OpenAI-compatible API."""
     import uvicorn
 
-    from clarion.api.app import create_app
+    from clarion.api.app import create_app, server_options
 
     settings = _settings(
         host=host,
@@ -72,8 +72,7 @@ def serve(
         port=settings.port,
         log_config=None,  # keep the logging configured above
         access_log=False,  # Clarion writes its own access line, with engine, voice and TTFA
-        timeout_graceful_shutdown=int(settings.shutdown_grace_s),
-        timeout_keep_alive=settings.keep_alive_s,
+        **server_options(settings),
     )
 
 

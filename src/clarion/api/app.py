@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -26,6 +27,17 @@ from clarion.observability.metrics import CONTENT_TYPE, Metrics
 from clarion.service import Service
 
 log = logging.getLogger(__name__)
+
+
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's connection settings, the same for `clarion serve` and an embedding server."""
+    return {
+        # uvicorn's own 5 s equals httpx's and the OpenAI SDK's idle limit. With uvloop, a loop
+        # busy across that moment runs the keep-alive timer before reading a request that came
+        # in meanwhile, and resets the connection under it.
+        "timeout_keep_alive": settings.keep_alive_s,
+        "timeout_graceful_shutdown": int(settings.shutdown_grace_s),
+    }
 
 
 def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] | None = None) -> FastAPI:
