@@ -4,6 +4,8 @@ server's resident memory (with the processes it started) over time and its slope
 requests (target < 1 MB): of all samples, of those taken at quiet moments (no request for
 2 s: what the server keeps, without the work in hand), and of the floor (the lowest quiet
 sample in each tenth of the run: what the server comes back to, which is what a leak raises).
+At quiet moments it also reads the server's own accounting from /metrics: the C heap's bytes in
+use (a leak raises them) and free bytes (fragmentation raises them), and Python's block count.
 Writes a PNG plot and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
@@ -29,6 +31,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 
 from clarion.bench.schedule import parse_duration, poisson_arrivals
 from clarion.bench.stats import percentile
@@ -43,9 +46,13 @@ QUIET_EVERY_S = 0.5  # how often to look for a quiet moment
 # A quiet moment: no request in flight for this long, so that the server has had its chance
 # to hand memory back (CLARION_MALLOC_TRIM_IDLE_S, 1 s by default, checked every 0.5 s).
 QUIET_S = 2.0
+HEAP_EVERY_S = 5.0  # how often, at most, a quiet moment also reads the server's heap figures
+HEAP_METRICS = ("clarion_heap_in_use_bytes", "clarion_heap_free_bytes", "clarion_python_allocated_blocks")
 
 
 Sample = tuple[float, int, float]  # (seconds into the soak, requests done, RSS in MB)
+# (seconds into the soak, requests done, C heap in use MB, C heap free MB, Python blocks)
+HeapSample = tuple[float, int, float, float, int]
 
 
 @dataclass
@@ -54,6 +61,7 @@ class Results:
     done: list[tuple[float, float, int, str]] = field(default_factory=list)  # (t, latency, status, kind)
     rss: list[Sample] = field(default_factory=list)
     quiet_rss: list[Sample] = field(default_factory=list)  # the same, at quiet moments
+    quiet_heap: list[HeapSample] = field(default_factory=list)
     # (t, latency, kind, bytes received, error): a failure that has no status to show
     failures: list[tuple[float, float, str, int, str]] = field(default_factory=list)
     in_flight: int = 0
@@ -131,6 +139,17 @@ async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results,
         print(f"transport error: {failure}", file=sys.stderr)
 
 
+async def heap_figures(client: httpx.AsyncClient) -> tuple[float, float, int] | None:
+    """The server's C heap in use and free (MB) and Python's block count, from /metrics;
+    None where the server has no such figures (not glibc)."""
+    text = (await client.get("/metrics")).text
+    found = {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+    if not all(name in found for name in HEAP_METRICS):
+        return None
+    in_use, free, blocks = (found[name] for name in HEAP_METRICS)
+    return in_use / 1e6, free / 1e6, int(blocks)
+
+
 def mean_work(languages: list[str], draws: int = 20_000) -> float:
     """Weighted characters (clarion.scheduler.cost) of the average request of the mix."""
     rng = random.Random(7)
@@ -178,12 +197,18 @@ async def soak(url: str, pid: int, rate: float, duration: float, languages: list
 
         async def sampler() -> None:
             ticks = 0
+            heap_read = 0.0
             while True:
                 sample = (time.monotonic() - results.started, len(results.done), rss_mb(pid))
                 if ticks % round(SAMPLE_EVERY_S / QUIET_EVERY_S) == 0:
                     results.rss.append(sample)
                 if results.in_flight == 0 and time.monotonic() - results.last_done >= QUIET_S:
                     results.quiet_rss.append(sample)
+                    if sample[0] - heap_read >= HEAP_EVERY_S:
+                        heap_read = sample[0]
+                        heap = await heap_figures(client)
+                        if heap is not None:
+                            results.quiet_heap.append((sample[0], sample[1], *heap))
                 ticks += 1
                 await asyncio.sleep(QUIET_EVERY_S)
 
@@ -225,6 +250,7 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
     # regions are given back at the next run's end), so quiet samples jump by 10 MB or so and
     # back; the floor leaves those out.
     floor = floors(results.quiet_rss, end)
+    heap = [(n, used, free, blocks) for t, n, used, free, blocks in results.quiet_heap if t >= 0.2 * end]
     return {
         "rate_per_s": round(rate, 3),
         "requests": len(results.done),
@@ -243,9 +269,20 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
         "quiet_rss_slope_mb_per_1000_requests": _slope(quiet),
         "floor_rss_mb": [round(mb, 1) for _, _, mb in floor],
         "floor_rss_slope_mb_per_1000_requests": _slope([(n, mb) for t, n, mb in floor if t >= 0.2 * end]),
+        # The server's own accounting at quiet moments, after the first fifth: bytes in use
+        # rise with a leak, free bytes with fragmentation; Python's blocks, per request.
+        "quiet_heap_samples": len(heap),
+        "heap_in_use_slope_mb_per_1000_requests": _slope([(n, used) for n, used, _, _ in heap]),
+        "heap_free_slope_mb_per_1000_requests": _slope([(n, free) for n, _, free, _ in heap]),
+        "python_blocks_per_request": _slope([(n, blocks / 1000) for n, _, _, blocks in heap]),
         # (seconds, requests done, MB): to look again at a run without running it again
         "rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.rss],
         "quiet_rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.quiet_rss],
+        # (seconds, requests done, C heap in use MB, C heap free MB, Python blocks)
+        "quiet_heap_over_time": [
+            [round(t, 1), n, round(used, 2), round(free, 2), blocks]
+            for t, n, used, free, blocks in results.quiet_heap
+        ],
     }
 
 
@@ -339,6 +376,14 @@ def main() -> None:
         f"run: {', '.join(f'{mb:.0f}' for mb in out['floor_rss_mb'])} MB): "
         f"{out['floor_rss_slope_mb_per_1000_requests']}"
     )
+    if out["quiet_heap_samples"]:
+        print(
+            f"server's heap at quiet moments ({out['quiet_heap_samples']} samples), per 1,000 requests "
+            f"after the first fifth: C heap in use (what a leak raises) "
+            f"{out['heap_in_use_slope_mb_per_1000_requests']} MB, free in the heaps (what fragmentation "
+            f"raises) {out['heap_free_slope_mb_per_1000_requests']} MB; Python blocks per request: "
+            f"{out['python_blocks_per_request']}"
+        )
     median = statistics.median([d[1] for d in results.done]) if results.done else float("nan")
     print(f"wrote {args.out}.json and {args.out}.png; median latency {median:.3f} s")
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ctypes
 import threading
 
+from clarion.allocator import MallInfo2
+
 libc = ctypes.CDLL("libc.so.6")
 libc.malloc.restype = ctypes.c_void_p
 libc.malloc.argtypes = [ctypes.c_size_t]
@@ -12,25 +14,7 @@ libc.free.argtypes = [ctypes.c_void_p]
 libc.memset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
 
 
-class Mallinfo2(ctypes.Structure):
-    _fields_ = [
-        (n, ctypes.c_size_t)
-        for n in (
-            "arena",
-            "ordblks",
-            "smblks",
-            "hblks",
-            "hblkhd",
-            "usmblks",
-            "fsmblks",
-            "uordblks",
-            "fordblks",
-            "keepcost",
-        )
-    ]
-
-
-libc.mallinfo2.restype = Mallinfo2
+libc.mallinfo2.restype = MallInfo2
 
 BLOCKS, BLOCK = 16, 4 << 20
 FREED_MB = (BLOCKS - 1) * BLOCK / 1e6  # what litter() frees: 60 MiB

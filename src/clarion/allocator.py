@@ -23,6 +23,7 @@ import ctypes.util
 import functools
 import logging
 import sys
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -89,3 +90,40 @@ def trim() -> bool:
     memory was released."""
     libc = _glibc()
     return bool(libc is not None and libc.malloc_trim(ctypes.c_size_t(0)))
+
+
+class MallInfo2(ctypes.Structure):
+    """glibc's struct mallinfo2 (2.33+): every field a size_t, in <malloc.h>'s order."""
+
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            *("arena", "ordblks", "smblks", "hblks", "hblkhd"),
+            *("usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class HeapStats:
+    """What glibc's allocator holds for this process, all heaps together, in bytes."""
+
+    in_use: int  # handed out and not yet freed, from the heaps and from own mappings
+    mapped: int  # the part of in_use served from blocks' own mappings
+    free: int  # free inside the heaps: held, but resident only where its pages were touched
+
+
+def heap_stats() -> HeapStats | None:
+    """glibc's own accounting (mallinfo2), or None where there is none (not glibc, or older
+    than 2.33). It tells a leak, which raises ``in_use``, from fragmentation, which raises
+    ``free``; RSS shows only their sum. Locks each heap while its free lists are counted."""
+    libc = _glibc()
+    if libc is None:
+        return None
+    try:
+        mallinfo2 = libc.mallinfo2
+    except AttributeError:
+        return None
+    mallinfo2.restype = MallInfo2
+    info = mallinfo2()
+    return HeapStats(in_use=info.uordblks + info.hblkhd, mapped=info.hblkhd, free=info.fordblks)

@@ -62,6 +62,8 @@ def test_metrics_count_requests_audio_and_latency(server: RunningServer) -> None
     assert value(after, "clarion_workers", engine="hibari") >= 1
     assert value(after, "clarion_ready") == 1
     assert value(after, "process_resident_memory_bytes") > 10e6
+    assert value(after, "clarion_python_allocated_blocks") > 100_000
+    assert value(after, "clarion_heap_in_use_bytes") > 10e6  # the models' weights, at least
     # An unknown voice never becomes a label value.
     assert not any(("voice", "nobody") in labels for _, labels in after)
 

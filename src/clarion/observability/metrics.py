@@ -6,6 +6,7 @@ the app's route templates, so an unknown name in a request never creates a serie
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Proc
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from clarion.allocator import heap_stats
 from clarion.observability.gpu import gpu_memory
 from clarion.observability.stats import RecentRequests
 from clarion.scheduler.batcher import BatchReport
@@ -33,6 +35,7 @@ class Metrics:
         r = self.registry
         ProcessCollector(registry=r)  # process_resident_memory_bytes, process_cpu_seconds_total, ...
         r.register(_GpuCollector())
+        r.register(_HeapCollector())
         self.requests = Counter(
             "clarion_requests",
             "HTTP requests by route and status.",
@@ -185,6 +188,29 @@ class _GpuCollector(Collector):
             if d.allocated_bytes is not None:
                 held.add_metric([d.device], d.allocated_bytes)
         return [used, total, held]
+
+
+class _HeapCollector(Collector):
+    """Where resident memory goes: a leak raises bytes in use (or Python's block count), while
+    fragmentation raises the heaps' free bytes; resident memory alone shows only their sum."""
+
+    def collect(self) -> Iterable[Metric]:
+        blocks = GaugeMetricFamily(
+            "clarion_python_allocated_blocks", "Memory blocks Python's allocator has handed out."
+        )
+        blocks.add_metric([], sys.getallocatedblocks())
+        heap = heap_stats()
+        if heap is None:  # not glibc
+            return [blocks]
+        in_use = GaugeMetricFamily(
+            "clarion_heap_in_use_bytes", "Bytes the C allocator (glibc) has handed out and not had back."
+        )
+        in_use.add_metric([], heap.in_use)
+        free = GaugeMetricFamily(
+            "clarion_heap_free_bytes", "Free bytes the C allocator (glibc) holds inside its heaps."
+        )
+        free.add_metric([], heap.free)
+        return [blocks, in_use, free]
 
 
 def resident_bytes(pid: int) -> int | None:
