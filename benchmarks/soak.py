@@ -264,17 +264,17 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
             "end": results.rss[-1][2],
             "max": max(m for *_, m in results.rss),
         },
-        "rss_slope_mb_per_1000_requests": _slope(points),
+        "rss_slope_mb_per_1000_requests": slope(points),
         "quiet_rss_samples": len(quiet),
-        "quiet_rss_slope_mb_per_1000_requests": _slope(quiet),
+        "quiet_rss_slope_mb_per_1000_requests": slope(quiet),
         "floor_rss_mb": [round(mb, 1) for _, _, mb in floor],
-        "floor_rss_slope_mb_per_1000_requests": _slope([(n, mb) for t, n, mb in floor if t >= 0.2 * end]),
+        "floor_rss_slope_mb_per_1000_requests": slope([(n, mb) for t, n, mb in floor if t >= 0.2 * end]),
         # The server's own accounting at quiet moments, after the first fifth: bytes in use
         # rise with a leak, free bytes with fragmentation; Python's blocks, per request.
         "quiet_heap_samples": len(heap),
-        "heap_in_use_slope_mb_per_1000_requests": _slope([(n, used) for n, used, _, _ in heap]),
-        "heap_free_slope_mb_per_1000_requests": _slope([(n, free) for n, _, free, _ in heap]),
-        "python_blocks_per_request": _slope([(n, blocks / 1000) for n, _, _, blocks in heap]),
+        "heap_in_use_slope_mb_per_1000_requests": slope([(n, used) for n, used, _, _ in heap]),
+        "heap_free_slope_mb_per_1000_requests": slope([(n, free) for n, _, free, _ in heap]),
+        "python_blocks_per_request": slope([(n, blocks / 1000) for n, _, _, blocks in heap]),
         # (seconds, requests done, MB): to look again at a run without running it again
         "rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.rss],
         "quiet_rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.quiet_rss],
@@ -297,7 +297,7 @@ def floors(samples: list[Sample], end: float, parts: int = 10) -> list[Sample]:
     return out
 
 
-def _slope(points: list[tuple[int, float]]) -> float | None:
+def slope(points: list[tuple[int, float]]) -> float | None:
     """MB per 1,000 requests, least squares."""
     if len(points) < 3 or points[-1][0] <= points[0][0]:
         return None
