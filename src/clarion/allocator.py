@@ -108,8 +108,7 @@ class MallInfo2(ctypes.Structure):
 class HeapStats:
     """What glibc's allocator holds for this process, all heaps together, in bytes."""
 
-    in_use: int  # handed out and not yet freed, from the heaps and from own mappings
-    mapped: int  # the part of in_use served from blocks' own mappings
+    in_use: int  # handed out and not yet freed, from the heaps and from blocks' own mappings
     free: int  # free inside the heaps: held, but resident only where its pages were touched
 
 
@@ -126,4 +125,4 @@ def heap_stats() -> HeapStats | None:
         return None
     mallinfo2.restype = MallInfo2
     info = mallinfo2()
-    return HeapStats(in_use=info.uordblks + info.hblkhd, mapped=info.hblkhd, free=info.fordblks)
+    return HeapStats(in_use=info.uordblks + info.hblkhd, free=info.fordblks)
