@@ -23,7 +23,7 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
@@ -64,14 +64,19 @@ def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str
 
 @contextmanager
 def server_process(
-    engine: str, extra_env: dict[str, str] | None = None, ready_timeout: float = 180.0
+    engine: str,
+    extra_env: dict[str, str] | None = None,
+    ready_timeout: float = 180.0,
+    prefix: Sequence[str] = (),
 ) -> Iterator[tuple[str, int]]:
     """`clarion serve` as a child process on a free loopback port: (url, pid) once ready.
-    ``engine``: one engine, or several separated by commas (the first is the default)."""
+    ``engine``: one engine, or several separated by commas (the first is the default).
+    ``prefix``: a command that runs the server (a profiler); the pid is then that command's."""
     port = free_port()
     # Benchmarks repeat their texts: the audio cache would answer them without synthesis.
     env = {**os.environ, "CLARION_CACHE_MEMORY_MB": "0", **(extra_env or {})}
     cmd = [
+        *prefix,
         sys.executable,
         "-m",
         "clarion.cli",

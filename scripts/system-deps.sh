@@ -4,7 +4,8 @@
 # missing, and only where it can (root with apt-get).
 set -euo pipefail
 # docker.io, docker-compose, debootstrap, nginx: the deployment tests (tests/deploy/test_docker.py).
-packages=(prometheus chromium docker.io docker-compose debootstrap nginx)
+# heaptrack: benchmarks/live_heap.py and its test.
+packages=(prometheus chromium docker.io docker-compose debootstrap nginx heaptrack)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
