@@ -39,7 +39,6 @@ Stacks = collections.Counter[str]
 
 @dataclass
 class Run:
-    seconds: float
     rate: float
     requests: int
     errors: int
@@ -130,7 +129,6 @@ def soak_under_heaptrack(
         wait_for_exit(root)  # heaptrack's script ends once its file is written
     errors = sum(1 for d in results.done if d[2] != 200)
     return Run(
-        seconds,
         rate,
         len(results.done),
         errors,
