@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -45,7 +46,7 @@ def live_heap() -> Iterator[ModuleType]:
         sys.path.remove(str(BENCHMARKS))
 
 
-def record(live_heap: ModuleType, tmp_path: Path, blocks: int) -> object:
+def record(live_heap: ModuleType, tmp_path: Path, blocks: int) -> Counter[str]:
     data = tmp_path / f"hold-{blocks}"
     script = tmp_path / "hold.py"  # a file: heaptrack's record breaks on a command line with newlines
     script.write_text(HOLD)
@@ -56,12 +57,13 @@ def record(live_heap: ModuleType, tmp_path: Path, blocks: int) -> object:
         timeout=120,
     )
     assert "Heaptrack finished" in done.stdout, done.stdout[-2000:] + done.stderr[-2000:]
-    return live_heap.live_stacks(data.with_suffix(".zst"), [])
+    stacks: Counter[str] = live_heap.live_stacks(data.with_suffix(".zst"), [])
+    return stacks
 
 
 def test_what_a_killed_process_held_is_counted_live_per_stack(live_heap: ModuleType, tmp_path: Path) -> None:
     few, many = record(live_heap, tmp_path, 4), record(live_heap, tmp_path, 12)
-    grown = sum(many.values()) - sum(few.values())  # type: ignore[attr-defined]
+    grown = sum(many.values()) - sum(few.values())
     # Eight more blocks of 1 MiB, and little else: the interpreter's own start-up is the same.
     assert 8 * MIB <= grown < 8.5 * MIB
     changes = live_heap.grown(few, many, depth=12)
