@@ -14,8 +14,8 @@ The settings must be in place when the process starts, so each is an environment
 Capacity is measured with every server under load at once, so the rate is 70 % of what each
 sustains while sharing the host. Prints, per setting: requests and errors, resident memory at the
 floor (the lowest quiet sample in each tenth of the run, as the soak does) and its slope per
-1,000 requests (target < 1 MB), the quiet slope, and where the server's own memory lies at the
-end (heap, other anonymous, files) with its thread count.
+1,000 requests (target < 1 MB), the quiet slope, latency, and where the server's own memory lies at
+the start and the end (heap, other anonymous, files) with its thread count.
 
 Usage: python benchmarks/allocators.py [--duration 45m] [--load 0.7] [--seed 2]
     [--settings glibc,glibc-no-tcache,jemalloc]
