@@ -33,7 +33,7 @@ from typing import Any
 from clarion.bench.schedule import parse_duration
 from clarion.bench.stats import percentile
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import capacity, mean_work, report, soak
+from soak import capacity, mean_work, memory_by_kind, report, soak
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"  # Debian's libjemalloc2
 # Quiet this long before the start and end figures: past the idle trim (CLARION_MALLOC_TRIM_IDLE_S,
@@ -44,25 +44,6 @@ SETTINGS: dict[str, dict[str, str]] = {
     "glibc-no-tcache": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},
     "jemalloc": {"LD_PRELOAD": JEMALLOC, "MALLOC_CONF": "background_thread:true"},
 }
-
-
-def where(pid: int) -> dict[str, float]:
-    """The process's resident memory by kind of mapping (MB), and its thread count."""
-    kinds = {"heap": 0, "anonymous": 0, "files": 0}
-    kind = "files"
-    with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as f:
-        for line in f:
-            head = line.split(maxsplit=6)
-            if head[0].endswith(":"):
-                if head[0] == "Rss:":
-                    kinds[kind] += int(head[1])
-                continue
-            # A mapping's first line: address, perms, offset, dev, inode[, path].
-            path = head[5].strip() if len(head) > 5 else ""
-            kind = "heap" if path == "[heap]" else "files" if path.startswith("/") else "anonymous"
-    with open(f"/proc/{pid}/status", encoding="ascii") as f:
-        threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
-    return {k: v / 1000 for k, v in kinds.items()} | {"threads": threads}
 
 
 async def side_by_side(
@@ -79,7 +60,7 @@ async def side_by_side(
     )
     print(f"soaking each at {rate:.3f} req/s for {duration / 60:.0f} min")
     await asyncio.sleep(SETTLE_S)
-    start = {name: where(pid) for name, (_, pid) in servers.items()}
+    start = {name: memory_by_kind(pid) for name, (_, pid) in servers.items()}
     runs = await asyncio.gather(
         *(soak(url, pid, rate, duration, languages, args.seed) for url, pid in servers.values())
     )
@@ -90,7 +71,7 @@ async def side_by_side(
         out[name] = report(results, rate, window=max(10.0, duration / 10)) | {
             "latency_ms": {f"p{q}": round((percentile(latencies, q) or 0) * 1000) for q in (50, 95, 99)},
             "start": start[name],
-            "end": where(pid),
+            "end": memory_by_kind(pid),
         }
     return out
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -62,6 +63,8 @@ class Results:
     rss: list[Sample] = field(default_factory=list)
     quiet_rss: list[Sample] = field(default_factory=list)  # the same, at quiet moments
     quiet_heap: list[HeapSample] = field(default_factory=list)
+    # (seconds, requests done, the server process's memory by kind): at the same moments
+    quiet_kinds: list[tuple[float, int, dict[str, float]]] = field(default_factory=list)
     # (t, latency, kind, bytes received, error): a failure that has no status to show
     failures: list[tuple[float, float, str, int, str]] = field(default_factory=list)
     in_flight: int = 0
@@ -89,6 +92,27 @@ def rss_mb(pid: int) -> float:
     """Resident memory of the server and of the processes it started (engine workers under
     CLARION_ISOLATION=process, the upload decoder), MB."""
     return sum(resident_bytes(p) or 0 for p in process_tree(pid)) / 1e6
+
+
+def memory_by_kind(pid: int) -> dict[str, float]:
+    """The process's own resident memory by kind of mapping (MB): the main heap, other
+    anonymous memory (glibc's other arenas, pymalloc's arenas, model weights, large arrays),
+    mapped files; and its thread count. Which of them grows places what RSS alone cannot."""
+    kinds = {"heap": 0.0, "anonymous": 0.0, "files": 0.0}
+    kind = "files"
+    with open(f"/proc/{pid}/smaps", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            head = line.split(maxsplit=6)
+            if head[0].endswith(":"):
+                if head[0] == "Rss:":
+                    kinds[kind] += int(head[1]) / 1000
+                continue
+            # A mapping's first line: address, perms, offset, dev, inode[, path].
+            path = head[5].strip() if len(head) > 5 else ""
+            kind = "heap" if path == "[heap]" else "files" if path.startswith("/") else "anonymous"
+    with open(f"/proc/{pid}/status", encoding="ascii") as f:
+        threads = next(int(line.split()[1]) for line in f if line.startswith("Threads:"))
+    return kinds | {"threads": threads}
 
 
 def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
@@ -209,6 +233,8 @@ async def soak(url: str, pid: int, rate: float, duration: float, languages: list
                         heap = await heap_figures(client)
                         if heap is not None:
                             results.quiet_heap.append((sample[0], sample[1], *heap))
+                        with contextlib.suppress(OSError):  # ended meanwhile
+                            results.quiet_kinds.append((sample[0], sample[1], memory_by_kind(pid)))
                 ticks += 1
                 await asyncio.sleep(QUIET_EVERY_S)
 
@@ -275,6 +301,11 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
         "heap_in_use_slope_mb_per_1000_requests": slope([(n, used) for n, used, _, _ in heap]),
         "heap_free_slope_mb_per_1000_requests": slope([(n, free) for n, _, free, _ in heap]),
         "python_blocks_per_request": slope([(n, blocks / 1000) for n, _, _, blocks in heap]),
+        # The server process's memory by kind at quiet moments: the lowest per tenth of the run.
+        "floor_by_kind_mb": {
+            kind: [round(min(k[kind] for *_, k in span), 1) for span in tenths(results.quiet_kinds, end)]
+            for kind in ("heap", "anonymous", "files", "threads")
+        },
         # (seconds, requests done, MB): to look again at a run without running it again
         "rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.rss],
         "quiet_rss_over_time": [[round(t, 1), n, round(mb, 1)] for t, n, mb in results.quiet_rss],
@@ -286,15 +317,17 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
     }
 
 
+def tenths(samples: list[Any], end: float, parts: int = 10) -> list[list[Any]]:
+    """``samples`` (seconds, requests done, ...) in each of ``parts`` equal spans of the run
+    that has any, leaving out those before the first request."""
+    spans = [[s for s in samples if k * end / parts <= s[0] < (k + 1) * end / parts] for k in range(parts)]
+    return [span for span in ([s for s in span if s[1] > 0] for span in spans) if span]
+
+
 def floors(samples: list[Sample], end: float, parts: int = 10) -> list[Sample]:
     """The lowest of ``samples`` (seconds, requests, MB) in each of ``parts`` equal spans of
     the run that has any."""
-    out = []
-    for k in range(parts):
-        span = [s for s in samples if k * end / parts <= s[0] < (k + 1) * end / parts and s[1] > 0]
-        if span:
-            out.append(min(span, key=lambda s: s[2]))
-    return out
+    return [min(span, key=lambda s: s[2]) for span in tenths(samples, end, parts)]
 
 
 def slope(points: list[tuple[int, float]]) -> float | None:
@@ -384,6 +417,10 @@ def main() -> None:
             f"raises) {out['heap_free_slope_mb_per_1000_requests']} MB; Python blocks per request: "
             f"{out['python_blocks_per_request']}"
         )
+    kinds = out["floor_by_kind_mb"]
+    if kinds["threads"]:
+        shown = ", ".join(f"{k} {' '.join(f'{v:g}' for v in kinds[k])}" for k in kinds)
+        print(f"server process at quiet moments, lowest per tenth of the run (MB; threads): {shown}")
     median = statistics.median([d[1] for d in results.done]) if results.done else float("nan")
     print(f"wrote {args.out}.json and {args.out}.png; median latency {median:.3f} s")
 
