@@ -5,8 +5,10 @@ requests (target < 1 MB): of all samples, of those taken at quiet moments (no re
 2 s: what the server keeps, without the work in hand), and of the floor (the lowest quiet
 sample in each tenth of the run: what the server comes back to, which is what a leak raises).
 At quiet moments it also reads the server's own accounting from /metrics: the C heap's bytes in
-use (a leak raises them) and free bytes (fragmentation raises them), and Python's block count.
-Writes a PNG plot and a JSON report.
+use (a leak raises them) and free bytes (fragmentation raises them), and Python's block count;
+and, from /proc, the server process's own memory by kind (main heap, other anonymous memory,
+mapped files) and its threads, whose lowest per tenth shows which kind grows. Writes a PNG plot
+and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
