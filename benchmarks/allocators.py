@@ -33,7 +33,7 @@ from typing import Any
 from clarion.bench.schedule import parse_duration
 from clarion.bench.stats import percentile
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import capacity, mean_work, memory_by_kind, report, soak
+from soak import capacity, languages_served, mean_work, memory_by_kind, report, soak
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"  # Debian's libjemalloc2
 # Quiet this long before the start and end figures: past the idle trim (CLARION_MALLOC_TRIM_IDLE_S,
@@ -47,9 +47,8 @@ SETTINGS: dict[str, dict[str, str]] = {
 
 
 async def side_by_side(
-    servers: dict[str, tuple[str, int]], args: argparse.Namespace, duration: float
+    servers: dict[str, tuple[str, int]], languages: list[str], args: argparse.Namespace, duration: float
 ) -> dict[str, dict[str, Any]]:
-    languages = ["en", "zh"] if "kokoro" in args.engines.split(",") else ["en"]
     each = await asyncio.gather(
         *(capacity(url, languages, args.calibrate, args.users) for url, _ in servers.values())
     )
@@ -92,7 +91,8 @@ def main() -> None:
         raise SystemExit(f"jemalloc: {JEMALLOC} is missing (Debian's libjemalloc2)")
     with contextlib.ExitStack() as stack:
         servers = {name: stack.enter_context(server_process(args.engines, SETTINGS[name])) for name in names}
-        out = asyncio.run(side_by_side(servers, args, parse_duration(args.duration)))
+        languages = languages_served(next(iter(servers.values()))[0])  # all serve the same engines
+        out = asyncio.run(side_by_side(servers, languages, args, parse_duration(args.duration)))
     Path(args.out).write_text(json.dumps(out, indent=1))
     base = out[names[0]]["floor_rss_mb"]
     print(f"{'setting':<16} {'requests':>8} {'errors':>6}  floor MB (first .. last)  per 1,000: floor, quiet")

@@ -32,7 +32,7 @@ import httpx
 
 from clarion.bench.schedule import parse_duration
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import QUIET_S, capacity, mean_work, process_tree, soak
+from soak import QUIET_S, capacity, languages_served, mean_work, process_tree, soak
 
 Stacks = collections.Counter[str]
 
@@ -114,8 +114,7 @@ def soak_under_heaptrack(
     data = workdir / f"run-{seconds:.0f}s"
     with server_process(engines, prefix=["heaptrack", "-o", str(data)]) as (url, root):
         pid = server_pid(root)
-        loaded = httpx.get(f"{url}/v1/models").json()["data"]
-        languages = ["en", "zh"] if any(m["id"] == "kokoro" for m in loaded) else ["en"]
+        languages = languages_served(url)
         if rate is None:
             rate = load * asyncio.run(capacity(url, languages, 40, 4)) / mean_work(languages)
         results = asyncio.run(soak(url, pid, rate, seconds, languages, seed))

@@ -117,6 +117,12 @@ def memory_by_kind(pid: int) -> dict[str, float]:
     return kinds | {"threads": threads}
 
 
+def languages_served(url: str) -> list[str]:
+    """The mix's languages: Mandarin only where the server has loaded Kokoro (its files are there)."""
+    loaded = httpx.get(f"{url}/v1/models").json()["data"]
+    return ["en", "zh"] if any(m["id"] == "kokoro" for m in loaded) else ["en"]
+
+
 def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
     lang = rng.choice(languages)
     size = rng.choices(("short", "medium", "long"), weights=(0.4, 0.45, 0.15))[0]
@@ -381,8 +387,7 @@ def main() -> None:
     duration = parse_duration(args.duration)
     engines = args.engines.split(",")
     with server_process(",".join(engines)) as (url, pid):
-        loaded = httpx.get(f"{url}/v1/models").json()["data"]
-        languages = ["en", "zh"] if any(m["id"] == "kokoro" for m in loaded) else ["en"]
+        languages = languages_served(url)
         chars_per_s = asyncio.run(capacity(url, languages, args.calibrate, args.users))
         cap = chars_per_s / mean_work(languages)
         rate = cap * args.load
