@@ -119,3 +119,35 @@ def test_idle_connections_outlive_the_clients_keep_alive() -> None:
         assert _live(conn) == 200
         assert conn.sock is sock  # the same connection, still open
         conn.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("isolation", ["thread", "process"])
+def test_serve_logs_one_json_object_per_line(kokoro_models_dir: Path, isolation: str) -> None:
+    # Kokoro's libraries print on their own: jieba's debug lines as plain text, phonemizer's
+    # warning on most English sentences. A log shipper parsing each line as JSON must not choke.
+    env = {"CLARION_MODELS_DIR": str(kokoro_models_dir), "CLARION_ISOLATION": isolation}
+    with serve_process("-e", "kokoro", "--log-level", "info", env=env) as server:
+        for voice, text in [
+            ("af_heart", "The museum opens at ten. Guided tours of the new gallery start every half hour."),
+            ("zf_xiaoxiao", "博物馆十点开门，新展厅每半小时有一次导览。"),
+        ]:
+            r = httpx.post(
+                f"{server.url}/v1/audio/speech",
+                json={"model": "kokoro", "voice": voice, "input": text, "response_format": "wav"},
+                timeout=120,
+            )
+            assert r.status_code == 200, r.text
+        server.proc.send_signal(signal.SIGTERM)
+        server.proc.wait(60)
+        lines = [line for line in server.stderr().splitlines() if line.strip()]
+    records = []
+    for line in lines:
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            pytest.fail(f"a log line that is not JSON: {line!r}")
+    # The server's own info lines are there; the libraries' debug lines and routine warnings not.
+    assert sum(r["logger"] == "clarion.access" and r["status"] == 200 for r in records) == 2
+    assert [r for r in records if r["level"] == "debug"] == []
+    assert [r for r in records if r["logger"] == "phonemizer"] == []

@@ -41,6 +41,7 @@ from clarion.errors import (
     RateLimited,
     VoiceNotFound,
 )
+from clarion.observability.logging import adopt_library_loggers
 from clarion.observability.metrics import Metrics
 from clarion.scheduler.batcher import Batcher, Trace
 from clarion.scheduler.calibrate import Calibration, calibrate
@@ -341,6 +342,7 @@ class Service:
 
     def _prepare(self, name: str, engine: Engine, executor: Executor, t0: float) -> EngineRuntime:
         """Warm up, size batches and build the batcher for a loaded engine."""
+        adopt_library_loggers()  # before warm-up: some libraries log on first use
         opts = self.settings.options_for(name)
         defaults = type(engine).scheduling_defaults(os.cpu_count() or 1)
         voices = {v.id: v for v in engine.voices()}

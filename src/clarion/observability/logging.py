@@ -40,6 +40,49 @@ class AbortedStreamFilter(logging.Filter):
         return True
 
 
+class RoutineAsDebug(logging.Filter):
+    """Lowers one library module's warnings about routine conditions to debug level.
+
+    phonemizer warns whenever espeak reads a line as a different number of words than it was
+    given ("3:45" becomes four words): Kokoro never aligns words, so for Clarion that is routine,
+    and as a warning it filled the log with a line for every request that had a number in it."""
+
+    def __init__(self, module: str) -> None:
+        super().__init__()
+        self.module = module
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.module != self.module:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def adopt_library_loggers() -> None:
+    """Send the engines' libraries' records through the root handler only, at the root's level.
+
+    jieba, kokoro-onnx, cn2an and indextts attach their own stderr handler when imported, and
+    jieba sets its logger to debug: their records then printed twice, once as plain text in the
+    middle of the JSON log (which breaks log shippers that parse each line). They are imported
+    when an engine loads, after logging is configured, so this runs after each engine load."""
+    console = {sys.stderr, sys.stdout, sys.__stderr__, sys.__stdout__}
+    for logger in list(logging.root.manager.loggerDict.values()):
+        if not isinstance(logger, logging.Logger):
+            continue  # a placeholder for a dotted name's parent
+        # type(), not isinstance(): a FileHandler is a StreamHandler someone configured on purpose.
+        own = [h for h in logger.handlers if type(h) is logging.StreamHandler and h.stream in console]
+        if own:
+            for handler in own:
+                logger.removeHandler(handler)
+            logger.setLevel(logging.NOTSET)
+            logger.propagate = True
+    # phonemizer resets its logger's handlers and level each time it builds a backend, but keeps
+    # its filters.
+    phonemizer = logging.getLogger("phonemizer")
+    if not any(isinstance(f, RoutineAsDebug) for f in phonemizer.filters):
+        phonemizer.addFilter(RoutineAsDebug("words_mismatch"))
+
+
 def configure_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
@@ -51,6 +94,8 @@ def configure_logging(level: str, fmt: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Python's warnings (a library's DeprecationWarning on import) print as plain text otherwise.
+    logging.captureWarnings(True)
     # uvicorn's own loggers go through the same handler, in the same format.
     for name in ("uvicorn", "uvicorn.error"):
         lg = logging.getLogger(name)

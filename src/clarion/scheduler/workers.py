@@ -39,6 +39,7 @@ from clarion.engines.base import (
     request_extras,
 )
 from clarion.errors import EngineError, EngineUnavailable, WorkerLost
+from clarion.observability.logging import adopt_library_loggers, configure_logging
 from clarion.scheduler.executor import PartSink, run_streamed, streams_parts
 
 if TYPE_CHECKING:
@@ -68,12 +69,15 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure(settings)
+    # A spawned process starts with logging unconfigured: its lines go out like the server's.
+    configure_logging(settings.log_level, settings.log_format)
     if settings.worker_nice:
         # Synthesis yields the CPU to the server process (admission, health, streaming).
         os.nice(settings.worker_nice)
     try:
         engine = cls(settings)  # type: ignore[call-arg]
         engine.load(device, threads)
+        adopt_library_loggers()
         conn.send(("ok", _describe(engine)))
     except BaseException as exc:  # reported to the parent, which marks the engine unavailable
         conn.send(("err", f"{type(exc).__name__}: {exc}"))
