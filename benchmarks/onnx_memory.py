@@ -23,7 +23,7 @@ import httpx
 import numpy as np
 
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import plan, rss_mb
+from soak import languages_served, plan, rss_mb
 
 # Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
 # CLARION_MALLOC_*, see clarion.allocator), each a step from the old default to the new one.
@@ -83,14 +83,15 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--last", type=int, default=0, help="only the last N settings (0: all)")
     args = ap.parse_args()
-    languages = ["en", "zh"] if "kokoro" in args.engines.split(",") else ["en"]
-    rng = random.Random(args.seed)
-    bodies = [plan(rng, languages) for _ in range(args.requests)]
-    for body in bodies:
-        body.pop("_kind")
+    bodies: list[dict[str, object]] = []  # planned once the first server says what it serves
     first: float | None = None
     for name, env in list(SETTINGS.items())[-args.last :]:
         with server_process(args.engines, env) as (url, pid):
+            if not bodies:
+                rng = random.Random(args.seed)
+                bodies = [plan(rng, languages_served(url)) for _ in range(args.requests)]
+                for body in bodies:
+                    body.pop("_kind")
             seconds, samples = asyncio.run(drive(url, pid, [dict(b) for b in bodies], args.users))
             time.sleep(IDLE_S)
             idle = rss_mb(pid)
