@@ -43,9 +43,9 @@ class AbortedStreamFilter(logging.Filter):
 class RoutineAsDebug(logging.Filter):
     """Lowers one library module's warnings about routine conditions to debug level.
 
-    phonemizer warns whenever espeak reads a line as a different number of words than it was
-    given ("3:45" becomes four words): Kokoro never aligns words, so for Clarion that is routine,
-    and as a warning it filled the log with a line for every request that had a number in it."""
+    phonemizer warns whenever espeak's output has a different number of words than its input,
+    which for Kokoro's English happens on most multi-sentence texts. Kokoro never aligns words,
+    so for Clarion that is routine; as a warning it put a line in the log for most requests."""
 
     def __init__(self, module: str) -> None:
         super().__init__()
