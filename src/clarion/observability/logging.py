@@ -61,7 +61,7 @@ class RoutineAsDebug(logging.Filter):
 def adopt_library_loggers() -> None:
     """Send the engines' libraries' records through the root handler only, at the root's level.
 
-    jieba, kokoro-onnx, cn2an and indextts attach their own stderr handler when imported, and
+    jieba, kokoro-onnx and indextts attach their own stderr handler when imported, and
     jieba sets its logger to debug: their records then printed twice, once as plain text in the
     middle of the JSON log (which breaks log shippers that parse each line). They are imported
     when an engine loads, after logging is configured, so this runs after each engine load."""
