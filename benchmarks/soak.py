@@ -7,14 +7,21 @@ sample in each tenth of the run: what the server comes back to, which is what a 
 At quiet moments it also reads the server's own accounting from /metrics: the C heap's bytes in
 use (a leak raises them) and free bytes (fragmentation raises them), and Python's block count;
 and, from /proc, the server process's own memory by kind (main heap, other anonymous memory,
-mapped files) and its threads, whose lowest per tenth shows which kind grows. Writes a PNG plot
-and a JSON report.
+mapped files) and its threads, whose lowest per tenth shows which kind grows.
+
+Every 2 minutes of load (--checkpoint-every), and at the end, a checkpoint: the arrivals pause
+(those after it are shifted by the pause), the server drains, the same short probe goes to each
+voice of the mix, and RSS and the memory by kind are read once the server has trimmed. Quiet
+moments come when the Poisson arrivals leave them, fewer in busy spans, and after whichever
+request came last; checkpoints come at a steady pace and after the same work each time. Their
+slope is the figure that can resolve the target. Writes a PNG plot and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
 to bypass its audio cache, so all of it is synthesised.
 
 Usage: python benchmarks/soak.py [--duration 20m] [--load 0.7] [--out soak] [--seed 1]
+       [--checkpoint-every 120]
 """
 
 from __future__ import annotations
@@ -51,6 +58,15 @@ QUIET_EVERY_S = 0.5  # how often to look for a quiet moment
 QUIET_S = 2.0
 HEAP_EVERY_S = 5.0  # how often, at most, a quiet moment also reads the server's heap figures
 HEAP_METRICS = ("clarion_heap_in_use_bytes", "clarion_heap_free_bytes", "clarion_python_allocated_blocks")
+# A checkpoint: the load pauses, the server drains, the same short probe goes to each voice of
+# the mix, and RSS is read once the server has trimmed. At a quiet moment ONNX Runtime's arena
+# still holds the last run's output, whose size depends on which request came last (quiet
+# samples jump by 10 MB and back); after the probes it is the same at every checkpoint.
+CHECKPOINT_EVERY_S = 120.0
+PROBE_TEXT = {"en": "This is a checkpoint.", "zh": "这是一个检查点。"}
+SETTLE_S = 3.0  # after the probes: the idle trim (CLARION_MALLOC_TRIM_IDLE_S, 1 s) and a margin
+READINGS = 4  # RSS readings 0.5 s apart at each checkpoint; the lowest is kept
+ZH_VOICE = "zf_xiaoxiao"
 
 
 Sample = tuple[float, int, float]  # (seconds into the soak, requests done, RSS in MB)
@@ -67,6 +83,8 @@ class Results:
     quiet_heap: list[HeapSample] = field(default_factory=list)
     # (seconds, requests done, the server process's memory by kind): at the same moments
     quiet_kinds: list[tuple[float, int, dict[str, float]]] = field(default_factory=list)
+    # (seconds, requests done, RSS MB, the server process's memory by kind): at each checkpoint
+    checkpoints: list[tuple[float, int, float, dict[str, float]]] = field(default_factory=list)
     # (t, latency, kind, bytes received, error): a failure that has no status to show
     failures: list[tuple[float, float, str, int, str]] = field(default_factory=list)
     in_flight: int = 0
@@ -123,15 +141,16 @@ def languages_served(url: str) -> list[str]:
     return ["en", "zh"] if any(m["id"] == "kokoro" for m in loaded) else ["en"]
 
 
+def english_voices(languages: list[str]) -> list[str]:
+    """The mix's English voices: hibari's, and Kokoro's where Kokoro serves (Mandarin is its)."""
+    return ["heart", "af_heart"] if "zh" in languages else ["heart"]
+
+
 def plan(rng: random.Random, languages: list[str]) -> dict[str, Any]:
     lang = rng.choice(languages)
     size = rng.choices(("short", "medium", "long"), weights=(0.4, 0.45, 0.15))[0]
     text = rng.choice(builtin(size, lang))
-    voice = (
-        "zf_xiaoxiao"
-        if lang == "zh"
-        else rng.choice(["heart", "af_heart"] if "zh" in languages else ["heart"])
-    )
+    voice = ZH_VOICE if lang == "zh" else rng.choice(english_voices(languages))
     return {
         "model": "tts-1",
         "voice": voice,
@@ -218,7 +237,49 @@ async def capacity(url: str, languages: list[str], sample: int, users: int) -> f
     return sum(weighted_chars(b["input"]) for b in bodies) / (time.monotonic() - t0)
 
 
-async def soak(url: str, pid: int, rate: float, duration: float, languages: list[str], seed: int) -> Results:
+def probes(languages: list[str]) -> list[dict[str, Any]]:
+    """One short request per voice of the mix: the same at every checkpoint."""
+    voices = [(v, "en") for v in english_voices(languages)] + (
+        [(ZH_VOICE, "zh")] if "zh" in languages else []
+    )
+    return [
+        {"model": "tts-1", "voice": v, "input": PROBE_TEXT[lang], "response_format": "wav"}
+        for v, lang in voices
+    ]
+
+
+async def checkpoint(client: httpx.AsyncClient, pid: int, results: Results, languages: list[str]) -> None:
+    """Send the probes one by one to a server with nothing else in flight, let it trim, then
+    record the lowest of a few RSS readings and the server process's memory by kind."""
+    results.in_flight += 1  # not a quiet moment for the sampler while the probes run
+    try:
+        for body in probes(languages):
+            r = await client.post("/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"})
+            r.raise_for_status()
+    finally:
+        results.in_flight -= 1
+        results.last_done = time.monotonic()
+    await asyncio.sleep(SETTLE_S)
+    readings = []
+    for _ in range(READINGS):
+        readings.append(rss_mb(pid))
+        await asyncio.sleep(0.5)
+    results.checkpoints.append(
+        (time.monotonic() - results.started, len(results.done), min(readings), memory_by_kind(pid))
+    )
+
+
+async def soak(
+    url: str,
+    pid: int,
+    rate: float,
+    duration: float,
+    languages: list[str],
+    seed: int,
+    checkpoint_every: float | None = None,
+) -> Results:
+    """The open-loop mix at ``rate`` for ``duration`` seconds. With ``checkpoint_every``, the
+    arrivals pause for a checkpoint that often, and those after it are shifted by the pause."""
     rng = random.Random(seed)
     results = Results(time.monotonic())
     arrivals = poisson_arrivals(rate, duration, seed=seed)
@@ -248,14 +309,25 @@ async def soak(url: str, pid: int, rate: float, duration: float, languages: list
 
         sampling = asyncio.create_task(sampler())
         tasks = []
+        paused = 0.0  # seconds spent in checkpoints so far
+        next_check = checkpoint_every or float("inf")
         for t in arrivals:
-            delay = results.started + float(t) - time.monotonic()
+            if t >= next_check:
+                assert checkpoint_every is not None
+                await asyncio.sleep(max(0.0, results.started + next_check + paused - time.monotonic()))
+                t0 = time.monotonic()
+                await asyncio.gather(*tasks)  # the requests in flight
+                await checkpoint(client, pid, results, languages)
+                paused += time.monotonic() - t0
+                next_check = (t // checkpoint_every + 1) * checkpoint_every
+            due = results.started + float(t) + paused
+            delay = due - time.monotonic()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(
-                asyncio.create_task(one(client, plan(rng, languages), results, results.started + float(t)))
-            )
+            tasks.append(asyncio.create_task(one(client, plan(rng, languages), results, due)))
         await asyncio.gather(*tasks)
+        if checkpoint_every:
+            await checkpoint(client, pid, results, languages)  # where the run ends
         sampling.cancel()
     results.rss.append((time.monotonic() - results.started, len(results.done), rss_mb(pid)))
     return results
@@ -285,6 +357,7 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
     # back; the floor leaves those out.
     floor = floors(results.quiet_rss, end)
     heap = [(n, used, free, blocks) for t, n, used, free, blocks in results.quiet_heap if t >= 0.2 * end]
+    checks = [(n, mb, kinds) for t, n, mb, kinds in results.checkpoints if t >= 0.2 * end and n > 0]
     return {
         "rate_per_s": round(rate, 3),
         "requests": len(results.done),
@@ -303,6 +376,14 @@ def report(results: Results, rate: float, window: float) -> dict[str, Any]:
         "quiet_rss_slope_mb_per_1000_requests": slope(quiet),
         "floor_rss_mb": [round(mb, 1) for _, _, mb in floor],
         "floor_rss_slope_mb_per_1000_requests": slope([(n, mb) for t, n, mb in floor if t >= 0.2 * end]),
+        # At each checkpoint (drained, the same probes, trimmed), and its slope after the first
+        # fifth, of RSS and of the server process's memory by kind.
+        "checkpoints": len(results.checkpoints),
+        "checkpoint_rss_mb": [round(mb, 1) for _, _, mb, _ in results.checkpoints],
+        "checkpoint_rss_slope_mb_per_1000_requests": slope([(n, mb) for n, mb, _ in checks]),
+        "checkpoint_slope_by_kind_mb_per_1000_requests": {
+            kind: slope([(n, k[kind]) for n, _, k in checks]) for kind in ("heap", "anonymous", "files")
+        },
         # The server's own accounting at quiet moments, after the first fifth: bytes in use
         # rise with a leak, free bytes with fragmentation; Python's blocks, per request.
         "quiet_heap_samples": len(heap),
@@ -362,6 +443,9 @@ def plot(results: Results, path: Path) -> None:
         if floor:
             ft, _, fmb = zip(*floor, strict=True)
             top.plot(ft, fmb, color="tab:green", marker="o", ms=3, label="floor (lowest quiet, per tenth)")
+    if results.checkpoints:
+        ct, _, cmb, _ = zip(*results.checkpoints, strict=True)
+        top.scatter(ct, cmb, s=12, color="tab:red", marker="D", label="checkpoint", zorder=4)
     top.legend(loc="upper left", fontsize="small")
     top.set_ylabel("server RSS, with its child processes (MB)")
     done = [(t, lat) for t, lat, s, _ in results.done if s == 200]
@@ -383,6 +467,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--calibrate", type=int, default=40, help="requests of the mix timed to measure capacity")
     ap.add_argument("--users", type=int, default=4, help="closed-loop clients while measuring capacity")
+    ap.add_argument(
+        "--checkpoint-every",
+        type=float,
+        default=CHECKPOINT_EVERY_S,
+        help="seconds of load between checkpoints (0: none)",
+    )
     args = ap.parse_args()
     duration = parse_duration(args.duration)
     engines = args.engines.split(",")
@@ -395,7 +485,9 @@ def main() -> None:
             f"capacity {chars_per_s:.0f} weighted chars/s, {cap:.2f} req/s of the mix "
             f"({', '.join(languages)}); soaking at {rate:.2f} req/s"
         )
-        results = asyncio.run(soak(url, pid, rate, duration, languages, args.seed))
+        results = asyncio.run(
+            soak(url, pid, rate, duration, languages, args.seed, args.checkpoint_every or None)
+        )
     out = report(results, rate, window=max(10.0, duration / 10))
     Path(f"{args.out}.json").write_text(json.dumps(out, indent=1))
     plot(results, Path(f"{args.out}.png"))
@@ -423,6 +515,17 @@ def main() -> None:
             f"{out['heap_in_use_slope_mb_per_1000_requests']} MB, free in the heaps (what fragmentation "
             f"raises) {out['heap_free_slope_mb_per_1000_requests']} MB; Python blocks per request: "
             f"{out['python_blocks_per_request']}"
+        )
+    if out["checkpoints"]:
+        by_kind = ", ".join(
+            f"{k} {v}" for k, v in out["checkpoint_slope_by_kind_mb_per_1000_requests"].items()
+        )
+        print(
+            f"at {out['checkpoints']} checkpoints (every {args.checkpoint_every:g} s of load: drained, "
+            f"the same probe to each voice, {SETTLE_S:g} s to trim; MB: "
+            f"{' '.join(f'{mb:.0f}' for mb in out['checkpoint_rss_mb'])}): RSS slope "
+            f"{out['checkpoint_rss_slope_mb_per_1000_requests']} MB per 1,000 requests after the first "
+            f"fifth (target < 1); the server process by kind: {by_kind}"
         )
     kinds = out["floor_by_kind_mb"]
     if kinds["threads"]:

@@ -28,6 +28,8 @@ def test_two_minute_soak_has_no_errors_and_flat_memory(tmp_path: Path) -> None:
             "10",
             "--engines",
             "hibari",
+            "--checkpoint-every",
+            "20",
             "--out",
             str(out),
         ],
@@ -46,4 +48,10 @@ def test_two_minute_soak_has_no_errors_and_flat_memory(tmp_path: Path) -> None:
     # Generous for two minutes (allocator warm-up included); the 20-minute run holds the
     # real target of < 1 MB per 1,000 requests.
     assert rss["end"] - rss["start"] < 300
+    # A checkpoint every 20 s of load and one at the end, each drained: the RSS read there is
+    # what the server keeps, under what it holds at its busiest.
+    assert report["checkpoints"] >= 5
+    assert len(report["checkpoint_rss_mb"]) == report["checkpoints"]
+    assert max(report["checkpoint_rss_mb"]) < rss["max"]
+    assert report["checkpoint_rss_slope_mb_per_1000_requests"] is not None
     assert out.with_suffix(".png").stat().st_size > 10_000
