@@ -33,12 +33,9 @@ from typing import Any
 from clarion.bench.schedule import parse_duration
 from clarion.bench.stats import percentile
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import capacity, languages_served, mean_work, memory_by_kind, report, soak
+from soak import SETTLE_S, capacity, languages_served, mean_work, memory_by_kind, report, soak
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"  # Debian's libjemalloc2
-# Quiet this long before the start and end figures: past the idle trim (CLARION_MALLOC_TRIM_IDLE_S,
-# 1 s, checked every 0.5 s), so that both are what the server keeps, not the work in hand.
-SETTLE_S = 3.0
 SETTINGS: dict[str, dict[str, str]] = {
     "glibc": {},
     "glibc-no-tcache": {"GLIBC_TUNABLES": "glibc.malloc.tcache_count=0"},

@@ -64,7 +64,9 @@ HEAP_METRICS = ("clarion_heap_in_use_bytes", "clarion_heap_free_bytes", "clarion
 # samples jump by 10 MB and back); after the probes it is the same at every checkpoint.
 CHECKPOINT_EVERY_S = 120.0
 PROBE_TEXT = {"en": "This is a checkpoint.", "zh": "这是一个检查点。"}
-SETTLE_S = 3.0  # after the probes: the idle trim (CLARION_MALLOC_TRIM_IDLE_S, 1 s) and a margin
+# Quiet this long before reading what the server keeps (after the probes; allocators.py's start
+# and end): past the idle trim (CLARION_MALLOC_TRIM_IDLE_S, 1 s, checked every 0.5 s).
+SETTLE_S = 3.0
 READINGS = 4  # RSS readings 0.5 s apart at each checkpoint; the lowest is kept
 ZH_VOICE = "zf_xiaoxiao"
 
