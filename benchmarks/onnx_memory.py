@@ -83,6 +83,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--last", type=int, default=0, help="only the last N settings (0: all)")
     args = ap.parse_args()
+    if args.requests < 2 * EVERY:  # the slope is fitted over the second half's samples: two at least
+        ap.error(f"--requests must be at least {2 * EVERY} (RSS is read every {EVERY} requests)")
     bodies: list[dict[str, object]] = []  # planned once the first server says what it serves
     first: float | None = None
     for name, env in list(SETTINGS.items())[-args.last :]:
