@@ -14,7 +14,9 @@ Every 2 minutes of load (--checkpoint-every), and at the end, a checkpoint: the 
 voice of the mix, and RSS and the memory by kind are read once the server has trimmed. Quiet
 moments come when the Poisson arrivals leave them, fewer in busy spans, and after whichever
 request came last; checkpoints come at a steady pace and after the same work each time. Their
-slope is the figure that can resolve the target. Writes a PNG plot and a JSON report.
+slope is the figure that can resolve the target. Slopes start after the first fifth of the run,
+but the allocator warms up over the first few hundred requests (a few MB), so judge the target
+on a run that passes that well (README: --duration 80m). Writes a PNG plot and a JSON report.
 
 The mix: short and long texts, English and Mandarin (Kokoro, when its files are there),
 streamed and whole responses, wav / mp3 / opus / flac / pcm. Every request asks the server
