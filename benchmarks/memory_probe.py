@@ -26,7 +26,7 @@ import httpx
 
 from clarion.bench.texts import builtin
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import FORMATS, heap_figures, rss_mb, slope
+from soak import FORMATS, NO_CACHE, heap_figures, rss_mb, slope
 
 # Longer than the server's idle trim (CLARION_MALLOC_TRIM_IDLE_S, 1 s, checked every 0.5 s).
 QUIET_S = 2.5
@@ -75,9 +75,7 @@ async def probe(url: str, pid: int, args: argparse.Namespace) -> list[Reading]:
                 left[0] -= 1
                 body = request(rng, args)
                 try:
-                    async with client.stream(
-                        "POST", "/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"}
-                    ) as r:
+                    async with client.stream("POST", "/v1/audio/speech", json=body, headers=NO_CACHE) as r:
                         async for _ in r.aiter_raw():
                             pass
                         errors += r.status_code != 200

@@ -23,7 +23,7 @@ import httpx
 import numpy as np
 
 from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import languages_served, plan, rss_mb
+from soak import NO_CACHE, languages_served, plan, rss_mb
 
 # Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
 # CLARION_MALLOC_*, see clarion.allocator), each a step from the old default to the new one.
@@ -51,13 +51,12 @@ async def drive(url: str, pid: int, bodies: list[dict[str, object]], users: int)
     todo = list(reversed(bodies))
     samples: list[tuple[int, float]] = [(0, rss_mb(pid))]
     done = 0
-    no_cache = {"Cache-Control": "no-cache"}  # every request synthesised
     async with httpx.AsyncClient(base_url=url, timeout=600) as client:
 
         async def user() -> None:
             nonlocal done
             while todo:
-                r = await client.post("/v1/audio/speech", json=todo.pop(), headers=no_cache)
+                r = await client.post("/v1/audio/speech", json=todo.pop(), headers=NO_CACHE)
                 r.raise_for_status()
                 done += 1
                 if done % EVERY == 0:

@@ -59,6 +59,7 @@ QUIET_EVERY_S = 0.5  # how often to look for a quiet moment
 # to hand memory back (CLARION_MALLOC_TRIM_IDLE_S, 1 s by default, checked every 0.5 s).
 QUIET_S = 2.0
 HEAP_EVERY_S = 5.0  # how often, at most, a quiet moment also reads the server's heap figures
+NO_CACHE = {"Cache-Control": "no-cache"}  # every request synthesised, none answered from the cache
 HEAP_METRICS = ("clarion_heap_in_use_bytes", "clarion_heap_free_bytes", "clarion_python_allocated_blocks")
 # A checkpoint: the load pauses, the server drains, the same short probe goes to each voice of
 # the mix, and RSS is read once the server has trimmed. At a quiet moment ONNX Runtime's arena
@@ -173,9 +174,7 @@ async def one(client: httpx.AsyncClient, body: dict[str, Any], results: Results,
     error = ""
     results.in_flight += 1
     try:
-        async with client.stream(
-            "POST", "/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"}
-        ) as r:
+        async with client.stream("POST", "/v1/audio/speech", json=body, headers=NO_CACHE) as r:
             received = 0
             async for data in r.aiter_raw():
                 received += len(data)
@@ -223,13 +222,12 @@ async def capacity(url: str, languages: list[str], sample: int, users: int) -> f
     todo = list(bodies)
     t0 = time.monotonic()
     async with httpx.AsyncClient(base_url=url, timeout=300) as client:
-        no_cache = {"Cache-Control": "no-cache"}
 
         async def user() -> None:
             while todo:
                 body = todo.pop()
                 while True:
-                    r = await client.post("/v1/audio/speech", json=body, headers=no_cache)
+                    r = await client.post("/v1/audio/speech", json=body, headers=NO_CACHE)
                     if r.status_code not in (429, 503):
                         break
                     # Admission control: four long Mandarin texts at once can be more than a
@@ -258,7 +256,7 @@ async def checkpoint(client: httpx.AsyncClient, pid: int, results: Results, lang
     results.in_flight += 1  # not a quiet moment for the sampler while the probes run
     try:
         for body in probes(languages):
-            r = await client.post("/v1/audio/speech", json=body, headers={"Cache-Control": "no-cache"})
+            r = await client.post("/v1/audio/speech", json=body, headers=NO_CACHE)
             r.raise_for_status()
     finally:
         results.in_flight -= 1
