@@ -190,7 +190,8 @@ class Settings(BaseSettings):
     )
     voice_aliases: dict[str, str] = Field(
         default_factory=lambda: {
-            # OpenAI's voice names, mapped to the Kokoro pack of the same name where one exists.
+            # OpenAI's voice names, mapped to the Kokoro pack of the same name where one exists,
+            # else to one of the same gender.
             "alloy": "af_alloy",
             "echo": "am_echo",
             "fable": "bm_fable",
@@ -202,6 +203,8 @@ class Settings(BaseSettings):
             "sage": "af_sarah",
             "ballad": "bm_george",
             "verse": "am_michael",
+            "marin": "af_bella",
+            "cedar": "am_fenrir",
         }
     )
     language_voices: dict[str, str] = Field(

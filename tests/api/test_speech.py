@@ -228,3 +228,20 @@ def test_voice_mixes_resolve_to_a_canonical_blend(server: RunningServer) -> None
         bad = speak(model, voice)
         assert bad.status_code == 400, (voice, bad.text)
         assert needle in bad.json()["error"]["message"]
+
+
+def test_every_current_openai_voice_name_maps_to_a_kokoro_voice(client: openai.OpenAI) -> None:
+    names = ("alloy", "ash", "ballad", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer")
+    names += ("verse", "marin", "cedar")
+    served = {}
+    for name in names:
+        r = client.audio.speech.with_raw_response.create(
+            model="tts-1",
+            voice=name,
+            input="Hi.",
+            response_format="wav",  # type: ignore[arg-type]
+        )
+        assert r.headers["x-clarion-engine"] == "kokoro", name
+        served[name] = r.headers["x-clarion-voice"]
+    assert served["marin"] == "af_bella" and served["cedar"] == "am_fenrir"
+    assert served["nova"] == "af_nova"  # the pack of the same name where there is one

@@ -59,10 +59,9 @@ def test_no_server_errors_and_conforming_responses_without_keys(tmp_path: Path) 
 def test_with_keys_set_every_route_refuses_or_serves_by_the_schema(tmp_path: Path) -> None:
     env = {"CLARION_DATA_DIR": str(tmp_path), "CLARION_API_KEYS": f'["{KEY}"]'}
     with serve_process("-e", "null", "--default-engine", "null", env=env) as server:
-        # The document itself needs the key, like every route but the health checks.
-        assert httpx.get(f"{server.url}/openapi.json").status_code == 401
+        # The document opens without the key (Swagger UI loads it before taking one).
         schema = tmp_path / "openapi.json"
-        got = httpx.get(f"{server.url}/openapi.json", headers={"Authorization": f"Bearer {KEY}"})
+        got = httpx.get(f"{server.url}/openapi.json")
         schema.write_bytes(got.raise_for_status().content)
         # Fewer examples than without keys (that test fuzzes the same routes in depth): here
         # the point is that each route conforms with the key. That each refuses without it is

@@ -26,7 +26,8 @@ class SpeechRequest(BaseModel):
     instructions: str | None = Field(
         default=None,
         max_length=4096,
-        description="Accepted for compatibility; ignored by engines without it.",
+        description="Passed to engines that can use it (IndexTTS-2: as extras.emo_text); accepted and "
+        "ignored by the others. GET /v1/models says which (engine.instructions).",
     )
     stream: bool = Field(default=False, description="Send audio as it is produced (chunked).")
     stream_format: Literal["audio", "sse"] | None = Field(

@@ -19,6 +19,9 @@ from clarion.api.errors import error_response
 from clarion.api.middleware import header
 
 OPEN_PATHS = ("/health/live", "/health/ready")
+# The API's description holds no secret, and Swagger UI must load it before its Authorize
+# button can take a key: with keys set, /docs still opens and asks for one.
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json")
 
 
 def load_keys(keys: Sequence[str], keys_file: Path | None) -> list[str]:
@@ -77,6 +80,7 @@ class ApiKeyAuth:
             scope["type"] != "http"
             or not self.keys
             or scope["path"] in OPEN_PATHS
+            or (scope["path"] in DOCS_PATHS and scope["method"] in ("GET", "HEAD"))
             or scope["method"] == "OPTIONS"
         ):
             await self.app(scope, receive, send)
@@ -90,7 +94,9 @@ class ApiKeyAuth:
         if matched is None:
             self.on_reject("invalid_api_key")
             message = (
-                "missing API key: send 'Authorization: Bearer <key>'" if key is None else "invalid API key"
+                "missing API key: send 'Authorization: Bearer <key>' (in /docs: the Authorize button)"
+                if key is None
+                else "invalid API key"
             )
             response = error_response(
                 401,

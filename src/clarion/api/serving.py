@@ -73,7 +73,11 @@ class SpeechServing:
                 param="timeout",
             )
         runtime, voice = self.service.resolve(req.model, req.voice_id)
-        extras = self.service.validate_extras(runtime, req.extras)
+        extras = dict(req.extras)
+        target = runtime.engine.capabilities.instructions_extra
+        if req.instructions and target is not None:
+            extras.setdefault(target, req.instructions)  # an explicit extras value wins
+        extras = self.service.validate_extras(runtime, extras)
         return SpeechJob(runtime, voice, req.input, req.speed, req.seed, timeout, extras)
 
     async def respond(

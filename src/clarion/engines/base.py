@@ -63,6 +63,9 @@ class Capabilities:
     thread_safe: bool = True
     # True when voices are embeddings that can be blended ("a(0.7)+b(0.3)", see mixing.py).
     voice_mixing: bool = False
+    # The extras field a request's OpenAI ``instructions`` fills (IndexTTS-2: "emo_text");
+    # None: the engine has no use for them and they are accepted and ignored.
+    instructions_extra: str | None = None
 
 
 class EngineExtras(BaseModel):

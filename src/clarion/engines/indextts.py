@@ -402,6 +402,7 @@ class IndexTTSEngine:
         cloning=True,
         speed_range=(1.0, 1.0),  # no rate control in infer(): Clarion time-stretches
         thread_safe=False,  # the model caches the last reference's conditioning on itself
+        instructions_extra="emo_text",  # OpenAI's "speak cheerfully" is what emo_text describes
     )
     request_extras: ClassVar[type[EngineExtras]] = IndexTTSExtras
 

@@ -10,7 +10,9 @@ from clarion.service import Service
 router = APIRouter(tags=["health"])
 
 
+# HEAD too: load balancers probe with it. Kept out of the schema, which documents GET.
 @router.get("/health/live")
+@router.head("/health/live", include_in_schema=False)
 async def live(request: Request) -> JSONResponse:
     failure: BaseException | None = request.app.state.startup_error
     if failure is not None:
@@ -19,6 +21,7 @@ async def live(request: Request) -> JSONResponse:
 
 
 @router.get("/health/ready")
+@router.head("/health/ready", include_in_schema=False)
 async def ready(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     if service.draining:

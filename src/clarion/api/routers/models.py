@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from clarion.api.protocol import ModelCard, ModelList, VoiceCard, VoiceList
-from clarion.service import Service
+from clarion.service import EngineRuntime, Service
 
 router = APIRouter(tags=["models"])
 
@@ -22,12 +22,19 @@ async def list_models(request: Request) -> ModelList:
     service = _service(request)
     created = int(service.started_at)
     cards = [
-        ModelCard(id=name, created=created, engine=rt.describe()) for name, rt in service.runtimes.items()
+        ModelCard(id=name, created=created, engine={**rt.describe(), "instructions": _instructions(rt)})
+        for name, rt in service.runtimes.items()
     ]
     for alias, target in service.settings.model_aliases.items():
         if alias not in service.runtimes and (target == "auto" or target in service.runtimes):
             cards.append(ModelCard(id=alias, created=created, alias_of=target))
     return ModelList(data=cards)
+
+
+def _instructions(rt: EngineRuntime) -> str:
+    """What this engine does with a request's OpenAI ``instructions``."""
+    target = rt.engine.capabilities.instructions_extra
+    return f"used, as extras.{target}" if target else "ignored"
 
 
 @router.get("/v1/audio/voices")
