@@ -2,50 +2,12 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
-from typing import Literal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clarion.text.zh import normalize_zh
-
-GOLDEN = Path(__file__).resolve().parent.parent / "data" / "text" / "zh_golden.tsv"
-
-
-def _load() -> list[tuple[str, str, str]]:
-    cases = []
-    for line in GOLDEN.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        cases.append((parts[0], parts[1], parts[2] if len(parts) > 2 else ""))
-    return cases
-
-
-CASES = _load()
-
-
-def _run(text: str, opts: str) -> str:
-    erhua: Literal["keep", "merge"] = "merge" if "erhua=merge" in opts else "keep"
-    return normalize_zh(text, yao="yao=true" in opts, erhua=erhua).text
-
-
-def test_golden_accuracy() -> None:
-    assert len(CASES) >= 320
-    failures = [(i, e, got) for i, e, o in CASES if (got := _run(i, o)) != e]
-    accuracy = 1 - len(failures) / len(CASES)
-    report = "\n".join(f"{i!r}: expected {e!r}, got {g!r}" for i, e, g in failures)
-    print(f"zh golden accuracy {accuracy:.2%} ({len(CASES) - len(failures)}/{len(CASES)})\n{report}")
-    assert accuracy >= 0.98, report
-
-
-@pytest.mark.parametrize(("text", "expected", "opts"), [c for c in CASES if not c[2]][:400])
-def test_golden_is_idempotent(text: str, expected: str, opts: str) -> None:
-    once = normalize_zh(text).text
-    assert normalize_zh(once).text == once
-
 
 # ------------------------------------------------------------ per-rule checks
 

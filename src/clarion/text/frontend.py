@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from clarion.text.en import normalize_en
+from clarion.text.lang import has_han
 from clarion.text.lexicon import Lexicon
 from clarion.text.normalize import normalize
-from clarion.text.spans import Span, dominant_language, language_spans
+from clarion.text.spans import Language, Span, dominant_language, language_spans
 from clarion.text.split import split_sentences
 from clarion.text.zh import normalize_zh
 
@@ -46,6 +47,9 @@ class FrontEndOptions:
     erhua: Literal["keep", "merge"] = "keep"
     yao: bool = False  # read 1 as 幺 in phone numbers and codes
     max_segment_chars: int = 300
+    # The reading voice's language: digits, symbols and units not inside the other
+    # language's words are read in it ("3kg" to a Mandarin voice is 三公斤).
+    language: Language | None = None
 
 
 class TextFrontEnd:
@@ -56,13 +60,14 @@ class TextFrontEnd:
         opts = options or FrontEndOptions()
         cleaned = normalize(text)
         if not opts.enabled:
-            return Normalised(
-                cleaned, [], [Span(cleaned, dominant_language(cleaned))] if cleaned else [], set()
-            )
+            lang = "zh" if dominant_language(cleaned) == "zh" else (opts.language or "en")
+            return Normalised(cleaned, [], [Span(cleaned, lang)] if cleaned else [], set())
         rules: list[str] = []
         terms: set[str] = set()
         out: list[Span] = []
-        spans = language_spans(cleaned)
+        # Without a voice to go by, the text's own script decides.
+        hint = opts.language or ("zh" if has_han(cleaned) else "en")
+        spans = language_spans(cleaned, hint)
         for i, span in enumerate(spans):
             # English words inside Chinese text take the Chinese entries first ("用AI" -> 人工智能).
             in_chinese = span.language == "en" and any(
@@ -74,7 +79,7 @@ class TextFrontEnd:
                 rules.append("lexicon")
                 terms.update(replaced[h.start : h.end] for h in hits)
             # Lexicon replacements may change the span's language ("AI" -> "人工智能").
-            for part in language_spans(replaced) if hits else [span]:
+            for part in language_spans(replaced, hint) if hits else [span]:
                 if part.language == "zh":
                     result = normalize_zh(part.text, yao=opts.yao, erhua=opts.erhua)
                 else:

@@ -1,25 +1,68 @@
 """Language spans of mixed Chinese/English text.
 
-Han characters are Chinese and Latin letters are English; everything else (digits,
-symbols, spaces, punctuation) is neutral and joins a neighbour: the one it touches
-without whitespace, the following one when it touches both and that one is Han ("买了3个"
-is Chinese, "第3"), otherwise the preceding one ("$500 dollars", "iPhone 15"). A text
-with no letters at all is Chinese when it has Han characters, else English.
+Han characters are Chinese and Latin words are English; everything else (digits,
+symbols, spaces, punctuation) is neutral and joins a neighbour. With a language hint,
+Latin letters that belong to a number are neutral too, not English words: units after it
+("65kg", "38°C", "10km/h", "300w"), a currency code or symbol before it ("HKD13.5",
+"US$5") and a.m./p.m. after a time. So "体重65kg" is one Chinese span that the Mandarin
+rules read whole.
+
+Without a language hint a neutral run joins the neighbour it touches without whitespace,
+the following one when it touches both and that one is Han ("买了3个" is Chinese, "第3"),
+otherwise the preceding one ("$500 dollars", "iPhone 15"). A text with no letters at all
+is Chinese when it has Han characters, else English.
+
+The hint is the language of the voice that will read the text; only with a hint are
+units, currency codes and codes glued to digits ("CA1234", "MP3", "COVID-19") read as
+part of their number. With "zh", numbers, symbols and codes are read in Mandarin unless
+they sit inside an English phrase of a text with no Chinese ("I ran 5 km"); real English
+words are English whatever the hint. Without a hint (engines splitting already
+normalised text) the plain rules above apply.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from clarion.text.lang import has_han
+
+Language = Literal["zh", "en"]
 
 # Han ideographs plus CJK punctuation and full-width forms, which only occur in CJK text.
 _HAN = (
     "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 )
+_LATIN = "A-Za-z\u00c0-\u024f"
+# Latin units read as part of the number before them. Longest first; case-insensitive
+# where people write either case ("12KG", "5Km"), exact where case changes the meaning
+# (m/M, s/S are left to the exact list).
+_UNITS_ANY_CASE = (
+    "km/h|kmh|kph|mph|m/s|km/s|kwh|mah|mbps|kbps|gbps|khz|mhz|ghz|kcal|mmhg|kpa|mpa|rpm|fps|dpi|ppm"
+    "|km²|km2|m²|m2|m³|m3|cm²|cm2|cm³|cm3|mm²|mm2|ft²|sq ?ft|sq ?m"
+    "|kg|km|cm|mm|nm|mg|ml|ms|μm|μg|um|ug|lbs|lb|oz|ft|in|yd|mi|kb|mb|gb|tb|pb|kw|mw|kv|ma|db|hz|min|hrs|hr"
+    "|cal|mol|pa|°c|°f|°|℃|℉|㎡|㎞|㎏|㎝|㎜|㏄"
+)
+_UNITS_TIGHT = "m|s|g|t|L|l|h|W|V|K|k|w|M|B|bn|x|X|Gb|Mb"  # only glued to the number: "5m", not "5 m"
+_AMPM = r"[ap]\.?m\.?|[AP]\.?M\.?"
+_UNIT = rf"(?:\s?(?i:{_UNITS_ANY_CASE})|\s?(?:{_AMPM})|(?:{_UNITS_TIGHT}))"
+_CURRENCY = (
+    r"(?:(?:US|HK|NT|NZ|A|C|S|R)\$|(?:RMB|CNY|USD|HKD|EUR|GBP|JPY|AUD|CAD|SGD|KRW|TWD|CHF|INR|RUB|MOP)\s?"
+    r"|[$¥€£₩₽₹])"
+)
+_NUMBER = r"[0-9][0-9.,:/\-~～x×]*[0-9]|[0-9]"
+_MEASURE = rf"{_CURRENCY}?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})?(?![{_LATIN}0-9]))?"
+# Letters and digits glued into one word: a code or model name ("CA1234", "MP3", "5G",
+# "COVID-19", "iPhone15"), read in the language around it.
+_CODE = rf"(?=[{_LATIN}]*[0-9])(?=[0-9]*[{_LATIN}])[{_LATIN}0-9]+(?:-[{_LATIN}0-9]+)*"
+_SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 _TOKEN = re.compile(
-    rf"(?P<zh>[{_HAN}]+)|(?P<en>[A-Za-z\u00c0-\u024f]+(?:['’][A-Za-z]+)*)|(?P<neutral>[^{_HAN}A-Za-z\u00c0-\u024f]+)"
+    rf"(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
+)
+_HINTED_TOKEN = re.compile(
+    rf"(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9]){_CODE}(?![{_LATIN}0-9]))"
+    rf"|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<other>[^{_HAN}{_LATIN}0-9]+|[0-9]+)"
 )
 
 
@@ -29,11 +72,18 @@ class Span:
     language: str  # "zh" or "en"
 
 
-def language_spans(text: str) -> list[Span]:
+def language_spans(text: str, hint: Language | None = None) -> list[Span]:
     """Consecutive spans whose texts concatenate back to ``text``."""
-    tokens = [(m.group(0), m.lastgroup or "neutral") for m in _TOKEN.finditer(text)]
+    tokens: list[tuple[str, str]] = []
+    for m in (_TOKEN if hint is None else _HINTED_TOKEN).finditer(text):
+        kind = m.lastgroup if m.lastgroup in ("zh", "en") else "neutral"
+        if tokens and kind == "neutral" == tokens[-1][1]:
+            tokens[-1] = (tokens[-1][0] + m.group(0), kind)
+        else:
+            tokens.append((m.group(0), kind))
     if not any(kind != "neutral" for _, kind in tokens):
-        return [Span(text, "zh" if has_han(text) else "en")] if text else []
+        return [Span(text, "zh" if has_han(text) else (hint or "en"))] if text else []
+    has_zh = _sentences_with_zh(tokens)
     langs: list[str] = []
     for i, (tok, kind) in enumerate(tokens):
         if kind != "neutral":
@@ -43,10 +93,7 @@ def language_spans(text: str) -> list[Span]:
         nxt = next((tokens[j][1] for j in range(i + 1, len(tokens)) if tokens[j][1] != "neutral"), None)
         touches_prev = i > 0 and not tok[0].isspace()
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
-        if prev is None or (touches_next and nxt == "zh") or (touches_next and not touches_prev):
-            langs.append(nxt or prev or "en")
-        else:
-            langs.append(prev)
+        langs.append(_neutral_language(hint, prev, nxt, touches_prev, touches_next, has_zh[i]))
     spans: list[Span] = []
     for (tok, _), lang in zip(tokens, langs, strict=True):
         if spans and spans[-1].language == lang:
@@ -54,6 +101,34 @@ def language_spans(text: str) -> list[Span]:
         else:
             spans.append(Span(tok, lang))
     return spans
+
+
+def _sentences_with_zh(tokens: list[tuple[str, str]]) -> list[bool]:
+    """For each token, whether the sentence it starts in has Chinese in it."""
+    sentence_of: list[int] = []
+    sentence = 0
+    for tok, kind in tokens:
+        sentence_of.append(sentence)
+        if kind != "zh" and _SENTENCE_END.search(tok):
+            sentence += 1
+    with_zh = {sentence_of[i] for i, (_, kind) in enumerate(tokens) if kind == "zh"}
+    return [s in with_zh for s in sentence_of]
+
+
+def _neutral_language(
+    hint: Language | None,
+    prev: str | None,
+    nxt: str | None,
+    touches_prev: bool,
+    touches_next: bool,
+    sentence_has_zh: bool,
+) -> str:
+    if hint == "zh":
+        # English only beside English words in a sentence with no Chinese in it.
+        return "en" if not sentence_has_zh and "en" in (prev, nxt) else "zh"
+    if prev is None or (touches_next and nxt == "zh") or (touches_next and not touches_prev):
+        return nxt or prev or "en"
+    return prev
 
 
 def dominant_language(text: str) -> str:
