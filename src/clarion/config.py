@@ -42,7 +42,9 @@ class EngineOptions(BaseModel):
         default=True, description="False for engines with their own normaliser: clean-up and splitting only."
     )
     erhua: Literal["keep", "merge"] = Field(default="keep", description="'merge' drops erhua 儿 suffixes.")
-    yao: bool = Field(default=False, description="Read 1 as 幺 in phone numbers and codes.")
+    yao: bool = Field(
+        default=True, description="Read 1 as 幺 in phone numbers and codes, as Mandarin speakers say them."
+    )
     max_segment_chars: int | None = Field(default=None, ge=20, description="Longest segment sent at once.")
     model_variant: str | None = Field(
         default=None,

@@ -45,7 +45,7 @@ class Normalised:
 class FrontEndOptions:
     enabled: bool = True  # False: clean-up and splitting only (engines with their own normaliser)
     erhua: Literal["keep", "merge"] = "keep"
-    yao: bool = False  # read 1 as 幺 in phone numbers and codes
+    yao: bool = True  # read 1 as 幺 in phone numbers and codes, as Mandarin speakers do
     max_segment_chars: int = 300
     # The reading voice's language: digits, symbols and units not inside the other
     # language's words are read in it ("3kg" to a Mandarin voice is 三公斤).
