@@ -102,12 +102,59 @@ def test_invalid_fields_are_400_naming_the_field(
     assert err["param"] == param
 
 
-def test_malformed_json_is_400(server: RunningServer) -> None:
+def test_malformed_json_is_400_saying_where(server: RunningServer) -> None:
     r = httpx.post(
-        f"{server.url}/v1/audio/speech", content=b"{not json", headers={"content-type": "application/json"}
+        f"{server.url}/v1/audio/speech",
+        content=b'{"model": "hibari", oops}',
+        headers={"content-type": "application/json"},
     )
     assert r.status_code == 400
-    error_of(r)
+    err = error_of(r)
+    assert str(err["message"]).startswith("the body is not valid JSON (at character 20)")
+    assert err["param"] is None  # not a bare offset posing as a field name
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", None, "application/x-www-form-urlencoded"])
+def test_json_without_its_content_type_says_which_to_send(
+    server: RunningServer, content_type: str | None
+) -> None:
+    body = b'{"model": "hibari", "voice": "heart", "input": "Hi."}'
+    headers = {"content-type": content_type} if content_type else {}
+    r = httpx.post(f"{server.url}/v1/audio/speech", content=body, headers=headers)
+    assert r.status_code == 400
+    message = str(error_of(r)["message"])
+    assert "Content-Type: application/json" in message
+    assert (content_type or "none") in message
+
+
+def test_empty_and_non_object_bodies_are_named(server: RunningServer) -> None:
+    headers = {"content-type": "application/json"}
+    empty = httpx.post(f"{server.url}/v1/audio/speech", content=b"", headers=headers)
+    assert error_of(empty)["message"] == "the body is empty: send a JSON object"
+    array = httpx.post(f"{server.url}/v1/audio/speech", content=b"[]", headers=headers)
+    assert "must be a JSON object" in str(error_of(array)["message"])
+
+
+@pytest.mark.parametrize("raw", [b"NaN", b"Infinity", b"9", b"0.1"])
+def test_speed_out_of_range_or_not_finite_names_both_bounds(server: RunningServer, raw: bytes) -> None:
+    body = b'{"model": "hibari", "voice": "heart", "input": "Hi.", "speed": ' + raw + b"}"
+    r = httpx.post(
+        f"{server.url}/v1/audio/speech", content=body, headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 400
+    err = error_of(r)
+    assert err["param"] == "speed"
+    assert "must be a number from 0.25 to 4" in str(err["message"])
+    quick = httpx.get(f"{server.url}/v1/tts", params={"text": "Hi.", "speed": raw.decode().lower()})
+    assert quick.status_code == 400
+    assert "must be a number from 0.25 to 4" in str(error_of(quick)["message"])
+
+
+def test_quick_get_names_its_own_input_limit(server: RunningServer) -> None:
+    r = httpx.get(f"{server.url}/v1/tts", params={"text": "a " * 750}, timeout=30)  # over 1,000, under 2,000
+    assert r.status_code == 413
+    message = str(error_of(r)["message"])
+    assert "CLARION_MAX_GET_INPUT_CHARS" in message and "CLARION_MAX_INPUT_CHARS" not in message
 
 
 def test_too_long_input_is_413(server: RunningServer) -> None:

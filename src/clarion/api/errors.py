@@ -28,15 +28,41 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def _describe_validation(errors: list[Any]) -> tuple[str, str | None]:
+def _describe_validation(errors: list[Any], content_type: str | None) -> tuple[str, str | None]:
+    whole = _whole_body_problem(errors, content_type)
+    if whole is not None:
+        return whole, None
     parts = []
     param = None
     for err in errors[:5]:
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query")]
         where = ".".join(loc) or "body"
         param = param or (loc[0] if loc else None)
-        parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {msg}")
     return "invalid request: " + "; ".join(parts), param
+
+
+def _whole_body_problem(errors: list[Any], content_type: str | None) -> str | None:
+    """A message for a body that is not a JSON object at all, saying what to send instead of
+    pointing at a field (or, for bad JSON, at a bare character offset as the param)."""
+    for err in errors:
+        loc = tuple(err.get("loc", ()))
+        if err.get("type") == "json_invalid":
+            where = f" (at character {loc[1]})" if len(loc) > 1 else ""
+            reason = str((err.get("ctx") or {}).get("error", "")).strip()
+            return f"the body is not valid JSON{where}" + (f": {reason}" if reason else "")
+        if loc != ("body",):
+            continue
+        media = (content_type or "").split(";")[0].strip().lower()
+        is_json = media == "application/json" or media.endswith("+json")
+        if not is_json:
+            got = f"'{media}'" if media else "none"
+            return f"send the body as JSON with 'Content-Type: application/json' (Content-Type here: {got})"
+        if err.get("type") == "missing":
+            return "the body is empty: send a JSON object"
+        return "the body must be a JSON object ({...}), not another JSON value"
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -52,8 +78,8 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        message, param = _describe_validation(list(exc.errors()))
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, param = _describe_validation(list(exc.errors()), request.headers.get("content-type"))
         return error_response(400, message, "invalid_request_error", param=param, code="invalid_request")
 
     @app.exception_handler(StarletteHTTPException)

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from clarion.audio.formats import AudioFormat
+
+SPEED_MIN, SPEED_MAX = 0.25, 4.0
+
+
+def _speed_in_range(value: object) -> object:
+    # Ahead of the ge/le checks: NaN fails both, and they would name only one bound.
+    try:
+        speed = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return value  # not a number: pydantic's own message says so
+    if not SPEED_MIN <= speed <= SPEED_MAX:
+        raise ValueError(f"must be a number from {SPEED_MIN:g} to {SPEED_MAX:g} (got {value!r})")
+    return value
+
+
+# The validator last, so that it runs first (and the bounds stay in the schema as min/max).
+Speed = Annotated[float, Field(ge=SPEED_MIN, le=SPEED_MAX), BeforeValidator(_speed_in_range)]
 
 
 class VoiceRef(BaseModel):
@@ -22,7 +39,7 @@ class SpeechRequest(BaseModel):
     input: str = Field(min_length=1, description="Text to speak. Long text is split, never truncated.")
     voice: str | VoiceRef = Field(description="Voice id, see GET /v1/audio/voices.")
     response_format: AudioFormat = AudioFormat.MP3
-    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    speed: Speed = 1.0
     instructions: str | None = Field(
         default=None,
         max_length=4096,
@@ -81,7 +98,7 @@ class BatchRequest(BaseModel):
     model: str = Field(min_length=1, max_length=128)
     voice: str = Field(min_length=1, max_length=128)
     response_format: AudioFormat = AudioFormat.MP3
-    speed: float = Field(default=1.0, ge=0.25, le=4.0)
+    speed: Speed = 1.0
     sample_rate: int | None = Field(default=None, ge=8000, le=48000)
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     extras: dict[str, Any] = Field(default_factory=dict)
@@ -147,6 +164,18 @@ class NormalizeRequest(BaseModel):
         max_length=128,
         description="Apply this engine's front-end options (segment length, erhua).",
     )
+    voice: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Normalise as a synthesis request to this voice would: its engine's options and its "
+        "language (digits, symbols and units are read in the voice's language).",
+    )
+    language: Literal["zh", "en"] | None = Field(
+        default=None,
+        description="Read digits, symbols and units in this language (overrides the voice's). Without "
+        "either, the text's own script decides.",
+    )
 
 
 class TextSpan(BaseModel):
@@ -156,6 +185,7 @@ class TextSpan(BaseModel):
 
 class NormalizeResponse(BaseModel):
     normalized: str
+    language: Literal["zh", "en"] | None = Field(description="The reading language applied, if any.")
     segments: list[TextSpan]
     spans: list[TextSpan]
     rules: list[str]

@@ -56,13 +56,13 @@ class SpeechServing:
         self._check_ready()
         return self.service.default_voice()
 
-    def job(self, req: SpeechRequest, *, max_chars: int | None = None) -> SpeechJob:
+    def job(self, req: SpeechRequest, *, input_limit: tuple[int, str] | None = None) -> SpeechJob:
+        """``input_limit``: (characters, the setting that sets them) where a route has its own."""
         self._check_ready()
-        cap = max_chars or self.settings.max_input_chars
+        cap, setting = input_limit or (self.settings.max_input_chars, "CLARION_MAX_INPUT_CHARS")
         if len(req.input) > cap:
             raise InputTooLarge(
-                f"input is {len(req.input)} characters; the limit is {cap} "
-                "(split it, or raise CLARION_MAX_INPUT_CHARS)",
+                f"input is {len(req.input)} characters; the limit is {cap} (split it, or raise {setting})",
                 param="input",
             )
         timeout = req.timeout or self.settings.request_timeout_s
@@ -81,9 +81,9 @@ class SpeechServing:
         return SpeechJob(runtime, voice, req.input, req.speed, req.seed, timeout, extras)
 
     async def respond(
-        self, request: Request, req: SpeechRequest, *, max_chars: int | None = None
+        self, request: Request, req: SpeechRequest, *, input_limit: tuple[int, str] | None = None
     ) -> Response:
-        job = self.job(req, max_chars=max_chars)
+        job = self.job(req, input_limit=input_limit)
         if not req.cache or _no_cache(request):
             job = dataclasses.replace(job, use_cache=False)
         if req.streaming:

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from clarion.api.protocol import SpeechRequest
+from clarion.api.protocol import SpeechRequest, Speed
 from clarion.api.serving import SpeechServing
 from clarion.audio.formats import AudioFormat
 
@@ -42,7 +42,7 @@ async def quick_tts(
     voice: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     model: Annotated[str, Query(min_length=1, max_length=128)] = "auto",
     format: Annotated[AudioFormat, Query()] = AudioFormat.MP3,
-    speed: Annotated[float, Query(ge=0.25, le=4.0)] = 1.0,
+    speed: Annotated[Speed, Query()] = 1.0,
     stream: Annotated[bool, Query()] = True,
 ) -> Response:
     serving = _serving(request)
@@ -55,4 +55,5 @@ async def quick_tts(
         )
     except ValidationError as e:  # query values the POST schema refuses: a 400 like any other
         raise RequestValidationError(e.errors()) from None
-    return await serving.respond(request, req, max_chars=settings.max_get_input_chars)
+    limit = (settings.max_get_input_chars, "CLARION_MAX_GET_INPUT_CHARS")
+    return await serving.respond(request, req, input_limit=limit)
