@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import enum
 import json
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -198,11 +199,24 @@ def engines(models_dir: ModelsDirOpt = None) -> None:
     console.print(table)
 
 
+class ReadingLanguage(enum.StrEnum):
+    zh = "zh"
+    en = "en"
+
+
 @app.command()
 def normalize(
     text: Annotated[str, typer.Argument(help="Text to normalise; '-' reads standard input.")],
     engine: Annotated[
         str | None, typer.Option("--engine", "-e", help="Use this engine's front-end options.")
+    ] = None,
+    voice: Annotated[
+        str | None,
+        typer.Option("--voice", "-v", help="Normalise as a request to this voice: its engine and language."),
+    ] = None,
+    language: Annotated[
+        ReadingLanguage | None,
+        typer.Option("--language", "-l", help="Read digits, symbols and units in zh or en."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
@@ -211,13 +225,19 @@ def normalize(
 
     if text == "-":
         text = sys.stdin.read()
-    service = Service(_settings())  # nothing is loaded: only the text front end runs
-    result = service.analyse(text, engine)
+    settings = _settings()
+    hint: Literal["zh", "en"] | None = language.value if language else None
+    if voice is not None:
+        engine, voice_language = _voice_language(settings, voice, engine)
+        hint = hint or voice_language
+    service = Service(settings)  # nothing is loaded: only the text front end runs
+    result = service.analyse(text, engine, hint)
     if as_json:
         print(
             json.dumps(
                 {
                     "normalized": result.text,
+                    "language": hint,
                     "segments": [asdict(s) for s in result.segments],
                     "spans": [asdict(s) for s in result.spans],
                     "rules": result.rules,
@@ -233,6 +253,30 @@ def normalize(
         table.add_row(str(i), seg.language, seg.text)
     err.print(table)
     err.print(f"rules: {', '.join(result.rules) or 'none'}")
+
+
+def _voice_language(
+    settings: Settings, voice: str, engine: str | None
+) -> tuple[str, Literal["zh", "en"] | None]:
+    """The engine and reading language of a voice, from the engines' voice lists, without
+    loading any model."""
+    from clarion.engines.registry import create_engine
+    from clarion.errors import ClarionError
+    from clarion.service import reading_language
+
+    name = settings.voice_aliases.get(voice, voice)
+    for candidate in [engine] if engine else settings.engines:
+        try:
+            voices = create_engine(candidate, settings).voices()
+        except ClarionError:
+            continue
+        for info in voices:
+            if info.id in (voice, name):
+                return candidate, reading_language(info)
+    raise typer.BadParameter(
+        f"no voice {voice!r} in engine(s) {', '.join([engine] if engine else settings.engines)}",
+        param_hint="--voice",
+    )
 
 
 @models_app.command("pull")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import functools
 import logging
 import os
@@ -49,6 +50,7 @@ from clarion.scheduler.executor import Executor, ThreadExecutor, streams_parts
 from clarion.scheduler.workers import ProcessExecutor
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TextFrontEnd
 from clarion.text.lexicon import Lexicon
+from clarion.text.spans import Language
 from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,16 @@ class Planned:
     runtime: EngineRuntime
     segment: Segment
     stretch: float = 1.0  # time-stretch left after the engine's native speed range
+
+
+def reading_language(voice: VoiceInfo) -> Language | None:
+    """The front end's language for a voice: its own for Mandarin and English voices, none
+    for others (a cloned multilingual voice), where the text's own script decides."""
+    if voice.lang == "zh":
+        return "zh"
+    if voice.lang == "en":
+        return "en"
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,20 +558,23 @@ class Service:
             max_segment_chars=opts.max_segment_chars or self.settings.max_segment_chars,
         )
 
-    def analyse(self, text: str, engine: str | None = None) -> FrontEndResult:
-        """What an engine will actually read: normalised text, tagged segments, rules fired."""
+    def analyse(
+        self, text: str, engine: str | None = None, language: Language | None = None
+    ) -> FrontEndResult:
+        """What an engine will actually read: normalised text, tagged segments, rules fired.
+        ``language``: the reading voice's, which numbers and symbols are read in."""
         options = (
             self.frontend_options(engine)
             if engine
             else FrontEndOptions(max_segment_chars=self.settings.max_segment_chars)
         )
-        return self.frontend.process(text, options)
+        return self.frontend.process(text, dataclasses.replace(options, language=language))
 
     def segments(self, job: SpeechJob) -> list[Planned]:
         """Each segment with the engine that renders it: the requested voice, or for a
         language that voice cannot speak, the voice ``language_voices`` names for it."""
         out = []
-        for tagged in self.analyse(job.text, job.runtime.name).segments:
+        for tagged in self.analyse(job.text, job.runtime.name, reading_language(job.voice)).segments:
             runtime, voice = job.runtime, job.voice
             speaks_zh = voice.lang == "zh" or (
                 voice.lang == "mul" and "zh" in runtime.engine.capabilities.languages

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,9 +25,71 @@ def lexicon_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(lexicon_file: Path) -> Iterator[RunningServer]:
-    with serve(Settings(engines=["hibari"], lexicon_path=lexicon_file)) as running:
+def server(lexicon_file: Path, kokoro_models_dir: Path) -> Iterator[RunningServer]:
+    settings = Settings(
+        engines=["hibari", "kokoro"],
+        models_dir=kokoro_models_dir,
+        lexicon_path=lexicon_file,
+        request_timeout_s=600,  # admission must not refuse a Mandarin sentence on a loaded CI machine
+    )
+    with serve(settings) as running:
         yield running
+
+
+MIXED = "体重65kg，气温-3.5°C，价格¥100元，3kg"
+READ = "体重六十五公斤，气温零下三点五摄氏度，价格一百元，三公斤"
+
+
+def normalize(server: RunningServer, **body: str) -> dict[str, Any]:
+    r = httpx.post(f"{server.url}/v1/text/normalize", json=body, timeout=30)
+    assert r.status_code == 200, r.text
+    out: dict[str, Any] = r.json()
+    return out
+
+
+def test_a_mandarin_voice_reads_numbers_symbols_and_units_in_mandarin(server: RunningServer) -> None:
+    for body in ({"voice": "zf_xiaoxiao"}, {"language": "zh"}, {"model": "kokoro", "voice": "zf_xiaoxiao"}):
+        out = normalize(server, input=MIXED, **body)
+        assert out["normalized"] == READ, body
+        assert out["language"] == "zh"
+        assert [s["language"] for s in out["segments"]] == ["zh"]
+        assert {"zh.unit", "zh.temperature", "zh.currency"} <= set(out["rules"])
+    # No Han character at all: the voice's language still decides.
+    assert normalize(server, input="3kg, 2% on 2024-06-15", voice="zf_xiaoxiao")["normalized"] == (
+        "三公斤，百分之二 on 二零二四年六月十五日"
+    )
+    english = normalize(server, input="3kg, 2%", voice="af_heart")
+    assert english["normalized"] == "three kilograms, two percent"
+    assert english["language"] == "en"
+    # An explicit language overrides the voice's; an OpenAI alias resolves like a speech request.
+    assert normalize(server, input="3kg", voice="af_heart", language="zh")["normalized"] == "三公斤"
+    assert normalize(server, input="3kg", voice="alloy")["language"] == "en"
+
+
+def test_normalize_with_an_unknown_voice_says_which_exist(server: RunningServer) -> None:
+    r = httpx.post(f"{server.url}/v1/text/normalize", json={"input": "3kg", "voice": "nobody"})
+    assert r.status_code == 400, r.text  # as /v1/audio/speech answers it
+    assert "zf_xiaoxiao" in r.json()["error"]["message"]
+    r = httpx.post(f"{server.url}/v1/text/normalize", json={"input": "3kg", "language": "fr"})
+    assert r.status_code == 400, r.text
+
+
+def test_speech_to_a_mandarin_voice_reads_what_normalize_shows(server: RunningServer) -> None:
+    """The synthesis plan of the raw text is the plan of its Mandarin reading: the second
+    request is answered from the cache entry of the first, keyed by the segments' text."""
+
+    def speak(text: str) -> httpx.Response:
+        body = {"model": "kokoro", "voice": "zf_xiaoxiao", "input": text, "response_format": "pcm"}
+        r = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=120)
+        assert r.status_code == 200, r.text
+        return r
+
+    spelled = speak(READ)
+    raw = speak(MIXED)
+    assert raw.headers["x-clarion-cache"] == "hit"
+    assert raw.content == spelled.content
+    # And the route agrees with what was synthesised.
+    assert normalize(server, input=MIXED, voice="zf_xiaoxiao")["normalized"] == READ
 
 
 def test_normalize_returns_text_segments_and_rules(server: RunningServer) -> None:
@@ -79,3 +142,29 @@ def test_cli_normalize_prints_json(lexicon_file: Path) -> None:
     assert out["normalized"].startswith("第三名用人工智能赢了")
     assert "一百" in out["normalized"]
     assert out["segments"][0]["language"] == "zh"
+
+
+def test_cli_normalize_reads_in_the_voice_or_language_given(kokoro_models_dir: Path) -> None:
+    def run(*args: str) -> dict[str, Any]:
+        r = subprocess.run(
+            [sys.executable, "-m", "clarion.cli", "normalize", "--json", *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "CLARION_MODELS_DIR": str(kokoro_models_dir)},
+        )
+        assert r.returncode == 0, r.stderr
+        out: dict[str, Any] = json.loads(r.stdout)
+        return out
+
+    assert run("--voice", "zf_xiaoxiao", "3kg")["normalized"] == "三公斤"
+    assert run("--voice", "af_heart", "3kg")["normalized"] == "three kilograms"
+    assert run("--language", "zh", "2%")["normalized"] == "百分之二"
+    bad = subprocess.run(
+        [sys.executable, "-m", "clarion.cli", "normalize", "--voice", "nobody", "3kg"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "CLARION_MODELS_DIR": str(kokoro_models_dir)},
+    )
+    assert bad.returncode == 2 and "nobody" in bad.stderr

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from clarion.api.protocol import LexiconResponse, NormalizeRequest, NormalizeResponse, TextSpan
 from clarion.errors import InputTooLarge, ModelNotFound
-from clarion.service import Service
+from clarion.service import Service, reading_language
 
 router = APIRouter(tags=["text"])
 
@@ -24,13 +24,21 @@ async def normalize_text(body: NormalizeRequest, request: Request) -> NormalizeR
     cap = service.settings.max_input_chars
     if len(body.input) > cap:
         raise InputTooLarge(f"input is {len(body.input)} characters; the limit is {cap}", param="input")
-    if body.model is not None and body.model not in service.runtimes:
+    engine = service.settings.model_aliases.get(body.model, body.model) if body.model else None
+    engine = None if engine == "auto" else engine
+    language = body.language
+    if body.voice is not None:
+        # As /v1/audio/speech resolves it: aliases, uploaded and mixed voices included.
+        runtime, voice = service.resolve(body.model or "auto", body.voice)
+        engine, language = runtime.name, body.language or reading_language(voice)
+    elif engine is not None and engine not in service.runtimes:
         raise ModelNotFound(
             f"model {body.model!r} is not loaded; valid models: {', '.join(service.runtimes)}", param="model"
         )
-    result = await asyncio.to_thread(service.analyse, body.input, body.model)
+    result = await asyncio.to_thread(service.analyse, body.input, engine, language)
     return NormalizeResponse(
         normalized=result.text,
+        language=language,
         segments=[TextSpan(text=s.text, language=s.language) for s in result.segments],
         spans=[TextSpan(text=s.text, language=s.language) for s in result.spans],
         rules=result.rules,
