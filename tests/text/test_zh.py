@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from clarion.text.zh import normalize_zh
+from clarion.text.zh import erhua_suffixes, normalize_zh
 
 # ------------------------------------------------------------ per-rule checks
 
@@ -56,11 +56,79 @@ def test_liang() -> None:
     assert normalize_zh("200").text == "二百"
 
 
-def test_erhua_keeps_lexical_words() -> None:
-    r = normalize_zh("女儿和儿子去哪儿玩儿了？婴儿在托儿所。", erhua="merge")
-    assert r.text == "女儿和儿子去哪玩了？婴儿在托儿所。"
+def test_erhua_merge_keeps_er_for_the_phonemiser() -> None:
+    text = "女儿和儿子去哪儿玩儿了？婴儿在托儿所。"
+    r = normalize_zh(text, erhua="merge")
+    assert r.text == text  # 儿 keeps its r-colouring: the phonemiser merges it
     assert "zh.erhua" in r.rules
+    assert [text[i - 1 : i + 1] for i in erhua_suffixes(text)] == ["哪儿", "玩儿"]
+    assert erhua_suffixes("儿子、女儿、幼儿园、小儿科") == []
+    assert "zh.erhua" not in normalize_zh("女儿", erhua="merge").rules
     assert normalize_zh("哪儿").text == "哪儿"
+
+
+def test_service_numbers_and_calls_read_digit_by_digit() -> None:
+    assert normalize_zh("给12315打个电话", yao=True).text == "给幺二三幺五打个电话"
+    assert normalize_zh("打95588转人工", yao=False).text == "打九五五八八转人工"
+    assert normalize_zh("有事打110，120急救", yao=True).text == "有事打幺幺零，幺二零急救"
+    assert (
+        normalize_zh("共有110人，体重120斤，12315人").text
+        == "共有一百一十人，体重一百二十斤，一万二千三百一十五人"
+    )
+
+
+def test_letter_codes() -> None:
+    assert normalize_zh("乘坐CA1234航班", yao=True).text == "乘坐C A幺二三四航班"
+    assert normalize_zh("H100显卡").text == "H一百显卡"
+    assert normalize_zh("A380客机").text == "A三八零客机"
+
+
+def test_units_any_case_and_wan_qian() -> None:
+    assert normalize_zh("12KG、5Km、3ML、2kg").text == "十二公斤、五公里、三毫升、两公斤"
+    assert normalize_zh("独得300w张，月入5k，100W灯泡").text == "独得三百万张，月入五千，一百瓦灯泡"
+    assert normalize_zh("16GB和16gb").text == "十六G B和十六G B"
+
+
+def test_speeds_are_per_time_first() -> None:
+    assert normalize_zh("10km/h的速度").text == "每小时十公里的速度"
+    assert normalize_zh("时速120km/h").text == "时速一百二十公里"
+    assert normalize_zh("60-80KM/H").text == "每小时六十到八十公里"
+    assert normalize_zh("风速5m/s").text == "风速每秒五米"
+
+
+def test_currency_is_said_once() -> None:
+    assert normalize_zh("¥100元和$5美元").text == "一百元和五美元"
+    assert normalize_zh("价格是HKD13.5，A$20，100CAD").text == "价格是十三点五港元，二十澳元，一百加元"
+
+
+def test_am_pm() -> None:
+    assert normalize_zh("8:00 a.m.准时开会").text == "上午八点准时开会"
+    assert normalize_zh("8:30 pm、3 P.M.、12 p.m.、12:15 am、5am").text == (
+        "晚上八点三十分、下午三点、中午十二点、凌晨零点十五分、凌晨五点"
+    )
+
+
+def test_maths_signs() -> None:
+    assert (
+        normalize_zh("3×4=12，2^10，5-3=2，1+1=2").text
+        == "三乘四等于十二，二的十次方，五减三等于二，一加一等于二"
+    )
+    assert normalize_zh("≥100万，≤5，±2，≠0，≈3.14，>5").text == (
+        "大于等于一百万，小于等于五，正负二，不等于零，约等于三点一四，大于五"
+    )
+    assert normalize_zh("a>b, x=y").text == "a>b, x=y"
+
+
+def test_date_conventions() -> None:
+    assert normalize_zh("12/2/2").text == "一二年二月二日"  # yy/m/d, the year read as written
+    assert normalize_zh("2002/01").text == "二零零二年一月"
+    assert normalize_zh("08-08-2008").text == "二零零八年八月八日"  # month first
+    assert normalize_zh("25/12/2024").text == "二零二四年十二月二十五日"  # day first when > 12
+    assert normalize_zh("3/4").text == "四分之三"  # two fields stay a fraction
+
+
+def test_long_ordinal() -> None:
+    assert normalize_zh("第101111111").text == "第一亿零一百一十一万一千一百一十一"
 
 
 def test_non_ascii_digits_are_left_alone() -> None:
@@ -86,6 +154,13 @@ ADVERSARIAL = {
     "dots": "." * 100_000,
     "phone-ish": "138 " * 25_000,
     "erhua": "儿" * 100_000,
+    "maths": "1+1=" * 25_000,
+    "minus-eq": "1-" * 50_000 + "=",
+    "ampm": "1 p" * 33_000,
+    "codes": "CA1" * 33_000,
+    "speed": "5-km/h" * 16_000,
+    "service": "12315" * 20_000,
+    "slash-dates": "12/2/" * 20_000,
 }
 
 

@@ -29,9 +29,10 @@ from typing import Literal
 
 import cn2an
 
+from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
 from clarion.text.types import Normalized, RuleLog
 
-__all__ = ["normalize_zh"]
+__all__ = ["erhua_suffixes", "normalize_zh"]
 
 _DIGITS = "零一二三四五六七八九"
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -107,7 +108,9 @@ _CODE_WORDS = (
     "验证码|校验码|密码|编号|单号|订单号|运单号|快递单号|卡号|账号|帐号|工号|学号|车次|航班|房间号|房号|尾号"
     "|邮编|邮政编码|号码|电话|热线|手机|拨打|致电|呼叫|QQ|qq|微信号|身份证|证件号|序列号|批号|代码|股票代码"
 )
-_CODE = re.compile(rf"((?:{_CODE_WORDS})(?:是|为|:|：|\s){{0,4}})([0-9]+(?:[- ][0-9]+)*)(?![0-9.])")
+_CODE = re.compile(
+    rf"((?:{_CODE_WORDS})(?:是|为|:|：|\s){{0,4}}(?:[A-Z]{{1,3}})?)([0-9]+(?:[- ][0-9]+)*)(?![0-9.])"
+)
 
 
 def _phone(ctx: _Ctx, m: re.Match[str]) -> str:
@@ -121,10 +124,57 @@ def _phone(ctx: _Ctx, m: re.Match[str]) -> str:
     return head + _digits(s, ctx.yao)
 
 
+# Service numbers read digit by digit wherever they stand, unless a measure word or unit
+# follows ("给12315打个电话" vs "12315人"). The 3-digit emergency numbers are also
+# ordinary amounts, so they need a calling word nearby ("打110", "120急救").
+_MEASURE_AFTER = (
+    r"\s?(?:[个位次点天年月日号岁本张只条件种名人台辆家周倍双杯碗斤米克升吨元块角分秒度场部所间遍趟"
+    r"声句段篇份支把套层节票项门颗片盒瓶袋箱架艘头匹万千百亿%％‰℃°]|小时|分钟|公里|公斤|千克|千米|多)"
+)
+_SERVICE = re.compile(
+    r"(?<![0-9.,:/+\-第A-Za-z])(?:123[0-9]{2}|955[0-9]{2}|100(?:86|10)|12580|11185|96110)"
+    rf"(?![0-9.,A-Za-z]|{_MEASURE_AFTER})"
+)
+_EMERGENCY = re.compile(
+    rf"(?<![0-9.,:/+\-第A-Za-z])(?:110|114|119|120|122)(?![0-9.,A-Za-z]|{_MEASURE_AFTER})"
+)
+_CALL_BEFORE = re.compile(r"打|拨|报警|急救|火警|求助|求救|呼叫|致电|电话|热线")
+_CALL_AFTER = re.compile(r"打|报警|急救|火警|求助|求救|电话|热线|救护|消防")
+
+
+def _emergency(ctx: _Ctx, m: re.Match[str]) -> str:
+    s = m.string
+    if _CALL_BEFORE.search(s, max(0, m.start() - 6), m.start()) or _CALL_AFTER.search(
+        s, m.end(), m.end() + 4
+    ):
+        return _digits(m.group(0), ctx.yao)
+    return m.group(0)
+
+
+# Capital letters glued to 3+ digits are a code (flight CA1234, train G1234, model
+# RTX4090), read digit by digit; a round hundred is a model number (H100 -> H一百).
+_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,5})([0-9]{3,})(?![0-9]|\.[0-9])")
+
+
+def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
+    n = m.group(2)
+    if len(n) == 3 and n.endswith("00"):
+        return m.group(1) + _int(n)
+    return m.group(1) + _digits(n, ctx.yao)
+
+
 # ---------------------------------------------------------------- dates, years
 
 _SEP_DATE = re.compile(r"(?<![0-9.])([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?![0-9]|\.[0-9])")
 _CN_DATE = re.compile(r"(?<![0-9])([0-9]{4})\s*年\s*([0-9]{1,2})\s*月(?:\s*([0-9]{1,2})\s*([日号]))?")
+# dd-mm-yyyy / mm-dd-yyyy: month first (08-08-2008) unless the first field is over 12.
+_DMY_DATE = re.compile(r"(?<![0-9.])([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})(?![0-9]|\.[0-9])")
+# yy/m/d with slashes only (12/2/2): Chinese order, the year read as written.
+_YY_DATE = re.compile(r"(?<![0-9./])([0-9]{2})/([0-9]{1,2})/([0-9]{1,2})(?![0-9]|/[0-9])")
+# yyyy/mm and yyyy-mm (2002/01, 2024-06): year and month.
+_YM_DATE = re.compile(
+    r"(?<![0-9.,/\-])(1[0-9]{3}|20[0-9]{2})(?:/([0-9]{1,2})|-([0-9]{2}))(?![0-9]|[/.\-][0-9])"
+)
 _YEAR_RANGE = re.compile(r"(?<![0-9.])([0-9]{4})\s*([-~～—–至到])\s*([0-9]{4})(?=\s*年)")
 _YEAR = re.compile(r"(?<![0-9.,])([0-9]{4})(?=\s*年)")
 
@@ -144,6 +194,24 @@ def _md(month: str, day: str | None) -> str | None:
 def _sep_date(m: re.Match[str]) -> str:
     md = _md(m.group(3), m.group(4))
     return m.group(0) if md is None else _digits(m.group(1)) + "年" + md + "日"
+
+
+def _dmy_date(m: re.Match[str]) -> str:
+    a, b = m.group(1), m.group(3)
+    if int(a) > 12:
+        a, b = b, a
+    md = _md(a, b)
+    return m.group(0) if md is None else _digits(m.group(4)) + "年" + md + "日"
+
+
+def _yy_date(m: re.Match[str]) -> str:
+    md = _md(m.group(2), m.group(3))
+    return m.group(0) if md is None else _digits(m.group(1)) + "年" + md + "日"
+
+
+def _ym_date(m: re.Match[str]) -> str:
+    md = _md(m.group(2) or m.group(3), None)
+    return m.group(0) if md is None else _digits(m.group(1)) + "年" + md
 
 
 def _cn_date(m: re.Match[str]) -> str:
@@ -195,6 +263,43 @@ def _time(m: re.Match[str]) -> str:
     return out
 
 
+_AMPM = re.compile(r"(?<![0-9.:])([0-9]{1,2})(?::([0-9]{2}))?\s?([AaPp])\.?\s?[Mm]\.?(?![A-Za-z0-9])")
+
+
+def _ampm(m: re.Match[str]) -> str:
+    h, mi = int(m.group(1)), int(m.group(2) or 0)
+    if not 1 <= h <= 12 or mi > 59:
+        return m.group(0)
+    pm = m.group(3) in "Pp"
+    if pm:
+        period = "中午" if h == 12 else "下午" if h < 6 else "晚上"
+    else:
+        h = 0 if h == 12 else h
+        period = "凌晨" if h < 6 else "上午"
+    out = period + _hour(h) + "点"
+    if mi:
+        out += ("零" if mi < 10 else "") + _int(str(mi)) + "分"
+    return out
+
+
+# ---------------------------------------------------------------- maths
+
+_POWER = re.compile(rf"{_NB}({_NUM})\^(-?)({_NUM})(?![0-9])")
+_MINUS = re.compile(r"(?<=[0-9])\s?-\s?(?=[0-9]+(?:\.[0-9]+)?\s?=)")
+_OPS = {"+": "加", "×": "乘", "✕": "乘", "*": "乘", "x": "乘", "X": "乘", "÷": "除以"}
+_OP = re.compile(r"(?<=[0-9])\s?([+×✕*÷]|[xX](?=[0-9]))\s?(?=[0-9])")
+_EQUALS = re.compile(r"(?<=[0-9])\s?=\s?|=\s?(?=-?[0-9])")
+_CMP_WORDS = {
+    "≥": "大于等于", "⩾": "大于等于", ">=": "大于等于", "≤": "小于等于", "⩽": "小于等于", "<=": "小于等于",
+    "≠": "不等于", "≈": "约等于", ">": "大于", "<": "小于", "±": "正负", "﹢": "加",
+}  # fmt: skip
+_CMP = re.compile(r"(>=|<=|[≥⩾≤⩽≠≈><±])\s?(?=[-+]?[0-9]|[¥$€£])")
+
+
+def _power(m: re.Match[str]) -> str:
+    return _num(m.group(1)) + "的" + ("负" if m.group(2) else "") + _num(m.group(3)) + "次方"
+
+
 # ---------------------------------------------------------------- ranges, temperature, money, percent
 
 _TEMP_UNITS = {
@@ -243,13 +348,20 @@ def _temp(m: re.Match[str]) -> str:
 _CUR_PREFIX = {
     "¥": "元", "$": "美元", "US$": "美元", "HK$": "港元", "NT$": "新台币", "€": "欧元", "£": "英镑",
     "₩": "韩元", "₽": "卢布", "₹": "卢比", "RMB": "元", "CNY": "元", "USD": "美元", "EUR": "欧元",
-    "GBP": "英镑", "JPY": "日元", "HKD": "港元",
+    "GBP": "英镑", "JPY": "日元", "HKD": "港元", "A$": "澳元", "AU$": "澳元", "C$": "加元", "S$": "新加坡元",
+    "NZ$": "新西兰元", "R$": "雷亚尔", "AUD": "澳元", "CAD": "加元", "SGD": "新加坡元", "KRW": "韩元",
+    "TWD": "新台币", "CHF": "瑞士法郎", "INR": "卢比", "RUB": "卢布", "MOP": "澳门元", "NZD": "新西兰元",
 }  # fmt: skip
+_CUR_ISO = "|".join(k for k in _CUR_PREFIX if k.isalpha())
 _CUR_P = "|".join(re.escape(k) for k in sorted(_CUR_PREFIX, key=len, reverse=True))
 _MAG = r"(?:\s?(万亿|千亿|百亿|亿|千万|百万|万|千|百))?"
 _CUR_PRE = re.compile(rf"(?<![0-9A-Za-z])(-)?({_CUR_P})\s?({_NUM})(?:{_RSEP}(?:{_CUR_P})?({_NUM}))?{_MAG}")
-_CUR_CODE = re.compile(rf"{_NB}({_NUM}){_MAG}\s?(RMB|CNY|USD|EUR|GBP|JPY|HKD)(?![A-Za-z])")
-_CUR_WORDS = r"元|块|美元|欧元|英镑|日元|港元|港币|韩元|人民币|美金|卢布|澳元|加元|新台币|法郎|比特币"
+_CUR_CODE = re.compile(rf"{_NB}({_NUM}){_MAG}\s?({_CUR_ISO})(?![A-Za-z])")
+_CUR_WORDS = (
+    r"元|块|美元|欧元|英镑|日元|港元|港币|韩元|人民币|美金|卢布|卢比|澳元|加元|新台币|法郎|比特币"
+    r"|新加坡元|澳门元"
+)
+_CUR_WORD_AFTER = re.compile(rf"\s?(?:{_CUR_WORDS})")
 _CUR_SUF = re.compile(rf"{_NB}({_NUM})(?=\s?(?:万亿|亿|千万|百万|万|千|百)?\s?(?:{_CUR_WORDS}))")
 
 
@@ -258,6 +370,8 @@ def _cur_pre(m: re.Match[str]) -> str:
     out = ("负" if m.group(1) else "") + _num(m.group(3), money=True)
     if m.group(5):
         out += _sep(m.group(4)) + _num(m.group(5), money=True)
+    if _CUR_WORD_AFTER.match(m.string, m.end()):
+        word = ""  # "¥100元", "$5美元": the written word says the currency once
     return out + (m.group(6) or "") + word
 
 
@@ -324,8 +438,58 @@ _UNITS = {
     "V": "伏", "mAh": "毫安时", "mA": "毫安", "dB": "分贝", "kcal": "千卡", "cal": "卡", "Pa": "帕",
     "kPa": "千帕", "MPa": "兆帕", "mmHg": "毫米汞柱", "mol": "摩尔", "rpm": "转每分",
 }  # fmt: skip
+_UNITS.update(
+    {
+        "l": "升",
+        "w": "万",
+        "k": "千",
+        "x": "倍",
+        "X": "倍",
+        "fps": "帧每秒",
+        "Mbps": "兆比特每秒",
+        "Gbps": "吉比特每秒",
+    }
+)
+# Units people write in any case ("12KG", "5Km", "3ML"); m/M, s/S, w/W, k/K, t/T keep exact
+# case since the case changes the meaning (300w -> 三百万 but 100W -> 一百瓦).
+_UNITS_CI = {
+    u.lower(): _UNITS[u]
+    for u in (
+        "km²", "m²", "cm²", "mm²", "m³", "cm³", "km", "cm", "mm", "kg", "mg", "ml", "kWh", "kW", "kV", "mAh",
+        "Hz", "kHz", "MHz", "GHz", "dB", "kcal", "kPa", "MPa", "mmHg", "mol", "rpm", "fps", "Mbps", "Gbps",
+    )
+}  # fmt: skip
+_UNITS_CI.update(
+    {"km2": "平方公里", "cm2": "平方厘米", "mm2": "平方毫米", "cm3": "立方厘米", "kbps": "千比特每秒"}
+)
+# Data sizes stay letters, spelled as the English front end spells acronyms (16GB -> 十六G B),
+# so a second pass leaves them alone.
+_UNITS_CI.update({u.lower(): " ".join(u) for u in ("KB", "MB", "GB", "TB", "PB")})
 _UNIT_P = "|".join(re.escape(k) for k in sorted(_UNITS, key=len, reverse=True))
-_UNIT = re.compile(rf"(?<![0-9.,A-Za-z])(-)?({_NUM}|两)\s?({_UNIT_P})(?![A-Za-z0-9²³])")
+_UNIT_CI_P = "|".join(re.escape(k) for k in sorted(_UNITS_CI, key=len, reverse=True))
+_UNIT = re.compile(
+    rf"(?<![0-9.,A-Za-z])(-)?({_NUM}|两)\s?(?:({_UNIT_P})|(?i:({_UNIT_CI_P})))(?![A-Za-z0-9²³])"
+)
+
+# Speeds are said per time first: 10km/h -> 每小时十公里 (after 时速 just 十公里).
+_SPEED_UNITS = {
+    "km/h": ("每小时", "公里"), "kmh": ("每小时", "公里"), "kph": ("每小时", "公里"),
+    "mph": ("每小时", "英里"), "m/s": ("每秒", "米"), "km/s": ("每秒", "公里"),
+}  # fmt: skip
+_SPEED = re.compile(
+    rf"(?<![0-9.,A-Za-z])({_NUM})(?:{_RSEP}({_NUM}))?\s?(?i:(km/h|kmh|kph|mph|km/s|m/s))(?![A-Za-z0-9²³])"
+)
+
+
+def _speed(m: re.Match[str]) -> str:
+    per, unit = _SPEED_UNITS[m.group(4).lower()]
+    value = _num(m.group(1))
+    if m.group(3):
+        value += _sep(m.group(2)) + _num(m.group(3))
+    if m.string.endswith(("时速", "速度", "风速", "航速", "车速", "秒速"), 0, m.start()) and per == "每小时":
+        per = ""
+    return per + value + unit
+
 
 _PER_UNITS = (
     {k: v for k, v in _UNITS.items() if "/" not in k}
@@ -339,7 +503,7 @@ _PER = re.compile(rf"(?<=元|块|角|米|克|斤|升|吨|次|个|件|瓦|度|字
 def _unit(m: re.Match[str]) -> str:
     n = m.group(2)
     val = "两" if n == "两" else _signed(m.group(1), n)
-    return val + _UNITS[m.group(3)]
+    return val + (_UNITS[m.group(3)] if m.group(3) else _UNITS_CI[m.group(4).lower()])
 
 
 # ---------------------------------------------------------------- versions, 两, numbers
@@ -348,7 +512,7 @@ _VERSION = re.compile(r"(?<![0-9.,])[0-9]+(?:\.[0-9]+){2,}(?![0-9])")
 _LIANG_WORDS = (
     "个|位|次|点|天|年|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
     "|万|千|百|亿|场|部|所|间|遍|趟|声|句|段|篇|份|支|把|套|层|节|票|项|门|颗|片|盒|瓶|袋|箱|架|艘|头|匹"
-    "|km|kg|m|h|L|t"
+    "|km|kg|m|h|L|t|w|k|x|KG|Kg|KM|Km"
 )
 # 2 before a measure word is spoken 两 (两个, 两点, 两公里); 第2/2月/2号 keep 二.
 _LIANG = re.compile(rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z]))")
@@ -379,7 +543,7 @@ def _number(ctx: _Ctx, m: re.Match[str]) -> str:
     if "," not in whole and len(plain) > 1 and plain[0] == "0":
         ctx.fire("zh.digits")
         return prefix + _digits(plain, ctx.yao)
-    if "," not in whole and len(plain) > 8:
+    if "," not in whole and len(plain) > 8 and prev != "第":
         round_number = len(plain.rstrip("0")) <= 4
         amount = _AMOUNT_AFTER.match(s, m.end()) is not None
         if len(plain) > 16 or not (round_number or amount):
@@ -425,13 +589,30 @@ _ER_BEFORE = set("子童女科孙媳时歌戏化郎")  # 儿子 儿童 儿女 �
 _ERHUA = re.compile(rf"(?<=[{_HAN}])儿")
 
 
-def _erhua(m: re.Match[str]) -> str:
-    s = m.string
-    prev = s[m.start() - 1]
-    nxt = s[m.end()] if m.end() < len(s) else ""
-    if prev in _ER_AFTER or nxt in _ER_BEFORE or prev == "儿":
-        return "儿"
-    return ""
+def _is_erhua(s: str, i: int) -> bool:
+    prev = s[i - 1]
+    nxt = s[i + 1] if i + 1 < len(s) else ""
+    return not (prev in _ER_AFTER or nxt in _ER_BEFORE or prev == "儿")
+
+
+def erhua_suffixes(text: str) -> list[int]:
+    """Indices of the 儿 in ``text`` that are erhua suffixes (玩儿, 哪儿), not syllables of
+    their own (女儿, 儿子, 婴儿). The phonemiser merges these into the syllable before."""
+    return [m.start() for m in _ERHUA.finditer(text) if _is_erhua(text, m.start())]
+
+
+# ---------------------------------------------------------------- acronyms
+
+# Capital runs the rules above left next to Chinese (MP三, C A幺二三四) are spelled out
+# with spaces, exactly as the English front end spells an acronym in a Chinese sentence,
+# so normalising the output again changes nothing.
+_ACRONYM = re.compile(r"(?<![A-Za-z'’.\-])([A-Z]{2,5})(s?)(?![A-Za-z'’])")
+
+
+def _acronym(m: re.Match[str]) -> str:
+    if m.group(1) in DEFAULT_ACRONYMS_AS_WORDS:
+        return m.group(0)
+    return " ".join(m.group(1)) + m.group(2)
 
 
 # ---------------------------------------------------------------- pipeline
@@ -439,7 +620,8 @@ def _erhua(m: re.Match[str]) -> str:
 
 def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"] = "keep") -> Normalized:
     """Normalise Mandarin text for TTS. ``yao`` reads 1 as 幺 in digit strings
-    (phones, codes); ``erhua="merge"`` drops erhua 儿 suffixes (玩儿 -> 玩)."""
+    (phones, codes). 儿 stays in the text either way; with ``erhua="merge"`` the
+    rule log says that erhua suffixes are there for the phonemiser to merge."""
     ctx = _Ctx(yao)
 
     folded = text.translate(_WIDTH_TABLE)
@@ -450,13 +632,26 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
 
     t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
     t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _digits(m.group(2), ctx.yao), t)
+    t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
+    t = ctx.sub("zh.code", _EMERGENCY, lambda m: _emergency(ctx, m), t)
+    t = ctx.sub("zh.code", _LETTER_CODE, lambda m: _letter_code(ctx, m), t)
     t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
     t = ctx.sub("zh.date", _SEP_DATE, _sep_date, t)
+    t = ctx.sub("zh.date", _DMY_DATE, _dmy_date, t)
+    t = ctx.sub("zh.date", _YY_DATE, _yy_date, t)
+    t = ctx.sub("zh.date", _YM_DATE, _ym_date, t)
     t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
     t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1)), t)
+    t = ctx.sub("zh.time", _AMPM, _ampm, t)
+    t = ctx.sub("zh.math", _POWER, _power, t)
+    t = ctx.sub("zh.math", _MINUS, lambda m: "减", t)
+    t = ctx.sub("zh.math", _OP, lambda m: _OPS[m.group(1)], t)
+    t = ctx.sub("zh.math", _EQUALS, lambda m: "等于", t)
+    t = ctx.sub("zh.math", _CMP, lambda m: _CMP_WORDS[m.group(1)], t)
     t = ctx.sub("zh.score", _PAIR, _score, t)
     t = ctx.sub("zh.temperature", _TEMP_RANGE, _temp_range, t)
     t = ctx.sub("zh.percent", _PCT_RANGE, _pct_range, t)
+    t = ctx.sub("zh.unit", _SPEED, _speed, t)
     t = ctx.sub("zh.currency", _CUR_PRE, _cur_pre, t)
     t = ctx.sub("zh.range", _RANGE, lambda m: "到", t)
     t = ctx.sub("zh.time", _TIME, _time, t)
@@ -480,7 +675,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
     if quoted != t:
         ctx.fire("zh.punct")
     t = quoted
+    t = ctx.sub("zh.acronym", _ACRONYM, _acronym, t)
 
-    if erhua == "merge":
-        t = ctx.sub("zh.erhua", _ERHUA, _erhua, t)
+    if erhua == "merge" and "儿" in t and erhua_suffixes(t):
+        ctx.fire("zh.erhua")
     return Normalized(t, tuple(ctx.rules))
