@@ -166,3 +166,25 @@ def test_a_kept_arena_gives_the_same_audio_as_the_shrinking_default(
     finally:
         engine.unload()
     np.testing.assert_allclose(again, fox, atol=1e-4)
+
+
+def test_erhua_merge_gives_one_r_coloured_syllable() -> None:
+    """On misaki's real Mandarin G2P (no model needed): ZHG2P reads 儿 as a syllable of its own;
+    with erhua: merge the suffix folds into the syllable before, lexical 儿 stays a syllable."""
+    pytest.importorskip("misaki.zh")
+    from clarion.config import EngineOptions
+
+    keep = KokoroEngine(Settings())
+    merge = KokoroEngine(Settings(engine_options={"kokoro": EngineOptions(erhua="merge")}))
+    keep._zh_g2p = merge._zh_g2p = KokoroEngine._make_zh_g2p()
+
+    def phonemes(engine: KokoroEngine, text: str) -> str:
+        return engine._phonemes(Segment(text, "zf_xiaoxiao", language="zh"))
+
+    assert phonemes(keep, "玩儿") == "wa↗nɚ↗"  # two syllables: wán ér
+    assert phonemes(merge, "玩儿") == "waɚ↗"  # one: wánr
+    assert phonemes(merge, "玩") == "wa↗n"
+    said = phonemes(merge, "他的女儿在哪儿玩儿")
+    assert "ny↓ɚ↗" in said  # 女儿 keeps ér
+    assert "naɚ↓" in said and "waɚ↗" in said
+    assert said.count("ɚ") == 3

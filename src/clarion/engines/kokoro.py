@@ -5,13 +5,17 @@ French, Hindi, Italian and Brazilian Portuguese phonemised by espeak-ng as upstr
 Model and voice packs live in ``<models_dir>/kokoro`` (``clarion models pull kokoro``, see
 clarion.models). The voice decides the phonemiser: English and the espeak languages go through
 kokoro-onnx's espeak tokenizer (which serialises espeak behind its own lock), Mandarin through
-misaki's ZHG2P (espeak's ``cmn`` reads Mandarin wrongly). Japanese voices are not offered: their
+misaki's ZHG2P (espeak's ``cmn`` reads Mandarin wrongly). ZHG2P (the v1.0 path) reads every 儿 as
+a syllable of its own (玩儿 -> wa↗n ɚ↗); with ``erhua: merge`` the erhua suffixes that
+clarion.text.zh finds are folded into the syllable before (玩儿 -> waɚ↗), lexical 儿 (女儿,
+儿子) untouched. Japanese voices are not offered: their
 G2P needs pyopenjtalk, which the ``kokoro`` extra does not install, and espeak's ``ja`` reads kanji
 as "Chinese letter". The graph is fixed at batch 1, so batches are looped."""
 
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +36,7 @@ from clarion.engines.onnx import graph_path, session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
 from clarion.text.spans import language_spans
+from clarion.text.zh import erhua_suffixes
 
 if TYPE_CHECKING:
     from clarion.config import Settings
@@ -89,6 +94,19 @@ MAX_CACHED_MIXES = 16
 SUPPORTED_VOICES: tuple[str, ...] = tuple(v for v in KOKORO_VOICES if v[0] in PREFIXES)
 
 
+_SYLLABLE_END = re.compile(r"(ɨ|(?<=[aeəɤo])i)?([→↗↓↘]?)[nŋ]?$")
+
+
+def rhotacise(phonemes: str) -> str:
+    """Erhua on misaki's IPA: the last syllable takes an r-coloured ɚ before its tone mark,
+    losing a nasal coda or an i offglide (wa↗n -> waɚ↗, xai↗ -> xaɚ↗) and turning the
+    apical ɨ into ɚ (ʂɨ↘ -> ʂɚ↘), as Beijing erhua does."""
+    m = _SYLLABLE_END.search(phonemes)
+    if m is None or not phonemes:  # pragma: no cover - the pattern matches any string's end
+        return phonemes
+    return phonemes[: m.start()] + "ɚ" + m.group(2)
+
+
 class KokoroEngine:
     name: ClassVar[str] = "kokoro"
     capabilities: ClassVar[Capabilities] = Capabilities(
@@ -109,6 +127,7 @@ class KokoroEngine:
         self._mixes: dict[str, Any] = {}  # blended voices ("a(0.7)+b(0.3)") made so far
         self._zh_g2p: Any = None  # misaki.zh.ZHG2P, built at load when Mandarin voices exist
         self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
+        self._erhua_merge = settings.options_for(self.name).erhua == "merge"
 
     @classmethod
     def probe(cls, settings: Settings) -> str | None:
@@ -221,9 +240,20 @@ class KokoroEngine:
             if span.language == "en" and any(ch.isalpha() for ch in span.text):
                 parts.append(str(self._kokoro.tokenizer.phonemize(span.text, "en-us")))
             else:
-                with self._zh_lock:
-                    parts.append(str(self._zh_g2p(span.text)[0] or ""))
+                parts.append(self._zh_phonemes(span.text))
         return " ".join(p.strip() for p in parts if p.strip())
+
+    def _zh_phonemes(self, text: str) -> str:
+        cuts = erhua_suffixes(text) if self._erhua_merge and "儿" in text else []
+        pieces: list[str] = []
+        start = 0
+        with self._zh_lock:
+            for cut in cuts:
+                # The text up to the suffix, with its last syllable r-coloured; the 儿 is not read.
+                pieces.append(rhotacise(str(self._zh_g2p(text[start:cut])[0] or "")))
+                start = cut + 1
+            pieces.append(str(self._zh_g2p(text[start:])[0] or "") if start < len(text) else "")
+        return " ".join(p.strip() for p in pieces if p.strip())
 
     def _style(self, voice: str) -> Any:
         style = self._styles.get(voice)
