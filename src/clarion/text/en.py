@@ -46,6 +46,7 @@ DEFAULT_ACRONYMS_AS_WORDS: frozenset[str] = frozenset(
         "SIM", "LAN", "WAN", "SWAT", "IKEA", "ASCII", "POTUS", "FEMA", "OSHA", "NASCAR", "ANSI",
         "DOS", "CAD", "GUI", "WIFI", "LOL", "YOLO", "FOMO", "ASAP", "NIMBY", "ZIP", "AWOL",
         "INTERPOL", "MASH", "OLED", "TOEFL", "GAAP", "DARPA", "CERN", "SAT", "ISIS", "ESPN",
+        "MAX", "PRO", "FIRE", "SALE", "FREE", "NEW", "NOW", "OFF", "STOP", "LIVE", "BREAKING",
     }
 )  # fmt: skip
 
@@ -54,8 +55,10 @@ _MONTHS = (
     "July", "August", "September", "October", "November", "December",
 )  # fmt: skip
 _MONTH_ABBR = {m[:3]: i + 1 for i, m in enumerate(_MONTHS)} | {"Sept": 9}
+# Month names in any case ("25 july 2012", "JULY 4"); whether a lower-case "may" or
+# "march" is a month is decided by the date rules (only with a day and a year).
 _MONTH_WORD = (
-    r"(?:January|February|March|April|May|June|July|August|September|October|November|December"
+    r"(?i:January|February|March|April|May|June|July|August|September|October|November|December"
     r"|Jan\.?|Feb\.?|Mar\.?|Apr\.?|Jun\.?|Jul\.?|Aug\.?|Sept\.?|Sep\.?|Oct\.?|Nov\.?|Dec\.?)"
 )
 
@@ -106,6 +109,29 @@ def _year(n: int) -> str:
     return _clean(num2words(n, lang="en", to="year")).replace("oh-", "oh ")
 
 
+def _pairs(s: str) -> str:
+    """Digits read in pairs, as people say model, house and flight numbers: 737 -> seven
+    thirty-seven, 4090 -> forty ninety, 1600 -> sixteen hundred, 2005 -> two thousand five."""
+    if len(s) <= 2 or s[0] == "0":
+        return _cardinal(s)
+    if len(s) == 3:
+        if s[1:] == "00":
+            return _cardinal(s)
+        tail = f"oh {_ONES[int(s[2])]}" if s[1] == "0" else _cardinal(s[1:])
+        return f"{_ONES[int(s[0])]} {tail}"
+    if len(s) == 4:
+        n = int(s)
+        if n % 1000 < 10:
+            return _cardinal(s)
+        if n % 100 == 0:
+            return f"{_cardinal(s[:2])} hundred"
+        tail = f"oh {_ONES[int(s[3])]}" if s[2] == "0" else _cardinal(s[2:])
+        return f"{_cardinal(s[:2])} {tail}"
+    if len(s) == 5:
+        return f"{_cardinal(s[:2])} {_pairs(s[2:])}"
+    return _digits(s)
+
+
 def _pad(m: re.Match[str], out: str, start: int | None = None, end: int | None = None) -> str:
     """Add a space where the replacement would otherwise glue onto a letter or digit."""
     s = m.string
@@ -143,7 +169,7 @@ def _spell_address(addr: str) -> str:
     words: list[str] = []
     for tok in _URL_TOKEN.findall(addr):
         if tok[0].isascii() and tok[0].isalpha():
-            words.append(tok)
+            words.append(" ".join(tok) if tok.lower() == "www" else tok)
         elif tok[0].isascii() and tok[0].isdigit():
             words.append(_digits(tok))
         elif tok in _URL_SYMBOLS:
@@ -176,19 +202,70 @@ def _email(m: re.Match[str]) -> str:
     return _pad(m, _spell_address(m.group(0)))
 
 
+# --------------------------------------------------------------------------- chat and signs
+
+_HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z_][\w]*+)")
+_HASHTAG = re.compile(r"(?<![\w&#])#(?=[A-Za-z][\w]*+)")
+_WITH = re.compile(r"(?<![\w/])[Ww]/(?P<o>o)?(?=\s)")
+_PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
+_PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])")
+_CAPS_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})(?<=[A-Z])-(?=[A-Z]\b)|(?<=\b[A-Z]{3})-(?=[A-Z]\b)")
+# Compass points that go with a wind: "NW winds", "winds NW 10 mph", "from the SW at 15 mph".
+_WIND = re.compile(
+    r"(?<![\w.])(?P<c>N|S|E|W|NE|NW|SE|SW|NNE|NNW|ENE|ESE|SSE|SSW|WSW|WNW)"
+    r"(?=\s++(?:winds?|breeze|gusts?|(?:at\s++)?[0-9]++(?:\s?(?:-|to)\s?[0-9]++)?\s?(?i:mph|km/h|kph|knots|kt|m/s)(?![\w])))"
+    r"|(?<=[Ww]inds\s)(?P<c2>N|S|E|W|NE|NW|SE|SW|NNE|NNW|ENE|ESE|SSE|SSW|WSW|WNW)(?![\w])"
+)
+_POINTS = {"N": "north", "S": "south", "E": "east", "W": "west"}
+
+
+def _wind(m: re.Match[str]) -> str:
+    c = m.group("c") or m.group("c2")
+    if len(c) == 3:  # "NNW" -> north-northwest
+        return f"{_POINTS[c[0]]}-{_POINTS[c[1]]}{_POINTS[c[2]]}"
+    return "".join(_POINTS[x] for x in c)
+
+
 # --------------------------------------------------------------------------- phone numbers
 
 _PHONE = re.compile(
-    r"(?<![\w+(-])(?P<cc>\+1[-. ]?)?(?:\((?P<a1>[0-9]{3})\)\s?|(?P<a2>[0-9]{3})[-. ])"
-    r"(?P<b>[0-9]{3})[-.](?P<c>[0-9]{4})(?![\w-])"
+    r"(?<![\w+(.-])(?:(?P<cc>\+?1)(?P<ccsep>[-. ]))?(?:\((?P<a1>[0-9]{3})\)\s?|(?P<a2>[0-9]{3})(?P<sep>[-.]))"
+    r"(?P<b>[0-9]{3})(?(sep)(?P=sep)|[-.])(?P<c>[0-9]{4})(?![\w-]|[.,][0-9])"
 )
+# International form: "+44 20 7946 0958", "+1 415 555 0100" (7-15 digits in all).
+_PHONE_INTL = re.compile(r"(?<![\w+])\+[0-9]{1,3}+(?:[ .-]\(?[0-9]{1,5}+\)?){2,5}+(?![\w-]|[.,][0-9])")
+# A bare 7-digit local number only after a word that says it is one: "call 555-0199".
+_PHONE_LOCAL = re.compile(
+    r"(?P<cue>\b(?i:call|phone|tel|telephone|fax|text|dial|cell|mobile|hotline)\b[.:]?\s++"
+    r"(?:(?:us|me|them|him|her)\s++)?(?:(?:at|on)\s++)?)(?P<a>[0-9]{3})-(?P<b>[0-9]{4})(?![\w-]|[.,][0-9])"
+)
+_PHONE_EXT = re.compile(r"(?<=[a-z]),?\s(?:[Ee]xt\.?|[Ee]xtension|x)\s?(?P<n>[0-9]{1,5})(?![\w-])")
 
 
 def _phone(m: re.Match[str]) -> str:
     parts = [_digits(m.group("a1") or m.group("a2")), _digits(m.group("b")), _digits(m.group("c"))]
     if m.group("cc"):
-        parts.insert(0, "plus one")
+        parts.insert(0, "plus one" if m.group("cc").startswith("+") else "one")
     return _pad(m, ", ".join(parts))
+
+
+def _phone_intl(m: re.Match[str]) -> str:
+    groups = re.findall(r"[0-9]++", m.group(0))
+    if not 7 <= sum(len(g) for g in groups) <= 15:
+        return m.group(0)
+    return _pad(m, "plus " + ", ".join(_digits(g) for g in groups))
+
+
+def _phone_local(m: re.Match[str]) -> str:
+    return m.group("cue") + _digits(m.group("a")) + ", " + _digits(m.group("b"))
+
+
+def _phone_ext(m: re.Match[str]) -> str:
+    # Only right after a number already read as a phone number (its last word is a digit).
+    before = m.string[max(0, m.start() - 6) : m.start()]
+    if not before.endswith(_ONES):
+        return m.group(0)
+    return f", extension {_digits(m.group('n'))}"
 
 
 # --------------------------------------------------------------------------- abbreviations
@@ -201,7 +278,9 @@ _TITLES = {
 }  # fmt: skip
 _SUFFIXES = {
     "Jr": "Junior", "Sr": "Senior", "Ave": "Avenue", "Blvd": "Boulevard", "Rd": "Road",
-    "Ln": "Lane", "Hwy": "Highway", "Inc": "Incorporated", "Corp": "Corporation", "Ltd": "Limited",
+    "Ln": "Lane", "Hwy": "Highway", "Ct": "Court", "Pl": "Place", "Pkwy": "Parkway", "Cir": "Circle",
+    "Apt": "Apartment", "Ste": "Suite", "Bldg": "Building", "Mfg": "Manufacturing",
+    "Co": "Company", "Inc": "Incorporated", "Corp": "Corporation", "Ltd": "Limited",
     "Dept": "Department", "Univ": "University", "approx": "approximately", "Approx": "Approximately",
     "etc": "et cetera", "vs": "versus", "Vs": "Versus", "Jan": "January", "Feb": "February",
     "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September",
@@ -215,6 +294,7 @@ _ABBR = re.compile(
     r"|(?<![\w.])(?P<vs>vs)(?=\s)"
     r"|(?<![\w.])(?P<no>No|no|Nos)\.\s?(?=[0-9])"
 )
+_APT = re.compile(r"(?<![\w.])(Apt|APT|Ste)\.?\s?(?=#?[0-9][0-9A-Z]*+(?![\w]))")
 _PREV_WORD = re.compile(r"([A-Za-z0-9][\w'’]*+)[\s,]*+$")
 _NEXT_CAP = re.compile(r"\s++[A-Z]")
 
@@ -246,6 +326,69 @@ def _abbr(m: re.Match[str]) -> str:
     return out + "." if _ends_sentence(m) else out
 
 
+# --------------------------------------------------------------------------- addresses
+
+_STREET = {
+    "St": "Street", "Ave": "Avenue", "Av": "Avenue", "Rd": "Road", "Blvd": "Boulevard", "Dr": "Drive",
+    "Ln": "Lane", "Ct": "Court", "Pl": "Place", "Pkwy": "Parkway", "Hwy": "Highway", "Cir": "Circle",
+    "Ter": "Terrace", "Sq": "Square", "Way": "Way", "Street": "Street", "Avenue": "Avenue",
+    "Road": "Road", "Boulevard": "Boulevard", "Drive": "Drive", "Lane": "Lane", "Court": "Court",
+    "Place": "Place", "Parkway": "Parkway", "Highway": "Highway", "Circle": "Circle",
+    "Terrace": "Terrace", "Square": "Square",
+}  # fmt: skip
+_COMPASS = {
+    "N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
+    "SE": "Southeast", "SW": "Southwest",
+}  # fmt: skip
+_ADDRESS = re.compile(
+    r"(?<![\w.,$#-])(?<!No\. )(?<!No\.)(?P<n>[1-9][0-9]{0,4}+)(?P<l>[A-Z]?)\s++(?:(?P<dir>[NSEW])\.?\s++)?"
+    r"(?P<name>(?:(?:[A-Z][\w'’]*+|[0-9]++(?:st|nd|rd|th))\s++){1,3}?)"
+    r"(?P<suf>" + "|".join(sorted(_STREET, key=len, reverse=True)) + r")(?P<dot>\.?)(?![\w])"
+    r"(?:(?P<qsp>,?\s)(?P<quad>NW|NE|SW|SE)(?![\w]))?"
+)
+_PO_BOX = re.compile(r"(?<![\w.])P\.?\s?O\.?\s(?=Box\b)")
+_STATES = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "FL": "Florida", "GA": "Georgia",
+    "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana", "IA": "Iowa", "KS": "Kansas",
+    "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland", "MA": "Massachusetts",
+    "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri", "MT": "Montana",
+    "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey", "NM": "New Mexico",
+    "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio", "OK": "Oklahoma",
+    "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+    "DC": "D C",
+}  # fmt: skip
+# "Springfield, IL 62704": a state code between a comma and a ZIP code.
+_STATE_ZIP = re.compile(r"(?<=,\s)(?P<st>[A-Z]{2})\s(?P<zip>[0-9]{5})(?:-(?P<z4>[0-9]{4}))?(?![\w-])")
+
+
+def _address(m: re.Match[str]) -> str:
+    suf = m.group("suf")
+    name = m.group("name")
+    n = m.group("n")
+    out = _pairs(n) + (f" {m.group('l')}" if m.group("l") else "") + " "
+    if m.group("dir"):
+        out += _COMPASS[m.group("dir")] + " "
+    out += name + _STREET[suf]
+    if m.group("quad"):
+        out += m.group("qsp") + _COMPASS[m.group("quad")]
+    elif m.group("dot") and _ends_sentence(m):
+        out += "."
+    return _pad(m, out)
+
+
+def _state_zip(m: re.Match[str]) -> str:
+    state = _STATES.get(m.group("st"))
+    if state is None:
+        return m.group(0)
+    out = f"{state} {_digits(m.group('zip'))}"
+    if m.group("z4"):
+        out += f", {_digits(m.group('z4'))}"
+    return out
+
+
 # --------------------------------------------------------------------------- dates
 
 _DAY = r"(?P<d>[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
@@ -259,13 +402,18 @@ _DATE_DMY = re.compile(
 )
 _DATE_MY = re.compile(r"(?<![\w.])(?P<m>" + _MONTH_WORD + r")\s+" + _YEAR4 + r"(?![\w])")
 _DATE_ISO = re.compile(
-    r"(?<![\w.-])" + _YEAR4 + r"-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12][0-9]|3[01])(?![\w-])"
+    r"(?<![\w.-])"
+    + _YEAR4
+    + r"(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>0?[1-9]|[12][0-9]|3[01])(?![\w/.-]|\.[0-9])"
 )
-_DATE_SLASH = re.compile(r"(?<![\w./])(?P<a>[0-9]{1,2})/(?P<b>[0-9]{1,2})/" + _YEAR4 + r"(?![\w/])")
+_DATE_SLASH = re.compile(
+    r"(?<![\w./-])(?P<a>[0-9]{1,2})(?P<sep>[/.-])(?P<b>[0-9]{1,2})(?P=sep)(?P<y>[12][0-9]{3}|[0-9]{2})"
+    r"(?![\w/-]|[.,][0-9])"
+)
 
 
 def _month_num(word: str) -> int:
-    word = word.rstrip(".")
+    word = word.rstrip(".").capitalize()
     if word in _MONTHS:
         return _MONTHS.index(word) + 1
     return _MONTH_ABBR[word[:4] if word == "Sept" else word[:3]]
@@ -280,11 +428,26 @@ def _say_date(month: int, day: int | None, year: str | None, dmy: bool = False) 
     else:
         out = f"{name} {_ordinal(str(day))}"
     if year:
+        if len(year) == 2:  # "6/15/24": the century nearest today
+            year = ("20" if int(year) < 50 else "19") + year
         out += (", " if day is not None else " ") + _year(int(year))
     return out
 
 
+def _plausible_month(m: re.Match[str]) -> bool:
+    """A lower-case month word that is also a common word ("may", "march") or an abbreviation
+    is a month only in a full date; a capitalised one needs no more."""
+    word = m.group("m").rstrip(".")
+    if word[0].isupper():
+        return True
+    if word in ("may", "march") or word.capitalize() not in _MONTHS:
+        return m.groupdict().get("y") is not None and m.groupdict().get("d") is not None
+    return True
+
+
 def _date_words(m: re.Match[str], dmy: bool = False) -> str:
+    if not _plausible_month(m):
+        return m.group(0)
     day = m.groupdict().get("d")
     out = _say_date(_month_num(m.group("m")), int(day) if day else None, m.group("y"), dmy)
     # Keep a full stop if the month abbreviation's dot was the sentence end.
@@ -299,26 +462,58 @@ def _date_iso(m: re.Match[str]) -> str:
 
 def _date_slash(m: re.Match[str]) -> str:
     a, b = int(m.group("a")), int(m.group("b"))
+    if m.group("sep") == ".":  # dotted dates are European: day first unless impossible
+        a, b = b, a
     month, day = (a, b) if a <= 12 else (b, a)  # US order unless impossible
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return m.group(0)
+    if len(m.group("y")) == 2 and m.group("sep") != "/":
+        return m.group(0)  # "12-5-24" is too likely a score or a code
     return _pad(m, _say_date(month, day, m.group("y")))
 
 
 # --------------------------------------------------------------------------- times
 
-_AMPM = r"(?:\s?(?P<ap>[AaPp])\.?\s?[Mm](?:\.(?=\s*[a-z0-9,;])|(?![\w])))"
+_AMPM = (
+    r"(?:\s?(?P<ap>[AaPp])\.?\s?[Mm]"
+    r"(?:\.(?=\s*+(?:[a-z0-9,;)–—-]|(?:[ECMPAHG][DS]?T|UTC|GMT)(?![\w])))|(?![\w])))"
+)
 _TIME = re.compile(
     r"(?<![\w.:])(?P<h>[01]?[0-9]|2[0-3]):(?P<mm>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?(?![\w:])" + _AMPM + "?"
+    r"|(?<![\w.:])(?P<h2>1[0-2]|0?[1-9])\.(?P<mm2>[0-5][0-9])" + _AMPM.replace("<ap>", "<ap2>")
 )
 _TIME_H = re.compile(r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])" + _AMPM)
+# "10am-5pm", "9:00-17:30", "10-11 a.m.", "8:30 to 10": both ends read as times.
+_CLOCK = r"(?:1[0-9]|2[0-3]|0?[0-9])(?::[0-5][0-9])?+(?:\s?[AaPp]\.?\s?[Mm]\.?(?![\w]))?"
+_TIME_RANGE = re.compile(
+    r"(?<![\w.:$-])(?P<a>"
+    + _CLOCK
+    + r")(?P<sep>\s?[-–—]\s?|\s(?:to|until|till)\s)(?P<b>"
+    + _CLOCK
+    + r")(?![\w:]|[.,][0-9])"
+)
+_CLOCK_PARTS = re.compile(r"(?P<h>[0-9]++)(?::(?P<mm>[0-9]{2}))?(?:\s?(?P<ap>[AaPp])\.?\s?[Mm](?P<dot>\.)?)?")
 
 
-def _time(m: re.Match[str]) -> str:
-    h, mm = m.group("h"), m.group("mm")
+_WEEKDAYS = {
+    "Mon": "Monday", "Tue": "Tuesday", "Tues": "Tuesday", "Wed": "Wednesday", "Thu": "Thursday",
+    "Thur": "Thursday", "Thurs": "Thursday", "Fri": "Friday", "Sat": "Saturday", "Sun": "Sunday",
+}  # fmt: skip
+_WEEKDAY_ALT = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
+_WEEKDAY_RANGE = re.compile(
+    r"(?<![\w.])(?P<a>" + _WEEKDAY_ALT + r")\.?\s?[-–—]\s?(?P<b>" + _WEEKDAY_ALT + r")\.?(?![\w])"
+)
+
+
+def _weekday_range(m: re.Match[str]) -> str:
+    return _pad(m, f"{_WEEKDAYS[m.group('a')]} to {_WEEKDAYS[m.group('b')]}")
+
+
+def _time_words(h: str, mm: str | None, ss: str | None, ap: str | None) -> str:
     hour = _cardinal(str(int(h)))
-    ap = m.group("ap")
-    if mm == "00":
+    if mm is None:
+        out = hour
+    elif mm == "00":
         if ap:
             out = hour
         elif int(h) >= 13:
@@ -329,16 +524,46 @@ def _time(m: re.Match[str]) -> str:
         out = f"{hour} oh {_ONES[int(mm[1])]}"
     else:
         out = f"{hour} {_cardinal(mm)}"
-    if m.group("ss"):
-        secs = int(m.group("ss"))
+    if ss:
+        secs = int(ss)
         out += f" and {_cardinal(str(secs))} second{'s' if secs != 1 else ''}"
     if ap:
         out += f" {ap.lower()} m"
-    return _pad(m, out)
+    return out
+
+
+def _time(m: re.Match[str]) -> str:
+    if m.group("h2"):
+        return _pad(m, _time_words(m.group("h2"), m.group("mm2"), None, m.group("ap2")))
+    return _pad(m, _time_words(m.group("h"), m.group("mm"), m.group("ss"), m.group("ap")))
 
 
 def _time_h(m: re.Match[str]) -> str:
     return _pad(m, f"{_cardinal(str(int(m.group('h'))))} {m.group('ap').lower()} m")
+
+
+def _time_range(m: re.Match[str]) -> str:
+    a = _CLOCK_PARTS.fullmatch(m.group("a"))
+    b = _CLOCK_PARTS.fullmatch(m.group("b"))
+    if a is None or b is None:
+        return m.group(0)
+    clock_a = a.group("mm") is not None or a.group("ap") is not None
+    clock_b = b.group("mm") is not None or b.group("ap") is not None
+    # A time at one end at least, and no 24-hour hour with a.m./p.m.
+    if not (clock_a and clock_b) and not (b.group("ap") and not a.group("mm")):
+        return m.group(0)
+    for p in (a, b):
+        if p.group("ap") and not 1 <= int(p.group("h")) <= 12:
+            return m.group(0)
+    sep = m.group("sep").strip()
+    sep = sep if sep.isalpha() else "to"
+    out = (
+        f"{_time_words(a.group('h'), a.group('mm'), None, a.group('ap'))} {sep} "
+        f"{_time_words(b.group('h'), b.group('mm'), None, b.group('ap'))}"
+    )
+    if b.group("dot") and _ends_sentence(m):
+        out += "."
+    return _pad(m, out)
 
 
 # --------------------------------------------------------------------------- ranges / years
@@ -384,9 +609,22 @@ _COUNT_NOUNS = (
 )
 _YEAR_CUE = re.compile(
     r"(?<![\w.])(?P<cue>(?:[Ii]n|[Ss]ince|[Bb]y|[Uu]ntil|[Tt]ill|[Ff]rom|[Dd]uring|[Bb]efore|[Aa]fter"
-    r"|[Cc]irca|c\.|[Yy]ear|[Tt]he\s+year|[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter)\s+)"
+    r"|[Cc]irca|c\.|[Yy]ear|[Tt]he\s+year|[Ss]pring|[Ss]ummer|[Aa]utumn|[Ff]all|[Ww]inter|[Ee]arly|[Ll]ate"
+    r"|[Mm]id-|[Mm]id|Q[1-4]|H[12]|FY|[Cc]lass\s+of|[Ee]nd\s+of|[Ss]tart\s+of|[Bb]eginning\s+of|[Hh]alf\s+of"
+    r"|Euro|Cup|Olympics|Games|Expo|[Ss]ummer\s+of|[Ww]inter\s+of|[Ss]pring\s+of|[Ff]all\s+of|[Aa]utumn\s+of"
+    r"|[Vv]intage|[Mm]odel\s+year|[Ss]eason|[Cc]ensus|[Bb]udget|[Ee]lection)(?:\s+|(?<=-)))"
     r"(?P<y>[12][0-9]{3})(?![\w:]|[.,][0-9])(?!\s+" + _COUNT_NOUNS + r")"
     r"(?:(?P<sep>\s+(?:to|and|until|through)\s+)(?P<y2>[12][0-9]{3})(?![\w:]|[.,][0-9]))?"
+)
+# "the 2024 election", "his 1998 album": a year before a noun that dates things.
+_YEAR_NOUN = re.compile(
+    r"(?<![\w.,$£€¥-])(?P<y>1[5-9][0-9]{2}|20[0-9]{2})(?=\s++(?:(?:presidential|general|midterm|regular"
+    r"|Summer|Winter|fiscal|model|calendar|academic|school|US|U\.S\.|World)\s++)?(?:election|elections|midterms"
+    r"|season|seasons|Olympics|Olympic|Games|World\s+Cup|Cup|census|budget|model|models|edition|campaign|summit"
+    r"|tour|championship|championships|final|finals|draft|film|movie|album|crisis|earthquake|war|storm"
+    r"|hurricane|Oscars|Grammys|report|year|vintage|survey|recession|pandemic|playoffs|Series|Open|Expo"
+    r"|Ford|Toyota|Honda|Chevy|Chevrolet|BMW|Tesla|graduates|class|flood|attack|attacks|law|act|Act|study"
+    r"|debut|release|version|update|remake|sequel|reboot|Super\s+Bowl|Tour|Grand\s+Prix|Marathon)(?![\w]))"
 )
 _YEAR_ERA = re.compile(r"(?<![\w.,])(?P<y>[0-9]{1,4})\s?(?P<era>AD|BC|BCE|CE|A\.D\.|B\.C\.)(?![\w])")
 
@@ -412,56 +650,147 @@ def _year_era(m: re.Match[str]) -> str:
 # --------------------------------------------------------------------------- money, %, units
 
 _NUM = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++)(?:\.(?P<f>[0-9]++))?"
-_SCALE = r"(?:\s?(?P<sc>thousand|million|billion|trillion|[KkMB]|bn|mn|m)(?![\w]))?"
+_SCALE = r"(?:\s?(?P<sc>thousand|million|billion|trillion|[KkMBT]|bn|mn|tn|m)(?![\w]))?"
 _CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     # symbol/code: singular, plural, minor singular, minor plural ("" = no minor unit)
     "$": ("dollar", "dollars", "cent", "cents"),
-    "USD": ("dollar", "dollars", "cent", "cents"),
+    "US$": ("U S dollar", "U S dollars", "cent", "cents"),
+    "USD": ("U S dollar", "U S dollars", "cent", "cents"),
+    "HK$": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
+    "HKD": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
+    "A$": ("Australian dollar", "Australian dollars", "cent", "cents"),
+    "AU$": ("Australian dollar", "Australian dollars", "cent", "cents"),
+    "AUD": ("Australian dollar", "Australian dollars", "cent", "cents"),
+    "C$": ("Canadian dollar", "Canadian dollars", "cent", "cents"),
+    "CA$": ("Canadian dollar", "Canadian dollars", "cent", "cents"),
+    "CAD": ("Canadian dollar", "Canadian dollars", "cent", "cents"),
+    "NZ$": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
+    "NZD": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
+    "S$": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
+    "SGD": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
+    "NT$": ("New Taiwan dollar", "New Taiwan dollars", "", ""),
+    "TWD": ("New Taiwan dollar", "New Taiwan dollars", "", ""),
     "£": ("pound", "pounds", "penny", "pence"),
     "GBP": ("pound", "pounds", "penny", "pence"),
     "€": ("euro", "euros", "cent", "cents"),
     "EUR": ("euro", "euros", "cent", "cents"),
     "¥": ("yen", "yen", "", ""),
     "JPY": ("yen", "yen", "", ""),
+    "CNY": ("yuan", "yuan", "", ""),
+    "RMB": ("yuan", "yuan", "", ""),
+    "₩": ("won", "won", "", ""),
+    "KRW": ("won", "won", "", ""),
+    "CHF": ("Swiss franc", "Swiss francs", "", ""),
     "₹": ("rupee", "rupees", "paisa", "paise"),
     "INR": ("rupee", "rupees", "paisa", "paise"),
+    "Rs": ("rupee", "rupees", "paisa", "paise"),
+    "₽": ("ruble", "rubles", "", ""),
+    "RUB": ("ruble", "rubles", "", ""),
+    "MXN": ("peso", "pesos", "centavo", "centavos"),
 }
 _SCALE_WORDS = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
-                "B": "billion", "bn": "billion"}  # fmt: skip
+                "B": "billion", "bn": "billion", "T": "trillion", "tn": "trillion"}  # fmt: skip
+_CODES = "|".join(c for c in _CURRENCIES if c.isalpha() and c.isupper())
+_SYMBOLS = r"(?:US|HK|AU?|CA?|NZ|S|NT)\$|[$£€¥₹₩₽]|Rs\.?"
 _MONEY = re.compile(
-    r"(?<![\w.,])(?P<neg>-)?(?P<cur>[$£€¥₹]\s?|(?:USD|EUR|GBP|JPY|INR)\s?)" + _NUM + _SCALE + r"(?![0-9])"
-    r"|(?<![\w.,])"
+    r"(?<![\w.,])(?P<neg>[-−])?(?P<cur>(?:"
+    + _SYMBOLS
+    + r")\s?|(?:"
+    + _CODES
+    + r")\s?)"
+    + _NUM
+    + _SCALE
+    + r"(?![0-9])|(?<![\w.,])"
     + _NUM.replace("<i>", "<i2>").replace("<f>", "<f2>")
-    + r"\s?(?P<cur2>USD|EUR|GBP|JPY|INR)(?![\w])"
+    + r"\s?(?P<cur2>"
+    + _CODES
+    + r")(?![\w])"
+)
+# "$5-$10", "$5-10", "€3–4 million": one currency for both ends.
+_MONEY_RANGE = re.compile(
+    r"(?<![\w.,])(?P<cur>(?:" + _SYMBOLS + r")\s?|(?:" + _CODES + r")\s)(?P<a>[0-9][0-9,]*+(?:\.[0-9]++)?)"
+    r"(?P<sca>\s?(?:[KkMBT]|bn|mn|m)(?![\w]))?\s?[-–—]\s?(?:"
+    + _SYMBOLS
+    + r")?(?P<b>[0-9][0-9,]*+(?:\.[0-9]++)?)"
+    + _SCALE
+    + r"(?![0-9])"
 )
 
 
-def _money(m: re.Match[str]) -> str:
-    cur = (m.group("cur") or m.group("cur2")).strip()
-    one, many, minor1, minor_n = _CURRENCIES[cur]
-    i = m.group("i") or m.group("i2")
-    f = m.group("f") if m.group("i") else m.group("f2")
-    sc = m.group("sc") if m.group("i") else None
-    neg = "minus " if m.group("i") and m.group("neg") else ""
+def _currency(cur: str) -> tuple[str, str, str, str]:
+    return _CURRENCIES[cur.strip().rstrip(".")]
+
+
+def _money_words(cur: str, i: str, f: str | None, sc: str | None, neg: str = "") -> str:
+    one, many, minor1, minor_n = _currency(cur)
     if sc:
-        return _pad(m, f"{neg}{_number(i, f)} {_SCALE_WORDS.get(sc, sc)} {many}")
+        return f"{neg}{_number(i, f)} {_SCALE_WORDS.get(sc, sc)} {many}"
     whole = int(i.replace(",", "")) if len(i) <= 18 else 2
     if f and (len(f) > 2 or not minor1):
-        return _pad(m, f"{neg}{_decimal(i, f)} {many}")
+        return f"{neg}{_decimal(i, f)} {many}"
     cents = int(f.ljust(2, "0")) if f else 0
     parts = []
     if whole or not cents:
         parts.append(f"{_cardinal(i)} {one if whole == 1 else many}")
     if cents:
         parts.append(f"{_cardinal(str(cents))} {minor1 if cents == 1 else minor_n}")
-    return _pad(m, neg + " and ".join(parts))
+    return neg + " and ".join(parts)
 
 
-_PERCENT = re.compile(r"(?<![\w.,])(?P<neg>-)?" + _NUM + r"\s?%")
+def _money(m: re.Match[str]) -> str:
+    if m.group("i"):
+        neg = "minus " if m.group("neg") else ""
+        return _pad(m, _money_words(m.group("cur"), m.group("i"), m.group("f"), m.group("sc"), neg))
+    return _pad(m, _money_words(m.group("cur2"), m.group("i2"), m.group("f2"), None))
+
+
+_NUM_FULL = re.compile(_NUM)
+
+
+def _money_range(m: re.Match[str]) -> str:
+    a, b, cur = m.group("a"), m.group("b"), m.group("cur")
+    sca = (m.group("sca") or "").strip() or None
+    sc = m.group("sc")
+    if not _NUM_FULL.fullmatch(a) or not _NUM_FULL.fullmatch(b):
+        return m.group(0)
+    ia, _, fa = a.partition(".")
+    ib, _, fb = b.partition(".")
+    if sc or sca or ("." not in a and "." not in b):
+        head = _number(ia, fa or None) + (f" {_SCALE_WORDS.get(sca, sca)}" if sca and sca != sc else "")
+        tail = _number(ib, fb or None) + (f" {_SCALE_WORDS.get(sc, sc)}" if sc else "")
+        return _pad(m, f"{head} to {tail} {_currency(cur)[1]}")
+    return _pad(m, f"{_money_words(cur, ia, fa or None, None)} to {_money_words(cur, ib, fb or None, None)}")
+
+
+_CENTS = re.compile(r"(?<![\w.,])" + _NUM + r"\s?¢")
+
+
+def _cents(m: re.Match[str]) -> str:
+    unit = "cent" if m.group("i") == "1" and not m.group("f") else "cents"
+    return _pad(m, f"{_number(m.group('i'), m.group('f'))} {unit}")
+
+
+# "2%-10%", "2-10%", "5.25% to 5.5%": a percent range says "percent" once.
+_PERCENT_RANGE = re.compile(
+    r"(?<![\w.,])(?P<neg>[-−+])?"
+    + _NUM
+    + r"\s?%?\s?(?:[-–—]|\sto\s)\s?(?P<neg2>[-−+])?"
+    + _NUM.replace("<i>", "<i2>").replace("<f>", "<f2>")
+    + r"\s?%"
+)
+
+
+def _percent_range(m: re.Match[str]) -> str:
+    a = ("minus " if m.group("neg") in ("-", "−") else "") + _number(m.group("i"), m.group("f"))
+    b = ("minus " if m.group("neg2") in ("-", "−") else "") + _number(m.group("i2"), m.group("f2"))
+    return _pad(m, f"{a} to {b} percent")
+
+
+_PERCENT = re.compile(r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM + r"\s?%")
 
 
 def _percent(m: re.Match[str]) -> str:
-    neg = "minus " if m.group("neg") else ""
+    neg = {"-": "minus ", "−": "minus ", "+": "plus "}.get(m.group("neg") or "", "")
     return _pad(m, f"{neg}{_number(m.group('i'), m.group('f'))} percent")
 
 
@@ -487,27 +816,76 @@ _UNITS: dict[str, tuple[str, str]] = {
     "°": ("degree", "degrees"), "m²": ("square meter", "square meters"),
     "km²": ("square kilometer", "square kilometers"), "cm²": ("square centimeter", "square centimeters"),
     "m³": ("cubic meter", "cubic meters"), "cm³": ("cubic centimeter", "cubic centimeters"),
-    "sq ft": ("square foot", "square feet"),
+    "sq ft": ("square foot", "square feet"), "sq. ft.": ("square foot", "square feet"),
+    "sqft": ("square foot", "square feet"), "sq m": ("square meter", "square meters"),
+    "mins": ("minute", "minutes"), "secs": ("second", "seconds"), "yr": ("year", "years"),
+    "yrs": ("year", "years"), "wk": ("week", "weeks"), "wks": ("week", "weeks"),
+    "fps": ("frame per second", "frames per second"),
+    "rpm": ("revolution per minute", "revolutions per minute"),
+    "dpi": ("dot per inch", "dots per inch"), "MP": ("megapixel", "megapixels"),
+    "hPa": ("hectopascal", "hectopascals"), "kPa": ("kilopascal", "kilopascals"),
+    "mmHg": ("millimeter of mercury", "millimeters of mercury"), "kcal": ("kilocalorie", "kilocalories"),
+    "nm": ("nanometer", "nanometers"), "µm": ("micrometer", "micrometers"),
+    "μm": ("micrometer", "micrometers"),
+    "MW": ("megawatt", "megawatts"), "GW": ("gigawatt", "gigawatts"),
+    "GWh": ("gigawatt hour", "gigawatt hours"),
+    "kV": ("kilovolt", "kilovolts"), "Wh": ("watt hour", "watt hours"), "gal": ("gallon", "gallons"),
+    "tsp": ("teaspoon", "teaspoons"), "tbsp": ("tablespoon", "tablespoons"), "kt": ("knot", "knots"),
+    "bps": ("basis point", "basis points"), "bp": ("basis point", "basis points"),
+    "kbps": ("kilobit per second", "kilobits per second"),
+    "Tbps": ("terabit per second", "terabits per second"),
+    "m/s": ("meter per second", "meters per second"), "℃": ("degree Celsius", "degrees Celsius"),
+    "℉": ("degree Fahrenheit", "degrees Fahrenheit"), "km2": ("square kilometer", "square kilometers"),
+    "m2": ("square meter", "square meters"),
+}  # fmt: skip
+# Units people write in any case ("12KG", "5 Km", "30 MPH", "3.2 ghz"); the others only as listed,
+# since case changes their meaning (m/M, mW/MW, s/S, Mb/MB in the exact list).
+_UNITS_ANY_CASE = {
+    u.lower(): _UNITS[u]
+    for u in ("kg", "km", "cm", "mm", "mg", "ml", "mph", "kph", "km/h", "kWh", "kW", "mAh", "Mbps", "Gbps",
+              "kHz", "MHz", "GHz", "Hz", "KB", "MB", "GB", "TB", "lb", "lbs", "oz", "ft", "°C", "°F",
+              "sq ft", "fps", "rpm", "kcal", "mins", "hrs")
 }  # fmt: skip
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+_UNIT_ANY_ALT = "|".join(re.escape(u) for u in sorted(_UNITS_ANY_CASE, key=len, reverse=True))
 _MEASURE = re.compile(
-    r"(?<![\w.,])(?P<neg>[-−])?" + _NUM + r"(?:\s?(?P<u>°[CF]?|" + _UNIT_ALT + r"))(?![\w/²³])"
+    r"(?<![\w.,])(?P<neg>[-−+])?"
+    + _NUM
+    + r"(?:\s?(?P<u>°\s?[CF]?|"
+    + _UNIT_ALT
+    + r"|(?i:"
+    + _UNIT_ANY_ALT
+    + r")))(?![\w/²³]|(?<=\.)[A-Za-z])"
 )
+# "75 degrees F", "20 deg C"
+_DEGREES = re.compile(r"(?<=[a-z0-9] )(?:degrees?|deg\.?)\s(?P<s>[CF])(?![\w])")
 
 
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:a|an|A|An)\s$")
+# Nouns that a measure usually modifies: "48MP camera", "65W charger", "10 km run".
+_MODIFIED_NOUN = re.compile(
+    r"[\s-](?:camera|cameras|charger|chargers|jack|battery|batteries|sensor|lens|lenses|drive|drives|SSD|HDD"
+    r"|display|screen|monitor|TV|run|race|walk|hike|ride|sprint|dash|relay|swim|bag|bags|bottle|bottles"
+    r"|pack|box|can|jar|cable|bulb|bulbs|panel|panels|engine|motor|tank|chip|chips|plan|limit|zone"
+    r"|radius|buffer|card|cards|stick|bar|loaf|steak|burger|pizza|diet|lead|margin|cut|hike|increase"
+    r"|rise|drop|fall|gain|loss|hike|radius|fan|heater|microwave|speaker|laptop|tablet|phone|bike)(?![\w])"
+)
 
 
 def _measure(m: re.Match[str]) -> str:
-    u = m.group("u")
-    if u not in _UNITS:
+    u = m.group("u").replace("° ", "°")
+    unit_words = _UNITS.get(u) or _UNITS_ANY_CASE.get(u.lower())
+    if unit_words is None:
         return m.group(0)
     i, f = m.group("i"), m.group("f")
-    one, many = _UNITS[u]
+    one, many = unit_words
     # "a 5 km run": after an article the measure is adjectival and stays singular.
-    adjectival = _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
+    adjectival = (
+        _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
+        or _MODIFIED_NOUN.match(m.string, m.end()) is not None
+    )
     unit = one if (i == "1" and not f) or adjectival else many
-    neg = "minus " if m.group("neg") else ""
+    neg = {"-": "minus ", "−": "minus ", "+": "plus "}.get(m.group("neg") or "", "")
     return _pad(m, f"{neg}{_number(i, f)} {unit}")
 
 
@@ -573,6 +951,152 @@ def _cardinal_sub(m: re.Match[str]) -> str:
     return _pad(m, neg + _cardinal(m.group("i")))
 
 
+# --------------------------------------------------------------------------- codes and models
+
+# "4x4", "1920x1080", "10 x 20 cm": dimensions are read with "by"; four-digit sides in pairs.
+_DIMENSION = re.compile(
+    r"(?<![\w.,])(?P<a>[0-9]++(?:\.[0-9]++)?)(?P<sp>\s?)[xX×](?P=sp)(?P<b>[0-9]++(?:\.[0-9]++)?)"
+    r"(?:(?P=sp)[xX×](?P=sp)(?P<c>[0-9]++(?:\.[0-9]++)?))?(?P<u>\s?(?:"
+    + _UNIT_ALT
+    + r")(?![\w]))?(?![\w])(?!\s?=)"
+)
+# "10x faster", "2X zoom", "1.5x": a multiplier.
+_TIMES = re.compile(r"(?<![\w.,])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])")
+# "100k followers", "$50k" is money: a lower-case k after a number is thousand; "5K run", "4K TV"
+# keep the letter.
+_KILO = re.compile(
+    r"(?<![\w.,$£€¥])(?P<n>[0-9]{1,3}(?:\.[0-9])?)(?P<k>[kK])(?![\w])(?!\s?(?:run|race|walk|TV|video|display|monitor|screen|resolution|HDR|Ultra))"
+)
+
+
+def _dim_side(s: str) -> str:
+    i, _, f = s.partition(".")
+    if f:
+        return _decimal(i, f)
+    return _pairs(i) if len(i) == 4 else _cardinal(i)
+
+
+def _dimension(m: re.Match[str]) -> str:
+    sides = [m.group("a"), m.group("b")] + ([m.group("c")] if m.group("c") else [])
+    if m.group("u"):  # "10 x 20 cm": the last side and its unit are left to the measure rule
+        words = [_dim_side(x) for x in sides[:-1]]
+        return _pad(m, " by ".join(words) + " by " + sides[-1] + m.group("u"))
+    return _pad(m, " by ".join(_dim_side(x) for x in sides))
+
+
+def _times(m: re.Match[str]) -> str:
+    i, _, f = m.group("n").partition(".")
+    return _pad(m, f"{_number(i, f or None)} times")
+
+
+def _kilo(m: re.Match[str]) -> str:
+    i, _, f = m.group("n").partition(".")
+    return _pad(m, f"{_number(i, f or None)} thousand")
+
+
+# Digits read in pairs after words that name a model, a route or a flight: "Boeing 737",
+# "RTX 4090", "flight 1549", "Highway 101", "Suite 1450".
+_MODEL_CUE = re.compile(
+    r"(?<![\w.])(?P<cue>(?:Boeing|Airbus|Cessna|Porsche|Peugeot|RTX|GTX|GeForce|Radeon|RX|Xbox|Model|Series"
+    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus)\s++)"
+    r"(?P<n>[1-9][0-9]{2,3}+)(?![\w]|[.,][0-9])"
+)
+# Version numbers after a product name or "version"/"v": each part is a cardinal
+# ("Python 3.12" -> three point twelve).
+_VERSION_CUE = re.compile(
+    r"(?<![\w.])(?P<cue>(?:[Vv]ersion|[Vv]er\.|Python|iOS|iPadOS|macOS|Android|Windows|Ubuntu|Debian|Node|Java"
+    r"|Kotlin|Rust|Go|Linux|[Kk]ernel|[Rr]elease|[Ff]irmware|[Uu]pdate|[Pp]atch|HTTP|TLS|Bluetooth|USB|PHP|Perl"
+    r"|Ruby|Rails|Django|React|Angular|Vue|Swift|GPT|Gemini|Claude|Llama|Wi-Fi)\s?-?|(?P<v>v))"
+    r"(?P<n>[0-9]++(?:\.[0-9]++)++)(?![\w]|\.[0-9])"
+)
+
+
+def _model_cue(m: re.Match[str]) -> str:
+    return m.group("cue") + _pairs(m.group("n"))
+
+
+def _version_cue(m: re.Match[str]) -> str:
+    cue = "version " if m.group("v") else m.group("cue")
+    if cue.endswith("-"):
+        cue = cue[:-1] + " "
+    elif not cue.endswith(" "):
+        cue += " "
+    return _pad(m, cue + " point ".join(_cardinal(p) for p in m.group("n").split(".")))
+
+
+# Identifiers read digit by digit: "order #12345", "tracking number 9400 1000", "SKU AB-1234-X".
+_ID_CUE = (
+    r"(?i:order|tracking|confirmation|invoice|account|acct|reference|ref|ticket|case|booking|reservation"
+    r"|serial|SKU|item|PIN|ID|policy|member|customer|transaction|claim|passcode|OTP|code|model|part"
+    r"|S/N|SN|tracking\s+no|flight\s+no)"
+)
+_ID_NUMBER = re.compile(
+    r"(?<![\w.])(?P<cue>" + _ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#|:)?\s*+)"
+    r"(?P<n>[0-9]{4,}+)(?![\w.,]|[.,][0-9])"
+    r"|(?<![\w&#])#(?P<n2>[0-9]{4,}+)(?![\w]|[.,][0-9])"
+)
+_ID_CUE_BEFORE = re.compile(_ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#|:)?\s*+$")
+
+
+def _id_number(m: re.Match[str]) -> str:
+    if m.group("n2"):
+        return _pad(m, "number " + _digits(m.group("n2")))
+    cue = m.group("cue").replace("#", " number ")
+    cue = re.sub(r"\s++", " ", cue)
+    if not cue.endswith(" "):
+        cue += " "
+    return _pad(m, cue.lstrip() if m.start() == 0 else cue) + _digits(m.group("n"))
+
+
+_CODE = re.compile(
+    r"(?<![\w.'’/@#$&+-])(?=[A-Za-z0-9-]*?(?:[A-Za-z]-?[0-9]|[0-9]-?[A-Za-z]))"
+    r"[A-Za-z0-9]++(?:-[A-Za-z0-9]++)*+(?![\w'’@]|[-.][A-Za-z0-9])"
+)
+_CODE_PART = re.compile(r"[A-Z]++(?=[a-z])[a-z]*+|[A-Z]++|[a-z]++|[0-9]++")
+_CODE_WORDS = {
+    "49ers": "Forty-Niners",
+    "76ers": "Seventy-Sixers",
+    "3M": "three M",
+    "7-Eleven": "Seven-Eleven",
+}
+_VOWELS = frozenset("aeiouyAEIOUY")
+
+
+def _code_factory(words: frozenset[str]) -> _Repl:
+    def code(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if tok in _CODE_WORDS:
+            return _pad(m, _CODE_WORDS[tok])
+        pieces = tok.split("-")
+        s = m.string
+        by_digit = len(pieces) >= 3 or _ID_CUE_BEFORE.search(s, max(0, m.start() - 24), m.start()) is not None
+        out: list[str] = []
+        for piece in pieces:
+            parts = _CODE_PART.findall(piece)
+            for k, part in enumerate(parts):
+                if part[0].isdigit():
+                    digit_mode = by_digit or len(part) >= 5
+                    out.append(
+                        _digits(part) if digit_mode else _pairs(part) if len(part) >= 3 else _cardinal(part)
+                    )
+                elif part.isupper():
+                    # Capital runs are spelt ("SN", "RTX") unless they are read as words ("COVID").
+                    out.append(part if part in words else " ".join(part))
+                elif part.islower() and len(part) <= 3 and not (_VOWELS & set(part)) and len(parts) > 1:
+                    out.append(" ".join(part))  # "mp3" -> m p three
+                elif part.islower() and k > 0 and parts[k - 1][0].isdigit() and len(part) <= 2:
+                    out.append(" ".join(part))  # "1080p", "4g"
+                else:
+                    # Mixed case names keep their letters whole: "iPhone15" -> iPhone fifteen.
+                    if out and k > 0 and parts[k - 1][0].isalpha():
+                        out[-1] += part
+                    else:
+                        out.append(part)
+        return _pad(m, " ".join(out))
+
+    return code
+
+
 # --------------------------------------------------------------------------- roman numerals
 
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
@@ -583,7 +1107,9 @@ _REGNAL = (
 )
 _ROMAN = re.compile(
     r"(?<![\w.])(?P<ctx>(?:" + _REGNAL + r")|(?P<num>World\s+War|Chapter|Part|Volume|Book|Act|Phase"
-    r"|Type|Level|Super\s+Bowl|Article|Section|Title))\s+(?P<r>[IVXLCDM]{1,7})(?![\w])"
+    r"|Type|Level|Super\s+Bowl|Article|Section|Title|Episode|Round|Stage|Class|Grade|Schedule|Appendix|Tier"
+    r"|Vatican|Rocky|Mark|Mk\.?|Annex|Amendment|Division|Category|Wrestlemania|WrestleMania|Apollo|Star\s+Wars"
+    r"|Fantasy|Civilization|Metal\s+Gear|Street\s+Fighter))\s+(?P<r>[IVXLCDM]{1,7})(?![\w])"
 )
 
 
@@ -639,8 +1165,9 @@ def _shouting(text: str) -> bool:
 def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) -> Normalized:
     """Rewrite numbers, symbols, abbreviations and acronyms in English ``text`` as words."""
     log = RuleLog()
+    words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
-        not any(c.isdigit() or c in "$£€¥₹%&#@+=×°" or c.isupper() or c == "." for c in text)
+        not any(c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/" or c.isupper() or c == "." for c in text)
         and " vs " not in text
     ):
         return Normalized(text, ())  # nothing any rule could touch
@@ -652,33 +1179,64 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_EMAIL, _email, "en.email")
     run(_URL, _url, "en.url")
     run(_DOMAIN, _url, "en.url")
+    run(_HANDLE, lambda m: _pad(m, "at"), "en.symbol")
+    run(_HASHTAG, lambda m: _pad(m, "hashtag"), "en.symbol")
+    run(_WITH, lambda m: "without" if m.group("o") else "with", "en.abbreviation")
+    run(_PLUS_MINUS, lambda m: " plus or minus ", "en.symbol")
     run(_PHONE, _phone, "en.phone")
+    run(_PHONE_INTL, _phone_intl, "en.phone")
+    run(_PHONE_LOCAL, _phone_local, "en.phone")
+    run(_PHONE_EXT, _phone_ext, "en.phone")
+    run(_PO_BOX, lambda m: "P O ", "en.address")
+    run(_ADDRESS, _address, "en.address")
+    run(_STATE_ZIP, _state_zip, "en.address")
     run(_DATE_ISO, _date_iso, "en.date")
     run(_DATE_SLASH, _date_slash, "en.date")
     run(_DATE_MDY, _date_words, "en.date")
     run(_DATE_DMY, lambda m: _date_words(m, dmy=True), "en.date")
     run(_DATE_MY, _date_words, "en.date")
     run(_ABBR, _abbr, "en.abbreviation")
+    run(
+        _APT,
+        lambda m: {"Apt": "Apartment", "Ste": "Suite", "APT": "Apartment"}[m.group(1)] + " ",
+        "en.abbreviation",
+    )
+    run(_WEEKDAY_RANGE, _weekday_range, "en.date")
+    run(_TIME_RANGE, _time_range, "en.time")
     run(_TIME, _time, "en.time")
     run(_TIME_H, _time_h, "en.time")
+    run(_PERCENT_RANGE, _percent_range, "en.percent")
+    run(_MONEY_RANGE, _money_range, "en.currency")
     run(_RANGE, _range, "en.range")
     run(_MONEY, _money, "en.currency")
+    run(_CENTS, _cents, "en.currency")
     run(_PERCENT, _percent, "en.percent")
+    run(_DIMENSION, _dimension, "en.measure")
+    run(_TIMES, _times, "en.measure")
     run(_MEASURE, _measure, "en.measure")
+    run(_DEGREES, lambda m: "degrees " + ("Celsius" if m.group("s") == "C" else "Fahrenheit"), "en.measure")
     run(_DECADE, _decade, "en.year")
     run(_YEAR_ERA, _year_era, "en.year")
     run(_YEAR_CUE, _year_cue, "en.year")
+    run(_YEAR_NOUN, lambda m: _pad(m, _year(int(m.group("y")))), "en.year")
     run(_ORDINAL, _ordinal_sub, "en.ordinal")
     run(_NUMBER_SIGN, lambda m: _pad(m, "number"), "en.symbol")
     run(_FRACTION, _fraction, "en.fraction")
     run(_SYMBOL_MATH, _math, "en.symbol")
+    run(_PLUS, lambda m: _pad(m, "plus"), "en.symbol")
     run(_AMP, lambda m: _pad(m, "and"), "en.symbol")
+    run(_KILO, _kilo, "en.cardinal")
+    run(_VERSION_CUE, _version_cue, "en.decimal")
     run(_VERSION, _version, "en.decimal")
+    run(_MODEL_CUE, _model_cue, "en.code")
+    run(_ID_NUMBER, _id_number, "en.code")
+    run(_CODE, _code_factory(words), "en.code")
     run(_DECIMAL, _decimal_sub, "en.decimal")
     run(_CARDINAL, _cardinal_sub, "en.cardinal")
     run(_ROMAN, _roman, "en.roman")
+    run(_WIND, _wind, "en.abbreviation")
+    run(_CAPS_HYPHEN, lambda m: " ", "en.acronym")
     if not _shouting(text):
-        words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
         run(_DOTTED, _dotted, "en.acronym")
 
         def acronym(m: re.Match[str]) -> str:
