@@ -107,6 +107,7 @@ _PHONE = re.compile(
 _CODE_WORDS = (
     "验证码|校验码|密码|编号|单号|订单号|运单号|快递单号|卡号|账号|帐号|工号|学号|车次|航班|房间号|房号|尾号"
     "|邮编|邮政编码|号码|电话|热线|手机|拨打|致电|呼叫|QQ|qq|微信号|身份证|证件号|序列号|批号|代码|股票代码"
+    "|取件码|取货码|提货码|取餐号|座位号|车牌号|会员号|客户号"
 )
 _CODE = re.compile(
     rf"((?:{_CODE_WORDS})(?:是|为|:|：|\s){{0,4}}(?:[A-Z]{{1,3}})?)([0-9]+(?:[- ][0-9]+)*)(?![0-9.])"
@@ -138,7 +139,7 @@ _SERVICE = re.compile(
 _EMERGENCY = re.compile(
     rf"(?<![0-9.,:/+\-第A-Za-z])(?:110|114|119|120|122)(?![0-9.,A-Za-z]|{_MEASURE_AFTER})"
 )
-_CALL_BEFORE = re.compile(r"打|拨|报警|急救|火警|求助|求救|呼叫|致电|电话|热线")
+_CALL_BEFORE = re.compile(r"打|拨|报警|急救|火警|求助|求救|呼叫|致电|电话|热线|查号")
 _CALL_AFTER = re.compile(r"打|报警|急救|火警|求助|求救|电话|热线|救护|消防")
 
 
@@ -157,6 +158,8 @@ _LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,5})([0-9]{3,})(?![0-9]|\.[0
 
 
 def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
+    if m.group(1) in _CUR_PREFIX:
+        return m.group(0)  # HKD100 is money, read by the currency pass
     n = m.group(2)
     if len(n) == 3 and n.endswith("00"):
         return m.group(1) + _int(n)
@@ -236,11 +239,19 @@ _TIME = re.compile(r"(?<![0-9.:])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9]
 _RATIO = re.compile(r"(?<![0-9.:])(" + _NUM + r"):(" + _NUM + r")(?![0-9])")
 
 
+# h:mm right after a time of day or before a start word is a kick-off time, not a score.
+_TIME_BEFORE = re.compile(r"(?:上午|下午|晚上|早上|凌晨|中午|今晚|明晚|将于|定于|时间|北京时间)\s?$")
+_TIME_AFTER = re.compile(r"\s?(?:开球|开赛|开打|开始|举行|进行|出发|见|前|后|左右)")
+
+
 def _score(m: re.Match[str]) -> str:
     s = m.string
     before = s[max(0, m.start() - 12) : m.start()]
     after = s[m.end() : m.end() + 4]
     if not (_SCORE_WORDS.search(before) or _SCORE_WORDS.search(after)):
+        return m.group(0)
+    clock = m.group(2) == ":" and len(m.group(3)) == 2 and int(m.group(1)) <= 24 and int(m.group(3)) < 60
+    if clock and (_TIME_BEFORE.search(before) or _TIME_AFTER.match(s, m.end())):
         return m.group(0)
     return _int(m.group(1)) + "比" + _int(m.group(3))
 
@@ -367,7 +378,7 @@ _CUR_SUF = re.compile(rf"{_NB}({_NUM})(?=\s?(?:万亿|亿|千万|百万|万|千|
 
 def _cur_pre(m: re.Match[str]) -> str:
     word = _CUR_PREFIX[m.group(2)]
-    out = ("负" if m.group(1) else "") + _num(m.group(3), money=True)
+    out = ("负" if m.group(1) else "") + _liang(_num(m.group(3), money=True))
     if m.group(5):
         out += _sep(m.group(4)) + _num(m.group(5), money=True)
     if _CUR_WORD_AFTER.match(m.string, m.end()):
@@ -375,8 +386,17 @@ def _cur_pre(m: re.Match[str]) -> str:
     return out + (m.group(6) or "") + word
 
 
+def _liang(reading: str) -> str:
+    """A bare 2 in an amount of money is said 两 (2元 -> 两元, $2万 -> 两万美元)."""
+    return "两" if reading == "二" else reading
+
+
+def _cur_suf(m: re.Match[str]) -> str:
+    return _liang(_num(m.group(1), money=True))
+
+
 def _cur_code(m: re.Match[str]) -> str:
-    return _num(m.group(1), money=True) + (m.group(2) or "") + _CUR_PREFIX[m.group(3)]
+    return _liang(_num(m.group(1), money=True)) + (m.group(2) or "") + _CUR_PREFIX[m.group(3)]
 
 
 _PCT_RANGE = re.compile(rf"{_NB}({_NUM})\s?[%％]?{_RSEP}({_NUM})\s?([%％‰])")
@@ -502,9 +522,18 @@ _PER = re.compile(rf"(?<=元|块|角|米|克|斤|升|吨|次|个|件|瓦|度|字
 
 def _unit(m: re.Match[str]) -> str:
     n = m.group(2)
+    if m.group(3) == "k" and n != "两":
+        # 15k is 一万五千, not 十五千: thousands are folded into the number.
+        whole, _, frac = n.replace(",", "").partition(".")
+        if len(frac) <= 3 and len(whole) <= 12:
+            value = int(whole + frac.ljust(3, "0"))
+            return ("负" if m.group(1) else "") + _int(str(value))
     val = "两" if n == "两" else _signed(m.group(1), n)
     return val + (_UNITS[m.group(3)] if m.group(3) else _UNITS_CI[m.group(4).lower()])
 
+
+# Race times: the hundredths after 秒 are said digit by digit (9秒83 -> 九秒八三).
+_HUNDREDTHS = re.compile(r"(?<=[0-9]秒)([0-9]{2})(?![0-9])")
 
 # ---------------------------------------------------------------- versions, 两, numbers
 
@@ -512,7 +541,7 @@ _VERSION = re.compile(r"(?<![0-9.,])[0-9]+(?:\.[0-9]+){2,}(?![0-9])")
 _LIANG_WORDS = (
     "个|位|次|点|天|年|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
     "|万|千|百|亿|场|部|所|间|遍|趟|声|句|段|篇|份|支|把|套|层|节|票|项|门|颗|片|盒|瓶|袋|箱|架|艘|头|匹"
-    "|km|kg|m|h|L|t|w|k|x|KG|Kg|KM|Km"
+    "|km|kg|m|h|L|t|w|x|KG|Kg|KM|Km|GB|TB|MB|KB"
 )
 # 2 before a measure word is spoken 两 (两个, 两点, 两公里); 第2/2月/2号 keep 二.
 _LIANG = re.compile(rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z]))")
@@ -658,10 +687,11 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
     t = ctx.sub("zh.ratio", _RATIO, lambda m: _num(m.group(1)) + "比" + _num(m.group(2)), t)
     t = ctx.sub("zh.temperature", _TEMP, _temp, t)
     t = ctx.sub("zh.currency", _CUR_CODE, _cur_code, t)
-    t = ctx.sub("zh.currency", _CUR_SUF, lambda m: _num(m.group(1), money=True), t)
+    t = ctx.sub("zh.currency", _CUR_SUF, _cur_suf, t)
     t = ctx.sub("zh.percent", _PCT, _pct, t)
     t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
     t = ctx.sub("zh.fraction", _FRACTION, _fraction, t)
+    t = ctx.sub("zh.time", _HUNDREDTHS, lambda m: _digits(m.group(1)), t)
     t = ctx.sub("zh.cardinal", _LIANG, lambda m: "两", t)
     t = ctx.sub("zh.unit", _UNIT, _unit, t)
     t = ctx.sub("zh.unit", _PER, lambda m: "每" + _PER_UNITS[m.group(1)], t)
