@@ -195,3 +195,17 @@ _PIECES = st.sampled_from(
 def test_no_ascii_digits_left_in_chinese_text(pieces: list[str]) -> None:
     out = normalize_zh("".join(pieces)).text
     assert not re.search(r"[0-9]", out), out
+
+
+def test_money_two_thousands_and_race_times() -> None:
+    assert normalize_zh("花了2元，$2万，2.5元").text == "花了两元，两万美元，二点五元"
+    assert normalize_zh("月薪15k，1.5k").text == "月薪一万五千，一千五百"
+    assert normalize_zh("他以9秒83夺冠").text == "他以九秒八三夺冠"
+    assert normalize_zh("比赛将于晚上7:35开球，比分2:1").text == "比赛将于晚上七点三十五分开球，比分二比一"
+
+
+def test_capital_runs_are_spelled_like_the_english_front_end() -> None:
+    assert normalize_zh("MP3和COVID-19").text == "M P三和COVID-十九"
+    assert normalize_zh("HKD100").text == "一百港元"
+    once = normalize_zh("内存16GB，航班CA1234").text
+    assert normalize_zh(once).text == once

@@ -4,19 +4,45 @@ TTS engine should read.
 Conventions (documented choices, see also tests/data/text/zh_golden.tsv):
 
 * Integers go through cn2an (``an2cn(..., "low")``); a leading 二 before 千/万/亿 is
-  spoken 两 (2000 -> 两千), and a bare 2 before a measure word is 两 (2个 -> 两个).
-* Years (4 digits before 年), phone numbers, codes after 验证码/编号/..., numbers
-  with a leading zero and long non-round digit strings (> 8 digits) are read digit
-  by digit; ``yao=True`` reads 1 as 幺 there (never in amounts or years).
+  spoken 两 (2000 -> 两千), and a bare 2 before a measure word or unit is 两 (2个 -> 两个,
+  2kg -> 两公斤, 2GB -> 两G B) and in money (2元 -> 两元); 第2/2月/2号 keep 二.
+* Years (4 digits before 年), phone numbers, codes after 验证码/编号/取件码/..., service
+  numbers (123xx, 955xx, 10086, 10010; 110/114/119/120/122 only near 打/拨/报警/急救/...),
+  capital-letter codes with 3+ digits (CA1234, RTX4090; a round hundred stays a model
+  number: H100 -> H一百), numbers with a leading zero and long non-round digit strings
+  (> 8 digits, not after 第) are read digit by digit; ``yao=True`` reads 1 as 幺 there
+  (never in amounts, years or dates).
+* Dates: yyyy-mm-dd, yyyy/m/d, yyyy.m.d and yyyy年m月d日 -> 二零二四年六月十五日;
+  dd-mm-yyyy is month first (08-08-2008) unless the first field is over 12 (25/12/2024);
+  yy/m/d with slashes is Chinese order with the year read as written (12/2/2 ->
+  一二年二月二日: no guess between 19xx and 20xx); yyyy/mm and yyyy-mm -> 年月
+  (2002/01 -> 二零零二年一月). Two fields without a year (3/4) stay a fraction.
+* Times: h:mm -> 十四点三十分; a.m./p.m. (8:00 a.m., 8pm, 8 P.M.) becomes a period word
+  before the hour: 凌晨 (0-5), 上午 (6-11), 中午 (12 p.m.), 下午 (1-5 p.m.), 晚上 (6-11 p.m.);
+  12 a.m. is 凌晨零点. Race times: hundredths after 秒 digit by digit (9秒83 -> 九秒八三).
+* Scores (3:2, 1-2 near 比分/比赛/队/负于/...) -> 三比二, except h:mm after 晚上/将于/...
+  or before 开球/开始 (a kick-off time); otherwise h:mm is a time and other a:b a ratio.
 * Money is read as a decimal with the currency word last: 3.50元 -> 三点五元,
-  ¥100 -> 一百元, $5 -> 五美元 (trailing decimal zeros dropped for money only).
-* Metric units use their everyday spoken names: km -> 公里, kg -> 公斤, m² -> 平方米.
-  Data units (KB/MB/GB/TB, and G/K/M) stay as Latin letters, which is how they are
-  said aloud ("十六GB"); the English/letter front end reads them.
+  ¥100 -> 一百元, $5 -> 五美元, HKD13.5 -> 十三点五港元, A$/C$/S$/NZ$ and the ISO codes
+  before or after the number; a written currency word after it is not doubled
+  (¥100元 -> 一百元, $5美元 -> 五美元).
+* Metric units use their everyday spoken names: km -> 公里, kg -> 公斤, m² -> 平方米, in
+  any case where the case does not change the meaning (12KG, 5Km, 3ML); lower-case w and
+  k after a number are 万 and 千 (300w -> 三百万, 15k -> 一万五千), x is 倍; W/K/M/G stay.
+  Speeds are said per time first: 10km/h -> 每小时十公里, 5m/s -> 每秒五米 (after
+  时速/车速 just 一百二十公里).
+* Data units (KB/MB/GB/TB/PB, any case) stay Latin letters, as people say them, spelled
+  with spaces (16GB -> 十六G B): the English front end spells every capital run in a
+  Chinese sentence that way, so the output is a fixed point. Likewise every capital run
+  of 2-5 letters left beside Chinese (MP3 -> M P三) except those read as words (COVID).
 * Digits glued to Latin letters are read as Chinese numbers and the letters are
-  left alone: iPhone15 -> iPhone十五, A4纸 -> A四纸, MP3 -> MP三.
-* Scores (3:2 near 比分/比赛/赢/输/...) -> 三比二; otherwise h:mm is a time and
-  other a:b is a ratio (also 比).
+  left alone: iPhone15 -> iPhone十五, A4纸 -> A四纸, 5G -> 五G.
+* Maths: 3×4=12 -> 三乘四等于十二, 1+1, 6÷2 (除以), 5-3=2 (减 only inside an equation,
+  else - is a range 到 or a minus 负), 2^10 -> 二的十次方, ≥ ≤ ≠ ≈ > < before a number ->
+  大于等于/小于等于/不等于/约等于/大于/小于, ± -> 正负; 1920x1080 -> 乘.
+* Erhua: 儿 always stays in the text. ``erhua="merge"`` only logs ``zh.erhua``;
+  :func:`erhua_suffixes` tells the phonemiser which 儿 are suffixes (玩儿, 哪儿) to merge
+  into the syllable before, while 女儿, 儿子, 婴儿, 幼儿园 ... keep 儿 as a syllable.
 
 Every pattern starts with a digit lookbehind so the engine tries each number once;
 no nested quantifiers over the same characters, so 100k-character inputs stay linear.
@@ -501,13 +527,16 @@ _SPEED = re.compile(
 )
 
 
+_SPEED_WORD = re.compile(r"(?:时速|车速|航速)(?:达到|高达|超过|约为|约|为|是|达)?\s?$")
+
+
 def _speed(m: re.Match[str]) -> str:
     per, unit = _SPEED_UNITS[m.group(4).lower()]
     value = _num(m.group(1))
     if m.group(3):
         value += _sep(m.group(2)) + _num(m.group(3))
-    if m.string.endswith(("时速", "速度", "风速", "航速", "车速", "秒速"), 0, m.start()) and per == "每小时":
-        per = ""
+    if per == "每小时" and _SPEED_WORD.search(m.string, max(0, m.start() - 8), m.start()):
+        per = ""  # 时速 already says "per hour"
     return per + value + unit
 
 
