@@ -208,7 +208,7 @@ _HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z_][\w]*+)")
 _HASHTAG = re.compile(r"(?<![\w&#])#(?=[A-Za-z][\w]*+)")
 _WITH = re.compile(r"(?<![\w/])[Ww]/(?P<o>o)?(?=\s)")
 _PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
-_PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])")
+_PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$)")
 _CAPS_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})(?<=[A-Z])-(?=[A-Z]\b)|(?<=\b[A-Z]{3})-(?=[A-Z]\b)")
 # Compass points that go with a wind: "NW winds", "winds NW 10 mph", "from the SW at 15 mph".
 _WIND = re.compile(
@@ -221,9 +221,10 @@ _POINTS = {"N": "north", "S": "south", "E": "east", "W": "west"}
 
 def _wind(m: re.Match[str]) -> str:
     c = m.group("c") or m.group("c2")
-    if len(c) == 3:  # "NNW" -> north-northwest
-        return f"{_POINTS[c[0]]}-{_POINTS[c[1]]}{_POINTS[c[2]]}"
-    return "".join(_POINTS[x] for x in c)
+    # "NNW" -> north-northwest
+    out = "".join(_POINTS[x] for x in c) if len(c) < 3 else f"{_POINTS[c[0]]}-{_POINTS[c[1]]}{_POINTS[c[2]]}"
+    before = m.string[max(0, m.start() - 3) : m.start()].rstrip()
+    return out.capitalize() if before == "" or before[-1] in ".!?:" else out
 
 
 # --------------------------------------------------------------------------- phone numbers
@@ -282,7 +283,8 @@ _SUFFIXES = {
     "Apt": "Apartment", "Ste": "Suite", "Bldg": "Building", "Mfg": "Manufacturing",
     "Co": "Company", "Inc": "Incorporated", "Corp": "Corporation", "Ltd": "Limited",
     "Dept": "Department", "Univ": "University", "approx": "approximately", "Approx": "Approximately",
-    "etc": "et cetera", "vs": "versus", "Vs": "Versus", "Jan": "January", "Feb": "February",
+    "etc": "et cetera", "incl": "including", "excl": "excluding",
+    "vs": "versus", "Vs": "Versus", "Jan": "January", "Feb": "February",
     "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September",
     "Sept": "September", "Oct": "October", "Nov": "November", "Dec": "December",
 }  # fmt: skip
@@ -323,7 +325,7 @@ def _abbr(m: re.Match[str]) -> str:
         out = _SUFFIXES[w]
         if w in ("Jr", "Sr"):  # "King Jr. Day": a capital after a name suffix is usually a name
             return out + "." if m.end() == len(s) else out
-    return out + "." if _ends_sentence(m) else out
+    return out + "." if _ends_sentence(m) and w not in ("incl", "excl") else out
 
 
 # --------------------------------------------------------------------------- addresses
@@ -479,7 +481,9 @@ _AMPM = (
     r"(?:\.(?=\s*+(?:[a-z0-9,;)–—-]|(?:[ECMPAHG][DS]?T|UTC|GMT)(?![\w])))|(?![\w])))"
 )
 _TIME = re.compile(
-    r"(?<![\w.:])(?P<h>[01]?[0-9]|2[0-3]):(?P<mm>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?(?![\w:])" + _AMPM + "?"
+    r"(?<![\w.:])(?P<h>[01]?[0-9]|2[0-3]):(?P<mm>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?(?:(?![\w:])|(?=[AaPp]\.?[Mm](?![\w])))"
+    + _AMPM
+    + "?"
     r"|(?<![\w.:])(?P<h2>1[0-2]|0?[1-9])\.(?P<mm2>[0-5][0-9])" + _AMPM.replace("<ap>", "<ap2>")
 )
 _TIME_H = re.compile(r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])" + _AMPM)
@@ -737,10 +741,22 @@ def _money_words(cur: str, i: str, f: str | None, sc: str | None, neg: str = "")
     return neg + " and ".join(parts)
 
 
+# Nouns a sum of money modifies: "a $5 bill", "a $120 million deal" (singular "dollar").
+_MONEY_NOUN = re.compile(
+    r"\s(?:bill|note|coin|deal|contract|budget|fine|loan|project|program|programme|investment|settlement"
+    r"|bond|fund|lawsuit|check|cheque|gift|purchase|bonus|raise|package|plan|payment|tip|fee|donation"
+    r"|question|company|industry|business|house|home|mansion|grant|bailout|stimulus|acquisition)(?![\w])"
+)
+
+
 def _money(m: re.Match[str]) -> str:
     if m.group("i"):
         neg = "minus " if m.group("neg") else ""
-        return _pad(m, _money_words(m.group("cur"), m.group("i"), m.group("f"), m.group("sc"), neg))
+        out = _money_words(m.group("cur"), m.group("i"), m.group("f"), m.group("sc"), neg)
+        one, many = _currency(m.group("cur"))[:2]
+        if out.endswith(" " + many) and one != many and _MONEY_NOUN.match(m.string, m.end()):
+            out = out[: -len(many)] + one
+        return _pad(m, out)
     return _pad(m, _money_words(m.group("cur2"), m.group("i2"), m.group("f2"), None))
 
 
@@ -867,7 +883,7 @@ _MODIFIED_NOUN = re.compile(
     r"[\s-](?:camera|cameras|charger|chargers|jack|battery|batteries|sensor|lens|lenses|drive|drives|SSD|HDD"
     r"|display|screen|monitor|TV|run|race|walk|hike|ride|sprint|dash|relay|swim|bag|bags|bottle|bottles"
     r"|pack|box|can|jar|cable|bulb|bulbs|panel|panels|engine|motor|tank|chip|chips|plan|limit|zone"
-    r"|radius|buffer|card|cards|stick|bar|loaf|steak|burger|pizza|diet|lead|margin|cut|hike|increase"
+    r"|radius|buffer|card|cards|stick|bar|loaf|steak|burger|pizza|diet|lead|margin|cut|hike|increase|process|node"
     r"|rise|drop|fall|gain|loss|hike|radius|fan|heater|microwave|speaker|laptop|tablet|phone|bike)(?![\w])"
 )
 
@@ -916,8 +932,11 @@ def _fraction(m: re.Match[str]) -> str:
     if m.group(0) == "24/7" or m.group(0).endswith(" 24/7"):
         head = f"{_cardinal(m.group('w'))} " if m.group("w") else ""
         return _pad(m, head + "twenty-four seven")
-    if n == d:  # "50/50" is said "fifty fifty"
+    rating = m.string.startswith((" stars", " star"), m.end())
+    if n == d == 50:  # "50/50" is said "fifty fifty"
         body = f"{_cardinal(str(n))} {_cardinal(str(d))}"
+    elif n == d or rating:  # "10/10", "4/5 stars": a score
+        body = f"{_cardinal(str(n))} out of {_cardinal(str(d))}"
     elif d <= 1 or n == 0 or n > d:
         body = f"{_cardinal(str(n))} over {_cardinal(str(d))}"
     else:
@@ -958,10 +977,10 @@ _DIMENSION = re.compile(
     r"(?<![\w.,])(?P<a>[0-9]++(?:\.[0-9]++)?)(?P<sp>\s?)[xX×](?P=sp)(?P<b>[0-9]++(?:\.[0-9]++)?)"
     r"(?:(?P=sp)[xX×](?P=sp)(?P<c>[0-9]++(?:\.[0-9]++)?))?(?P<u>\s?(?:"
     + _UNIT_ALT
-    + r")(?![\w]))?(?![\w])(?!\s?=)"
+    + r"|in\.(?=\s|$)|in(?=[,;)]|$))(?![\w]))?(?![\w])(?!\s?=)"
 )
 # "10x faster", "2X zoom", "1.5x": a multiplier.
-_TIMES = re.compile(r"(?<![\w.,])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])")
+_TIMES = re.compile(r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])")
 # "100k followers", "$50k" is money: a lower-case k after a number is thousand; "5K run", "4K TV"
 # keep the letter.
 _KILO = re.compile(
@@ -989,13 +1008,40 @@ def _times(m: re.Match[str]) -> str:
     return _pad(m, f"{_number(i, f or None)} times")
 
 
+_RACE_BEFORE = re.compile(r"(?:^|\W)(?:ran|run|runs|running|a|an|the|my|A|The|My)\s$")
+
+
 def _kilo(m: re.Match[str]) -> str:
     i, _, f = m.group("n").partition(".")
+    if _RACE_BEFORE.search(m.string, max(0, m.start() - 9), m.start()):  # "ran 5k", "a 10K": a race
+        return _pad(m, f"{_number(i, f or None)} K")
     return _pad(m, f"{_number(i, f or None)} thousand")
 
 
 # Digits read in pairs after words that name a model, a route or a flight: "Boeing 737",
 # "RTX 4090", "flight 1549", "Highway 101", "Suite 1450".
+# HTTP status codes are read like model numbers: "a 404 error", "error 503".
+_STATUS_CODE = re.compile(
+    r"(?<![\w.,])(?P<n>[1-5][0-9]{2})(?=\s(?:error|errors|page|status|response|code)(?![\w]))"
+    r"|(?<=[Ee]rror\s)(?P<n2>[1-5][0-9]{2})(?![\w]|[.,][0-9])"
+)
+# Inches: "2 in." always; "8 in" at the end of a phrase or in a dimension.
+_INCHES = re.compile(
+    r"(?<![\w.,])(?P<i>[0-9]++(?:\.[0-9]++)?)(?:\s?(?:in\.(?=\s|$)|in(?=[,;)]|$|\s[xX×]\s))|\s?(?:\"|″)(?![\w]))"
+)
+_STREET_AFTER_ORDINAL = re.compile(r"(?<=[0-9](?:st|nd|rd|th)\s)(?P<w>st|ave|rd|blvd)\.?(?![\w])")
+_WEEKDAY_DATE = re.compile(
+    r"(?<![\w.])(?P<w>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?(?=,?\s++(?:"
+    + _MONTH_WORD
+    + r"\s|[0-9]))"
+)
+
+
+def _inches(m: re.Match[str]) -> str:
+    i, _, f = m.group("i").partition(".")
+    return _pad(m, f"{_number(i, f or None)} {'inch' if i == '1' and not f else 'inches'}")
+
+
 _MODEL_CUE = re.compile(
     r"(?<![\w.])(?P<cue>(?:Boeing|Airbus|Cessna|Porsche|Peugeot|RTX|GTX|GeForce|Radeon|RX|Xbox|Model|Series"
     r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus)\s++)"
@@ -1068,6 +1114,8 @@ def _code_factory(words: frozenset[str]) -> _Repl:
         if tok in _CODE_WORDS:
             return _pad(m, _CODE_WORDS[tok])
         pieces = tok.split("-")
+        if any(len(p) >= 2 and p.isalpha() and p.islower() for p in pieces[1:]):
+            return tok  # "34-year-old", "3-for-1": words joined by hyphens, not a code
         s = m.string
         by_digit = len(pieces) >= 3 or _ID_CUE_BEFORE.search(s, max(0, m.start() - 24), m.start()) is not None
         out: list[str] = []
@@ -1075,13 +1123,21 @@ def _code_factory(words: frozenset[str]) -> _Repl:
             parts = _CODE_PART.findall(piece)
             for k, part in enumerate(parts):
                 if part[0].isdigit():
-                    digit_mode = by_digit or len(part) >= 5
+                    digit_mode = (by_digit and len(part) >= 3) or len(part) >= 5
                     out.append(
                         _digits(part) if digit_mode else _pairs(part) if len(part) >= 3 else _cardinal(part)
                     )
                 elif part.isupper():
-                    # Capital runs are spelt ("SN", "RTX") unless they are read as words ("COVID").
-                    out.append(part if part in words else " ".join(part))
+                    # Capital runs are spelt ("SN", "RTX") unless they are read as words ("COVID");
+                    # a long run with a vowel is a word in capitals ("WELCOME10", "SAVE20").
+                    if part in words:
+                        out.append(part)
+                    elif len(part) >= 4 and _VOWELS & set(part) and not set(part) <= _VOWELS:
+                        out.append(part.capitalize())
+                    else:
+                        out.append(" ".join(part))
+                elif part == "ish" and out:
+                    out[-1] += "ish"  # "6ish"
                 elif part.islower() and len(part) <= 3 and not (_VOWELS & set(part)) and len(parts) > 1:
                     out.append(" ".join(part))  # "mp3" -> m p three
                 elif part.islower() and k > 0 and parts[k - 1][0].isdigit() and len(part) <= 2:
@@ -1190,6 +1246,8 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_PO_BOX, lambda m: "P O ", "en.address")
     run(_ADDRESS, _address, "en.address")
     run(_STATE_ZIP, _state_zip, "en.address")
+    run(_WEEKDAY_RANGE, _weekday_range, "en.date")
+    run(_WEEKDAY_DATE, lambda m: _WEEKDAYS[m.group("w")], "en.date")
     run(_DATE_ISO, _date_iso, "en.date")
     run(_DATE_SLASH, _date_slash, "en.date")
     run(_DATE_MDY, _date_words, "en.date")
@@ -1201,7 +1259,6 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
         lambda m: {"Apt": "Apartment", "Ste": "Suite", "APT": "Apartment"}[m.group(1)] + " ",
         "en.abbreviation",
     )
-    run(_WEEKDAY_RANGE, _weekday_range, "en.date")
     run(_TIME_RANGE, _time_range, "en.time")
     run(_TIME, _time, "en.time")
     run(_TIME_H, _time_h, "en.time")
@@ -1214,11 +1271,17 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_DIMENSION, _dimension, "en.measure")
     run(_TIMES, _times, "en.measure")
     run(_MEASURE, _measure, "en.measure")
+    run(_INCHES, _inches, "en.measure")
     run(_DEGREES, lambda m: "degrees " + ("Celsius" if m.group("s") == "C" else "Fahrenheit"), "en.measure")
     run(_DECADE, _decade, "en.year")
     run(_YEAR_ERA, _year_era, "en.year")
     run(_YEAR_CUE, _year_cue, "en.year")
     run(_YEAR_NOUN, lambda m: _pad(m, _year(int(m.group("y")))), "en.year")
+    run(
+        _STREET_AFTER_ORDINAL,
+        lambda m: {"st": "street", "ave": "avenue", "rd": "road", "blvd": "boulevard"}[m.group("w")],
+        "en.abbreviation",
+    )
     run(_ORDINAL, _ordinal_sub, "en.ordinal")
     run(_NUMBER_SIGN, lambda m: _pad(m, "number"), "en.symbol")
     run(_FRACTION, _fraction, "en.fraction")
@@ -1229,6 +1292,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_VERSION_CUE, _version_cue, "en.decimal")
     run(_VERSION, _version, "en.decimal")
     run(_MODEL_CUE, _model_cue, "en.code")
+    run(_STATUS_CODE, lambda m: _pad(m, _pairs(m.group("n") or m.group("n2"))), "en.code")
     run(_ID_NUMBER, _id_number, "en.code")
     run(_CODE, _code_factory(words), "en.code")
     run(_DECIMAL, _decimal_sub, "en.decimal")
