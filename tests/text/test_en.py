@@ -82,6 +82,157 @@ def test_non_latin_passes_through() -> None:
         assert normalize_en(text).text == text
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("123-123-5678", "one two three, one two three, five six seven eight"),
+        ("1-800-555-0199", "one, eight zero zero, five five five, zero one nine nine"),
+        ("+1 415 555 0100", "plus one, four one five, five five five, zero one zero zero"),
+        ("+44 20 7946 0958", "plus four four, two zero, seven nine four six, zero nine five eight"),
+        ("call 555-0199", "call five five five, zero one nine nine"),
+        ("+5 3", "plus five three"),  # too few digits for a phone number
+    ],
+)
+def test_phone_numbers(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1600 Pennsylvania Ave NW", "sixteen hundred Pennsylvania Avenue Northwest"),
+        ("405 Elm St", "four oh five Elm Street"),
+        ("12345 Main St", "twelve three forty-five Main Street"),
+        ("Springfield, IL 62704", "Springfield, Illinois six two seven zero four"),
+        ("Apt 4B", "Apartment four B"),
+        ("No. 10 Downing Street", "number ten Downing Street"),
+    ],
+)
+def test_addresses(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A320", "A three twenty"),
+        ("Boeing 707", "Boeing seven oh seven"),
+        ("RTX 2080", "R T X twenty eighty"),
+        ("SN-48213A", "S N four eight two one three A"),
+        ("AB-12-CD-345", "A B twelve C D three four five"),  # many parts: digit by digit from 3 digits
+        ("SAVE20", "Save twenty"),
+        ("COVID-19", "COVID nineteen"),
+        ("a 34-year-old", "a thirty-four-year-old"),
+        ("6ish", "sixish"),
+        ("x86", "x eighty-six"),
+    ],
+)
+def test_codes_and_models(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("10am-5pm", "ten a m to five p m"),
+        ("9:00–17:30", "nine o'clock to seventeen thirty"),
+        ("10-11 a.m.", "ten to eleven a m."),
+        ("5-10", "five to ten"),  # no clock on either end: a plain range
+        ("13-14 pm", "thirteen to fourteen pm"),  # no 24-hour hour with p.m.
+        ("11:45pm", "eleven forty-five p m"),
+        ("Mon-Fri", "Monday to Friday"),
+    ],
+)
+def test_time_ranges(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("25 july 2012", "the twenty-fifth of July, twenty twelve"),
+        ("5 may 2012", "the fifth of May, twenty twelve"),
+        ("you may 5", "you may five"),  # lower-case "may" needs a full date
+        ("july 4", "July fourth"),
+        ("15.06.2024", "June fifteenth, twenty twenty-four"),  # dotted: day first
+        ("06.07.2024", "July sixth, twenty twenty-four"),
+        ("6/15/24", "June fifteenth, twenty twenty-four"),
+    ],
+)
+def test_dates_any_case_and_form(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("US$76.3 trillion", "seventy-six point three trillion U S dollars"),
+        ("USD 5", "five U S dollars"),
+        ("HK$50", "fifty Hong Kong dollars"),
+        ("$5-10", "five to ten dollars"),
+        ("$1.50-$2.25", "one dollar and fifty cents to two dollars and twenty-five cents"),
+        ("2%-10%", "two to ten percent"),
+        ("a $5 bill", "a five dollar bill"),
+        ("99¢", "ninety-nine cents"),
+    ],
+)
+def test_money_and_percent_ranges(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("12KG", "twelve kilograms"),
+        ("5 Km", "five kilometers"),
+        ("30 MPH", "thirty miles per hour"),
+        ("5 M", "five M"),  # M is never a unit on its own
+        ("1920x1080", "nineteen twenty by ten eighty"),
+        ("3x", "three times"),
+        ("100k", "one hundred thousand"),
+        ("ran 5k", "ran five K"),
+        ("6 ft 2 in", "six feet two inches"),
+        ('a 55" TV', "a fifty-five inch T V"),
+    ],
+)
+def test_units_in_any_case_and_dimensions(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Henry VIII", "Henry the Eighth"),
+        ("Episode IV", "Episode four"),
+        ("I am here", "I am here"),
+        ("Chapter IIII", "Chapter I I I I"),  # not a well-formed numeral: spelt as letters
+        ("Part MIX", "Part M I X"),  # D and M are left alone: words like MIX, DIM, MID
+    ],
+)
+def test_roman_numerals_need_context(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("www.example.com", "w w w dot example dot com"),
+        ("john.doe@gmail.com", "john dot doe at gmail dot com"),
+        ("@sam hi", "at sam hi"),
+        ("#tbt", "hashtag tbt"),
+        ("tea w/o sugar", "tea without sugar"),
+        ("NW winds", "Northwest winds"),
+        ("Python 3.12", "Python three point twelve"),
+        ("a 404 error", "a four oh four error"),
+        ("order #123456", "order number one two three four five six"),
+        ("10/10", "ten out of ten"),
+        ("4/5 stars", "four out of five stars"),
+    ],
+)
+def test_web_chat_and_tech(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 ADVERSARIAL = [
     "1" * 100_000,
     "1," * 50_000,
@@ -101,6 +252,23 @@ ADVERSARIAL = [
     "a" * 100_000 + ".com",
     "1 " * 50_000,
     "1 k" * 33_000,
+    "+1 " * 33_000,
+    "+1 (1) " * 14_000,
+    "1 x " * 25_000,
+    "A1-" * 33_000,
+    "a1" * 50_000,
+    "12 Main " * 12_500,
+    "1 N. A B C St " * 7_000,
+    "Mon-" * 25_000,
+    "1:00-" * 20_000,
+    "$1-" * 33_000,
+    "1%-" * 33_000,
+    "Q1 " * 33_000,
+    "@a" * 50_000,
+    "1 in " * 20_000,
+    "1k " * 33_000,
+    "1x" * 50_000,
+    "1-a" * 33_000,
 ]
 
 

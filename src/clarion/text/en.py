@@ -17,11 +17,51 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
 * "St." / "Dr.": Saint/Doctor when the next word is capitalised (St. Louis, Dr. Smith),
   Street/Drive when the previous word is capitalised or a number (Main St.), else Saint/Doctor.
 * URLs: the scheme (http://, https://) is dropped as noise for listeners; the rest is read
-  with symbol names (example.com/a-b -> example dot com slash a dash b), digits one by one.
+  with symbol names (example.com/a-b -> example dot com slash a dash b), digits one by one,
+  "www" spelt ("w w w dot example dot com"). E-mail: "john dot doe at gmail dot com".
 * Acronyms: all-caps tokens of 2-5 letters are spelled out (FBI -> F B I) unless they are in
   the built-in read-as-word set or in ``acronyms_as_words`` (union of the two). Text that is
   mostly upper case (shouting) is left alone, since spelling every word out would be wrong.
-* Dates: "6/15/2024" is US order (month/day); when the first field is over 12 it is day/month.
+* Dates: "6/15/2024" and "06-15-2024" are US order (month/day); when the first field is over 12
+  it is day/month. Dotted dates ("15.06.2024") are European, day first. "2024/06/15" is ISO.
+  Month/day dates read "June fifteenth, twenty twenty-four"; day-month dates ("25 July 2012",
+  "the 4th of July") read "the twenty-fifth of July, twenty twelve". Month names are matched in
+  any case; a lower-case "may"/"march" or abbreviation is a month only in a full date.
+* Years are also read after early/late/mid-, Q1-Q4, H1/H2, FY, "class of", "end of", and before
+  nouns that date things ("the 2024 election", "the 2022 World Cup final").
+* Money: a bare "$" is "dollars"; a currency named by country reads the country: US$ and USD
+  -> "U S dollars", HK$ -> "Hong Kong dollars", C$/CAD, A$/AUD, CHF -> "Swiss francs";
+  ¥ is yen. Ranges say the currency once ("$5-$10" -> five to ten dollars); before a noun it
+  modifies a sum is singular ("a $120 million deal" -> one hundred twenty million dollar deal).
+* Percent ranges say "percent" once: "2%-10%" and "2-10%" -> "two to ten percent".
+* Phone numbers are read digit by digit in their groups, with commas between groups:
+  "(555) 123-4567", "1-800-555-0199" (-> "one, eight zero zero, ..."), "+44 20 7946 0958"
+  (7-15 digits after a "+"); a bare "555-0199" only after call/phone/tel/text/fax.
+* Time ranges read "to" and both ends as times: "10am-5pm" -> "ten a m to five p m",
+  "9:00-17:30" -> "nine o'clock to seventeen thirty"; "Mon-Fri" -> "Monday to Friday".
+* Scores and other number ranges read "to" with plain cardinals ("won 2-0" -> two to zero).
+* Addresses: a house number before a street name and suffix is read in pairs ("1600
+  Pennsylvania Ave NW" -> sixteen hundred Pennsylvania Avenue Northwest, "742" -> seven
+  forty-two); suffixes expand with or without the dot; a state code before a ZIP code is the
+  state's name and the ZIP is read digit by digit.
+* Codes and model numbers (letters and digits in one token, "A320", "SN-48213A", "PS5"): capital
+  runs are spelt (unless read as words, e.g. COVID; long runs with a vowel such as "SAVE" are
+  words), digit runs of 1-2 digits are cardinals, of 3-4 digits are read in pairs ("A three
+  twenty", "forty ninety"), of 5+ digits one by one; hyphens are dropped. After a model word
+  (Boeing, RTX, Xbox, flight, Highway, Suite, Box...) a 3-4 digit number is read in pairs.
+  After an ID word (order, SKU, serial, tracking, code, PIN, "#"), 4+ digit numbers and the
+  3+ digit runs of codes are read one by one. HTTP status codes are pairs ("four oh four").
+* Roman numerals only after a cue: regnal names give ordinals ("Henry the Eighth"), other cues
+  (Chapter, Part, World War, Super Bowl, Episode...) cardinals; numerals with D or M are left
+  alone, and so is a bare "I".
+* Dimensions use "by" ("1920x1080" -> nineteen twenty by ten eighty); "10x" is "ten times".
+  A lower-case "k" after a number is thousand ("100k"), except for races ("ran 5k" -> five K).
+* Units are matched in any case where that is unambiguous (KG, Km, MPH, GHz, Mb -> megabytes);
+  m/M, s and similar are exact. A measure before a noun it modifies is singular ("48MP camera").
+* Versions after a product name or "v" read each part as a cardinal ("Python three point
+  twelve", "version two point zero point one"); other decimals read digits after "point".
+* Signs: "+3" -> plus three, "±" -> plus or minus; "@name" -> at name, "#tag" -> hashtag tag,
+  "w/" and "w/o" -> with/without; compass points by a wind are words ("NW winds" -> Northwest).
 
 Patterns avoid nested quantifiers and anchor number starts with look-behinds (and possessive
 quantifiers) so that 100k-character adversarial inputs run in linear time.
@@ -1029,6 +1069,8 @@ _STATUS_CODE = re.compile(
 _INCHES = re.compile(
     r"(?<![\w.,])(?P<i>[0-9]++(?:\.[0-9]++)?)(?:\s?(?:in\.(?=\s|$)|in(?=[,;)]|$|\s[xX×]\s))|\s?(?:\"|″)(?![\w]))"
 )
+# "6 ft 2 in": inches after feet.
+_INCHES_AFTER_FEET = re.compile(r"(?<=(?:feet|foot)\s)(?P<i>[0-9]{1,2})\s?in\.?(?![\w])")
 _STREET_AFTER_ORDINAL = re.compile(r"(?<=[0-9](?:st|nd|rd|th)\s)(?P<w>st|ave|rd|blvd)\.?(?![\w])")
 _WEEKDAY_DATE = re.compile(
     r"(?<![\w.])(?P<w>Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?(?=,?\s++(?:"
@@ -1039,7 +1081,11 @@ _WEEKDAY_DATE = re.compile(
 
 def _inches(m: re.Match[str]) -> str:
     i, _, f = m.group("i").partition(".")
-    return _pad(m, f"{_number(i, f or None)} {'inch' if i == '1' and not f else 'inches'}")
+    adjectival = (
+        _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
+        or _MODIFIED_NOUN.match(m.string, m.end()) is not None
+    )
+    return _pad(m, f"{_number(i, f or None)} {'inch' if (i == '1' and not f) or adjectival else 'inches'}")
 
 
 _MODEL_CUE = re.compile(
@@ -1165,7 +1211,7 @@ _ROMAN = re.compile(
     r"(?<![\w.])(?P<ctx>(?:" + _REGNAL + r")|(?P<num>World\s+War|Chapter|Part|Volume|Book|Act|Phase"
     r"|Type|Level|Super\s+Bowl|Article|Section|Title|Episode|Round|Stage|Class|Grade|Schedule|Appendix|Tier"
     r"|Vatican|Rocky|Mark|Mk\.?|Annex|Amendment|Division|Category|Wrestlemania|WrestleMania|Apollo|Star\s+Wars"
-    r"|Fantasy|Civilization|Metal\s+Gear|Street\s+Fighter))\s+(?P<r>[IVXLCDM]{1,7})(?![\w])"
+    r"|Fantasy|Civilization|Metal\s+Gear|Street\s+Fighter))\s+(?P<r>[IVXLC]{1,7})(?![\w])"
 )
 
 
@@ -1272,6 +1318,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIMES, _times, "en.measure")
     run(_MEASURE, _measure, "en.measure")
     run(_INCHES, _inches, "en.measure")
+    run(_INCHES_AFTER_FEET, _inches, "en.measure")
     run(_DEGREES, lambda m: "degrees " + ("Celsius" if m.group("s") == "C" else "Fahrenheit"), "en.measure")
     run(_DECADE, _decade, "en.year")
     run(_YEAR_ERA, _year_era, "en.year")
