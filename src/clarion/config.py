@@ -142,6 +142,23 @@ class Settings(BaseSettings):
         "balancers' own idle limits (httpx and the OpenAI SDK 5 s, AWS ALB 60 s), so that they, not "
         "the server, close it: a server closing a connection a client has just reused loses that request.",
     )
+    header_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a client may take to send a request's headers (from connecting, or from "
+        "its first byte on a kept-alive connection); then 408 and the connection is closed.",
+    )
+    body_timeout_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Longest a client may take to send a request's whole body, once its headers are "
+        "in; then 408 and the connection is closed.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        ge=1,
+        description="Open connections at most; one more is answered 503 and closed at once.",
+    )
     log_text: bool = Field(default=False, description="Put request input text in the access log (privacy).")
     malloc_mmap_threshold_kb: int = Field(
         # Fixed rather than glibc's dynamic threshold, so memory the ONNX arena gives back

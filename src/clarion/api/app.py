@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
 from clarion import __version__, allocator
+from clarion.api.connections import guarded_protocol
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
 from clarion.api.openapi import install_openapi
@@ -37,6 +38,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
         # in meanwhile, and resets the connection under it.
         "timeout_keep_alive": settings.keep_alive_s,
         "timeout_graceful_shutdown": int(settings.shutdown_grace_s),
+        # A header deadline and a connection cap, which uvicorn's own protocols lack.
+        "http": guarded_protocol(settings),
     }
 
 
@@ -115,6 +118,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.add_middleware(
         BodyLimit,
         max_bytes=settings.max_body_bytes,
+        timeout_s=settings.body_timeout_s,
         routes={"/v1/audio/voices": upload_limit, "/v1/audio/speech/batch": batch_limit},
     )
     if settings.cors_origins:

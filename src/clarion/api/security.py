@@ -5,6 +5,7 @@ rate limiting by a short hash, never by its value."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import math
@@ -124,17 +125,23 @@ class ApiKeyAuth:
 
 
 class BodyLimit:
-    """Refuses bodies over ``max_bytes`` with 413, by Content-Length or while reading.
+    """Refuses bodies over ``max_bytes`` with 413, by Content-Length or while reading, and
+    bodies that take longer than ``timeout_s`` to arrive with 408 (closing the connection).
 
     The body is read here in full (it is small by definition) and replayed to the app, so
     an oversized chunked upload is refused before any parser sees it."""
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, routes: dict[str, tuple[int, str]] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        timeout_s: float,
+        routes: dict[str, tuple[int, str]] | None = None,
     ) -> None:
         """``routes``: path -> (limit, setting name) for routes that take larger bodies (uploads)."""
         self.app = app
         self.max_bytes = max_bytes
+        self.timeout_s = timeout_s
         self.routes = routes or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -148,21 +155,34 @@ class BodyLimit:
             return
         parts: list[bytes] = []
         size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                await self.app(scope, _replay(message, receive), send)  # client gone: let the app see it
-                return
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                await self._refuse(scope, receive, send, limit, setting)
-                return
-            parts.append(chunk)
-            if not message.get("more_body", False):
-                break
-        body: Message = {"type": "http.request", "body": b"".join(parts), "more_body": False}
-        await self.app(scope, _replay(body, receive), send)
+        message: Message = {"type": "http.request", "body": b"", "more_body": True}
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                while message["type"] == "http.request" and message.get("more_body", False):
+                    message = await receive()
+                    chunk = message.get("body", b"")
+                    size += len(chunk)
+                    if size > limit:
+                        break
+                    parts.append(chunk)
+        except TimeoutError:
+            response = error_response(
+                408,
+                f"the request body did not arrive within {self.timeout_s:g} s (CLARION_BODY_TIMEOUT_S); "
+                f"{size} bytes came",
+                "invalid_request_error",
+                code="request_timeout",
+                headers={"Connection": "close"},  # uvicorn closes it: the rest of the body is not read
+            )
+            await response(scope, receive, send)
+            return
+        if message["type"] != "http.request":
+            await self.app(scope, _replay(message, receive), send)  # client gone: let the app see it
+        elif size > limit:
+            await self._refuse(scope, receive, send, limit, setting)
+        else:
+            body: Message = {"type": "http.request", "body": b"".join(parts), "more_body": False}
+            await self.app(scope, _replay(body, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int, setting: str) -> None:
         response = error_response(

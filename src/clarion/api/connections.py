@@ -1,0 +1,100 @@
+"""Connection-level limits that uvicorn lacks: a deadline for a request's headers and a cap on
+open connections, as a subclass of uvicorn's HTTP protocol (the one its "auto" picks).
+
+uvicorn closes idle kept-alive connections, but a client that sends its headers a byte at a
+time holds its connection, and a file descriptor, for as long as it likes: each byte cancels
+the keep-alive timer and nothing else is armed. Here a timer starts when a connection opens
+(and at the first byte of each later request on it) and is cancelled once the request's
+headers are complete; if it fires, the client gets 408 and the connection is closed. The body
+has its own deadline, in the ASGI middleware that reads it (``clarion.api.security.BodyLimit``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+from clarion.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _raw_response(status: str, message: str, code: str, extra: str = "") -> bytes:
+    """A whole HTTP/1.1 response with an OpenAI-style error body, written straight to the
+    socket: no request exists yet for the app to answer."""
+    body = json.dumps(
+        {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}}
+    ).encode()
+    head = (
+        f"HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+        f"{extra}connection: close\r\n\r\n"
+    )
+    return head.encode("latin-1") + body
+
+
+def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol class with Clarion's header deadline and connection cap."""
+    header_timeout = settings.header_timeout_s
+    cap = settings.max_connections
+    timed_out = _raw_response(
+        "408 Request Timeout",
+        f"the request's headers did not arrive within {header_timeout:g} s (CLARION_HEADER_TIMEOUT_S)",
+        "request_timeout",
+    )
+    full = _raw_response(
+        "503 Service Unavailable",
+        f"the server has {cap} connections open (CLARION_MAX_CONNECTIONS); retry shortly",
+        "too_many_connections",
+        "retry-after: 1\r\n",
+    )
+    base: Any = AutoHTTPProtocol  # H11Protocol or HttpToolsProtocol: both keep `cycle` and `connections`
+
+    class GuardedHTTPProtocol(base):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._header_timer: asyncio.TimerHandle | None = None
+            self._headed: object = None  # the request cycle whose headers were complete last
+
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            super().connection_made(transport)
+            if len(self.connections) > cap:
+                # Refused before reading anything: the cap bounds descriptors and memory.
+                transport.write(full)
+                transport.close()
+                return
+            self._arm()
+
+        def data_received(self, data: bytes) -> None:
+            if self._header_timer is None and (self.cycle is None or self.cycle.response_complete):
+                self._arm()  # the first bytes of the next request on a kept-alive connection
+            super().data_received(data)
+            if self.cycle is not None and self.cycle is not self._headed:
+                # A new request cycle exists only once its headers were parsed.
+                self._headed = self.cycle
+                self._disarm()
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._header_timer = self.loop.call_later(header_timeout, self._headers_too_slow)
+
+        def _disarm(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+                self._header_timer = None
+
+        def _headers_too_slow(self) -> None:
+            self._header_timer = None
+            if not self.transport.is_closing():
+                log.info("closed a connection whose request headers took over %g s", header_timeout)
+                self.transport.write(timed_out)
+                self.transport.close()
+
+    return GuardedHTTPProtocol
