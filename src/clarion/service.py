@@ -13,7 +13,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,6 +38,7 @@ from clarion.errors import (
     EngineUnavailable,
     InvalidRequest,
     ModelNotFound,
+    NoSpeakableText,
     QueueFull,
     RateLimited,
     VoiceNotFound,
@@ -48,9 +49,11 @@ from clarion.scheduler.batcher import Batcher, Trace
 from clarion.scheduler.calibrate import Calibration, calibrate
 from clarion.scheduler.executor import Executor, ThreadExecutor, streams_parts
 from clarion.scheduler.workers import ProcessExecutor
-from clarion.text.frontend import FrontEndOptions, FrontEndResult, TextFrontEnd
+from clarion.text.frontend import FrontEndOptions, FrontEndResult, TaggedSegment, TextFrontEnd
+from clarion.text.lang import has_han
 from clarion.text.lexicon import Lexicon
 from clarion.text.spans import Language
+from clarion.text.split import split_sentences
 from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
@@ -118,6 +121,11 @@ class Planned:
     runtime: EngineRuntime
     segment: Segment
     stretch: float = 1.0  # time-stretch left after the engine's native speed range
+
+
+# Texts at least this long are planned in two steps (first sentence, then the rest), so
+# that reading a long text does not hold back its first audio.
+_PLAN_IN_PARTS_CHARS = 1000
 
 
 def reading_language(voice: VoiceInfo) -> Language | None:
@@ -570,24 +578,68 @@ class Service:
         )
         return self.frontend.process(text, dataclasses.replace(options, language=language))
 
+    def plan_parts(self, job: SpeechJob) -> Iterator[list[Planned]]:
+        """Each segment with the engine that renders it, a part of the text at a time (its
+        first sentence, then the rest: see ``TextFrontEnd.process_parts``). The requested
+        voice reads it, or for a language that voice cannot speak, the voice
+        ``language_voices`` names for it."""
+        options = self.frontend_options(job.runtime.name)
+        options = dataclasses.replace(options, language=reading_language(job.voice))
+        for part in self.frontend.process_parts(job.text, options):
+            yield [self._planned(job, tagged) for tagged in part.segments]
+
     def segments(self, job: SpeechJob) -> list[Planned]:
-        """Each segment with the engine that renders it: the requested voice, or for a
-        language that voice cannot speak, the voice ``language_voices`` names for it."""
-        out = []
-        for tagged in self.analyse(job.text, job.runtime.name, reading_language(job.voice)).segments:
-            runtime, voice = job.runtime, job.voice
-            speaks_zh = voice.lang == "zh" or (
-                voice.lang == "mul" and "zh" in runtime.engine.capabilities.languages
-            )
-            if tagged.language == "zh" and not speaks_zh:
-                runtime, voice = self._fallback(job, tagged.language, tagged.text)
-            lo, hi = runtime.engine.capabilities.speed_range
-            native = min(max(job.speed, lo), hi)
-            segment = Segment(tagged.text, voice.id, tagged.language, native, job.seed, job.extras)
-            out.append(Planned(runtime, segment, _stretch_factor(job.speed, (lo, hi))))
+        out = [planned for part in self.plan_parts(job) for planned in part]
         if not out:
-            raise InvalidRequest("input has no speakable text after normalisation", param="input")
+            raise self._nothing_to_say(job)
         return out
+
+    def _nothing_to_say(self, job: SpeechJob) -> NoSpeakableText:
+        read = self.analyse(job.text, job.runtime.name, reading_language(job.voice)).text
+        shown = read if len(read) <= 40 else read[:40] + "…"
+        return NoSpeakableText(
+            f"input has nothing to say: after normalisation it reads {shown!r}, with no letters, "
+            "digits or Chinese characters; send text with words in it",
+            param="input",
+        )
+
+    def _planned(self, job: SpeechJob, tagged: TaggedSegment) -> Planned:
+        runtime, voice = job.runtime, job.voice
+        if tagged.language == "zh" and not self._speaks_zh(job):
+            runtime, voice = self._fallback(job, tagged.language, tagged.text)
+        lo, hi = runtime.engine.capabilities.speed_range
+        native = min(max(job.speed, lo), hi)
+        segment = Segment(tagged.text, voice.id, tagged.language, native, job.seed, job.extras)
+        return Planned(runtime, segment, _stretch_factor(job.speed, (lo, hi)))
+
+    @staticmethod
+    def _speaks_zh(job: SpeechJob) -> bool:
+        voice = job.voice
+        return voice.lang == "zh" or (
+            voice.lang == "mul" and "zh" in job.runtime.engine.capabilities.languages
+        )
+
+    async def _plan(self, job: SpeechJob) -> tuple[list[Planned], asyncio.Future[list[Planned]] | None]:
+        """The plan to start with, and the rest of it while it is still being read.
+
+        A short text is planned whole. A long one is planned in two steps: its first
+        sentence at once, so synthesis starts after a few milliseconds, the rest off the
+        event loop meanwhile."""
+        if len(job.text) < _PLAN_IN_PARTS_CHARS:
+            return self.segments(job), None
+        # Checked up front: a routing error must be an HTTP error, not a failure midway.
+        if has_han(job.text) and not self._speaks_zh(job):
+            self._fallback(job, "zh", job.text[:20])
+        parts = self.plan_parts(job)
+        head = next(parts, [])
+        rest: asyncio.Future[list[Planned]] | None = asyncio.ensure_future(
+            asyncio.to_thread(lambda: [p for part in parts for p in part])
+        )
+        if not head and rest is not None:
+            head, rest = await rest, None
+        if not head:
+            raise self._nothing_to_say(job)
+        return head, rest
 
     def _fallback(self, job: SpeechJob, language: str, text: str) -> tuple[EngineRuntime, VoiceInfo]:
         wanted = self.settings.language_voices.get(language)
@@ -616,10 +668,9 @@ class Service:
             # fast). The full check, with its own segments, follows the plan. (A request the
             # cache may answer is not refused before the cache has been asked.)
             self._admit(job, {job.runtime.name: []})
-        # Long inputs are normalised off the event loop so other requests keep moving.
-        plan = self.segments(job) if len(job.text) < 2000 else await asyncio.to_thread(self.segments, job)
         rate = job.runtime.engine.sample_rate
-        key = self._cache_key(job, plan) if self.cache is not None else None
+        # Keyed on the request, not on the read text: a hit costs no front-end work at all.
+        key = self._cache_key(job) if self.cache is not None else None
         if key is not None and job.use_cache:
             entry = await self._cache_get(key)
             if entry is not None:
@@ -627,10 +678,11 @@ class Service:
                 for index, cached in enumerate(entry):
                     yield AudioChunk(cached.samples, rate, index, cached.text)
                 return
+        plan, rest = await self._plan(job)
         job.trace.cache = "off" if key is None else ("miss" if job.use_cache else "bypass")
         produced: list[CachedChunk] = []
         # aclosing: a client that leaves must cancel the queued segments now, not at GC time.
-        async with contextlib.aclosing(self._synthesise(job, plan, rate)) as chunks:
+        async with contextlib.aclosing(self._synthesise(job, plan, rate, rest)) as chunks:
             async for chunk in chunks:
                 produced.append(CachedChunk(chunk.samples, chunk.text))
                 yield chunk
@@ -638,15 +690,20 @@ class Service:
             # Only complete results are stored (a client that left midway stores nothing).
             await self._cache_put(key, tuple(produced))
 
-    def _cache_key(self, job: SpeechJob, plan: list[Planned]) -> str:
-        parts: list[Any] = [__version__, job.seed, dict(job.extras)]
-        for p in plan:
-            seg, engine = p.segment, p.runtime.engine
-            version = getattr(engine, "model_version", type(engine).__qualname__)
-            clip = self.voice_store.get(seg.voice).sha256 if self._uploaded(p.runtime, seg.voice) else None
-            parts.append(
-                [p.runtime.name, version, seg.voice, clip, seg.language, seg.text, seg.speed, p.stretch]
-            )
+    def _cache_key(self, job: SpeechJob) -> str:
+        """Everything that decides the audio: the request, the front end's options and
+        lexicon, and every engine a segment may be routed to."""
+        clip = (
+            self.voice_store.get(job.voice.id).sha256 if self._uploaded(job.runtime, job.voice.id) else None
+        )
+        versions = {
+            name: getattr(rt.engine, "model_version", type(rt.engine).__qualname__)
+            for name, rt in self.runtimes.items()
+        }
+        options = dataclasses.asdict(self.frontend_options(job.runtime.name))
+        parts: list[Any] = [__version__, job.seed, dict(job.extras), job.text, job.runtime.name, job.voice.id]
+        parts += [job.voice.language, clip, job.speed, options, self.frontend.lexicon.fingerprint()]
+        parts += [self.settings.language_voices, versions]
         return cache_key(parts)
 
     async def _cache_get(self, key: str) -> tuple[CachedChunk, ...] | None:
@@ -661,8 +718,13 @@ class Service:
             self.cache.put(key, entry)
 
     async def _synthesise(
-        self, job: SpeechJob, plan: list[Planned], rate: int
+        self,
+        job: SpeechJob,
+        plan: list[Planned],
+        rate: int,
+        rest: asyncio.Future[list[Planned]] | None = None,
     ) -> AsyncGenerator[AudioChunk, None]:
+        """``plan``'s audio in order; ``rest``, while still being planned, joins it when ready."""
         begun = time.monotonic()
         deadline = begun + job.timeout_s
         lookahead = self.settings.lookahead
@@ -673,7 +735,10 @@ class Service:
         submitted = 0
 
         def fill() -> None:
-            nonlocal submitted
+            nonlocal submitted, rest
+            if rest is not None and rest.done():
+                plan.extend(rest.result())  # a planning error is raised here, in order
+                rest = None
             while submitted < len(plan) and len(pending) < lookahead:
                 item = plan[submitted]
                 parts: asyncio.Queue[Audio | None] | None = None
@@ -701,6 +766,13 @@ class Service:
         uses: dict[str, list[str]] = {}  # each engine's segment texts
         for p in plan:
             uses.setdefault(p.runtime.name, []).append(p.segment.text)
+        if rest is not None:
+            # Still being read: its sentences as written stand in for the estimate, and any
+            # engine its Mandarin may be routed to is taken now.
+            unread = split_sentences(job.text, self.settings.max_segment_chars)[len(plan) :]
+            uses.setdefault(job.runtime.name, []).extend(unread)
+            if has_han(job.text) and not self._speaks_zh(job):
+                uses.setdefault(self._fallback(job, "zh", job.text[:20])[0].name, [])
         self._admit(job, uses)
         # The first window is queued whole or refused whole (503): a request that only half
         # fitted would wait for room while the estimate that admitted it went stale.
@@ -713,7 +785,17 @@ class Service:
                 await self._acquire(rt)
                 acquired.append(rt)
             fill()
-            for index, item in enumerate(plan):
+            index = 0
+            while True:
+                if index == len(plan) and rest is not None:
+                    try:
+                        await asyncio.wait_for(asyncio.shield(rest), max(0.0, deadline - time.monotonic()))
+                    except TimeoutError:
+                        raise self._deadline(job, index, len(plan)) from None
+                    fill()
+                if index == len(plan):
+                    break
+                item = plan[index]
                 while not pending:
                     await asyncio.sleep(0.01)
                     fill()
@@ -740,9 +822,14 @@ class Service:
                     yield AudioChunk(await _fit(audio, item, rate), rate, index, item.segment.text)
                 elif len(audio) > sent:  # the whole result is what counts: anything not yet sent
                     yield AudioChunk(audio[sent:], rate, index, "" if sent else item.segment.text)
+                index += 1
         finally:
             for fut, _ in pending:
                 fut.cancel()
+            if rest is not None:
+                rest.cancel()
+                if rest.done() and not rest.cancelled():
+                    rest.exception()  # retrieved: the request already failed or left
             for rt in acquired:
                 self._release(rt)
 

@@ -66,4 +66,4 @@ def _options(language: Language, spec: str) -> FrontEndOptions:
 
 def run(frontend: TextFrontEnd, case: Case) -> str:
     """What the route and a synthesis request to a voice of the case's language read."""
-    return frontend.normalize(case.text, case.options).text
+    return frontend.process(case.text, case.options).text

@@ -35,10 +35,14 @@ def test_opted_out_engines_get_clean_up_and_splitting_only() -> None:
     assert result.rules == []
 
 
-def test_erhua_merge_is_an_option() -> None:
+def test_erhua_merge_keeps_the_r_for_the_phoneme_stage() -> None:
+    """Merging happens where phonemes are made (tests/engines/test_kokoro.py): dropping 儿
+    from the text would lose the r-colouring."""
     fe = TextFrontEnd()
-    assert "一点儿" in fe.process("等一点儿。").text
-    assert "一点儿" not in fe.process("等一点儿。", FrontEndOptions(erhua="merge")).text
+    kept = fe.process("等一点儿。")
+    merged = fe.process("等一点儿。", FrontEndOptions(erhua="merge"))
+    assert kept.text == merged.text == "等一点儿。"
+    assert "zh.erhua" in merged.rules and "zh.erhua" not in kept.rules
 
 
 def test_segment_length_follows_the_option() -> None:
@@ -54,3 +58,36 @@ def test_a_lexicon_replacement_is_never_split() -> None:
     fe = TextFrontEnd(Lexicon.from_entries({"en": {"GPU": "graphics processing unit"}}))
     result = fe.process("Buy a GPU, a fan, a case, and a cable for it", FrontEndOptions(max_segment_chars=20))
     assert any("graphics processing unit" in s.text for s in result.segments), result.segments
+
+
+LONG = (
+    "On June 15, 2024 the company sold 1,250 units at $9.99 each, up 12.5% from 2023. "
+    "Dr. Smith arrived at 3:30 pm and drove 60 mph for 120 km to St. Mary's! "
+    "今天是2024年6月15日，气温25℃，我们处理了3.5GB的数据，成本约¥1,200元。"
+) * 12
+
+
+def test_a_long_text_comes_in_two_parts_whose_join_is_the_whole_reading() -> None:
+    fe = TextFrontEnd()
+    parts = list(fe.process_parts(LONG))
+    assert len(parts) == 2
+    # The head is the first sentence alone: synthesis starts after reading it, not all 2,000
+    # characters.
+    assert parts[0].text.startswith("On June fifteenth, twenty twenty-four the company sold")
+    assert parts[0].text.strip().endswith("from twenty twenty-three.")
+    assert len(parts[0].text) < len(fe.process(LONG).text) / 10
+    assert [s.text for s in parts[0].segments] == [parts[0].text.strip()]
+    whole = fe.process(LONG)
+    assert whole.text == fe.normalize(LONG).text
+    assert whole.segments == [s for p in parts for s in p.segments]
+
+
+def test_the_head_never_ends_after_an_abbreviation_or_inside_a_number() -> None:
+    fe = TextFrontEnd()
+    text = "Prices rose approx. 3.5 percent, etc. Then Dr. Smith left. " + "More words follow here. " * 30
+    head = next(fe.process_parts(text)).text
+    assert head == "Prices rose approximately three point five percent, et cetera. Then Doctor Smith left. "
+    # A run-on first sentence is cut at a clause mark within the segment length.
+    runon = "这是一个很长的句子，" * 60
+    first = next(fe.process_parts(runon))
+    assert 0 < len(first.text) <= 300 and first.text.endswith("，")

@@ -21,6 +21,8 @@ another letter or digit on that side ("AI" matches in "AI is" and "用AI做" but
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import re
 import threading
@@ -54,6 +56,7 @@ class Lexicon:
         self._mtime: float | None = None
         self._checked = 0.0
         self.loaded_at: float | None = None
+        self._fingerprint = "empty"
         if path is not None:
             self._load()
 
@@ -123,10 +126,17 @@ class Lexicon:
         self._mtime = mtime
 
     def _set(self, entries: dict[str, dict[str, str]]) -> None:
+        blob = json.dumps(entries, sort_keys=True, ensure_ascii=False).encode()
         with self._lock:
             self._entries = entries
             self._patterns = {}
             self.loaded_at = time.time()
+            self._fingerprint = hashlib.sha256(blob).hexdigest()[:16]
+
+    def fingerprint(self) -> str:
+        """A short hash of the entries in force: what a cache of read text must key on."""
+        self._maybe_reload()
+        return self._fingerprint
 
     def _table(self, languages: tuple[str, ...]) -> dict[str, str]:
         table = dict(self._entries.get(ANY, {}))
