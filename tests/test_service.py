@@ -71,7 +71,7 @@ async def test_chinese_on_english_voice_is_refused(service: Service) -> None:
 
 async def test_whitespace_only_input_is_refused(service: Service) -> None:
     rt, voice = service.resolve("hibari", "heart")
-    with pytest.raises(InvalidRequest, match="no speakable text"):
+    with pytest.raises(InvalidRequest, match="nothing to say"):
         service.segments(SpeechJob(rt, voice, " \n\t "))
 
 

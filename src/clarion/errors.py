@@ -36,6 +36,12 @@ class InvalidRequest(ClarionError):
     code = "invalid_request"
 
 
+class NoSpeakableText(InvalidRequest):
+    """The input reads as nothing: punctuation, symbols or emoji only."""
+
+    code = "no_speakable_text"
+
+
 class Unauthorized(ClarionError):
     status = 401
     type = "authentication_error"

@@ -46,22 +46,21 @@ _UNITS_ANY_CASE = (
 )
 _UNITS_TIGHT = "m|s|g|t|L|l|h|W|V|K|k|w|M|B|bn|x|X|Gb|Mb"  # only glued to the number: "5m", not "5 m"
 _AMPM = r"[ap]\.?m\.?|[AP]\.?M\.?"
-_UNIT = rf"(?:\s?(?i:{_UNITS_ANY_CASE})|\s?(?:{_AMPM})|(?:{_UNITS_TIGHT}))"
-_CURRENCY = (
-    r"(?:(?:US|HK|NT|NZ|A|C|S|R)\$|(?:RMB|CNY|USD|HKD|EUR|GBP|JPY|AUD|CAD|SGD|KRW|TWD|CHF|INR|RUB|MOP)\s?"
-    r"|[$¥€£₩₽₹])"
-)
+_ISO = "RMB|CNY|USD|HKD|EUR|GBP|JPY|AUD|CAD|SGD|KRW|TWD|CHF|INR|RUB|MOP"
+_UNIT = rf"(?:\s?(?i:{_UNITS_ANY_CASE})|\s?(?:{_AMPM}|{_ISO})|(?:{_UNITS_TIGHT}))"
+_CURRENCY = rf"(?:(?:US|HK|NT|NZ|A|C|S|R)\$|(?:{_ISO})\s?|[$¥€£₩₽₹])"
 _NUMBER = r"[0-9][0-9.,:/\-~～x×]*[0-9]|[0-9]"
 _MEASURE = rf"{_CURRENCY}?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})?(?![{_LATIN}0-9]))?"
 # Letters and digits glued into one word: a code or model name ("CA1234", "MP3", "5G",
 # "COVID-19", "iPhone15"), read in the language around it.
-_CODE = rf"(?=[{_LATIN}]*[0-9])(?=[0-9]*[{_LATIN}])[{_LATIN}0-9]+(?:-[{_LATIN}0-9]+)*"
+_CODE = rf"(?=[{_LATIN}0-9-]*[0-9])(?=[0-9-]*[{_LATIN}])[{_LATIN}0-9]+(?:-[{_LATIN}0-9]+)*"
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 _TOKEN = re.compile(
     rf"(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )
 _HINTED_TOKEN = re.compile(
     rf"(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9]){_CODE}(?![{_LATIN}0-9]))"
+    rf"|(?P<per>(?<=[{_HAN}])/{_UNIT}(?![{_LATIN}0-9]))"  # a rate after a Chinese unit: 元/kg
     rf"|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<other>[^{_HAN}{_LATIN}0-9]+|[0-9]+)"
 )
 
