@@ -351,6 +351,12 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="Items of a batch job in flight at once."
     )
     batch_max_body_bytes: int = Field(default=16_000_000, ge=1024, description="Largest batch request body.")
+    batch_disk_mb: float = Field(
+        default=10_000.0,
+        ge=0,
+        description="Most disk (MB) batch jobs may hold under data_dir/jobs: past it new jobs get 507 "
+        "and items that would not fit fail with the reason. 0: no limit.",
+    )
 
     # -- text front end --------------------------------------------------------
     lexicon_path: Path | None = Field(

@@ -10,6 +10,13 @@ disk, so a restart loses nothing and finished items are never recomputed::
 
 A job's progress is read from its files, so it is the same before and after a restart.
 Job work goes through the batchers as background items: interactive requests go first.
+
+Deleting a job cancels its work (queued segments are dropped) and renames its folder out of
+the way under the same lock that every write into it takes, so no item lands after the
+delete; the renamed folder is then removed (and, after a crash, at the next start).
+``CLARION_BATCH_DISK_MB`` caps what all jobs hold: a submission is refused (507) while the
+jobs already hold that much, and an item that would take them past it fails on its own
+(its ``.error`` says so) without stopping the job; the zip holds what fitted.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 import zipfile
@@ -51,6 +59,7 @@ from clarion.service import Service, SpeechJob
 log = logging.getLogger(__name__)
 
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+DELETED = ".deleted-"  # prefix of a deleted job's folder until it is gone
 
 
 def item_name(index: int, item: BatchItem, fmt: AudioFormat) -> str:
@@ -148,6 +157,16 @@ def _zip_bytes(req: BatchRequest, files: dict[str, bytes], errors: dict[int, str
     return buf.getvalue()
 
 
+def _disk_usage(root: Path) -> int:
+    """Bytes in the files under ``root`` (0 if it is gone)."""
+    total = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            with contextlib.suppress(OSError):  # removed meanwhile
+                total += os.stat(os.path.join(folder, name)).st_size
+    return total
+
+
 def _write_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -174,11 +193,20 @@ class BatchJobs:
         self._current: str | None = None
         self._cancelled: set[str] = set()
         self._failure: dict[str, str] = {}  # job -> why it stopped (disk full, ...)
+        self._task: asyncio.Task[None] | None = None  # the running job's work
+        # Taken by every write into a job's folder and by its deletion (writes run in threads).
+        self._write_lock = threading.Lock()
+        self._used = 0  # bytes the jobs hold on disk
+        self.quota = int(settings.batch_disk_mb * 1_000_000) if settings.batch_disk_mb else None
 
     # -- lifecycle -------------------------------------------------------------
     async def start(self) -> None:
         """Resume every unfinished job found on disk, oldest first."""
         if self.root.is_dir():
+            for d in self.root.iterdir():
+                if d.name.startswith(DELETED):  # deleted before a crash
+                    await asyncio.to_thread(shutil.rmtree, d, True)
+            self._used = await asyncio.to_thread(_disk_usage, self.root)
             found = []
             for d in self.root.iterdir():
                 if JOB_ID.fullmatch(d.name) and (d / "request.json").is_file():
@@ -198,6 +226,12 @@ class BatchJobs:
     # -- API -------------------------------------------------------------------
     def create(self, req: BatchRequest) -> dict[str, Any]:
         plan(self.service, req, background=True)  # refuse a bad batch now, not halfway through
+        if self.quota is not None and self._used >= self.quota:
+            raise StorageFull(
+                f"batch jobs hold {self._used / 1e6:.1f} MB, their quota (CLARION_BATCH_DISK_MB) is "
+                f"{self.quota / 1e6:g} MB: delete finished jobs (DELETE /v1/audio/speech/batch/{{id}}) "
+                "and submit again"
+            )
         job_id = uuid.uuid4().hex
         folder = self.root / job_id
         try:
@@ -261,10 +295,23 @@ class BatchJobs:
             await asyncio.to_thread(self._build_zip, job_id, path)
         return path
 
-    def delete(self, job_id: str) -> None:
+    async def delete(self, job_id: str) -> None:
+        """Cancel the job's work and remove everything it wrote, atomically: once this returns
+        (or the server dies partway) nothing of it is visible, and no late write brings any back."""
         folder = self._folder(job_id)
         self._cancelled.add(job_id)
-        shutil.rmtree(folder, ignore_errors=True)
+        if job_id == self._current and self._task is not None:
+            self._task.cancel()  # drops its queued segments; a write in progress finishes first
+        tomb = self.root / f"{DELETED}{job_id}-{uuid.uuid4().hex[:8]}"
+
+        def hide() -> None:
+            with self._write_lock:  # no write into the folder is half done, none starts after
+                os.rename(folder, tomb)
+                self._used = max(0, self._used - _disk_usage(tomb))
+
+        await asyncio.to_thread(hide)
+        await asyncio.to_thread(shutil.rmtree, tomb, True)
+        self._failure.pop(job_id, None)
 
     # -- internals ---------------------------------------------------------------
     def _folder(self, job_id: str) -> Path:
@@ -286,6 +333,15 @@ class BatchJobs:
             for n in os.listdir(items)
             if n.endswith(".error")
         }
+        with self._write_lock:
+            if job_id in self._cancelled:
+                raise NotFound(f"no batch job {job_id[:40]!r}", param="id")
+            self._zip_into(req, files, errors, items, path)
+            self._used += path.stat().st_size
+
+    def _zip_into(
+        self, req: BatchRequest, files: list[str], errors: dict[int, str], items: Path, path: Path
+    ) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".zip.tmp")
         try:
             with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", _compression(req.response_format)) as z:
@@ -298,22 +354,50 @@ class BatchJobs:
                 os.unlink(tmp)
             raise
 
+    def _store(self, job_id: str, index: int, target: Path, payload: bytes | None) -> None:
+        """Write one item's file (or, past the quota, its error instead; ``None``: the quota was
+        full before it was rendered), unless the job was deleted: under the lock that deletion
+        takes, so nothing lands after it."""
+        with self._write_lock:
+            if job_id in self._cancelled:
+                return
+            if payload is None or (self.quota is not None and self._used + len(payload) > self.quota):
+                why = (
+                    "the jobs' disk is full" if payload is None else f"its {len(payload)} bytes would not fit"
+                )
+                target = target.parent / f"{index + 1:04d}.error"
+                payload = (
+                    f"not stored: {why}: batch jobs may hold {(self.quota or 0) / 1e6:g} MB "
+                    "(CLARION_BATCH_DISK_MB); delete finished jobs and submit the rest again"
+                ).encode()
+            _write_atomic(target, payload)
+            self._used += len(payload)
+
     async def _run_all(self) -> None:
         while True:
             job_id = await self._queue.get()
             if job_id in self._cancelled:
                 continue
             self._current = job_id
+            task = asyncio.get_running_loop().create_task(self._run(job_id), name=f"batch-job-{job_id}")
+            self._task = task
             try:
-                await self._run(job_id)
-            except NotFound:
-                pass  # deleted while it ran
-            except ServiceUnavailable as e:
-                log.warning("batch job %s paused (%s); it resumes at the next start", job_id, e.message)
-            except Exception:
-                log.exception("batch job %s failed", job_id)
+                await asyncio.wait({task})
             finally:
                 self._current = None
+                self._task = None
+                if not task.done():  # the runner itself is stopping
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+            if task.cancelled():
+                continue  # deleted while it ran
+            failure = task.exception()
+            if failure is None or isinstance(failure, NotFound):
+                continue  # NotFound: deleted while it ran
+            if isinstance(failure, ServiceUnavailable):
+                log.warning("batch job %s paused (%s); it resumes at the next start", job_id, failure.message)
+            else:
+                log.error("batch job %s failed", job_id, exc_info=failure)
 
     async def _run(self, job_id: str) -> None:
         folder = self._folder(job_id)
@@ -335,7 +419,9 @@ class BatchJobs:
                 if job_id in self._cancelled or job_id in self._failure:
                     return
                 item = req.items[i]
-                while True:
+                payload: bytes | None = None  # None: not rendered, the quota is full already
+                target = items / item_name(i, item, fmt)
+                while self.quota is None or self._used < self.quota:
                     try:
                         job = plan(self.service, req.model_copy(update={"items": [item]}), background=True)[0]
                         data = await render(self.service, job, fmt, req.sample_rate)
@@ -349,7 +435,7 @@ class BatchJobs:
                         target, payload = items / f"{i + 1:04d}.error", e.message.encode()
                     break
                 try:
-                    await asyncio.to_thread(_write_atomic, target, payload)
+                    await asyncio.to_thread(self._store, job_id, i, target, payload)
                 except OSError as e:
                     if job_id in self._cancelled:
                         return

@@ -173,3 +173,85 @@ def test_interactive_requests_go_ahead_of_job_work(tmp_path: Path) -> None:
             assert client.post(f"{server.url}/v1/audio/speech", json=body, timeout=30).status_code == 200
             # At most the background segment already running finished before ours.
             assert engine.rendered.index(f"Interactive {k}.") - seen <= 1
+
+
+def test_a_batch_over_the_item_cap_is_413_naming_the_setting(tmp_path: Path) -> None:
+    settings = slow_settings(tmp_path, batch_max_items=5)
+    with serve(settings, {"recording": RecordingEngine(settings, seconds=0)}) as server:
+        items = [{"input": f"Item {i}."} for i in range(6)]
+        r = post(server, {"model": "recording", "voice": "null", "items": items})
+        assert r.status_code == 413
+        assert "CLARION_BATCH_MAX_ITEMS" in r.json()["error"]["message"]
+        assert post(server, {"model": "recording", "voice": "null", "items": items[:5]}).status_code == 202
+
+
+def jobs_left(data_dir: Path) -> list[str]:
+    root = data_dir / "jobs"
+    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+
+
+def test_deleting_a_running_job_stops_its_work_and_removes_everything(tmp_path: Path) -> None:
+    settings = slow_settings(tmp_path, batch_concurrency=2)
+    engine = RecordingEngine(settings, seconds=0.05)
+    with serve(settings, {"recording": engine}) as server:
+        # Items of twenty sentences each: the ones in flight at the delete have most still queued.
+        text = " ".join(f"Sentence {k}." for k in range(20))
+        items = [{"input": text} for _ in range(10)]
+        job = post(server, {"model": "recording", "voice": "null", "response_format": "wav", "items": items})
+        job_id = job.json()["id"]
+        while sum(t.startswith("Sentence") for t in engine.rendered) < 25:  # the second item is under way
+            time.sleep(0.01)
+        r = httpx.delete(f"{server.url}/v1/audio/speech/batch/{job_id}")
+        assert r.status_code == 200
+        at_delete = len(engine.rendered)
+        assert jobs_left(tmp_path) == []  # gone when the answer comes, items and all
+        time.sleep(1.0)  # twenty segments' worth of time
+        # At most the segments already running went on; the queued ones were dropped.
+        assert len(engine.rendered) - at_delete <= 2
+        rt = server.service.runtimes["recording"]
+        assert rt.batcher.queue_depth == 0
+        assert jobs_left(tmp_path) == []
+        assert httpx.get(f"{server.url}/v1/audio/speech/batch/{job_id}").status_code == 404
+
+
+def test_deletes_racing_item_writes_leave_nothing_behind(tmp_path: Path) -> None:
+    settings = slow_settings(tmp_path, batch_concurrency=4)
+    engine = RecordingEngine(settings, seconds=0.0)  # items finish, and are written, all the time
+    with serve(settings, {"recording": engine}) as server:
+        items = [{"input": f"Item {i:03d}."} for i in range(200)]
+        for attempt in range(12):
+            job = post(
+                server, {"model": "recording", "voice": "null", "response_format": "wav", "items": items}
+            )
+            job_id = job.json()["id"]
+            while httpx.get(f"{server.url}/v1/audio/speech/batch/{job_id}").json()["done"] < 5 + attempt * 3:
+                time.sleep(0.005)
+            assert httpx.delete(f"{server.url}/v1/audio/speech/batch/{job_id}").status_code == 200
+            assert jobs_left(tmp_path) == [], attempt
+        time.sleep(0.3)  # any late write would show now
+        assert jobs_left(tmp_path) == []
+
+
+def test_the_jobs_disk_quota_fails_items_that_do_not_fit_and_refuses_new_jobs(tmp_path: Path) -> None:
+    # 24 kHz 16-bit WAV of the null engine: about 4 KB an item; 40 KB hold about ten of them.
+    settings = slow_settings(tmp_path, batch_disk_mb=0.04)
+    with serve(settings, {"recording": RecordingEngine(settings, seconds=0)}) as server:
+        items = [{"input": f"Item {i:02d}."} for i in range(20)]
+        body = {"model": "recording", "voice": "null", "response_format": "wav", "items": items}
+        job_id = post(server, body).json()["id"]
+        status = wait_done(server, job_id)
+        assert status["status"] == "done"
+        assert 5 <= status["done"] < 20 and status["done"] + status["failed"] == 20
+        assert "CLARION_BATCH_DISK_MB" in status["errors"][0]["message"]
+        held = sum(p.stat().st_size for p in (tmp_path / "jobs").rglob("*") if p.is_file())
+        assert held <= 40_000 + 2_000  # the quota, and the request.json written before it counted
+        # The zip holds what fitted, and its manifest says why the rest is missing.
+        zipped = zipfile.ZipFile(io.BytesIO(httpx.get(f"{server.url}{status['download']}").content))
+        manifest = json.loads(zipped.read("manifest.json"))
+        assert sum(1 for i in manifest["items"] if i["file"]) == status["done"]
+        # Full: the next job is refused up front, saying what to do; deleting one makes room.
+        refused = post(server, body)
+        assert refused.status_code == 507
+        assert "CLARION_BATCH_DISK_MB" in refused.json()["error"]["message"]
+        assert httpx.delete(f"{server.url}/v1/audio/speech/batch/{job_id}").status_code == 200
+        assert post(server, body).status_code == 202

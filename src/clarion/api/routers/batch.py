@@ -54,5 +54,5 @@ async def batch_download(request: Request, job_id: str) -> FileResponse:
 
 @router.delete("/v1/audio/speech/batch/{job_id}")
 async def batch_delete(request: Request, job_id: str) -> dict[str, Any]:
-    _jobs(request).delete(job_id)
+    await _jobs(request).delete(job_id)
     return {"id": job_id, "deleted": True}
