@@ -6,6 +6,7 @@ Everything that needs the pulled model is marked slow: the pull and load alone t
 from __future__ import annotations
 
 import concurrent.futures
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from clarion.config import Settings
 from clarion.engines.base import Engine, Segment
 from clarion.engines.kokoro import KokoroEngine
 from clarion.errors import VoiceNotFound
+from clarion.models import KOKORO_VOICES as MODELS_VOICES
 from tests.asr import assert_english_speech
 from tests.signals import rms
 
@@ -67,6 +69,18 @@ def test_voices_carry_language_gender_licence(kokoro_engine: KokoroEngine) -> No
 
 
 @pytest.mark.slow
+def test_the_readme_counts_the_voices_the_server_serves(kokoro_engine: KokoroEngine) -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| Kokoro-82M"))
+    said = re.search(r"^\| Kokoro-82M[^|]*\| (\d+),", row)
+    assert said is not None, row
+    served = kokoro_engine.voices()
+    assert int(said.group(1)) == len(served)
+    # The packs it does not serve are the Japanese ones, and the README says why.
+    assert len(MODELS_VOICES) - len(served) == sum(v.startswith("j") for v in MODELS_VOICES)
+    assert "Japanese" in row
+
+
 def test_voices_listed_before_load(kokoro_models_dir: Path) -> None:
     assert len(KokoroEngine(Settings(models_dir=kokoro_models_dir)).voices()) == 49
 
