@@ -42,6 +42,12 @@ class NoSpeakableText(InvalidRequest):
     code = "no_speakable_text"
 
 
+class InvalidSsml(InvalidRequest):
+    """SSML that is malformed, unsafe or outside the supported subset."""
+
+    code = "invalid_ssml"
+
+
 class Unauthorized(ClarionError):
     status = 401
     type = "authentication_error"

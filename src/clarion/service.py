@@ -17,6 +17,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import ValidationError
 
 from clarion import __version__, allocator
@@ -54,6 +55,7 @@ from clarion.text.lang import has_han
 from clarion.text.lexicon import Lexicon
 from clarion.text.spans import Language
 from clarion.text.split import split_sentences
+from clarion.text.ssml import Pause, Say, looks_like_ssml, parse_ssml
 from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,7 @@ class Planned:
     runtime: EngineRuntime
     segment: Segment
     stretch: float = 1.0  # time-stretch left after the engine's native speed range
+    silence_s: float = 0.0  # a pause (SSML <break>): this much silence, no synthesis
 
 
 # Texts at least this long are planned in two steps (first sentence, then the rest), so
@@ -155,6 +158,12 @@ class SpeechJob:
     # Hand out a segment's audio while it is generated, where the engine streams tokens (a
     # streamed response); otherwise each chunk is a whole segment.
     partial: bool = False
+    # "ssml": the text is SSML; "text": it is read as written; None: SSML if it starts with <speak.
+    input_format: Literal["text", "ssml"] | None = None
+
+    @property
+    def is_ssml(self) -> bool:
+        return self.input_format == "ssml" or (self.input_format is None and looks_like_ssml(self.text))
 
 
 class Service:
@@ -585,17 +594,38 @@ class Service:
         ``language_voices`` names for it."""
         options = self.frontend_options(job.runtime.name)
         options = dataclasses.replace(options, language=reading_language(job.voice))
+        if job.is_ssml:
+            yield self._ssml_plan(job, options)
+            return
         for part in self.frontend.process_parts(job.text, options):
             yield [self._planned(job, tagged) for tagged in part.segments]
 
+    def _ssml_plan(self, job: SpeechJob, options: FrontEndOptions) -> list[Planned]:
+        """An SSML document's pieces: text through the front end at its rate and language,
+        pauses as silence."""
+        plan: list[Planned] = []
+        for piece in parse_ssml(_as_document(job.text), options.language):
+            if isinstance(piece, Pause):
+                if piece.seconds > 0:
+                    pause = Segment("", job.voice.id, job.voice.lang, job.speed, job.seed, job.extras)
+                    plan.append(Planned(job.runtime, pause, silence_s=piece.seconds))
+                continue
+            read = dataclasses.replace(options, language=piece.language or options.language)
+            for tagged in self.frontend.process(piece.text, read).segments:
+                plan.append(self._planned(job, tagged, piece.rate))
+        return plan
+
     def segments(self, job: SpeechJob) -> list[Planned]:
         out = [planned for part in self.plan_parts(job) for planned in part]
-        if not out:
+        if not any(not p.silence_s for p in out):
             raise self._nothing_to_say(job)
         return out
 
     def _nothing_to_say(self, job: SpeechJob) -> NoSpeakableText:
-        read = self.analyse(job.text, job.runtime.name, reading_language(job.voice)).text
+        text = job.text
+        if job.is_ssml:
+            text = "".join(p.text for p in parse_ssml(_as_document(job.text)) if isinstance(p, Say))
+        read = self.analyse(text, job.runtime.name, reading_language(job.voice)).text
         shown = read if len(read) <= 40 else read[:40] + "…"
         return NoSpeakableText(
             f"input has nothing to say: after normalisation it reads {shown!r}, with no letters, "
@@ -603,14 +633,15 @@ class Service:
             param="input",
         )
 
-    def _planned(self, job: SpeechJob, tagged: TaggedSegment) -> Planned:
+    def _planned(self, job: SpeechJob, tagged: TaggedSegment, rate: float = 1.0) -> Planned:
         runtime, voice = job.runtime, job.voice
         if tagged.language == "zh" and not self._speaks_zh(job):
             runtime, voice = self._fallback(job, tagged.language, tagged.text)
+        speed = min(max(job.speed * rate, 0.25), 4.0)
         lo, hi = runtime.engine.capabilities.speed_range
-        native = min(max(job.speed, lo), hi)
+        native = min(max(speed, lo), hi)
         segment = Segment(tagged.text, voice.id, tagged.language, native, job.seed, job.extras)
-        return Planned(runtime, segment, _stretch_factor(job.speed, (lo, hi)))
+        return Planned(runtime, segment, _stretch_factor(speed, (lo, hi)))
 
     @staticmethod
     def _speaks_zh(job: SpeechJob) -> bool:
@@ -625,7 +656,7 @@ class Service:
         A short text is planned whole. A long one is planned in two steps: its first
         sentence at once, so synthesis starts after a few milliseconds, the rest off the
         event loop meanwhile."""
-        if len(job.text) < _PLAN_IN_PARTS_CHARS:
+        if len(job.text) < _PLAN_IN_PARTS_CHARS or job.is_ssml:
             return self.segments(job), None
         # Checked up front: a routing error must be an HTTP error, not a failure midway.
         if has_han(job.text) and not self._speaks_zh(job):
@@ -741,6 +772,12 @@ class Service:
                 rest = None
             while submitted < len(plan) and len(pending) < lookahead:
                 item = plan[submitted]
+                if item.silence_s:
+                    silence: asyncio.Future[Audio] = asyncio.get_running_loop().create_future()
+                    silence.set_result(np.zeros(round(item.silence_s * rate), dtype=np.float32))
+                    pending.append((silence, None))
+                    submitted += 1
+                    continue
                 parts: asyncio.Queue[Audio | None] | None = None
                 if job.partial and _streams_pieces(item, rate):
                     parts = asyncio.Queue()
@@ -765,7 +802,8 @@ class Service:
 
         uses: dict[str, list[str]] = {}  # each engine's segment texts
         for p in plan:
-            uses.setdefault(p.runtime.name, []).append(p.segment.text)
+            if not p.silence_s:
+                uses.setdefault(p.runtime.name, []).append(p.segment.text)
         if rest is not None:
             # Still being read: its sentences as written stand in for the estimate, and any
             # engine its Mandarin may be routed to is taken now.
@@ -776,7 +814,7 @@ class Service:
         self._admit(job, uses)
         # The first window is queued whole or refused whole (503): a request that only half
         # fitted would wait for room while the estimate that admitted it went stale.
-        window = collections.Counter(p.runtime.name for p in plan[:lookahead])
+        window = collections.Counter(p.runtime.name for p in plan[:lookahead] if not p.silence_s)
         for name, count in window.items():
             self.runtimes[name].batcher.ensure_room(count)
         acquired: list[EngineRuntime] = []
@@ -856,6 +894,11 @@ class Service:
             "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "
             "or CLARION_REQUEST_TIMEOUT_S"
         )
+
+
+def _as_document(ssml: str) -> str:
+    """SSML sent with input_format "ssml" may leave out the <speak> wrapper."""
+    return ssml if looks_like_ssml(ssml) else f"<speak>{ssml}</speak>"
 
 
 def _end_of_pieces(parts: asyncio.Queue[Audio | None], _: asyncio.Future[Audio]) -> None:

@@ -37,6 +37,11 @@ class SpeechRequest(BaseModel):
 
     model: str = Field(min_length=1, max_length=128, description="An engine name or an OpenAI model alias.")
     input: str = Field(min_length=1, description="Text to speak. Long text is split, never truncated.")
+    input_format: Literal["text", "ssml"] | None = Field(
+        default=None,
+        description="'ssml': input is SSML (speak, break, say-as, sub, prosody rate, phoneme, lang, p, s). "
+        "Unset: SSML when the input starts with <speak>, else plain text.",
+    )
     voice: str | VoiceRef = Field(description="Voice id, see GET /v1/audio/voices.")
     response_format: AudioFormat = AudioFormat.MP3
     speed: Speed = 1.0

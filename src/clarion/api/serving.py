@@ -78,7 +78,9 @@ class SpeechServing:
         if req.instructions and target is not None:
             extras.setdefault(target, req.instructions)  # an explicit extras value wins
         extras = self.service.validate_extras(runtime, extras)
-        return SpeechJob(runtime, voice, req.input, req.speed, req.seed, timeout, extras)
+        return SpeechJob(
+            runtime, voice, req.input, req.speed, req.seed, timeout, extras, input_format=req.input_format
+        )
 
     async def respond(
         self, request: Request, req: SpeechRequest, *, input_limit: tuple[int, str] | None = None
