@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -57,6 +58,8 @@ class Tab:
     page: Any
     page_errors: list[str] = field(default_factory=list)
     csp_violations: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)  # e.g. "Failed to load resource: ... 401"
+    requests: list[str] = field(default_factory=list)  # "METHOD path", in the order sent
 
 
 @pytest.fixture
@@ -77,6 +80,8 @@ def open_page(browser: Any) -> Iterator[Any]:
             "console",
             lambda m: tab.csp_violations.append(m.text) if "Content Security Policy" in m.text else None,
         )
+        page.on("console", lambda m: tab.console_errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: tab.requests.append(f"{r.method} {urlsplit(r.url).path}"))
         page.goto(url)
         tabs.append(tab)
         return tab

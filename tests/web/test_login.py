@@ -38,7 +38,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
 def test_the_page_needs_no_key_but_the_api_does(server: RunningServer) -> None:
     for path in ("/", "/web/app.js", "/web/style.css"):
         assert httpx.get(f"{server.url}{path}").status_code == 200, path
-    assert KEY not in httpx.get(f"{server.url}/").text
+    page = httpx.get(f"{server.url}/").text
+    assert KEY not in page
+    assert '<meta name="clarion-api-keys" content="required">' in page  # the page asks for a key first
     assert httpx.get(f"{server.url}/v1/models").status_code == 401
     assert httpx.post(f"{server.url}/", json={}).status_code == 401  # only GET and HEAD are open
     # The API docs open too and take the key through Swagger's Authorize button.
@@ -51,7 +53,11 @@ def test_key_login(open_page: Any, server: RunningServer, artifacts: Path) -> No
     dialog = page.get_by_role("dialog", name="Sign in with an API key")
     expect(dialog).to_be_visible()
     expect(page.locator("#server-state")).to_have_text("ready")  # readiness needs no key
+    expect(page.locator("#stats-note")).to_have_text("Sign in to see live statistics.")
     page.screenshot(path=str(artifacts / "phone-login.png"))
+    # The page knows a key is needed before it asks the API anything: no request is refused.
+    assert not [r for r in tab.requests if " /v1/" in r], tab.requests
+    assert not tab.console_errors, tab.console_errors
 
     page.get_by_label("API key", exact=True).fill("sk-wrong")
     page.get_by_role("button", name="Sign in", exact=True).click()

@@ -137,6 +137,7 @@ def test_page_and_assets_are_served_with_a_strict_policy(server: RunningServer) 
     csp = page.headers["content-security-policy"]
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert 'src="web/app.js"' in page.text and "<script>" not in page.text  # no inline script
+    assert '<meta name="clarion-api-keys" content="optional">' in page.text  # no key needed here
     js = httpx.get(f"{server.url}/web/app.js")
     assert js.status_code == 200 and js.headers["content-type"].startswith("text/javascript")
     css = httpx.get(f"{server.url}/web/style.css")
@@ -196,6 +197,41 @@ def test_playback_starts_before_the_whole_text_is_synthesised(open_page: Any, se
     assert state["duration"] > 12.0  # five long sentences, all of them in the player
 
 
+@pytest.mark.parametrize("fmt", ["wav", "pcm"])
+def test_the_idle_player_is_hidden_while_web_audio_plays(
+    open_page: Any, server: RunningServer, fmt: str
+) -> None:
+    # Web Audio plays these as they arrive; the <audio> element, which gets the whole file at the
+    # end, would sit at 0:00, paused, all along. Stop stands in for it until the sound ends.
+    tab = open_page(f"{server.url}/")
+    page = loaded(tab)
+    player = page.locator("#player")
+    stop = page.get_by_role("button", name="Stop", exact=True)
+    page.get_by_label("Format", exact=True).select_option(fmt)
+    page.get_by_label("Text", exact=True).fill(
+        "These words play through Web Audio as they arrive. A second sentence follows the first."
+    )
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(player).to_have_attribute("data-playing-ms", re.compile(r"^\d+$"))
+    expect(player).to_be_hidden()
+    expect(player).to_have_attribute("data-ready", "true")
+    expect(player).to_be_hidden()  # the whole file is in, the sound is still playing
+    expect(stop).to_be_visible()
+    expect(player).to_be_visible()  # the sound has played: the file is there to replay
+    expect(stop).to_be_hidden()
+    state = page.evaluate(PLAYER_STATE)
+    assert math.isfinite(state["duration"]) and state["duration"] > 3.0, state
+
+    # Stop ends Web Audio at once and brings the player back.
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(player).to_have_attribute("data-playing-ms", re.compile(r"^\d+$"))
+    expect(player).to_be_hidden()
+    stop.click()
+    expect(player).to_be_visible()
+    expect(stop).to_be_hidden()
+    expect(page.locator("#speak-status")).to_have_text("Stopped.")
+
+
 def test_normaliser_preview_shows_what_the_engine_reads(open_page: Any, server: RunningServer) -> None:
     page = loaded(open_page(f"{server.url}/"))
     page.get_by_label("Text", exact=True).fill("It costs $5. Call me at 10:30.")
@@ -226,6 +262,56 @@ def test_errors_are_shown_in_words(open_page: Any, server: RunningServer) -> Non
     assert "no_such_voice" in expected
     assert "Traceback" not in page.content()
     expect(page.get_by_role("button", name="Speak", exact=True)).to_be_enabled()  # ready for another try
+
+
+def test_a_validation_error_replaces_the_status_line(open_page: Any, server: RunningServer) -> None:
+    tab = open_page(f"{server.url}/")
+    page = loaded(tab)
+    error, status = page.locator("#speak-error"), page.locator("#speak-status")
+    speak(tab, "A first clip.", "mp3")
+    expect(status).to_contain_text("complete after")
+    page.get_by_label("Text", exact=True).fill(" ")
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(error).to_have_text("Type some text to speak first.")
+    expect(status).to_have_text("")  # not "Time to first audio: …" under the error
+
+    page.get_by_role("tab", name="Batch").click()
+    page.get_by_label("Lines to speak (one file per line)").fill("One line.")
+    page.get_by_role("button", name="Run batch").click()
+    expect(page.locator("#batch-status")).to_contain_text("Ready: 1 item")
+    page.get_by_label("Lines to speak (one file per line)").fill("")
+    page.get_by_role("button", name="Run batch").click()
+    expect(page.locator("#batch-error")).to_contain_text("Type at least one line")
+    expect(page.locator("#batch-status")).to_have_text("")
+
+
+@pytest.mark.parametrize("text", ["?!...", "😀🎉👍"])
+def test_text_with_nothing_to_say_is_refused_in_words_in_every_format(
+    open_page: Any, server: RunningServer, text: str
+) -> None:
+    body = {"model": "hibari", "voice": "heart", "input": text, "response_format": "mp3", "stream": True}
+    refused = httpx.post(f"{server.url}/v1/audio/speech", json=body)
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "no_speakable_text"
+    expected = refused.json()["error"]["message"]
+    assert expected.startswith("input has nothing to say")
+
+    tab = open_page(f"{server.url}/")
+    page = loaded(tab)
+    player, error, status = (page.locator(f"#{id_}") for id_ in ("player", "speak-error", "speak-status"))
+    speak_button = page.get_by_role("button", name="Speak", exact=True)
+    download_link = page.get_by_role("link", name="Download", exact=True)
+    page.get_by_label("Text", exact=True).fill(text)
+    for fmt in ("mp3", "opus", "aac", "flac", "wav", "pcm"):
+        page.get_by_label("Format", exact=True).select_option(fmt)
+        speak_button.click()
+        # At once, in the server's words; nothing "playing", no player stuck waiting for audio.
+        expect(error).to_have_text(expected, timeout=5_000)
+        expect(status).to_have_text("")
+        expect(speak_button).to_be_enabled()
+        expect(player).to_be_visible()
+        assert page.eval_on_selector("#player", "a => a.paused && !a.hasAttribute('src')"), fmt
+        expect(player).not_to_have_attribute("data-ready", "true")
+        expect(download_link).to_have_attribute("aria-disabled", "true")
 
 
 def test_upload_a_reference_clip(

@@ -26,7 +26,8 @@ const state = {
   urls: {}, // object URLs in use, by slot, revoked when replaced
   statsTimer: null,
   statsMissing: false,
-  needsKey: false, // the server answered 401 at least once
+  // The server wants a key: its page says so, or it answered 401 at least once.
+  needsKey: $('meta[name="clarion-api-keys"]').content === 'required',
   lastSink: null, // the previous clip's output, silenced when a new one starts
 };
 
@@ -107,9 +108,13 @@ function describe(e) {
 
 // ---------------------------------------------------------------- small UI helpers
 
+// An error takes the place of its panel's status line (#speak-error and #speak-status, ...):
+// a new error never sits above the line about the last success.
 function showError(el, text) {
   el.textContent = text;
   el.hidden = !text;
+  const status = document.getElementById(el.id.replace(/-error$/, '-status'));
+  if (text && status) status.textContent = '';
 }
 
 function setStatus(el, text) {
@@ -427,7 +432,12 @@ class PcmSink {
     setPlayerSource(audio, null);
     this.ctx = new AudioContext();
     this.ctx.resume().catch(() => {});
-    this.at = 0;
+    this.at = 0; // when the last scheduled sample ends, on the context's clock
+    // The <audio> element cannot show where Web Audio is: it stays hidden until the sound has
+    // played, and the Stop button stands in for it meanwhile.
+    this.playing = true;
+    this.ending = null;
+    audio.hidden = true;
   }
 
   parseHeader(bytes) {
@@ -485,11 +495,17 @@ class PcmSink {
     const playable = new Blob([wavHeader(bytes, this.rate), ...this.samples], { type: 'audio/wav' });
     // The element gets a complete WAV to replay or seek; Web Audio has played it already.
     setPlayerSource(this.audio, playable);
+    const left = this.ctx.state === 'running' ? this.at - this.ctx.currentTime : 0;
+    this.ending = setTimeout(() => this.stop(), Math.max(0, left) * 1000);
     return { download: this.format === 'wav' ? playable : new Blob(parts, { type: MIME.pcm }) };
   }
 
   stop() {
+    clearTimeout(this.ending);
     this.ctx.close().catch(() => {});
+    this.playing = false;
+    this.audio.hidden = false;
+    if (this.onend) this.onend();
   }
 }
 
@@ -526,12 +542,11 @@ function makeSink(audio, format, rate) {
 
 // ---------------------------------------------------------------- speak
 
+// Stops the request in progress and whatever the last one still plays.
 function stopSpeech() {
-  const current = state.speech;
-  if (!current) return;
-  current.controller.abort();
-  current.sink.stop();
+  if (state.speech) state.speech.controller.abort();
   state.speech = null;
+  if (state.lastSink) state.lastSink.stop();
 }
 
 async function speak(ev) {
@@ -548,7 +563,6 @@ async function speak(ev) {
   if (!settings) return;
   savePrefs();
   stopSpeech();
-  if (state.lastSink) state.lastSink.stop(); // e.g. close the last Web Audio context
   const audio = $('#player');
   const card = state.engines.get(settings.model) || {};
   const t0 = performance.now();
@@ -561,8 +575,10 @@ async function speak(ev) {
   for (const k of ['ttfaMs', 'playingMs', 'completeMs', 'ready']) delete audio.dataset[k];
   audio.dataset.sink = sink.kind;
   const since = () => String(Math.round(performance.now() - t0));
-  if (sink.kind === 'webaudio') sink.onstart = () => (audio.dataset.playingMs = since());
-  else {
+  if (sink.kind === 'webaudio') {
+    sink.onstart = () => (audio.dataset.playingMs = since());
+    sink.onend = () => ($('#stop').hidden = true);
+  } else {
     if (state.onPlaying) audio.removeEventListener('playing', state.onPlaying);
     state.onPlaying = () => (audio.dataset.playingMs ||= since());
     audio.addEventListener('playing', state.onPlaying, { once: true });
@@ -615,14 +631,11 @@ async function speak(ev) {
   } catch (e) {
     sink.stop();
     if (e.name === 'AbortError') setStatus(statusEl, 'Stopped.');
-    else {
-      setStatus(statusEl, '');
-      showError(errorEl, describe(e));
-    }
+    else showError(errorEl, describe(e));
   } finally {
     if (state.speech && state.speech.controller === controller) state.speech = null;
     $('#speak').disabled = false;
-    $('#stop').hidden = true;
+    $('#stop').hidden = !sink.playing; // Web Audio may play on after the last byte
   }
 }
 
@@ -714,7 +727,6 @@ async function runBatch(ev) {
     setLink(link, 'batch', zip, 'clarion-batch.zip');
     setStatus(statusEl, `Ready: ${summary}, ${(zip.size / 1024).toFixed(0)} KiB. Use “Download zip”.`);
   } catch (e) {
-    setStatus(statusEl, '');
     progress.hidden = true;
     showError(errorEl, describe(e));
   } finally {
@@ -836,7 +848,6 @@ async function upload(ev) {
     await loadUploaded();
     await loadVoices();
   } catch (e) {
-    setStatus(statusEl, '');
     showError(errorEl, describe(e));
   } finally {
     $('#upload').disabled = false;
@@ -960,15 +971,19 @@ async function start() {
   showError(errorEl, '');
   state.statsMissing = false;
   showError($('#upload-error'), '');
-  try {
-    // The voice picker lists uploaded voices too; without them it still works.
-    await loadUploaded().catch((e) => {
-      if (e.status === 401) throw e;
-      showError($('#upload-error'), describe(e));
-    });
-    await loadEngines();
-  } catch (e) {
-    if (e.status !== 401) showError(errorEl, describe(e));
+  if (state.needsKey && !storedKey()) {
+    showLogin(''); // before any API call, which would only be refused
+  } else {
+    try {
+      // The voice picker lists uploaded voices too; without them it still works.
+      await loadUploaded().catch((e) => {
+        if (e.status === 401) throw e;
+        showError($('#upload-error'), describe(e));
+      });
+      await loadEngines();
+    } catch (e) {
+      if (e.status !== 401) showError(errorEl, describe(e));
+    }
   }
   pollStats(); // readiness is open to all; the statistics wait for a key if one is needed
 }

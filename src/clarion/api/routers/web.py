@@ -2,7 +2,8 @@
 
 ``/`` is the page and ``/web/<file>`` its assets. They hold no secret, and a browser has to load
 the page before it can ask for an API key, so ``PublicPage`` serves them ahead of the key check;
-every API call the page makes still needs the key."""
+every API call the page makes still needs the key. The page says whether the server wants a key
+(a ``clarion-api-keys`` meta tag), so that it asks for one before calling the API."""
 
 from __future__ import annotations
 
@@ -28,9 +29,11 @@ CSP = (
     "media-src 'self' blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+KEYS_OPTIONAL = b'<meta name="clarion-api-keys" content="optional">'
+KEYS_REQUIRED = b'<meta name="clarion-api-keys" content="required">'
 
 
-def _asset(name: str) -> Response:
+def _asset(request: Request, name: str) -> Response:
     if name not in ASSETS:
         return error_response(404, f"no such page asset: {name!r}", "invalid_request_error", code="not_found")
     body = resources.files("clarion").joinpath("web", name).read_bytes()
@@ -42,15 +45,18 @@ def _asset(name: str) -> Response:
     }
     if name == "index.html":
         headers["Content-Security-Policy"] = CSP
+        settings = request.app.state.settings
+        if settings.api_keys or settings.api_keys_file:
+            body = body.replace(KEYS_OPTIONAL, KEYS_REQUIRED)
     return Response(body, media_type=ASSETS[name], headers=headers)
 
 
 async def page(request: Request) -> Response:
-    return _asset("index.html")
+    return _asset(request, "index.html")
 
 
 async def asset(request: Request) -> Response:
-    return _asset(str(request.path_params["name"]))
+    return _asset(request, str(request.path_params["name"]))
 
 
 # Plain Starlette routes (GET also answers HEAD): they run outside FastAPI's own routing.
