@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
-# Attributes every LogRecord has; anything else was passed through ``extra`` and is logged.
-_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+# Attributes every LogRecord has; anything else was passed through ``extra`` and is logged. Except
+# uvicorn's color_message: the same message again, with ANSI escapes for a terminal.
+_STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "color_message"}
+log = logging.getLogger(__name__)
 
 
 class JsonFormatter(logging.Formatter):
@@ -58,6 +62,80 @@ class RoutineAsDebug(logging.Filter):
         return logging.getLogger().isEnabledFor(logging.DEBUG)
 
 
+class RepeatLimiter(logging.Filter):
+    """Lets one library warning (the same logger and message template, whatever its arguments)
+    through ``limit`` times per ``interval_s``; the rest of that interval are counted, and one
+    line at its end says how many were left out. Under fuzzing, python-multipart warned about
+    each malformed part header (about 300 lines) and uvicorn about each malformed request.
+
+    Clarion's own records and records above warning level always pass."""
+
+    def __init__(self, limit: int = 5, interval_s: float = 60.0) -> None:
+        super().__init__()
+        self.limit = limit
+        self.interval_s = interval_s
+        self._lock = threading.Lock()
+        self._windows: dict[tuple[str, str], _Window] = {}  # by (logger, template)
+        self._timer: threading.Timer | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.WARNING or record.name.split(".")[0] == "clarion":
+            return True
+        key = (record.name, str(record.msg))
+        now = time.monotonic()
+        with self._lock:
+            window = self._windows.get(key)
+            if window is None or now - window.start >= self.interval_s:
+                if window is not None and window.suppressed:
+                    self._summarise(key, window.suppressed)
+                self._windows[key] = _Window(now)
+                return True
+            if window.passed < self.limit:
+                window.passed += 1
+                return True
+            window.suppressed += 1
+            self._schedule(window.start + self.interval_s - now)
+            return False
+
+    def flush(self, *, force: bool = False) -> None:
+        """Summarise the windows that have ended (every window if ``force``)."""
+        now = time.monotonic()
+        with self._lock:
+            self._timer = None
+            for key, window in list(self._windows.items()):
+                if force or now - window.start >= self.interval_s:
+                    del self._windows[key]
+                    if window.suppressed:
+                        self._summarise(key, window.suppressed)
+                elif window.suppressed:
+                    self._schedule(window.start + self.interval_s - now)  # look again when it closes
+
+    def _schedule(self, delay: float) -> None:
+        if self._timer is None:
+            self._timer = threading.Timer(max(delay, 0.0), self.flush)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _summarise(self, key: tuple[str, str], suppressed: int) -> None:
+        # A clarion record: it passes this filter without taking the lock held here.
+        name, template = key
+        log.warning(
+            "suppressed %d more %s warnings like %r in %g s",
+            suppressed,
+            name,
+            template,
+            self.interval_s,
+            extra={"suppressed": suppressed, "source_logger": name, "template": template},
+        )
+
+
+@dataclass
+class _Window:
+    start: float
+    passed: int = 1
+    suppressed: int = 0
+
+
 def adopt_library_loggers() -> None:
     """Send the engines' libraries' records through the root handler only, at the root's level.
 
@@ -91,6 +169,7 @@ def configure_logging(level: str, fmt: str) -> None:
     else:
         formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatLimiter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
