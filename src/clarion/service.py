@@ -346,12 +346,12 @@ class Service:
             engine: Engine = pool.proxy
             executor = pool
         else:
-            engine = given if given is not None else cls(self.settings)  # type: ignore[call-arg]
+            engine = given if given is not None else cls(self.settings)
             if not engine.loaded:
                 engine.load(device, threads)
 
             def another() -> Engine:
-                e = cls(self.settings)  # type: ignore[call-arg]
+                e = cls(self.settings)
                 e.load(device, threads)
                 return e
 
@@ -727,10 +727,7 @@ class Service:
         clip = (
             self.voice_store.get(job.voice.id).sha256 if self._uploaded(job.runtime, job.voice.id) else None
         )
-        versions = {
-            name: getattr(rt.engine, "model_version", type(rt.engine).__qualname__)
-            for name, rt in self.runtimes.items()
-        }
+        versions = {name: rt.engine.identity().as_dict() for name, rt in self.runtimes.items()}
         options = dataclasses.asdict(self.frontend_options(job.runtime.name))
         parts: list[Any] = [__version__, job.seed, dict(job.extras), job.text, job.runtime.name, job.voice.id]
         parts += [job.voice.language, clip, job.speed, options, self.frontend.lexicon.fingerprint()]
