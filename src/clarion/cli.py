@@ -170,7 +170,7 @@ def voices(
     for name, entry in sorted(discover(settings).items()):
         if entry.cls is None or entry.problem or (engine and name != engine):
             continue
-        instance = entry.cls(settings)  # type: ignore[call-arg]
+        instance = entry.cls(settings)
         rows.extend(instance.voices())
     if as_json:
         print(json.dumps([asdict(v) for v in rows], ensure_ascii=False, indent=1))
@@ -332,7 +332,7 @@ def models_check(
 ) -> None:
     """Check a model directory: files present, configs readable, shapes and hashes right.
     Prints each problem and exits 1 if there are any."""
-    from clarion.engines.base import ChecksModelDir
+    from clarion.engines.base import ChecksModelDir, WritesModelManifest
     from clarion.engines.registry import discover
     from clarion.errors import ClarionError
 
@@ -350,7 +350,7 @@ def models_check(
         err.print(f"engine {engine!r} has no model directory to check", markup=False)
         raise typer.Exit(1)
     if write_manifest:
-        writer = getattr(entry.cls, "write_model_manifest", None)
+        writer = entry.cls.write_model_manifest if issubclass(entry.cls, WritesModelManifest) else None
         if writer is None:
             err.print(f"engine {engine!r} does not keep a manifest", markup=False)
             raise typer.Exit(1)

@@ -231,7 +231,9 @@ def test_renders_the_tokens_it_generated(engine: ChatterboxEngine) -> None:
     assert rms(audio) > 1e-4
     assert last.text == "The quick brown fox jumps over the lazy dog."
     assert last.max_new_tokens == CAP and last.watermarked
-    assert engine.model_version.startswith("chatterbox-tts 0.1.7; ")
+    identity = engine.identity()
+    assert (identity.package, identity.version, identity.variant) == ("chatterbox-tts", "0.1.7", "shipped")
+    assert len(identity.checkpoint) == 16 and dict(identity.options)["watermark"] is True
 
 
 def test_a_request_cap_cannot_exceed_the_servers(engine: ChatterboxEngine) -> None:

@@ -153,6 +153,10 @@ def test_the_engine_renders_through_a_selected_onnx_variant(
     onnx_engine.load("cpu", 1)
     try:
         assert onnx_engine.onnx_variant == "as-exported"
+        # The audio cache tells the variants apart: the identity names it and fingerprints its graphs.
+        ours, theirs = onnx_engine.identity(), engine.identity()
+        assert (ours.variant, theirs.variant) == ("as-exported", "shipped")
+        assert ours.checkpoint != theirs.checkpoint and ours.package == theirs.package == "ChatTTS"
         segment = Segment(TEXT, onnx_engine.default_voice("en"), "en", 1.0, 7)
         (got,) = onnx_engine.synthesize([segment])
         (want,) = engine.synthesize([segment])  # same seed: same GPT tokens, PyTorch decode

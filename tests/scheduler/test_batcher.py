@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import Audio, Capabilities, SchedulingDefaults, Segment, VoiceInfo
+from clarion.engines.base import Audio, Capabilities, EngineIdentity, SchedulingDefaults, Segment, VoiceInfo
 from clarion.errors import DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.executor import ThreadExecutor
@@ -53,6 +53,9 @@ class RecordingEngine:
 
     def default_voice(self, language: str | None = None) -> str:
         return "v"
+
+    def identity(self) -> EngineIdentity:
+        return EngineIdentity.of("clarion")
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
         self.gate.wait(10)

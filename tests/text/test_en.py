@@ -233,6 +233,110 @@ def test_web_chat_and_tech(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ran 10.49s", "ran ten point four nine seconds"),
+        ("in the 30s", "in the thirties"),  # a whole number before "s" is a decade
+        ("He is 5'11\" tall.", "He is five feet eleven inches tall."),
+        ("He is 6'2.", "He is six feet two inches."),
+        ("He is 6' tall.", "He is six feet tall."),
+        ("a 6' fence", "a six foot fence"),
+        ("He said '5' times", "He said 'five' times"),  # a quoted number is not feet
+        ("2h30min", "two hours thirty minutes"),
+        ("1h 1m", "one hour one minute"),
+        ("12 ft x 14 ft", "twelve feet by fourteen feet"),
+    ],
+)
+def test_durations_feet_and_inches(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("£5.50/kg", "five pounds and fifty pence per kilogram"),
+        ("$15/hr", "fifteen dollars per hour"),
+        ("200 mg/day", "two hundred milligrams per day"),
+        ("9.8 m/s²", "nine point eight meters per second squared"),
+        ("5%/yr", "five percent per year"),
+        ("a 100 km/h zone", "a one hundred kilometer per hour zone"),
+        ("TCP/IP and and/or", "T C P/I P and and/or"),  # no number: not "per"
+        ("a $20 ticket", "a twenty dollar ticket"),
+        ("a $5 or $10 tip", "a five dollars or ten dollar tip"),
+        ("pay a $20", "pay a twenty dollars"),
+        ("a 25¢ stamp", "a twenty-five cent stamp"),
+    ],
+)
+def test_per_unit_and_adjectival_money(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Win 7/10 games.", "Win seven out of ten games."),
+        ("She got 18/20 on it.", "She got eighteen out of twenty on it."),
+        ("get 1/2 of it", "get one half of it"),  # "of" after it: a part
+        ("Add 3/4 cup", "Add three quarters cup"),
+        ("the 80/20 rule", "the eighty twenty rule"),
+        ("a 60/40 split", "a sixty forty split"),
+        ("rated 4.5/5", "rated four point five out of five"),
+        ("2½ miles", "two and one half miles"),
+        ("¾ of it", "three quarters of it"),
+    ],
+)
+def test_fractions_scores_and_ratios(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Order #A12345", "Order number A one two three four five"),
+        ("#MondayMotivation", "hashtag MondayMotivation"),
+        ("#COVID19", "hashtag COVID nineteen"),
+        ("~200 people", "about two hundred people"),
+        ("~/home", "~/home"),
+        ("x > 5", "x greater than five"),
+        ("ages >18", "ages more than eighteen"),
+        ("latency <10 ms", "latency less than ten milliseconds"),
+        ("<br>5", "<br>five"),  # the end of an HTML tag
+        ("10 ÷ 2", "ten divided by two"),
+        ("5 − 3", "five minus three"),
+        ("±0.5 mm", "plus or minus zero point five millimeters"),
+        ("© 2024 Acme™", "copyright twenty twenty-four Acme"),
+        ("UTC+8", "U T C plus eight"),
+        ("GMT-05:30", "G M T minus five thirty"),
+    ],
+)
+def test_signs_and_symbols(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dial 911", "dial nine one one"),
+        ("Porsche 911", "Porsche nine eleven"),
+        ("+44 7700 900123", "plus four four, seven seven zero zero, nine zero zero one two three"),
+        ("at 192.168.1.1 now", "at one nine two dot one six eight dot one dot one now"),
+        ("version 1.2.3.4", "version one point two point three point four"),
+        ("Open report.pdf", "Open report dot pdf"),
+        ("Node.js", "Node.js"),
+        ("Flight UA 857", "Flight U A eight fifty-seven"),
+        ("Hwy 101", "Highway one oh one"),
+        ("Mt Everest", "Mount Everest"),
+        ("See p. 12 and pp. 3-4.", "See page twelve and pages three to four."),
+        ("Fig. 3", "Figure three"),
+        ("grew 2.3% q/q", "grew two point three percent quarter on quarter"),
+        ("up 5% YoY and 1% y/y", "up five percent year on year and one percent year on year"),
+    ],
+)
+def test_numbers_by_cue(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 ADVERSARIAL = [
     "1" * 100_000,
     "1," * 50_000,
@@ -269,6 +373,23 @@ ADVERSARIAL = [
     "1k " * 33_000,
     "1x" * 50_000,
     "1-a" * 33_000,
+    "1' 1" * 25_000,
+    "1h1" * 33_000,
+    "#A1" * 33_000,
+    "1/kg" * 25_000,
+    "1 km/" * 20_000,
+    "1.1." * 25_000,
+    "a-" * 50_000 + ".pdf",
+    ">1" * 50_000,
+    "<a>1" * 25_000,
+    "1 ft x " * 16_000,
+    "1½" * 50_000,
+    "UTC+1" * 20_000,
+    "won 1/2 " * 12_000,
+    "a $1 a " * 15_000,
+    "p. 1" * 25_000,
+    "~1" * 50_000,
+    "©" * 100_000,
 ]
 
 

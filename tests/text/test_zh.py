@@ -161,6 +161,12 @@ ADVERSARIAL = {
     "speed": "5-km/h" * 16_000,
     "service": "12315" * 20_000,
     "slash-dates": "12/2/" * 20_000,
+    "md-dates": "于1/1-" * 20_000,
+    "plus": "A+1" * 33_000,
+    "durations": "2h3m" * 25_000,
+    "ampm-ranges": "1-2 " * 25_000 + "am",
+    "bare-scores": "中国1-2" * 14_000,
+    "parens": "(中" * 50_000,
 }
 
 
@@ -209,3 +215,73 @@ def test_capital_runs_are_spelled_like_the_english_front_end() -> None:
     assert normalize_zh("HKD100").text == "一百港元"
     once = normalize_zh("内存16GB，航班CA1234").text
     assert normalize_zh(once).text == once
+
+
+# ------------------------------------------------------------ generalisation (unseen-style cases)
+
+
+def test_bare_score_between_names_but_ranges_before_measure_words() -> None:
+    assert normalize_zh("中国1-2日本").text == "中国一比二日本"
+    assert normalize_zh("皇马2-1巴萨").text == "皇马二比一巴萨"
+    assert normalize_zh("双方以3-3握手言和").text == "双方以三比三握手言和"
+    assert (
+        normalize_zh("1-2天内发货，每人3-5个，今年1-5月").text == "一到两天内发货，每人三到五个，今年一到五月"
+    )
+    assert normalize_zh("北京1-3号线").text == "北京一到三号线"
+    assert normalize_zh("约1-2公里").text == "约一到两公里"
+
+
+def test_month_day_without_year_needs_a_date_word() -> None:
+    assert normalize_zh("6/18大促").text == "六月十八日大促"
+    assert normalize_zh("截至6/30，新品于3/15发布").text == "截至六月三十日，新品于三月十五日发布"
+    assert normalize_zh("从7/1至7/15").text == "从七月一日至七月十五日"
+    assert normalize_zh("3/4的人").text == "四分之三的人"
+    assert normalize_zh("控制在1/3以内，约等于1/2").text == "控制在三分之一以内，约等于二分之一"
+    assert normalize_zh("从1/3降到1/4").text == "从三分之一降到四分之一"
+    assert normalize_zh("1/3至1/2").text == "三分之一至二分之一"
+
+
+def test_date_ranges_seasons_and_generations() -> None:
+    assert normalize_zh("1月1日-1月3日放假").text == "一月一日到一月三日放假"
+    assert normalize_zh("2024-2025赛季").text == "二零二四到二零二五赛季"
+    assert normalize_zh("90后和00后，85后").text == "九零后和零零后，八五后"
+    assert normalize_zh("30后面").text == "三十后面"
+
+
+def test_durations_and_am_pm_ranges() -> None:
+    assert normalize_zh("这部电影时长2h30min").text == "这部电影时长两小时三十分钟"
+    assert normalize_zh("1min30s").text == "一分钟三十秒"
+    assert normalize_zh("6-8 a.m.").text == "上午六点到八点"
+    assert normalize_zh("5-7 p.m.").text == "下午五点到晚上七点"
+    assert normalize_zh("11 a.m.-2 p.m.").text == "上午十一点到下午两点"
+
+
+def test_plus_and_times_beside_units_and_acronyms() -> None:
+    assert normalize_zh("UTC+8").text == "U T C加八"
+    assert normalize_zh("8GB+256GB").text == "八G B加二百五十六G B"
+    assert normalize_zh("60cm×40cm").text == "六十厘米乘四十厘米"
+    assert normalize_zh("粉丝10w+，100+").text == "粉丝十万加，一百加"
+    assert normalize_zh("C++").text == "C++"
+    assert normalize_zh("3²=9，10³").text == "三的二次方等于九，十的三次方"
+
+
+def test_country_codes_rooms_and_named_numbers() -> None:
+    assert normalize_zh("国际区号+86，区号+1").text == "国际区号加八六，区号加一"
+    assert normalize_zh("+5").text == "+五"
+    assert normalize_zh("住在1308房间，3室2厅", yao=True).text == "住在幺三零八房间，三室两厅"
+    assert normalize_zh("618大促，315晚会，N95口罩", yao=True).text == "六一八大促，三一五晚会，N九五口罩"
+    assert normalize_zh("5·12汶川地震").text == "五一二汶川地震"
+    assert normalize_zh("QQ号：12345678", yao=True).text == "Q Q号：幺二三四五六七八"
+    assert normalize_zh("航班19:45起飞").text == "航班十九点四十五分起飞"
+
+
+def test_liang_generalises() -> None:
+    assert normalize_zh("2G网络，2G内存").text == "二G网络，两G内存"
+    assert normalize_zh("需要2-3周，2英寸，3天2晚").text == "需要两到三周，两英寸，三天两晚"
+    assert normalize_zh("2年级，2个级别").text == "二年级，两个级别"
+
+
+def test_punctuation_after_full_width_and_parentheses() -> None:
+    assert normalize_zh("什么?!").text == "什么？！"
+    assert normalize_zh("注意(重要)，版本(1)，f(x)").text == "注意（重要），版本（一），f(x)"
+    assert normalize_zh("该股报12.35元/股").text == "该股报十二点三五元每股"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +14,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from clarion.errors import ClarionError
 
 log = logging.getLogger(__name__)
+
+# Validation errors of these pydantic types (PydanticCustomError) keep their type as the code:
+# a client, or a fuzzer, can tell them from a malformed request.
+CODED_VALIDATION_ERRORS = frozenset({"duplicate_item_id"})
 
 
 def error_response(
@@ -79,8 +84,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, param = _describe_validation(list(exc.errors()), request.headers.get("content-type"))
-        return error_response(400, message, "invalid_request_error", param=param, code="invalid_request")
+        errors = list(exc.errors())
+        message, param = _describe_validation(errors, request.headers.get("content-type"))
+        types = [e.get("type") for e in errors]
+        code = next((t for t in types if t in CODED_VALIDATION_ERRORS), "invalid_request")
+        return error_response(400, message, "invalid_request_error", param=param, code=code)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -100,9 +108,28 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def _allowed(request: Request) -> set[str]:
+    path = request.url.path
+    matching = [r for prefix, r in _routes(request.app.router.routes) if _matches(r, prefix, path)]
+    # A fixed path shadows a parameter's: GET /v1/audio/voices/uploaded lists voices, and
+    # "uploaded" is no voice name for DELETE /v1/audio/voices/{name} to take.
+    fixed = [r for r in matching if "{" not in getattr(r, "path", "{")]
     methods: set[str] = set()
-    for route in request.app.routes:
-        regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path):
-            methods |= set(getattr(route, "methods", None) or ())
+    for route in fixed or matching:
+        methods |= set(getattr(route, "methods", None) or ())
     return methods
+
+
+def _routes(routes: Iterable[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """Every route with the prefix it is served under, through included routers (which FastAPI
+    keeps as routers of their own, not as copies of their routes)."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _routes(inner.routes, prefix + getattr(route.include_context, "prefix", ""))
+        else:
+            yield prefix, route
+
+
+def _matches(route: Any, prefix: str, path: str) -> bool:
+    regex = getattr(route, "path_regex", None)
+    return regex is not None and path.startswith(prefix) and regex.match(path[len(prefix) :]) is not None

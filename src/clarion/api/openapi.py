@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from clarion.api.protocol import ErrorBody
+from clarion.config import Settings
 
 PUBLIC = ("/health/",)  # no key needed, ever
 
@@ -72,7 +73,32 @@ def install_openapi(app: FastAPI, keys_required: bool) -> None:
                     responses.setdefault(status, {"description": text, "content": error})
                 if not public:
                     op["security"] = [{"bearer": []}] if keys_required else [{}, {"bearer": []}]
+        settings: Settings | None = getattr(app.state, "settings", None)
+        if settings is not None:
+            state_limits(schema, settings)
         app.openapi_schema = schema
         return schema
 
     app.openapi = build  # type: ignore[method-assign]
+
+
+def state_limits(schema: dict[str, Any], settings: Settings) -> None:
+    """The limits this server's settings put on fields, stated on the fields: a request that
+    passes the schema is not then refused for its length, its count or its deadline."""
+    models = schema.get("components", {}).get("schemas", {})
+
+    def field(model: str, name: str) -> dict[str, Any]:
+        found: dict[str, Any] = models.get(model, {}).get("properties", {}).get(name, {})
+        return found
+
+    for model in ("SpeechRequest", "NormalizeRequest", "BatchItem"):
+        if field(model, "input"):
+            field(model, "input")["maxLength"] = settings.max_input_chars
+    if field("BatchRequest", "items"):
+        field("BatchRequest", "items")["maxItems"] = settings.batch_max_items
+    for branch in field("SpeechRequest", "timeout").get("anyOf", []):
+        if branch.get("type") == "number":
+            branch["maximum"] = settings.max_request_timeout_s
+    for param in schema.get("paths", {}).get("/v1/tts", {}).get("get", {}).get("parameters", []):
+        if param.get("name") == "text":
+            param["schema"]["maxLength"] = settings.max_get_input_chars

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from clarion.audio.formats import AudioFormat
 
@@ -26,8 +27,20 @@ def _speed_in_range(value: object) -> object:
 Speed = Annotated[float, Field(ge=SPEED_MIN, le=SPEED_MAX), BeforeValidator(_speed_in_range)]
 
 
+VOICE_MAX = 128
+VoiceId = Annotated[str, Field(min_length=1, max_length=VOICE_MAX)]
+
+
+def _voice_in_range(value: object) -> object:
+    # Ahead of the length checks, which for a union would name both members in one garbled message.
+    vid = value.get("id") if isinstance(value, dict) else value
+    if isinstance(vid, str) and not 1 <= len(vid) <= VOICE_MAX:
+        raise ValueError(f"voice must be 1 to {VOICE_MAX} characters")
+    return value
+
+
 class VoiceRef(BaseModel):
-    id: str
+    id: VoiceId
 
 
 class SpeechRequest(BaseModel):
@@ -42,7 +55,11 @@ class SpeechRequest(BaseModel):
         description="'ssml': input is SSML (speak, break, say-as, sub, prosody rate, phoneme, lang, p, s). "
         "Unset: SSML when the input starts with <speak>, else plain text.",
     )
-    voice: str | VoiceRef = Field(description="Voice id, see GET /v1/audio/voices.")
+    voice: Annotated[
+        VoiceId | VoiceRef,
+        Field(description="Voice id, see GET /v1/audio/voices."),
+        BeforeValidator(_voice_in_range),
+    ]
     response_format: AudioFormat = AudioFormat.MP3
     speed: Speed = 1.0
     instructions: str | None = Field(
@@ -64,14 +81,6 @@ class SpeechRequest(BaseModel):
         description="False: synthesise afresh instead of answering from the audio cache "
         "(so does the header 'Cache-Control: no-cache').",
     )
-
-    @field_validator("voice", mode="after")
-    @classmethod
-    def _voice_id(cls, v: str | VoiceRef) -> str | VoiceRef:
-        vid = v.id if isinstance(v, VoiceRef) else v
-        if not vid or len(vid) > 128:
-            raise ValueError("voice must be 1 to 128 characters")
-        return v
 
     @property
     def voice_id(self) -> str:
@@ -107,14 +116,25 @@ class BatchRequest(BaseModel):
     sample_rate: int | None = Field(default=None, ge=8000, le=48000)
     seed: int | None = Field(default=None, ge=0, le=2**32 - 1)
     extras: dict[str, Any] = Field(default_factory=dict)
-    items: list[BatchItem] = Field(min_length=1, description="Up to CLARION_BATCH_MAX_ITEMS items.")
+    items: list[BatchItem] = Field(
+        min_length=1,
+        description="Up to CLARION_BATCH_MAX_ITEMS items. Item ids must be unique (JSON Schema cannot "
+        "say that of one property across items; x-unique-property does, and a repeat is refused with "
+        "code duplicate_item_id).",
+        json_schema_extra={"x-unique-property": "id"},
+    )
 
     @field_validator("items")
     @classmethod
     def _unique_ids(cls, items: list[BatchItem]) -> list[BatchItem]:
-        ids = [i.id for i in items if i.id is not None]
-        if len(ids) != len(set(ids)):
-            raise ValueError("item ids must be unique")
+        seen: set[str] = set()
+        for item in items:
+            if item.id is not None and item.id in seen:
+                raise PydanticCustomError(
+                    "duplicate_item_id", "item ids must be unique: '{id}' repeats", {"id": item.id}
+                )
+            if item.id is not None:
+                seen.add(item.id)
         return items
 
 

@@ -8,9 +8,11 @@ Queues, deadlines, threads and asynchrony belong to the scheduler, not to engine
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping, Sequence
+import hashlib
+import importlib.metadata
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -80,8 +82,10 @@ class EngineExtras(BaseModel):
 
 def request_extras(engine: type[Any] | object) -> type[EngineExtras] | None:
     """The extras schema of an engine class or instance, or None if it takes none."""
-    cls = engine if isinstance(engine, type) else type(engine)
-    schema = getattr(cls, "request_extras", None)
+    cls: object = engine if isinstance(engine, type) else type(engine)
+    if not isinstance(cls, TakesExtras):  # the class object carries the ClassVar
+        return None
+    schema = cls.request_extras
     return schema if isinstance(schema, type) and issubclass(schema, EngineExtras) else None
 
 
@@ -121,10 +125,87 @@ class SchedulingDefaults:
     threads: int = 1
 
 
+OptionValue = str | int | float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineIdentity:
+    """What decides a loaded engine's audio besides the request: the package that runs the
+    model and its version, the checkpoint's fingerprint, the optimised variant in use, and
+    the engine options that change the sound (a watermark, a precision, sampling defaults).
+
+    The audio cache keys on it (``as_dict``), so anything that changes an engine's output for
+    the same request must show here. Build one with ``EngineIdentity.of``."""
+
+    package: str  # the distribution that runs the model ("kokoro-onnx"), "clarion" for built-ins
+    version: str
+    checkpoint: str  # fingerprint of the weights loaded (see files_fingerprint); "" when none
+    variant: str = "shipped"  # the `clarion optimize` variant in use, or "shipped"
+    options: tuple[tuple[str, OptionValue], ...] = ()  # sorted by name
+
+    @classmethod
+    def of(
+        cls,
+        package: str,
+        checkpoint: str = "",
+        *,
+        variant: str | None = None,
+        version: str | None = None,
+        **options: OptionValue,
+    ) -> EngineIdentity:
+        """``version`` defaults to the installed version of ``package``; ``variant`` None is
+        "shipped"."""
+        return cls(
+            package,
+            package_version(package) if version is None else version,
+            checkpoint,
+            variant or "shipped",
+            tuple(sorted(options.items())),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-able, for cache keys and logs."""
+        return {
+            "package": self.package,
+            "version": self.version,
+            "checkpoint": self.checkpoint,
+            "variant": self.variant,
+            "options": dict(self.options),
+        }
+
+
+def package_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def files_fingerprint(paths: Iterable[Path]) -> str:
+    """Names, sizes and modification times of a checkpoint's files: cheap (no reading), and it
+    changes whenever a file is replaced, so audio made from other weights is never served."""
+    parts = []
+    for path in paths:
+        try:
+            st = path.stat()
+            parts.append(f"{path.name}:{st.st_size}:{st.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{path.name}:-")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
 @runtime_checkable
 class Engine(Protocol):
+    """The required contract. Constructing an engine is cheap and loads nothing; ``load`` does.
+
+    ``identity()`` describes the loaded model (see ``EngineIdentity``); it is set by ``load``
+    and keeps answering after ``unload``. Before the first load it describes what ``load``
+    would load, as far as that is known without loading."""
+
     name: ClassVar[str]
     capabilities: ClassVar[Capabilities]
+
+    def __init__(self, settings: Settings) -> None: ...
 
     @classmethod
     def probe(cls, settings: Settings) -> str | None:
@@ -151,6 +232,65 @@ class Engine(Protocol):
     def default_voice(self, language: str | None = None) -> str: ...
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]: ...
+
+    def identity(self) -> EngineIdentity: ...
+
+
+# -- optional capabilities: an engine has one when it has its members -------------------------
+# Engine classes are checked with issubclass() where the Protocol has methods only, and with
+# isinstance() on the class object (the same attribute check) where it has ClassVars.
+@runtime_checkable
+class TakesExtras(Protocol):
+    """Optional: per-request extras (``extras`` in a speech request), validated against this
+    schema before anything is queued; see ``EngineExtras``."""
+
+    request_extras: ClassVar[type[EngineExtras]]
+
+
+@runtime_checkable
+class HasDeterministicExtras(Protocol):
+    """Optional: the extras that make output repeatable (noise off), so `clarion optimize`
+    can compare precision variants sample for sample."""
+
+    deterministic_extras: ClassVar[Mapping[str, Any]]
+
+
+@runtime_checkable
+class ExportsOnnx(Protocol):
+    """Optional: ONNX graphs that `clarion optimize` makes precision variants of and
+    `clarion export triton` exports. ``onnx_exported``: True when the engine as installed runs
+    PyTorch and the graphs are exports of it (variants are judged against the PyTorch path)."""
+
+    onnx_exported: ClassVar[bool]
+
+    @classmethod
+    def onnx_graphs(cls, settings: Settings) -> dict[str, Path]:
+        """The shipped (or exported) graphs by name."""
+        ...
+
+
+def exports_onnx(cls: type[Any]) -> type[ExportsOnnx] | None:
+    """The engine class as ``ExportsOnnx``, or None if it has no ONNX graphs."""
+    obj: object = cls
+    return cast("type[ExportsOnnx]", cls) if isinstance(obj, ExportsOnnx) else None
+
+
+@runtime_checkable
+class CalibratesOnnx(Protocol):
+    """Optional, with ``ExportsOnnx``: real model inputs for static INT8 calibration, from a
+    loaded engine; one list of feeds, or a dict of them by graph name."""
+
+    def calibration_feeds(
+        self, texts: Sequence[str]
+    ) -> Sequence[dict[str, Any]] | Mapping[str, Sequence[dict[str, Any]]]: ...
+
+
+@runtime_checkable
+class WritesModelManifest(Protocol):
+    """Optional: records a custom checkpoint's hashes (``clarion models check --write-manifest``)."""
+
+    @classmethod
+    def write_model_manifest(cls, path: Path) -> Path: ...
 
 
 @runtime_checkable

@@ -31,7 +31,6 @@ workers, unseeded segments running at the same moment share that generator)."""
 from __future__ import annotations
 
 import collections
-import hashlib
 import importlib.metadata
 import importlib.util
 import logging
@@ -52,10 +51,12 @@ from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
+    files_fingerprint,
 )
 from clarion.engines.torch_util import (
     Precision,
@@ -80,6 +81,7 @@ LICENCE = "MIT (chatterbox-tts code and the official Chatterbox weights)"
 MODEL_FILES: tuple[str, ...] = ("ve.safetensors", "t3_cfg.safetensors", "s3gen.safetensors", "tokenizer.json")
 BUILTIN_CONDS = "conds.pt"
 BUILTIN_VOICE = "default"
+PACKAGE = "chatterbox-tts"
 PACKAGE_MAX_NEW_TOKENS = 1000  # what ChatterboxTTS.generate allows itself
 SPEECH_TOKENS = 6561  # S3 speech vocabulary; ids above are start/stop/padding
 # What `clarion[chatterbox]` plus `scripts/install-chatterbox.sh` install, by import name.
@@ -227,16 +229,8 @@ def import_chatterbox() -> Any:
 
 
 def _files_fingerprint(path: Path) -> str:
-    """Names, sizes and modification times of the checkpoint's files: cheap, and it changes
-    whenever the weights are replaced, so cached audio from other weights is never served."""
-    parts = []
-    for name in (*MODEL_FILES, BUILTIN_CONDS):
-        try:
-            st = (path / name).stat()
-            parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{name}:-")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    """The checkpoint's files as ``files_fingerprint`` sees them (names, sizes, times)."""
+    return files_fingerprint(path / name for name in (*MODEL_FILES, BUILTIN_CONDS))
 
 
 class ChatterboxEngine:
@@ -265,8 +259,7 @@ class ChatterboxEngine:
         self._conds: collections.OrderedDict[str, tuple[str, Any]] = collections.OrderedDict()
         self._lock = threading.Lock()  # guards stats
         self.stats = ChatterboxStats()
-        # Part of the audio cache's key: set at load from the package version and the files.
-        self.model_version = "chatterbox (not loaded)"
+        self._identity: EngineIdentity | None = None  # set by load()
 
     # -- discovery ------------------------------------------------------------------------------
     @classmethod
@@ -335,9 +328,7 @@ class ChatterboxEngine:
                 f"Chatterbox could not load {self._dir}: {type(e).__name__}: {str(e)[:500]} "
                 f"(`clarion models check chatterbox --path {self._dir}` says what is wrong)"
             ) from e
-        package = importlib.metadata.version("chatterbox-tts")
-        fingerprint = _files_fingerprint(self._dir)
-        self.model_version = f"chatterbox-tts {package}; {fingerprint}; watermark={int(self._watermark)}"
+        self._identity = self._identity_of(_files_fingerprint(self._dir), str(dtype).removeprefix("torch."))
         self._tts = tts
         self._model = model
         self._builtin = model.conds
@@ -363,6 +354,18 @@ class ChatterboxEngine:
         self._builtin = None
         self._conds.clear()
         release_memory(self._device)
+
+    def identity(self) -> EngineIdentity:
+        return self._identity or self._identity_of("", self._options.precision)
+
+    def _identity_of(self, checkpoint: str, precision: str) -> EngineIdentity:
+        return EngineIdentity.of(
+            PACKAGE,
+            checkpoint,
+            watermark=self._watermark,
+            precision=precision,
+            max_new_tokens=self._options.max_new_tokens,
+        )
 
     # -- voices ----------------------------------------------------------------------------------
     def voices(self) -> list[VoiceInfo]:

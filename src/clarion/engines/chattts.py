@@ -55,11 +55,14 @@ from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
+    files_fingerprint,
 )
+from clarion.engines.onnx import variant_dir
 from clarion.engines.torch_util import (
     Precision,
     import_torchaudio,
@@ -107,6 +110,7 @@ REQUIRED_TOKENS: tuple[str, ...] = (
     "[Ebreak]",
     "[speed_5]",
 )
+PACKAGE = "ChatTTS"
 _REQUIRED_MODULES = ("ChatTTS", "torch", "torchaudio", "vocos", "transformers", "safetensors", "requests")
 _VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _SEED_VOICE = re.compile(r"seed_(\d{1,10})")
@@ -496,6 +500,7 @@ class ChatTTSEngine:
         self._device: Any = None
         self._speakers: dict[str, str] = {}  # voice -> speaker embedding (base16384 string)
         self.onnx_variant: str | None = None  # the ONNX variant running the decode stages, if any
+        self._identity: EngineIdentity | None = None  # set by load()
         self._lock = threading.Lock()  # guards stats
         self.stats = ChatTTSStats()
         manifest, _ = read_manifest(self._dir)  # a custom checkpoint states its own licence
@@ -612,6 +617,11 @@ class ChatTTSEngine:
         from clarion.optimize.chattts_export import use_onnx_variant
 
         self.onnx_variant = use_onnx_variant(chat, self._settings, self._dir, dev, threads)
+        files = [self._dir / rel for rel in ASSET_FILES]
+        if self.onnx_variant is not None:
+            files += sorted(variant_dir(self._settings, self.name, self.onnx_variant).glob("*.onnx"))
+        precision = str(dtype).removeprefix("torch.")
+        self._identity = self._identity_of(files_fingerprint(files), self.onnx_variant, precision)
         for language in ("en", "zh"):
             chat.normalizer.register(language, self._normalise_for_chattts)
         self._text_prep = TextPrep(chat.normalizer)
@@ -623,6 +633,22 @@ class ChatTTSEngine:
         self._chat = None
         self._text_prep = str  # it holds the package's normaliser and tables
         release_memory(self._device)
+
+    def identity(self) -> EngineIdentity:
+        return self._identity or self._identity_of("", None, self._options.precision)
+
+    def _identity_of(self, checkpoint: str, variant: str | None, precision: str) -> EngineIdentity:
+        o = self._options
+        return EngineIdentity.of(
+            PACKAGE,
+            checkpoint,
+            variant=variant,
+            precision=precision,
+            temperature=o.temperature,
+            top_p=o.top_p,
+            top_k=o.top_k,
+            max_new_token=o.max_new_token,
+        )
 
     def _normalise_for_chattts(self, text: str) -> str:
         # ChatTTS turns a hyphen into a comma (a pause): "forty-two" is read as two words.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -15,10 +16,12 @@ import numpy as np
 from clarion.engines.base import (
     Audio,
     Capabilities,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
+    files_fingerprint,
 )
 from clarion.engines.onnx import session
 from clarion.errors import VoiceNotFound
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 SAMPLE_RATE = 24_000
 LICENCE = "Apache-2.0"
+PACKAGE = "hibari-tts"
 
 
 class HibariEngine:
@@ -45,6 +49,7 @@ class HibariEngine:
         self._settings = settings
         self._models: dict[str, Any] = {}  # voice -> hibari.Hibari
         self._g2p_lock = threading.Lock()
+        self._identity: EngineIdentity | None = None  # set by load()
 
     @classmethod
     def probe(cls, settings: Settings) -> str | None:
@@ -91,16 +96,21 @@ class HibariEngine:
         options = self._settings.onnx
         g2ps: dict[bool, Any] = {}
         models = {}
+        files: list[Path] = []  # the graphs loaded, for the identity
         for name, meta in self._present_voices().items():
             british = bool(meta.get("british"))
             if british not in g2ps:
                 oov = os.path.join(ASSETS, "oov_gb.onnx" if british else "oov.onnx")
                 # The OOV net is tiny and runs once per unknown word: one thread, on the CPU.
                 g2ps[british] = G2P(oov=OOV(oov, session=session(oov, "cpu", 1, options)), british=british)
+                files.append(Path(oov))
             tts = Hibari(voice=name, threads=threads, g2p=g2ps[british])
-            tts.sess = session(voice_path(name, download_missing=False), device, threads, options)
+            graph = voice_path(name, download_missing=False)
+            tts.sess = session(graph, device, threads, options)
+            files.append(Path(graph))
             models[name] = tts
         self._models = models
+        self._identity = EngineIdentity.of(PACKAGE, files_fingerprint(files))
 
     def unload(self) -> None:
         self._models = {}
@@ -124,6 +134,9 @@ class HibariEngine:
 
     def default_voice(self, language: str | None = None) -> str:
         return "heart"
+
+    def identity(self) -> EngineIdentity:
+        return self._identity or EngineIdentity.of(PACKAGE)
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
         return [self._one(seg) for seg in batch]

@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import hashlib
 import importlib.metadata
 import importlib.util
 import logging
@@ -61,10 +60,12 @@ from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
+    files_fingerprint,
 )
 from clarion.engines.torch_util import (
     import_torchaudio,
@@ -333,16 +334,9 @@ def _qwen_dir(path: Path) -> Path:
 def _files_fingerprint(path: Path, cache: Path) -> str:
     """Names, sizes and modification times of the weights: changes whenever they are replaced,
     so cached audio from other weights is never served."""
-    parts = []
     files = [path / n for n in (*MODEL_FILES, BUILTIN_CLIP)]
     files += [p for repo, names in HUB_FILES.items() for n in names if (p := _hub_file(cache, repo, n))]
-    for f in files:
-        try:
-            st = f.stat()
-            parts.append(f"{f.name}:{st.st_size}:{st.st_mtime_ns}")
-        except OSError:
-            parts.append(f"{f.name}:-")
-    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+    return files_fingerprint(files)
 
 
 @contextlib.contextmanager
@@ -416,7 +410,7 @@ class IndexTTSEngine:
         self._prompt_shas: dict[str, str] = {}  # reference path -> sha256 the model's cache holds
         self._lock = threading.Lock()  # guards stats
         self.stats = IndexTTSStats()
-        self.model_version = "indextts (not loaded)"
+        self._identity: EngineIdentity | None = None  # set by load()
 
     # -- discovery ------------------------------------------------------------------------------
     @classmethod
@@ -494,9 +488,8 @@ class IndexTTSEngine:
                 f"(`clarion models check indextts --path {self._dir}` says what is wrong)"
             ) from e
         self._cap_emotion_model(model)
-        self.model_version = (
-            f"{PACKAGE} {importlib.metadata.version(PACKAGE)}; {_files_fingerprint(self._dir, self._hub)}"
-        )
+        fingerprint = _files_fingerprint(self._dir, self._hub)
+        self._identity = self._identity_of(fingerprint, "fp16" if fp16 else "fp32")
         self._model = model
         self._device = dev
         self._prompt_shas.clear()
@@ -543,6 +536,21 @@ class IndexTTSEngine:
         self._model = None
         self._prompt_shas.clear()
         release_memory(self._device)
+
+    def identity(self) -> EngineIdentity:
+        return self._identity or self._identity_of("", self._options.precision)
+
+    def _identity_of(self, checkpoint: str, precision: str) -> EngineIdentity:
+        o = self._options
+        return EngineIdentity.of(
+            PACKAGE,
+            checkpoint,
+            precision=precision,
+            normalizer=o.normalizer,
+            language=o.language,
+            max_mel_tokens=o.max_mel_tokens,
+            emo_text_max_new_tokens=o.emo_text_max_new_tokens,
+        )
 
     # -- voices ----------------------------------------------------------------------------------
     def _has_builtin(self) -> bool:

@@ -26,13 +26,15 @@ import numpy as np
 from clarion.engines.base import (
     Audio,
     Capabilities,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
+    files_fingerprint,
 )
 from clarion.engines.mixing import is_mix, parse_mix
-from clarion.engines.onnx import graph_path, session
+from clarion.engines.onnx import graph_path, selected_variant, session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
 from clarion.text.spans import language_spans
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
 
 SAMPLE_RATE = 24_000
 LICENCE = "Apache-2.0"
+PACKAGE = "kokoro-onnx"
 SPEED_RANGE = (0.5, 2.0)  # kokoro-onnx rejects anything outside
 
 # Voice prefix letter -> (BCP-47 language, espeak language or None for misaki's Mandarin G2P).
@@ -109,6 +112,7 @@ def rhotacise(phonemes: str) -> str:
 
 class KokoroEngine:
     name: ClassVar[str] = "kokoro"
+    onnx_exported: ClassVar[bool] = False  # its graph is the shipped one (ExportsOnnx)
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en", "zh", "es", "fr", "hi", "it", "pt"),
         max_batch_size=1,
@@ -128,6 +132,7 @@ class KokoroEngine:
         self._zh_g2p: Any = None  # misaki.zh.ZHG2P, built at load when Mandarin voices exist
         self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
         self._erhua_merge = settings.options_for(self.name).erhua == "merge"
+        self._identity: EngineIdentity | None = None  # set by load()
 
     @classmethod
     def probe(cls, settings: Settings) -> str | None:
@@ -181,6 +186,12 @@ class KokoroEngine:
             self._zh_g2p = self._make_zh_g2p()
         self._styles = styles
         self._kokoro = kokoro
+        self._identity = EngineIdentity.of(
+            PACKAGE,
+            files_fingerprint([model, voices_path]),
+            variant=selected_variant(self._settings, self.name),
+            erhua_merge=self._erhua_merge,
+        )
 
     @staticmethod
     def _make_zh_g2p() -> Any:
@@ -218,6 +229,9 @@ class KokoroEngine:
 
     def voices(self) -> list[VoiceInfo]:
         return [_voice_info(v) for v in self._present()]
+
+    def identity(self) -> EngineIdentity:
+        return self._identity or EngineIdentity.of(PACKAGE, erhua_merge=self._erhua_merge)
 
     def default_voice(self, language: str | None = None) -> str:
         lang = (language or "en").lower()

@@ -11,6 +11,7 @@ import numpy as np
 from clarion.engines.base import (
     Audio,
     Capabilities,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
@@ -65,6 +66,10 @@ class NullEngine:
 
     def default_voice(self, language: str | None = None) -> str:
         return "null"
+
+    def identity(self) -> EngineIdentity:
+        # No weights: the tone is Clarion's own code, whose version the cache key holds already.
+        return EngineIdentity.of("clarion", tone_hz=220.0)
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
         assert self._tone is not None, "engine not loaded"

@@ -17,7 +17,7 @@ import importlib.util
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,18 +29,21 @@ from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
+    EngineIdentity,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
+    files_fingerprint,
 )
-from clarion.engines.onnx import graph_path, session
+from clarion.engines.onnx import graph_path, selected_variant, session
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
 if TYPE_CHECKING:
     from clarion.config import Settings
 
 VOICE = "en_US-joe-medium"
+PACKAGE = "piper-tts"
 LICENCE = "MIT (voice), GPL-3.0 (piper-tts runtime)"
 DEFAULT_SAMPLE_RATE = 22_050
 MAX_BATCH = 8
@@ -84,7 +87,8 @@ class PiperEngine:
     name: ClassVar[str] = "piper"
     request_extras: ClassVar[type[EngineExtras]] = PiperExtras
     # What makes output repeatable, for comparing precision variants (`clarion optimize`).
-    deterministic_extras: ClassVar[dict[str, float]] = {"noise_scale": 0.0, "noise_w_scale": 0.0}
+    deterministic_extras: ClassVar[Mapping[str, Any]] = {"noise_scale": 0.0, "noise_w_scale": 0.0}
+    onnx_exported: ClassVar[bool] = False  # its graph is the shipped one (ExportsOnnx)
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
         max_batch_size=MAX_BATCH,
@@ -107,6 +111,7 @@ class PiperEngine:
             self._sample_rate = int(json.loads(config.read_text(encoding="utf-8"))["audio"]["sample_rate"])
         except (ImportError, OSError, KeyError, ValueError):
             pass  # probe() reports the missing package; the rate is re-read at load
+        self._identity: EngineIdentity | None = None  # set by load()
 
     @classmethod
     def probe(cls, settings: Settings) -> str | None:
@@ -149,6 +154,11 @@ class PiperEngine:
         self._sample_rate = config.sample_rate
         self._outputs = [sess.get_outputs()[0].name, durations]
         self._voice = voice
+        self._identity = EngineIdentity.of(
+            PACKAGE,
+            files_fingerprint([model, config_path]),
+            variant=selected_variant(self._settings, self.name),
+        )
 
     def unload(self) -> None:
         self._voice = None
@@ -185,6 +195,9 @@ class PiperEngine:
 
     def default_voice(self, language: str | None = None) -> str:
         return VOICE
+
+    def identity(self) -> EngineIdentity:
+        return self._identity or EngineIdentity.of(PACKAGE)
 
     @staticmethod
     def _scales(cfg: Any, seg: Segment) -> Scales:

@@ -62,4 +62,4 @@ def engine_class(name: str, settings: Settings) -> type[Engine]:
 
 def create_engine(name: str, settings: Settings) -> Engine:
     cls = engine_class(name, settings)
-    return cls(settings)  # type: ignore[call-arg]
+    return cls(settings)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from clarion.engines.base import Audio, Segment
+from clarion.engines.base import Audio, HasDeterministicExtras, Segment
 
 if TYPE_CHECKING:
     from clarion.config import Settings
@@ -77,7 +77,7 @@ def _run(
     eng.load("cpu", threads)
     load_s = time.perf_counter() - t0
     voice = eng.default_voice("en")
-    extras = dict(getattr(type(eng), "deterministic_extras", {}))
+    extras = dict(eng.deterministic_extras) if isinstance(eng, HasDeterministicExtras) else {}
     segments = [Segment(t, voice, "en", 1.0, 0, extras) for t in texts]
     eng.synthesize(segments[:1])  # warm-up
     times: list[float] = []

@@ -21,12 +21,13 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clarion.config import EngineOptions, Settings
+from clarion.engines.base import CalibratesOnnx, exports_onnx
 from clarion.engines.onnx import SELECTED_FILE
 from clarion.engines.registry import create_engine, engine_class
 from clarion.errors import EngineUnavailable
@@ -102,34 +103,35 @@ def optimize(
     """``extra_variants``: more ready-made graphs to judge, e.g. in tests: name -> file for an
     engine with one graph, name -> {graph: file} for any engine."""
     cls = engine_class(engine, settings)
-    graphs_of = getattr(cls, "onnx_graphs", None)
-    if graphs_of is None:
+    onnx = exports_onnx(cls)
+    if onnx is None:
         raise EngineUnavailable(f"engine {engine!r} has no ONNX graphs to optimise")
-    graphs: dict[str, Path] = graphs_of(settings)
+    graphs = onnx.onnx_graphs(settings)
     if not graphs:
         raise EngineUnavailable(f"engine {engine!r} has no ONNX graphs to optimise")
-    exported = bool(getattr(cls, "onnx_exported", False))
+    exported = onnx.onnx_exported
     out = settings.optimized_root / engine
     out.mkdir(parents=True, exist_ok=True)
     precisions = {name: variants.precision(path) for name, path in graphs.items()}
     shipped_precision = "pytorch" if exported else "+".join(sorted(set(precisions.values())))
 
-    feeds_cache: list[Any] = []
+    feeds_cache: list[variants.Feeds | Mapping[str, variants.Feeds]] = []
 
     def calibration_for(graph: str) -> Callable[[], variants.Feeds] | None:
-        if not hasattr(cls, "calibration_feeds"):
+        if not issubclass(cls, CalibratesOnnx):
             return None
 
         def calibration() -> variants.Feeds:
             if not feeds_cache:  # one run of the engine serves every graph
                 eng = create_engine(engine, _forced(settings, engine, "shipped"))
+                assert isinstance(eng, CalibratesOnnx)
                 eng.load("cpu", threads)
                 try:
-                    feeds_cache.append(eng.calibration_feeds(texts))  # type: ignore[attr-defined]
+                    feeds_cache.append(eng.calibration_feeds(texts))
                 finally:
                     eng.unload()
             feeds = feeds_cache[0]
-            return feeds[graph] if isinstance(feeds, dict) else feeds  # type: ignore[no-any-return]
+            return feeds[graph] if isinstance(feeds, Mapping) else feeds
 
         return calibration
 

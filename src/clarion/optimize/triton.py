@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from clarion.config import Settings
+from clarion.engines.base import exports_onnx
 from clarion.engines.onnx import graph_path
 from clarion.engines.registry import engine_class
 from clarion.errors import EngineUnavailable
@@ -54,11 +55,11 @@ def export_triton(
     max_batch: int | None = None,
 ) -> list[Exported]:
     cls = engine_class(engine, settings)
-    graphs_of = getattr(cls, "onnx_graphs", None)
-    if graphs_of is None:
+    onnx = exports_onnx(cls)
+    if onnx is None:
         raise EngineUnavailable(f"engine {engine!r} has no ONNX graphs to export")
     # The enabled precision variant of each graph, if `clarion optimize` chose one.
-    graphs = {g: graph_path(settings, engine, g, p) for g, p in graphs_of(settings).items()}
+    graphs = {g: graph_path(settings, engine, g, p) for g, p in onnx.onnx_graphs(settings).items()}
     batch = max_batch or cls.capabilities.max_batch_size
     return export_graphs(engine, graphs, out, instances=instances, gpu=gpu, max_batch=batch)
 

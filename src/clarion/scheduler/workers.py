@@ -32,10 +32,16 @@ from clarion.allocator import configure, trim
 from clarion.engines.base import (
     Audio,
     Capabilities,
+    ChecksModelDir,
     Engine,
+    EngineIdentity,
+    HasDeterministicExtras,
     SchedulingDefaults,
     Segment,
+    StreamsBatches,
     VoiceInfo,
+    WritesModelManifest,
+    exports_onnx,
     request_extras,
 )
 from clarion.errors import EngineError, EngineUnavailable, WorkerLost
@@ -61,6 +67,8 @@ def _describe(engine: Engine) -> dict[str, Any]:
         "sample_rate": engine.sample_rate,
         "voices": engine.voices(),
         "default_voice": {lang: engine.default_voice(lang) for lang in langs},
+        # What the loaded model is (checkpoint, variant, options): the parent's cache keys on it.
+        "identity": engine.identity(),
     }
 
 
@@ -75,7 +83,7 @@ def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device
         # Synthesis yields the CPU to the server process (admission, health, streaming).
         os.nice(settings.worker_nice)
     try:
-        engine = cls(settings)  # type: ignore[call-arg]
+        engine = cls(settings)
         engine.load(device, threads)
         adopt_library_loggers()
         conn.send(("ok", _describe(engine)))
@@ -506,7 +514,7 @@ class RemoteEngine:
     capabilities: ClassVar[Capabilities]
     engine_cls: ClassVar[type[Engine]]
 
-    def __init__(self, pool: ProcessExecutor) -> None:
+    def __init__(self, pool: ProcessExecutor) -> None:  # not Engine's: the pool makes it
         self._pool = pool
 
     @classmethod
@@ -542,6 +550,12 @@ class RemoteEngine:
         """Blocking, for warm-up and calibration; serving goes through ``ProcessExecutor.run``."""
         return self._pool.submit(batch).result()
 
+    def identity(self) -> EngineIdentity:
+        """The identity the last worker to load reported: computed where the model is."""
+        identity = self._pool.description["identity"]
+        assert isinstance(identity, EngineIdentity)
+        return identity
+
 
 def _remote_stream(self: RemoteEngine, batch: Sequence[Segment]) -> Iterator[list[Audio]]:
     """``StreamsBatches`` through a worker process: its pieces, as it sends them."""
@@ -555,12 +569,25 @@ def _remote_stream(self: RemoteEngine, batch: Sequence[Segment]) -> Iterator[lis
 
 
 def _proxy_class(cls: type[Engine]) -> type[RemoteEngine]:
-    members: dict[str, Any] = {
-        "name": cls.name,
-        "capabilities": cls.capabilities,
-        "engine_cls": cls,
-        "request_extras": request_extras(cls),
-    }
-    if hasattr(cls, "synthesize_stream"):
+    """A RemoteEngine class with the optional capabilities of ``cls`` that it can honour from
+    the parent: streaming (through the pipe) and the class-level ones. ``CalibratesOnnx`` needs
+    the loaded model itself and is not forwarded (`clarion optimize` loads engines in-process)."""
+    members: dict[str, Any] = {"name": cls.name, "capabilities": cls.capabilities, "engine_cls": cls}
+    if (schema := request_extras(cls)) is not None:
+        members["request_extras"] = schema
+    if issubclass(cls, StreamsBatches):
         members["synthesize_stream"] = _remote_stream
+    if isinstance(probe := _as_object(cls), HasDeterministicExtras):
+        members["deterministic_extras"] = probe.deterministic_extras
+    if issubclass(cls, ChecksModelDir):
+        members["check_model_dir"] = classmethod(lambda _, path: cls.check_model_dir(path))
+    if issubclass(cls, WritesModelManifest):
+        members["write_model_manifest"] = classmethod(lambda _, path: cls.write_model_manifest(path))
+    if (onnx := exports_onnx(cls)) is not None:
+        members["onnx_exported"] = onnx.onnx_exported
+        members["onnx_graphs"] = classmethod(lambda _, settings: onnx.onnx_graphs(settings))
     return type(f"Remote{cls.__name__}", (RemoteEngine,), members)
+
+
+def _as_object(cls: type[Any]) -> object:
+    return cls

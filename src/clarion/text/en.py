@@ -61,7 +61,19 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
 * Versions after a product name or "v" read each part as a cardinal ("Python three point
   twelve", "version two point zero point one"); other decimals read digits after "point".
 * Signs: "+3" -> plus three, "±" -> plus or minus; "@name" -> at name, "#tag" -> hashtag tag,
-  "w/" and "w/o" -> with/without; compass points by a wind are words ("NW winds" -> Northwest).
+  but "#" before a number or a code ("#A12345") is "number"; "w/" and "w/o" -> with/without;
+  compass points by a wind are words ("NW winds" -> Northwest). Before a number "~" is "about",
+  "≈" "approximately"; ">"/"<" are "greater/less than" after an operand (x > 5), else "more/less
+  than" (">5,000 people"); "÷" divided by, "−" minus, "©" copyright, ™/® are not read.
+* "/unit" after an amount is "per" ("£5.50/kg", "$15/hr", "200 mg/day"); q/q, y/y, YoY read
+  "quarter on quarter", "year on year". After "a"/"an" a sum before a noun is singular ("a $20
+  ticket"). A decimal before "s" is seconds ("10.49s"); 5'11" -> five feet eleven inches,
+  "2h30min" -> two hours thirty minutes.
+* Fractions are scores after a verb like won/scored/got or before games, questions, people...
+  ("won 7/10 games" -> seven out of ten), parts otherwise ("3/4 cup"); two numbers that add up to
+  100 are a split ("the 80/20 rule" -> eighty twenty). Unicode fractions (½, ¾) read as parts.
+* IP addresses are read digit by digit with "dot"; "UTC+8" -> U T C plus eight; "dial 911" ->
+  nine one one; file names with a common extension are read like URLs ("report dot pdf").
 
 Patterns avoid nested quantifiers and anchor number starts with look-behinds (and possessive
 quantifiers) so that 100k-character adversarial inputs run in linear time.
@@ -246,8 +258,30 @@ def _email(m: re.Match[str]) -> str:
 
 _HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z_][\w]*+)")
 _HASHTAG = re.compile(r"(?<![\w&#])#(?=[A-Za-z][\w]*+)")
+# "#A12345", "#B-12": "#" before a code (capitals then digits) is "number", not a hashtag.
+_HASH_CODE = re.compile(r"(?<![\w&#])#\s?(?=[A-Z]{1,3}-?[0-9]{2,}+(?![A-Za-z]))")
 _WITH = re.compile(r"(?<![\w/])[Ww]/(?P<o>o)?(?=\s)")
 _PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
+# Signs before a number are read last, when the number is already words, so that a run of
+# them cannot multiply the text every later pass scans.
+_NUMBER_WORD = (
+    r"(?:minus\s|plus\s)?(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen"
+    r"|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty"
+    r"|ninety|point)(?![a-z])"
+)
+# "~200 people", "≈ 3.14": an approximate number.
+_APPROX = re.compile(r"(?<![\w~])(?P<s>~|≈)\s?(?=" + _NUMBER_WORD + ")")
+# "UTC+8", "GMT-5", "UTC+05:30": an offset from a time zone is plus/minus hours.
+_TZ_OFFSET = re.compile(
+    r"(?<![\w])(?P<z>UTC|GMT)(?P<s>[+−-])(?P<h>[0-9]{1,2}+)(?::?(?P<m>[0-5][0-9]))?(?![\w:])"
+)
+# "192.168.1.1": an IP address is read digit by digit with "dot".
+_IP = re.compile(r"(?<![\w.])(?:[0-9]{1,3}+\.){3}[0-9]{1,3}+(?![\w]|\.[0-9])")
+# "report.pdf": a file name with a common extension.
+_FILE = re.compile(
+    r"(?<![\w.@/-])[A-Za-z0-9_-]{1,64}+\.(?:pdf|docx?|xlsx?|pptx?|txt|csv|jpe?g|png|gif|svg|mp3|mp4|mov|wav"
+    r"|zip|exe|json|xml|html?|md|py)(?![\w.]|\.[A-Za-z0-9])"
+)
 _PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$)")
 _CAPS_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})(?<=[A-Z])-(?=[A-Z]\b)|(?<=\b[A-Z]{3})-(?=[A-Z]\b)")
 # Compass points that go with a wind: "NW winds", "winds NW 10 mph", "from the SW at 15 mph".
@@ -257,6 +291,31 @@ _WIND = re.compile(
     r"|(?<=[Ww]inds\s)(?P<c2>N|S|E|W|NE|NW|SE|SW|NNE|NNW|ENE|ESE|SSE|SSW|WSW|WNW)(?![\w])"
 )
 _POINTS = {"N": "north", "S": "south", "E": "east", "W": "west"}
+
+
+def _plus_minus(m: re.Match[str]) -> str:
+    s = m.string
+    return ("" if m.start() == 0 else " ") + "plus or minus" + ("" if m.end() == len(s) else " ")
+
+
+def _tz_offset(m: re.Match[str]) -> str:
+    sign = "plus" if m.group("s") == "+" else "minus"
+    out = f"{m.group('z')} {sign} {_cardinal(str(int(m.group('h'))))}"
+    if m.group("m") and m.group("m") != "00":
+        out += f" {_cardinal(m.group('m'))}"
+    return out
+
+
+_VERSION_WORD_BEFORE = re.compile(r"(?i:version|ver\.|release|build|firmware|update|patch|kernel)\s++$")
+
+
+def _ip(m: re.Match[str]) -> str:
+    parts = m.group(0).split(".")
+    if any(int(p) > 255 for p in parts) or _VERSION_WORD_BEFORE.search(
+        m.string, max(0, m.start() - 12), m.start()
+    ):
+        return m.group(0)
+    return _pad(m, " dot ".join(_digits(p) for p in parts))
 
 
 def _wind(m: re.Match[str]) -> str:
@@ -274,11 +333,17 @@ _PHONE = re.compile(
     r"(?P<b>[0-9]{3})(?(sep)(?P=sep)|[-.])(?P<c>[0-9]{4})(?![\w-]|[.,][0-9])"
 )
 # International form: "+44 20 7946 0958", "+1 415 555 0100" (7-15 digits in all).
-_PHONE_INTL = re.compile(r"(?<![\w+])\+[0-9]{1,3}+(?:[ .-]\(?[0-9]{1,5}+\)?){2,5}+(?![\w-]|[.,][0-9])")
+_PHONE_INTL = re.compile(r"(?<![\w+])\+[0-9]{1,3}+(?:[ .-]\(?[0-9]{1,6}+\)?){2,5}+(?![\w-]|[.,][0-9])")
 # A bare 7-digit local number only after a word that says it is one: "call 555-0199".
 _PHONE_LOCAL = re.compile(
     r"(?P<cue>\b(?i:call|phone|tel|telephone|fax|text|dial|cell|mobile|hotline)\b[.:]?\s++"
     r"(?:(?:us|me|them|him|her)\s++)?(?:(?:at|on)\s++)?)(?P<a>[0-9]{3})-(?P<b>[0-9]{4})(?![\w-]|[.,][0-9])"
+)
+# "dial 911", "a 911 call": emergency numbers are read digit by digit.
+_EMERGENCY = re.compile(
+    r"(?P<cue>\b(?i:call|dial|text|called|dialed|dialled|calling|dialing|texted)\s++)(?P<a>911|999|112)"
+    r"(?![\w]|[.,][0-9])"
+    r"|(?<![\w.,/$])(?P<c>911)(?=\s(?:call|calls|caller|callers|dispatcher|dispatchers|operator|operators|center)(?![\w]))"
 )
 _PHONE_EXT = re.compile(r"(?<=[a-z]),?\s(?:[Ee]xt\.?|[Ee]xtension|x)\s?(?P<n>[0-9]{1,5})(?![\w-])")
 
@@ -299,6 +364,12 @@ def _phone_intl(m: re.Match[str]) -> str:
 
 def _phone_local(m: re.Match[str]) -> str:
     return m.group("cue") + _digits(m.group("a")) + ", " + _digits(m.group("b"))
+
+
+def _emergency(m: re.Match[str]) -> str:
+    if m.group("a"):
+        return m.group("cue") + _digits(m.group("a"))
+    return _pad(m, _digits(m.group("c")))
 
 
 def _phone_ext(m: re.Match[str]) -> str:
@@ -322,7 +393,8 @@ _SUFFIXES = {
     "Ln": "Lane", "Hwy": "Highway", "Ct": "Court", "Pl": "Place", "Pkwy": "Parkway", "Cir": "Circle",
     "Apt": "Apartment", "Ste": "Suite", "Bldg": "Building", "Mfg": "Manufacturing",
     "Co": "Company", "Inc": "Incorporated", "Corp": "Corporation", "Ltd": "Limited",
-    "Dept": "Department", "Univ": "University", "approx": "approximately", "Approx": "Approximately",
+    "Dept": "Department", "dept": "department", "Univ": "University", "approx": "approximately",
+    "Approx": "Approximately",
     "etc": "et cetera", "incl": "including", "excl": "excluding",
     "vs": "versus", "Vs": "Versus", "Jan": "January", "Feb": "February",
     "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September",
@@ -336,9 +408,33 @@ _ABBR = re.compile(
     r"|(?<![\w.])(?P<vs>vs)(?=\s)"
     r"|(?<![\w.])(?P<no>No|no|Nos)\.\s?(?=[0-9])"
 )
+# References before a number: "p. 12", "pp. 10-15", "Fig. 3", "vol. 2", "ch. 4", "Eq. 7".
+_REF = {
+    "p": "page", "pp": "pages", "fig": "figure", "figs": "figures", "vol": "volume", "vols": "volumes",
+    "ch": "chapter", "chap": "chapter", "eq": "equation", "para": "paragraph",
+}  # fmt: skip
+_REF_ABBR = re.compile(r"(?<![\w.])(?P<w>[Pp]p?|[Ff]igs?|[Vv]ols?|[Cc]hap|[Cc]h|[Ee]q|[Pp]ara)\.\s?(?=[0-9])")
+# Without a dot: "Hwy 101", "Rte 66", "Mt Lee", "Ft Worth".
+_ABBR_NO_DOT = re.compile(
+    r"(?<![\w.])(?P<w>Hwy|Rte)(?=\s[0-9])|(?<![\w.])(?P<t>Mt|(?<![0-9] )Ft)(?=\s[A-Z][a-z])"
+)
+# Growth periods in finance: "2.3% q/q", "5% y/y", "up 12% YoY".
+_PERIOD_ON_PERIOD = re.compile(
+    r"(?<![\w/])(?:(?P<q>[qQ]/[qQ]|QoQ|qoq)|(?P<y>[yY]/[yY]|YoY|yoy|[yY]-[oO]-[yY])|(?P<m>m/m|M/M))(?![\w/])"
+)
 _APT = re.compile(r"(?<![\w.])(Apt|APT|Ste)\.?\s?(?=#?[0-9][0-9A-Z]*+(?![\w]))")
 _PREV_WORD = re.compile(r"([A-Za-z0-9][\w'’]*+)[\s,]*+$")
 _NEXT_CAP = re.compile(r"\s++[A-Z]")
+
+
+def _ref_abbr(m: re.Match[str]) -> str:
+    w = m.group("w")
+    out = _REF[w.lower()]
+    return (out.capitalize() if w[0].isupper() else out) + " "
+
+
+def _period_on_period(m: re.Match[str]) -> str:
+    return "quarter on quarter" if m.group("q") else "year on year" if m.group("y") else "month on month"
 
 
 def _abbr(m: re.Match[str]) -> str:
@@ -789,12 +885,30 @@ _MONEY_NOUN = re.compile(
 )
 
 
+# After "a"/"an", a sum before a plain noun is adjectival too: "a $20 ticket", "a 25¢ stamp".
+_ADJECTIVE_NEXT = re.compile(
+    r"\s(?!(?:of|or|and|to|per|a|an|the|in|for|with|from|at|on|each|apiece|more|less|worth|plus|minus|off"
+    r"|down|up|back|is|was|are|were|will|would|can|could|by|than|too|so|as|if|but|now|then|that|this|it"
+    r"|which|who|net|total|tops|max|min|or\s+so)(?![\w'’]))[a-z][a-z-]*+(?![\w'’])"
+)
+
+
+def _modifies_noun(m: re.Match[str]) -> bool:
+    s = m.string
+    if _MONEY_NOUN.match(s, m.end()):
+        return True
+    return (
+        _ARTICLE_BEFORE.search(s, max(0, m.start() - 4), m.start()) is not None
+        and _ADJECTIVE_NEXT.match(s, m.end()) is not None
+    )
+
+
 def _money(m: re.Match[str]) -> str:
     if m.group("i"):
         neg = "minus " if m.group("neg") else ""
         out = _money_words(m.group("cur"), m.group("i"), m.group("f"), m.group("sc"), neg)
         one, many = _currency(m.group("cur"))[:2]
-        if out.endswith(" " + many) and one != many and _MONEY_NOUN.match(m.string, m.end()):
+        if out.endswith(" " + many) and one != many and _modifies_noun(m):
             out = out[: -len(many)] + one
         return _pad(m, out)
     return _pad(m, _money_words(m.group("cur2"), m.group("i2"), m.group("f2"), None))
@@ -822,7 +936,8 @@ _CENTS = re.compile(r"(?<![\w.,])" + _NUM + r"\s?¢")
 
 
 def _cents(m: re.Match[str]) -> str:
-    unit = "cent" if m.group("i") == "1" and not m.group("f") else "cents"
+    one = (m.group("i") == "1" and not m.group("f")) or _modifies_noun(m)
+    unit = "cent" if one else "cents"
     return _pad(m, f"{_number(m.group('i'), m.group('f'))} {unit}")
 
 
@@ -913,6 +1028,46 @@ _MEASURE = re.compile(
     + _UNIT_ANY_ALT
     + r")))(?![\w/²³]|(?<=\.)[A-Za-z])"
 )
+# "/unit" after an amount is "per": "£5.50/kg", "$15/hr", "200 mg/day", "9.8 m/s²".
+_PER_UNITS = {
+    "kg": "kilogram", "g": "gram", "lb": "pound", "oz": "ounce", "gal": "gallon", "L": "liter",
+    "l": "liter", "ml": "milliliter", "mL": "milliliter", "dL": "deciliter", "h": "hour", "hr": "hour",
+    "hour": "hour", "min": "minute", "minute": "minute", "s": "second", "sec": "second",
+    "second": "second", "s²": "second squared", "s2": "second squared", "day": "day", "wk": "week",
+    "week": "week", "mo": "month", "month": "month", "yr": "year", "year": "year", "night": "night",
+    "person": "person", "head": "head", "unit": "unit", "share": "share", "item": "item",
+    "piece": "piece", "km": "kilometer", "mi": "mile", "mile": "mile", "m": "meter", "ft": "foot",
+    "sq ft": "square foot", "sqft": "square foot", "m²": "square meter", "m2": "square meter",
+    "kWh": "kilowatt hour", "ton": "ton", "tonne": "tonne", "bbl": "barrel", "barrel": "barrel",
+    "user": "user", "seat": "seat", "serving": "serving", "dose": "dose", "game": "game",
+    "page": "page", "word": "word", "visit": "visit",
+}  # fmt: skip
+_PER = re.compile(
+    r"(?<![\w.,/])(?P<left>[0-9][0-9,]*+(?:\.[0-9]++)?(?:\s?(?:%|[KkMB]|bn|mn|"
+    + _UNIT_ALT
+    + r"|(?i:"
+    + _UNIT_ANY_ALT
+    + r")))?)/(?P<d>"
+    + "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
+    + r")(?![\w/²³])"
+)
+# Feet and inches: 5'11", 6' 2", 6'2; bare feet before a size word ("6' tall", "an 8' ceiling").
+_FEET_INCHES = re.compile(
+    r"(?<![\w.,'’′])(?P<f>[0-9]{1,2}+)\s?['’′]\s?(?P<i>[0-9]{1,2}+(?:\.[0-9])?)(?:\"|″|”|''|’’)?(?![\w'’]|\.[0-9])"
+    r"|(?<![\w.,'’′])(?P<f2>[0-9]{1,3}+)(?:′|['’](?=\s(?:tall|high|long|wide|deep|away|below|above|under|over"
+    r"|ceiling|ceilings|fence|fences|wall|walls|boat|boats|tree|trees|drop|of)(?![\w])))"
+)
+# "2h30min", "1h 30m", "2h30": hours and minutes.
+_HOURS_MINUTES = re.compile(
+    r"(?<![\w.,])(?P<h>[0-9]{1,3}+)\s?h(?:rs?)?(?:(?P<m>[0-5]?[0-9])(?:min|mins|m)?|\s(?P<m2>[0-5]?[0-9])\s?(?:min|mins|m))"
+    r"(?![\w])"
+)
+# "10.49s", "9.58 s": a decimal before "s" is seconds (a whole "30s" is a decade).
+_SECONDS = re.compile(r"(?<![\w.,])(?P<i>[0-9]++)\.(?P<f>[0-9]++)\s?s(?![\w'’])")
+# "12 ft x 14 ft": a measure on each side of "x" is a dimension.
+_DIM_UNITS = re.compile(
+    r"(?<![\w.,])(?P<a>[0-9]++(?:\.[0-9]++)?\s?(?:" + _UNIT_ALT + r"|in\.?))\s?[xX×]\s?(?=[0-9])"
+)
 # "75 degrees F", "20 deg C"
 _DEGREES = re.compile(r"(?<=[a-z0-9] )(?:degrees?|deg\.?)\s(?P<s>[CF])(?![\w])")
 
@@ -926,6 +1081,34 @@ _MODIFIED_NOUN = re.compile(
     r"|radius|buffer|card|cards|stick|bar|loaf|steak|burger|pizza|diet|lead|margin|cut|hike|increase|process|node"
     r"|rise|drop|fall|gain|loss|hike|radius|fan|heater|microwave|speaker|laptop|tablet|phone|bike)(?![\w])"
 )
+
+
+def _per(m: re.Match[str]) -> str:
+    return f"{m.group('left')} per {_PER_UNITS[m.group('d')]}"
+
+
+def _feet_inches(m: re.Match[str]) -> str:
+    if m.group("f2"):
+        feet = m.group("f2")
+        adjectival = _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
+        return _pad(m, f"{_cardinal(feet)} {'foot' if feet == '1' or adjectival else 'feet'}")
+    feet, inches = m.group("f"), m.group("i")
+    i, _, f = inches.partition(".")
+    if int(i) > 11 and not f:
+        return m.group(0)
+    inch = "inch" if inches == "1" else "inches"
+    return _pad(m, f"{_cardinal(feet)} {'foot' if feet == '1' else 'feet'} {_number(i, f or None)} {inch}")
+
+
+def _hours_minutes(m: re.Match[str]) -> str:
+    h, mm = m.group("h"), str(int(m.group("m") or m.group("m2")))
+    return _pad(
+        m, f"{_cardinal(h)} hour{'' if h == '1' else 's'} {_cardinal(mm)} minute{'' if mm == '1' else 's'}"
+    )
+
+
+def _seconds(m: re.Match[str]) -> str:
+    return _pad(m, f"{_decimal(m.group('i'), m.group('f'))} seconds")
 
 
 def _measure(m: re.Match[str]) -> str:
@@ -950,9 +1133,38 @@ def _measure(m: re.Match[str]) -> str:
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<i>[0-9]{1,3}(?:,[0-9]{3})++|[0-9]++)(?:st|nd|rd|th)(?![\w])")
 _NUMBER_SIGN = re.compile(r"(?<![\w&#])#\s?(?=[0-9])")
 _FRACTION = re.compile(
-    r"(?<![\w./])(?:(?P<w>[0-9]++)\s)?(?P<n>[0-9]{1,3})/(?P<d>[0-9]{1,3})(?![\w/]|[.,][0-9])"
+    r"(?<![\w./])(?:(?P<w>[0-9]++)\s)?(?P<n>[0-9]{1,3}(?:\.[0-9])?)/(?P<d>[0-9]{1,3})(?![\w/]|[.,][0-9])"
 )
-_SYMBOL_MATH = re.compile(r"(?<=[0-9])\s?(?P<op>[+=×])\s?(?=[0-9-])")
+# A score rather than a part: "won 7/10 games", "got 18/20 on the test", "9/10 dentists".
+_OUT_OF_BEFORE = re.compile(
+    r"(?:^|\W)(?i:won|win|wins|winning|scored|scores|score|got|gets|get|made|makes|hit|hits|passed|passes|pass"
+    r"|answered|solved|rated|rating|rates|graded|averaging|averaged|went|going|goes|shot|shooting|completed|completes"
+    r"|out\s+of)\s$"
+)
+_OUT_OF_AFTER = re.compile(
+    r"\s(?:games|matches|shots|questions|attempts|tests|tries|people|voters|respondents|doctors|dentists|patients"
+    r"|students|users|customers|adults|experts|Americans|times|stars|star|points|rounds|races|fights|days|nights"
+    r"|passes|kicks|penalties|free\s+throws|field\s+goals|correct|on\s+the)(?![\w])"
+)
+# Unicode vulgar fractions: "½ cup", "2½ miles", "¾ of a mile".
+_VULGAR_VALUES = {
+    "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5),
+    "⅗": (3, 5), "⅘": (4, 5), "⅙": (1, 6), "⅚": (5, 6), "⅛": (1, 8), "⅜": (3, 8), "⅝": (5, 8),
+    "⅞": (7, 8),
+}  # fmt: skip
+_VULGAR = re.compile(r"(?<![\w.,])(?:(?P<w>[0-9]++)\s?)?(?P<v>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])")
+_SYMBOL_MATH = re.compile(r"(?<=[0-9])\s?(?P<op>[+=×÷])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])")
+# Comparisons: "x > 5", "<10 ms", "≥ 18".
+_COMPARE = re.compile(r"(?<![<>=-])(?P<op>[<>]=?|[≤≥])(?![<>=])\s?(?=" + _NUMBER_WORD + ")")
+_COMPARE_WORDS = {
+    ">": ("greater than", "more than"), "<": ("less than", "less than"),
+    ">=": ("greater than or equal to", "at least"), "≥": ("greater than or equal to", "at least"),
+    "<=": ("less than or equal to", "at most"), "≤": ("less than or equal to", "at most"),
+}  # fmt: skip
+# "© 2024 Acme": copyright, and the year after it; trademark signs are not read.
+_COPYRIGHT_YEAR = re.compile(r"(?<=©)(?P<s>\s?)(?P<y>[12][0-9]{3})(?![\w]|[.,][0-9])")
+_COPYRIGHT = re.compile(r"©")
+_TRADEMARK = re.compile(r"(?<=\w)[™®]|\s?[™®](?![\w])")
 _AMP = re.compile(r"\s?&\s?")
 _VERSION = re.compile(r"(?<![\w.])[0-9]++(?:\.[0-9]++){2,}+(?![\w.]|\.[0-9])")
 _DECIMAL = re.compile(
@@ -967,33 +1179,78 @@ def _ordinal_sub(m: re.Match[str]) -> str:
     return _pad(m, _ordinal(m.group("i")))
 
 
+def _fraction_words(n: int, d: int) -> str:
+    if d == 2:
+        den = "half" if n == 1 else "halves"
+    elif d == 4:
+        den = "quarter" if n == 1 else "quarters"
+    else:
+        den = _ordinal(str(d)) + ("" if n == 1 else "s")
+    return f"{_cardinal(str(n))} {den}"
+
+
+def _vulgar(m: re.Match[str]) -> str:
+    body = _fraction_words(*_VULGAR_VALUES[m.group("v")])
+    if m.group("w"):
+        body = f"{_cardinal(m.group('w'))} and {body}"
+    return _pad(m, body)
+
+
 def _fraction(m: re.Match[str]) -> str:
-    n, d = int(m.group("n")), int(m.group("d"))
+    ns, ds = m.group("n"), m.group("d")
     if m.group(0) == "24/7" or m.group(0).endswith(" 24/7"):
         head = f"{_cardinal(m.group('w'))} " if m.group("w") else ""
         return _pad(m, head + "twenty-four seven")
-    rating = m.string.startswith((" stars", " star"), m.end())
-    if n == d == 50:  # "50/50" is said "fifty fifty"
-        body = f"{_cardinal(str(n))} {_cardinal(str(d))}"
-    elif n == d or rating:  # "10/10", "4/5 stars": a score
-        body = f"{_cardinal(str(n))} out of {_cardinal(str(d))}"
+    s = m.string
+    score = (
+        _OUT_OF_BEFORE.search(s, max(0, m.start() - 12), m.start()) is not None
+        and not s.startswith(" of ", m.end())
+    ) or _OUT_OF_AFTER.match(s, m.end()) is not None
+    ni, _, nf = ns.partition(".")
+    n, d = int(ni), int(ds)
+    if nf:  # "4.5/5": only a rating has a decimal numerator
+        body = f"{_decimal(ni, nf)} {'out of' if score or d in (5, 10) else 'over'} {_cardinal(ds)}"
+    elif n + d == 100 and n >= 10 and d >= 10 and (n == 50 or not score):  # "50/50", "the 80/20 rule"
+        body = f"{_cardinal(ns)} {_cardinal(ds)}"
+    elif (n == d or score) and d > 0 and n <= d:  # "10/10", "4/5 stars", "won 7/10 games": a score
+        body = f"{_cardinal(ns)} out of {_cardinal(ds)}"
     elif d <= 1 or n == 0 or n > d:
-        body = f"{_cardinal(str(n))} over {_cardinal(str(d))}"
+        body = f"{_cardinal(ns)} over {_cardinal(ds)}"
     else:
-        if d == 2:
-            den = "half" if n == 1 else "halves"
-        elif d == 4:
-            den = "quarter" if n == 1 else "quarters"
-        else:
-            den = _ordinal(str(d)) + ("" if n == 1 else "s")
-        body = f"{_cardinal(str(n))} {den}"
+        body = _fraction_words(n, d)
     if m.group("w"):
         body = f"{_cardinal(m.group('w'))} and {body}"
     return _pad(m, body)
 
 
 def _math(m: re.Match[str]) -> str:
-    return {"+": " plus ", "=": " equals ", "×": " times "}[m.group("op")]
+    if m.group("op2"):
+        return " minus "
+    return {"+": " plus ", "=": " equals ", "×": " times ", "÷": " divided by "}[m.group("op")]
+
+
+_OPERAND_BEFORE = re.compile(
+    r"(?:(?:^|[^\w])[A-Za-z]|(?:^|[\s-])(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|[a-z]++teen|[a-z]++ty|hundred|thousand|million|billion|trillion)|[)\]])\s?$"
+)
+_TAG_BEFORE = re.compile(r"<[/A-Za-z][^<>\s]*+$")
+
+
+def _compare(m: re.Match[str]) -> str:
+    """ "x > 5" compares (greater than); in prose a bound is "more than": "ages >18"."""
+    s = m.string
+    before = s[max(0, m.start() - 20) : m.start()]
+    if m.group("op") == ">" and _TAG_BEFORE.search(before):
+        return m.group(0)  # the end of an HTML tag: "<br>5"
+    binary = _OPERAND_BEFORE.search(before) is not None
+    out = _COMPARE_WORDS[m.group("op")][0 if binary else 1]
+    if before and not before[-1].isspace():
+        out = " " + out
+    return out + " "
+
+
+def _copyright_year(m: re.Match[str]) -> str:
+    return m.group("s") + _year(int(m.group("y")))
 
 
 def _version(m: re.Match[str]) -> str:
@@ -1090,7 +1347,8 @@ def _inches(m: re.Match[str]) -> str:
 
 _MODEL_CUE = re.compile(
     r"(?<![\w.])(?P<cue>(?:Boeing|Airbus|Cessna|Porsche|Peugeot|RTX|GTX|GeForce|Radeon|RX|Xbox|Model|Series"
-    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus)\s++)"
+    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus)\s++"
+    r"(?:[A-Z][A-Z0-9]\s(?=[0-9]))?)"
     r"(?P<n>[1-9][0-9]{2,3}+)(?![\w]|[.,][0-9])"
 )
 # Version numbers after a product name or "version"/"v": each part is a cardinal
@@ -1269,7 +1527,10 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     log = RuleLog()
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
-        not any(c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/" or c.isupper() or c == "." for c in text)
+        not any(
+            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞" or c.isupper() or c == "."
+            for c in text
+        )
         and " vs " not in text
     ):
         return Normalized(text, ())  # nothing any rule could touch
@@ -1281,14 +1542,29 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_EMAIL, _email, "en.email")
     run(_URL, _url, "en.url")
     run(_DOMAIN, _url, "en.url")
+    run(_FILE, _url, "en.url")
+    run(_IP, _ip, "en.url")
     run(_HANDLE, lambda m: _pad(m, "at"), "en.symbol")
+    run(_HASH_CODE, lambda m: _pad(m, "number"), "en.symbol")
     run(_HASHTAG, lambda m: _pad(m, "hashtag"), "en.symbol")
+    run(_COPYRIGHT_YEAR, _copyright_year, "en.year")
+    run(_TRADEMARK, lambda m: "", "en.symbol")
+    run(_PERIOD_ON_PERIOD, _period_on_period, "en.abbreviation")
     run(_WITH, lambda m: "without" if m.group("o") else "with", "en.abbreviation")
-    run(_PLUS_MINUS, lambda m: " plus or minus ", "en.symbol")
+    run(_TZ_OFFSET, _tz_offset, "en.time")
+    run(_PLUS_MINUS, _plus_minus, "en.symbol")
     run(_PHONE, _phone, "en.phone")
     run(_PHONE_INTL, _phone_intl, "en.phone")
     run(_PHONE_LOCAL, _phone_local, "en.phone")
+    run(_EMERGENCY, _emergency, "en.phone")
     run(_PHONE_EXT, _phone_ext, "en.phone")
+    run(
+        _ABBR_NO_DOT,
+        lambda m: {"Hwy": "Highway", "Rte": "Route", "Mt": "Mount", "Ft": "Fort"}[
+            m.group("w") or m.group("t")
+        ],
+        "en.abbreviation",
+    )
     run(_PO_BOX, lambda m: "P O ", "en.address")
     run(_ADDRESS, _address, "en.address")
     run(_STATE_ZIP, _state_zip, "en.address")
@@ -1308,12 +1584,18 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIME_RANGE, _time_range, "en.time")
     run(_TIME, _time, "en.time")
     run(_TIME_H, _time_h, "en.time")
+    run(_REF_ABBR, _ref_abbr, "en.abbreviation")
+    run(_PER, _per, "en.measure")
     run(_PERCENT_RANGE, _percent_range, "en.percent")
     run(_MONEY_RANGE, _money_range, "en.currency")
     run(_RANGE, _range, "en.range")
     run(_MONEY, _money, "en.currency")
     run(_CENTS, _cents, "en.currency")
     run(_PERCENT, _percent, "en.percent")
+    run(_FEET_INCHES, _feet_inches, "en.measure")
+    run(_HOURS_MINUTES, _hours_minutes, "en.measure")
+    run(_SECONDS, _seconds, "en.measure")
+    run(_DIM_UNITS, lambda m: m.group("a") + " by ", "en.measure")
     run(_DIMENSION, _dimension, "en.measure")
     run(_TIMES, _times, "en.measure")
     run(_MEASURE, _measure, "en.measure")
@@ -1331,6 +1613,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     )
     run(_ORDINAL, _ordinal_sub, "en.ordinal")
     run(_NUMBER_SIGN, lambda m: _pad(m, "number"), "en.symbol")
+    run(_VULGAR, _vulgar, "en.fraction")
     run(_FRACTION, _fraction, "en.fraction")
     run(_SYMBOL_MATH, _math, "en.symbol")
     run(_PLUS, lambda m: _pad(m, "plus"), "en.symbol")
@@ -1357,4 +1640,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
             return " ".join(a) + (m.group("s") or "")
 
         run(_ACRONYM, acronym, "en.acronym")
+    run(_APPROX, lambda m: _pad(m, "about" if m.group("s") == "~" else "approximately"), "en.symbol")
+    run(_COMPARE, _compare, "en.symbol")
+    run(_COPYRIGHT, lambda m: _pad(m, "copyright"), "en.symbol")
     return Normalized(text, tuple(log.rules))

@@ -5,23 +5,33 @@ Conventions (documented choices, see also tests/data/text/zh_golden.tsv):
 
 * Integers go through cn2an (``an2cn(..., "low")``); a leading 二 before 千/万/亿 is
   spoken 两 (2000 -> 两千), and a bare 2 before a measure word or unit is 两 (2个 -> 两个,
-  2kg -> 两公斤, 2GB -> 两G B) and in money (2元 -> 两元); 第2/2月/2号 keep 二.
+  2kg -> 两公斤, 2GB -> 两G B, 2G内存 -> 两G内存) and in money (2元 -> 两元), also at the start
+  of a range (2-3周 -> 两到三周); 第2/2月/2号/2年级 and a network generation (2G网络) keep 二.
 * Years (4 digits before 年), phone numbers, codes after 验证码/编号/取件码/..., service
   numbers (123xx, 955xx, 10086, 10010; 110/114/119/120/122 only near 打/拨/报警/急救/...),
   capital-letter codes with 3+ digits (CA1234, RTX4090; a round hundred stays a model
   number: H100 -> H一百), numbers with a leading zero and long non-round digit strings
-  (> 8 digits, not after 第) are read digit by digit; ``yao=True`` reads 1 as 幺 there
-  (never in amounts, years or dates).
+  (> 8 digits, not after 第), room numbers (1308房间) and named numbers (618大促, 315晚会,
+  996工作制, 985高校, N95, 5·12 -> 五一二) are read digit by digit; ``yao=True`` reads 1 as 幺
+  in phones and codes (never in amounts, years, dates or named numbers). A country code is
+  加 and digits without 幺 (+86 -> 加八六; other codes only after 区号/国际/拨/电话).
 * Dates: yyyy-mm-dd, yyyy/m/d, yyyy.m.d and yyyy年m月d日 -> 二零二四年六月十五日;
   dd-mm-yyyy is month first (08-08-2008) unless the first field is over 12 (25/12/2024);
   yy/m/d with slashes is Chinese order with the year read as written (12/2/2 ->
   一二年二月二日: no guess between 19xx and 20xx); yyyy/mm and yyyy-mm -> 年月
-  (2002/01 -> 二零零二年一月). Two fields without a year (3/4) stay a fraction.
+  (2002/01 -> 二零零二年一月). Two fields without a year (3/4) stay a fraction unless a date
+  word says otherwise: after 于/截至/日期 (or 从/自 with no fraction word after), or before
+  大促/当天/起/前/后/发布/... (6/18大促 -> 六月十八日大促, 7/1至7/15 as a pair). 1月1日-1月3日 and
+  2024-2025赛季 are ranges (到); generations 90后/00后/85后 -> 九零后/零零后/八五后.
 * Times: h:mm -> 十四点三十分; a.m./p.m. (8:00 a.m., 8pm, 8 P.M.) becomes a period word
   before the hour: 凌晨 (0-5), 上午 (6-11), 中午 (12 p.m.), 下午 (1-5 p.m.), 晚上 (6-11 p.m.);
-  12 a.m. is 凌晨零点. Race times: hundredths after 秒 digit by digit (9秒83 -> 九秒八三).
+  12 a.m. is 凌晨零点. A range says its period once: 6-8 a.m. -> 上午六点到八点 (上午, not 早上,
+  like any 6-11 a.m.), 11 a.m.-2 p.m. -> 上午十一点到下午两点. Glued durations: 2h30min ->
+  两小时三十分钟. Race times: hundredths after 秒 digit by digit (9秒83 -> 九秒八三).
 * Scores (3:2, 1-2 near 比分/比赛/队/负于/...) -> 三比二, except h:mm after 晚上/将于/...
   or before 开球/开始 (a kick-off time); otherwise h:mm is a time and other a:b a ratio.
+  Without a sport word, a pair between two names with no measure word after it is a score
+  too (中国1-2日本, 皇马2-1巴萨), while 1-2天, 3-5个, 1-5月 stay ranges.
 * Money is read as a decimal with the currency word last: 3.50元 -> 三点五元,
   ¥100 -> 一百元, $5 -> 五美元, HKD13.5 -> 十三点五港元, A$/C$/S$/NZ$ and the ISO codes
   before or after the number; a written currency word after it is not doubled
@@ -39,7 +49,11 @@ Conventions (documented choices, see also tests/data/text/zh_golden.tsv):
   left alone: iPhone15 -> iPhone十五, A4纸 -> A四纸, 5G -> 五G.
 * Maths: 3×4=12 -> 三乘四等于十二, 1+1, 6÷2 (除以), 5-3=2 (减 only inside an equation,
   else - is a range 到 or a minus 负), 2^10 -> 二的十次方, ≥ ≤ ≠ ≈ > < before a number ->
-  大于等于/小于等于/不等于/约等于/大于/小于, ± -> 正负; 1920x1080 -> 乘.
+  大于等于/小于等于/不等于/约等于/大于/小于, ± -> 正负; 1920x1080 -> 乘; 3² -> 三的二次方.
+  + and × also join a unit or an acronym to a number (8GB+256GB, 60cm×40cm, UTC+8 -> U T C加八),
+  and a + after a number with nothing after it is 加 (10w+ -> 十万加).
+* Punctuation: half-width marks after Chinese become full-width (好的,收到 -> 好的，收到;
+  什么?! -> 什么？！), and so do parentheses around Chinese (注意(重要) -> 注意（重要）).
 * Erhua: 儿 always stays in the text. ``erhua="merge"`` only logs ``zh.erhua``;
   :func:`erhua_suffixes` tells the phonemiser which 儿 are suffixes (玩儿, 哪儿) to merge
   into the syllable before, while 女儿, 儿子, 婴儿, 幼儿园 ... keep 儿 as a syllable.
@@ -133,10 +147,11 @@ _PHONE = re.compile(
 _CODE_WORDS = (
     "验证码|校验码|密码|编号|单号|订单号|运单号|快递单号|卡号|账号|帐号|工号|学号|车次|航班|房间号|房号|尾号"
     "|邮编|邮政编码|号码|电话|热线|手机|拨打|致电|呼叫|QQ|qq|微信号|身份证|证件号|序列号|批号|代码|股票代码"
-    "|取件码|取货码|提货码|取餐号|座位号|车牌号|会员号|客户号"
+    "|取件码|取货码|提货码|取餐号|座位号|车牌号|会员号|客户号|房间|号(?=[:：])"
 )
 _CODE = re.compile(
-    rf"((?:{_CODE_WORDS})(?:是|为|:|：|\s){{0,4}}(?:[A-Z]{{1,3}})?)([0-9]+(?:[- ][0-9]+)*)(?![0-9.])"
+    rf"((?:{_CODE_WORDS})(?:是|为|:|：|\s){{0,4}}(?:[A-Z]{{1,3}})?)([0-9]+(?:[- ][0-9]+)*)"
+    r"(?![0-9.A-Za-z]|[:：][0-9]|\s?[个部台只张件元块岁平间])"  # not a clock, a model (2G) or a count
 )
 
 
@@ -192,6 +207,33 @@ def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
     return m.group(1) + _digits(n, ctx.yao)
 
 
+# Room numbers are codes (1308房间 -> 幺三零八房间); 3室2厅 stays a count.
+_ROOM = re.compile(r"(?<![0-9.,:/\-])([0-9]{3,4})(?=\s?(?:号?房间|号房|室(?![温内外])))")
+# Numbers that name a day or a scheme are said digit by digit: 618大促, 315晚会, 996工作制,
+# 985高校, 211工程, N95口罩; a date with a middle dot too (5·12 -> 五一二, 9·11 -> 九一一).
+_NAMED_NUMBER = re.compile(
+    r"(?<![0-9.,:/\-])(?:[0-9]{3}(?=大促|晚会|购物节|狂欢节|工作制|高校|院校|大学|工程)"
+    r"|(?:1[0-2]|0?[1-9])[·•・](?:[12][0-9]|3[01]|0?[1-9])(?![0-9])"
+    r"|(?<![A-JL-Za-z]N)(?<=N)9[59](?![0-9.]))"  # N95/KN95 masks -> N九五
+)
+# Generations: 90后, 00后, 85后 (born in the 1990s, 2000s, 1985-89) -> 九零后, 零零后, 八五后.
+_GENERATION = re.compile(r"(?<![0-9.,:/\-第])([0-9]0|[089][0-9])(?=后(?![面来方天]))")
+# A country code: +86 -> 加八六 (never 幺); the rest of a phone number is read by _PHONE.
+_COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z])\+(?:(86|852|853|886)|([0-9]{1,3}))(?![0-9.,%])")
+
+
+_CALLING_CODE_BEFORE = re.compile(r"区号|代码|国际|拨|电话")
+
+
+def _country_code(m: re.Match[str]) -> str:
+    if m.group(1):
+        return "加" + _digits(m.group(1))
+    before = m.string[max(0, m.start() - 4) : m.start()]
+    if _CALLING_CODE_BEFORE.search(before):
+        return "加" + _digits(m.group(2))
+    return m.group(0)
+
+
 # ---------------------------------------------------------------- dates, years
 
 _SEP_DATE = re.compile(r"(?<![0-9.])([0-9]{4})([-/.])([0-9]{1,2})\2([0-9]{1,2})(?![0-9]|\.[0-9])")
@@ -204,7 +246,41 @@ _YY_DATE = re.compile(r"(?<![0-9./])([0-9]{2})/([0-9]{1,2})/([0-9]{1,2})(?![0-9]
 _YM_DATE = re.compile(
     r"(?<![0-9.,/\-])(1[0-9]{3}|20[0-9]{2})(?:/([0-9]{1,2})|-([0-9]{2}))(?![0-9]|[/.\-][0-9])"
 )
-_YEAR_RANGE = re.compile(r"(?<![0-9.])([0-9]{4})\s*([-~～—–至到])\s*([0-9]{4})(?=\s*年)")
+_YEAR_RANGE = re.compile(
+    r"(?<![0-9.])([0-9]{4})\s*([-~～—–至到])\s*([0-9]{4})(?=\s*(?:年|赛季|学年|财年|季度))"
+)
+# m/d without a year is a date only in a date's context: after 于/截至/日期 (or 从/自 when
+# no fraction word follows: "从1/3降到1/4"), or before 大促/当天/起/前/后 ... (6/18大促 ->
+# 六月十八日大促); otherwise it stays a fraction (3/4的人, 控制在1/3以内, 等于1/2).
+_MD = r"(1[0-2]|0?[1-9])/(3[01]|[12][0-9]|0?[1-9])"
+# One m/d or a range of two (7/1至7/15, 6/1-6/18), judged by the context of the whole.
+_MD_DATE = re.compile(rf"(?<![0-9./]){_MD}(?:\s?([-~～–—至到])\s?{_MD})?(?![0-9]|[/.][0-9])")
+_MD_STRONG_BEFORE = re.compile(r"(?:(?<![等小大高低当对属至关善])于|截至|截止|截止到|日期|时间)[:：]?\s?$")
+_MD_WEAK_BEFORE = re.compile(r"(?:从|自)\s?$")
+_MD_AFTER = re.compile(
+    r"\s?(?:大促|当天|当日|零点|凌晨|晚上|晚|早上|上午|下午|起|之前|之后|以前|以后|前|后|开始|开售|开幕"
+    r"|上线|发布|发售|举行|举办|截止|生效|实施|到期|结束|出发|放假|生日|开学|开业|开工|开播|返校|到账)"
+)
+_MD_FRACTION_AFTER = re.compile(r"\s?(?:的|以|之|左右|多|强|弱|提|增|降|减|上|下)")
+
+
+def _md_date(m: re.Match[str]) -> str:
+    s = m.string
+    before = s[max(0, m.start() - 4) : m.start()]
+    if not (
+        _MD_STRONG_BEFORE.search(before)
+        or _MD_AFTER.match(s, m.end())
+        or (_MD_WEAK_BEFORE.search(before) and not _MD_FRACTION_AFTER.match(s, m.end()))
+    ):
+        return m.group(0)
+    out = _int(m.group(1)) + "月" + _int(m.group(2)) + "日"
+    if m.group(3):
+        out += _sep(m.group(3)) + _int(m.group(4)) + "月" + _int(m.group(5)) + "日"
+    return out
+
+
+# "1月1日-1月3日", "5月1日-5日": the dash between two dates is 到.
+_DATE_RANGE = re.compile(r"(?<=[日号])\s?[-~～–—]\s?(?=[0-9]{1,2}\s?[月日号])")
 _YEAR = re.compile(r"(?<![0-9.,])([0-9]{4})(?=\s*年)")
 
 
@@ -259,6 +335,19 @@ def _year_range(m: re.Match[str]) -> str:
 
 _SCORE_WORDS = re.compile(
     r"比分|比赛|赢|输|战胜|击败|负于|打败|获胜|胜|夺冠|决赛|半决赛|半场|全场|主队|客队|主场|客场|战平|逆转|领先|落后|进球|大比分|总比分|队"
+    r"|言和|不敌|力克|险胜|完胜|惨败|憾负|告负|取胜|战成|绝杀|爆冷"
+)
+# "中国1-2日本", "皇马2-1巴萨": a pair between two names, with no measure word after it,
+# is a score even without a sport word; "1-2天", "3-5个", "1-5月" stay ranges.
+_NAME_BEFORE = re.compile(rf"[{_HAN}]{{2}}$")
+_NOT_A_NAME_BEFORE = re.compile(
+    r"[约共需要有为达是在了近每第前后和或及从由于到至等占打的用花仅只已再多少增减长涨降跌高低按排余剩"
+    r"内外间期周年月日号第]$"
+)
+_NAME_AFTER = re.compile(
+    rf"(?:日本|日方|天津|周口)|(?![个位次点天年月日号岁本张只条件种名人台辆家周倍双杯碗斤米克升吨元块角"
+    rf"分秒度场部所间遍趟声句段篇份支把套层节票项门颗片盒瓶袋箱架艘头匹万千百亿级成折楼集期季码区栋单批班"
+    rf"届轮局盘组公英寸尺两毫厘微纳兆吉赫瓦伏安帧线路站排列行章页代款类积室厅卫折股手]|小时)[{_HAN}]"
 )
 _PAIR = re.compile(r"(?<![0-9.:])([0-9]{1,3})\s?([:：\-])\s?([0-9]{1,3})(?![0-9]|[:.][0-9])")
 _TIME = re.compile(r"(?<![0-9.:])([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?(?![0-9]|[:.][0-9])")
@@ -274,9 +363,15 @@ def _score(m: re.Match[str]) -> str:
     s = m.string
     before = s[max(0, m.start() - 12) : m.start()]
     after = s[m.end() : m.end() + 4]
-    if not (_SCORE_WORDS.search(before) or _SCORE_WORDS.search(after)):
+    clock = m.group(2) != "-" and len(m.group(3)) == 2 and int(m.group(1)) <= 24 and int(m.group(3)) < 60
+    if not (_SCORE_WORDS.search(before) or _SCORE_WORDS.search(after)) and not (
+        not clock
+        and " " not in m.group(0)
+        and _NAME_BEFORE.search(before)
+        and not _NOT_A_NAME_BEFORE.search(before)
+        and _NAME_AFTER.match(s, m.end())
+    ):
         return m.group(0)
-    clock = m.group(2) == ":" and len(m.group(3)) == 2 and int(m.group(1)) <= 24 and int(m.group(3)) < 60
     if clock and (_TIME_BEFORE.search(before) or _TIME_AFTER.match(s, m.end())):
         return m.group(0)
     return _int(m.group(1)) + "比" + _int(m.group(3))
@@ -300,23 +395,43 @@ def _time(m: re.Match[str]) -> str:
     return out
 
 
-_AMPM = re.compile(r"(?<![0-9.:])([0-9]{1,2})(?::([0-9]{2}))?\s?([AaPp])\.?\s?[Mm]\.?(?![A-Za-z0-9])")
+_AMPM = re.compile(
+    r"(?<![0-9.:])(?:([0-9]{1,2})(?::([0-9]{2}))?\s?[-~～–—至到]\s?)?"
+    r"([0-9]{1,2})(?::([0-9]{2}))?\s?([AaPp])\.?\s?[Mm]\.?(?![A-Za-z0-9])"
+)
 
 
-def _ampm(m: re.Match[str]) -> str:
-    h, mi = int(m.group(1)), int(m.group(2) or 0)
+def _clock(h: int, mi: int, pm: bool) -> tuple[str, str] | None:
+    """The period word and the reading of h[:mi] a.m./p.m., or None when it is no time."""
     if not 1 <= h <= 12 or mi > 59:
-        return m.group(0)
-    pm = m.group(3) in "Pp"
+        return None
     if pm:
         period = "中午" if h == 12 else "下午" if h < 6 else "晚上"
     else:
         h = 0 if h == 12 else h
         period = "凌晨" if h < 6 else "上午"
-    out = period + _hour(h) + "点"
+    out = _hour(h) + "点"
     if mi:
         out += ("零" if mi < 10 else "") + _int(str(mi)) + "分"
-    return out
+    return period, out
+
+
+def _ampm(m: re.Match[str]) -> str:
+    pm = m.group(5) in "Pp"
+    end = _clock(int(m.group(3)), int(m.group(4) or 0), pm)
+    if end is None:
+        return m.group(0)
+    if m.group(1) is None:
+        return end[0] + end[1]
+    # A range says its period once when both ends share it: 6-8 a.m. -> 上午六点到八点.
+    start = _clock(int(m.group(1)), int(m.group(2) or 0), pm)
+    if start is None:
+        return m.group(0)
+    return start[0] + start[1] + "到" + ("" if start[0] == end[0] else end[0]) + end[1]
+
+
+# "11 a.m.-2 p.m." -> 上午十一点到下午两点.
+_TIME_RANGE = re.compile(r"(?<=[点分])\s?[-~～–—]\s?(?=上午|下午|晚上|凌晨|中午|早上)")
 
 
 # ---------------------------------------------------------------- maths
@@ -324,13 +439,25 @@ def _ampm(m: re.Match[str]) -> str:
 _POWER = re.compile(rf"{_NB}({_NUM})\^(-?)({_NUM})(?![0-9])")
 _MINUS = re.compile(r"(?<=[0-9])\s?-\s?(?=[0-9]+(?:\.[0-9]+)?\s?=)")
 _OPS = {"+": "加", "×": "乘", "✕": "乘", "*": "乘", "x": "乘", "X": "乘", "÷": "除以"}
-_OP = re.compile(r"(?<=[0-9])\s?([+×✕*÷]|[xX](?=[0-9]))\s?(?=[0-9])")
+# After a digit any operator; after a unit, an acronym or a Chinese word only + and ×
+# (8GB+256GB, UTC+8, 60cm×40cm, 体力+5); the letter x is 乘 only between digits.
+_OP = re.compile(
+    rf"(?:(?<=[0-9])\s?([+×✕*÷]|[xX](?=[0-9]))|(?<=[A-Za-z²³])\s?([+×✕])"
+    rf"|(?<=[{_HAN}])\s?([+×✕])(?![0-9.]+\s?(?:℃|°)))\s?(?=[0-9])"  # 温度+5℃ is no sum
+)
+# A plus after a number with nothing after it is 加: 10w+ -> 十万加, 100+ -> 一百加.
+_TRAILING_PLUS = re.compile(r"(?<=[0-9wWkK万千亿])\+(?![0-9A-Za-z+])")
+_SUPERSCRIPT = re.compile(rf"{_NB}({_NUM})([²³])(?![0-9²³])")
 _EQUALS = re.compile(r"(?<=[0-9])\s?=\s?|=\s?(?=-?[0-9])")
 _CMP_WORDS = {
     "≥": "大于等于", "⩾": "大于等于", ">=": "大于等于", "≤": "小于等于", "⩽": "小于等于", "<=": "小于等于",
     "≠": "不等于", "≈": "约等于", ">": "大于", "<": "小于", "±": "正负", "﹢": "加",
 }  # fmt: skip
 _CMP = re.compile(r"(>=|<=|[≥⩾≤⩽≠≈><±])\s?(?=[-+]?[0-9]|[¥$€£])")
+
+
+def _superscript(m: re.Match[str]) -> str:
+    return _num(m.group(1)) + "的" + ("二" if m.group(2) == "²" else "三") + "次方"
 
 
 def _power(m: re.Match[str]) -> str:
@@ -542,7 +669,7 @@ def _speed(m: re.Match[str]) -> str:
 
 _PER_UNITS = (
     {k: v for k, v in _UNITS.items() if "/" not in k}
-    | {c: c for c in "斤克天月年人次晚周件个台份瓶张盒箱吨升米秒"}
+    | {c: c for c in "斤克天月年人次晚周件个台份瓶张盒箱吨升米秒股位间辆套亩户场节课夜只条本双"}
     | {"小时": "小时", "分钟": "分钟", "公斤": "公斤", "千克": "千克", "平方米": "平方米", "公里": "公里"}
 )
 _PER_P = "|".join(re.escape(k) for k in sorted(_PER_UNITS, key=len, reverse=True))
@@ -561,6 +688,22 @@ def _unit(m: re.Match[str]) -> str:
     return val + (_UNITS[m.group(3)] if m.group(3) else _UNITS_CI[m.group(4).lower()])
 
 
+# A duration in units glued together: 2h30min -> 两小时三十分钟, 1min30s -> 一分钟三十秒.
+_DURATION = re.compile(
+    r"(?<![0-9.,A-Za-z])(?:([0-9]+)\s?h\s?([0-9]{1,2})\s?m(?:in)?(?:\s?([0-9]{1,2})\s?s)?"
+    r"|([0-9]+)\s?min\s?([0-9]{1,2})\s?s)(?![A-Za-z0-9])"
+)
+
+
+def _duration(m: re.Match[str]) -> str:
+    if m.group(1):
+        h = m.group(1)
+        out = ("两" if h == "2" else _int(h)) + "小时" + _int(m.group(2)) + "分钟"
+        return out + (_int(m.group(3)) + "秒" if m.group(3) else "")
+    mi = m.group(4)
+    return ("两" if mi == "2" else _int(mi)) + "分钟" + _int(m.group(5)) + "秒"
+
+
 # Race times: the hundredths after 秒 are said digit by digit (9秒83 -> 九秒八三).
 _HUNDREDTHS = re.compile(r"(?<=[0-9]秒)([0-9]{2})(?![0-9])")
 
@@ -568,12 +711,20 @@ _HUNDREDTHS = re.compile(r"(?<=[0-9]秒)([0-9]{2})(?![0-9])")
 
 _VERSION = re.compile(r"(?<![0-9.,])[0-9]+(?:\.[0-9]+){2,}(?![0-9])")
 _LIANG_WORDS = (
-    "个|位|次|点|天|年|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
+    "个|位|次|点|天|年(?!级)|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
     "|万|千|百|亿|场|部|所|间|遍|趟|声|句|段|篇|份|支|把|套|层|节|票|项|门|颗|片|盒|瓶|袋|箱|架|艘|头|匹"
+    "|英寸|英尺|英里|寸|尺|晚|夜|款|届|轮|局|盘|组|副|对|根|粒|枚|块|口|成|室|厅|卫"
     "|km|kg|m|h|L|t|w|x|KG|Kg|KM|Km|GB|TB|MB|KB"
 )
+# A gigabyte of memory is 两G; a mobile generation is 二G (2G网络, 2G信号).
+_G_MEMORY = r"G\s?(?:内存|运存|显存|存储|流量|硬盘|空间|的(?:内存|运存|流量))"
 # 2 before a measure word is spoken 两 (两个, 两点, 两公里); 第2/2月/2号 keep 二.
-_LIANG = re.compile(rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z]))")
+# The start of a range counts too: 2-3周 -> 两到三周 (the dash is 到 by then).
+_LIANG = re.compile(
+    rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z])|{_G_MEMORY}"
+    rf"|[到至][0-9]+(?:\.[0-9]+)?\s?(?:{_LIANG_WORDS})(?![A-Za-z])"
+    rf"|[到至][0-9一二三四五六七八九十百千万点]+\s?(?:{_CUR_WORDS}))"
+)
 _NUMBER = re.compile(r"(?<![0-9])(-)?([0-9]+(?:,[0-9]{3})*)(?:\.([0-9]+))?(?![0-9])")
 _AMOUNT_AFTER = re.compile(r"\s?(?:万|亿|元|块|人|个|次|倍|美元|欧元|辆|件|吨|公里|米|年|天)")
 _ORDINAL = re.compile(r"第\s?[0-9]")
@@ -616,13 +767,21 @@ def _number(ctx: _Ctx, m: re.Match[str]) -> str:
 
 # ---------------------------------------------------------------- punctuation
 
+_ASCII_DIGIT = re.compile("[0-9]")
 _ELLIPSIS = re.compile(r"\.{3,}|。{3,}|…{2,}|⋯+")
 _REPEAT = re.compile(r"([！？!?，,。])\1+")
 _HAN_PUNCT = re.compile(
     rf"(?<=[{_HAN}])([,.!?;:])(?=[{_HAN}“”‘’\s]|$)|(?<=[{_HAN}])([,!?;:])(?=[^A-Za-z0-9])"
 )
+_HAN_CHAR = re.compile(f"[{_HAN}]")
+_AFTER_FULL = re.compile(r"(?<=[！？])[!?]")  # 什么?! -> 什么？！
+_PARENS = re.compile(r"\(([^()\n]{1,50})\)")  # (重要) -> （重要）, around Chinese only
 _HALF_TO_FULL = {",": "，", ".": "。", "!": "！", "?": "？", ";": "；", ":": "："}
 _CORNER = str.maketrans({"「": "“", "」": "”", "『": "‘", "』": "’", "＂": '"'})
+
+
+def _parens(m: re.Match[str]) -> str:
+    return "（" + m.group(1) + "）" if _HAN_CHAR.search(m.group(1)) else m.group(0)
 
 
 def _quotes(text: str) -> str:
@@ -688,48 +847,69 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         ctx.fire("zh.width")
     t = folded
 
-    t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
-    t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _digits(m.group(2), ctx.yao), t)
-    t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
-    t = ctx.sub("zh.code", _EMERGENCY, lambda m: _emergency(ctx, m), t)
-    t = ctx.sub("zh.code", _LETTER_CODE, lambda m: _letter_code(ctx, m), t)
-    t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
-    t = ctx.sub("zh.date", _SEP_DATE, _sep_date, t)
-    t = ctx.sub("zh.date", _DMY_DATE, _dmy_date, t)
-    t = ctx.sub("zh.date", _YY_DATE, _yy_date, t)
-    t = ctx.sub("zh.date", _YM_DATE, _ym_date, t)
-    t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
-    t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1)), t)
-    t = ctx.sub("zh.time", _AMPM, _ampm, t)
-    t = ctx.sub("zh.math", _POWER, _power, t)
-    t = ctx.sub("zh.math", _MINUS, lambda m: "减", t)
-    t = ctx.sub("zh.math", _OP, lambda m: _OPS[m.group(1)], t)
-    t = ctx.sub("zh.math", _EQUALS, lambda m: "等于", t)
-    t = ctx.sub("zh.math", _CMP, lambda m: _CMP_WORDS[m.group(1)], t)
-    t = ctx.sub("zh.score", _PAIR, _score, t)
-    t = ctx.sub("zh.temperature", _TEMP_RANGE, _temp_range, t)
-    t = ctx.sub("zh.percent", _PCT_RANGE, _pct_range, t)
-    t = ctx.sub("zh.unit", _SPEED, _speed, t)
-    t = ctx.sub("zh.currency", _CUR_PRE, _cur_pre, t)
-    t = ctx.sub("zh.range", _RANGE, lambda m: "到", t)
-    t = ctx.sub("zh.time", _TIME, _time, t)
-    t = ctx.sub("zh.ratio", _RATIO, lambda m: _num(m.group(1)) + "比" + _num(m.group(2)), t)
-    t = ctx.sub("zh.temperature", _TEMP, _temp, t)
-    t = ctx.sub("zh.currency", _CUR_CODE, _cur_code, t)
-    t = ctx.sub("zh.currency", _CUR_SUF, _cur_suf, t)
-    t = ctx.sub("zh.percent", _PCT, _pct, t)
-    t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
-    t = ctx.sub("zh.fraction", _FRACTION, _fraction, t)
-    t = ctx.sub("zh.time", _HUNDREDTHS, lambda m: _digits(m.group(1)), t)
-    t = ctx.sub("zh.cardinal", _LIANG, lambda m: "两", t)
-    t = ctx.sub("zh.unit", _UNIT, _unit, t)
+    if _ASCII_DIGIT.search(t):  # every rule below reads a number
+        t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
+        t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _digits(m.group(2), ctx.yao), t)
+        t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
+        t = ctx.sub("zh.code", _EMERGENCY, lambda m: _emergency(ctx, m), t)
+        t = ctx.sub("zh.code", _LETTER_CODE, lambda m: _letter_code(ctx, m), t)
+        if "+" in t:
+            t = ctx.sub("zh.phone", _COUNTRY_CODE, _country_code, t)
+        if "房" in t or "室" in t:
+            t = ctx.sub("zh.code", _ROOM, lambda m: _digits(m.group(1), ctx.yao), t)
+        t = ctx.sub("zh.code", _NAMED_NUMBER, lambda m: _digits(m.group(0)), t)
+        if "后" in t:
+            t = ctx.sub("zh.code", _GENERATION, lambda m: _digits(m.group(1)), t)
+        t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
+        t = ctx.sub("zh.date", _SEP_DATE, _sep_date, t)
+        t = ctx.sub("zh.date", _DMY_DATE, _dmy_date, t)
+        t = ctx.sub("zh.date", _YY_DATE, _yy_date, t)
+        t = ctx.sub("zh.date", _YM_DATE, _ym_date, t)
+        t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
+        t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1)), t)
+        if "/" in t:
+            t = ctx.sub("zh.date", _MD_DATE, _md_date, t)
+        t = ctx.sub("zh.date", _DATE_RANGE, lambda m: "到", t)
+        t = ctx.sub("zh.time", _AMPM, _ampm, t)
+        t = ctx.sub("zh.time", _TIME_RANGE, lambda m: "到", t)
+        t = ctx.sub("zh.math", _POWER, _power, t)
+        t = ctx.sub("zh.math", _MINUS, lambda m: "减", t)
+        if "²" in t or "³" in t:
+            t = ctx.sub("zh.math", _SUPERSCRIPT, _superscript, t)
+        t = ctx.sub("zh.math", _OP, lambda m: _OPS[m.group(1) or m.group(2) or m.group(3)], t)
+        if "+" in t:
+            t = ctx.sub("zh.math", _TRAILING_PLUS, lambda m: "加", t)
+        t = ctx.sub("zh.math", _EQUALS, lambda m: "等于", t)
+        t = ctx.sub("zh.math", _CMP, lambda m: _CMP_WORDS[m.group(1)], t)
+        t = ctx.sub("zh.score", _PAIR, _score, t)
+        t = ctx.sub("zh.temperature", _TEMP_RANGE, _temp_range, t)
+        t = ctx.sub("zh.percent", _PCT_RANGE, _pct_range, t)
+        t = ctx.sub("zh.unit", _SPEED, _speed, t)
+        t = ctx.sub("zh.currency", _CUR_PRE, _cur_pre, t)
+        t = ctx.sub("zh.range", _RANGE, lambda m: "到", t)
+        t = ctx.sub("zh.time", _TIME, _time, t)
+        t = ctx.sub("zh.ratio", _RATIO, lambda m: _num(m.group(1)) + "比" + _num(m.group(2)), t)
+        t = ctx.sub("zh.temperature", _TEMP, _temp, t)
+        t = ctx.sub("zh.currency", _CUR_CODE, _cur_code, t)
+        t = ctx.sub("zh.currency", _CUR_SUF, _cur_suf, t)
+        t = ctx.sub("zh.percent", _PCT, _pct, t)
+        t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
+        t = ctx.sub("zh.fraction", _FRACTION, _fraction, t)
+        t = ctx.sub("zh.unit", _DURATION, _duration, t)
+        t = ctx.sub("zh.time", _HUNDREDTHS, lambda m: _digits(m.group(1)), t)
+        t = ctx.sub("zh.cardinal", _LIANG, lambda m: "两", t)
+        t = ctx.sub("zh.unit", _UNIT, _unit, t)
+        t = ctx.sub("zh.version", _VERSION, lambda m: "点".join(_int(p) for p in m.group(0).split(".")), t)
+        t = _NUMBER.sub(lambda m: _number(ctx, m), t)
+    else:
+        t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
     t = ctx.sub("zh.unit", _PER, lambda m: "每" + _PER_UNITS[m.group(1)], t)
-    t = ctx.sub("zh.version", _VERSION, lambda m: "点".join(_int(p) for p in m.group(0).split(".")), t)
-    t = _NUMBER.sub(lambda m: _number(ctx, m), t)
 
     t = ctx.sub("zh.punct", _ELLIPSIS, lambda m: "…", t)
     t = ctx.sub("zh.punct", _REPEAT, lambda m: m.group(1), t)
     t = ctx.sub("zh.punct", _HAN_PUNCT, lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], t)
+    t = ctx.sub("zh.punct", _AFTER_FULL, lambda m: _HALF_TO_FULL[m.group(0)], t)
+    t = ctx.sub("zh.punct", _PARENS, _parens, t)
     quoted = _quotes(t.translate(_CORNER)) if re.search(f"[{_HAN}]", t) else t
     if quoted != t:
         ctx.fire("zh.punct")

@@ -8,16 +8,32 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
 from clarion.config import Settings
-from clarion.errors import InvalidRequest
 from clarion.service import Service
-from clarion.voices.store import VoiceStore, check_name
+from clarion.voices.store import NAME_RE, RESERVED, VoiceStore, check_name
 from clarion.voices.upload import check_clip
 
 router = APIRouter(tags=["voices"])
+
+
+def _any_case(word: str) -> str:
+    return "^" + "".join(f"[{c.upper()}{c.lower()}]" for c in word) + "$"
+
+
+# What check_name enforces, stated in the schema. It is checked by check_name alone, whose message
+# says what a name may hold (pydantic's would quote the regex).
+NAME_SCHEMA: dict[str, Any] = {
+    "pattern": NAME_RE.pattern,
+    "minLength": 1,
+    "maxLength": 64,
+    # The reserved path segments, in any case: the store refuses them as names.
+    "not": {"anyOf": [{"pattern": _any_case(word)} for word in sorted(RESERVED)]},
+}
+VoiceName = Annotated[str, Path(description="An uploaded voice's id.", json_schema_extra=NAME_SCHEMA)]
 
 
 def _store(request: Request) -> VoiceStore:
@@ -28,8 +44,14 @@ def _store(request: Request) -> VoiceStore:
 @router.post("/v1/audio/voices", status_code=201)
 async def upload_voice(
     request: Request,
-    file: Annotated[UploadFile, File(description="Reference clip: 5 to 20 s of one clear speaker.")],
-    name: Annotated[str, Form(max_length=64, description="Voice id to create.")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description="Reference clip: 5 to 20 s of one clear speaker.",
+            json_schema_extra={"minLength": 1},
+        ),
+    ],
+    name: Annotated[str, Form(description="Voice id to create.", json_schema_extra=NAME_SCHEMA)],
     transcript: Annotated[
         str | None, Form(max_length=2000, description="What the clip says (some engines use it).")
     ] = None,
@@ -57,13 +79,14 @@ async def list_uploaded(request: Request) -> dict[str, Any]:
 
 
 @router.get("/v1/audio/voices/{name}")
-async def get_voice(request: Request, name: str) -> dict[str, Any]:
+async def get_voice(request: Request, name: VoiceName) -> dict[str, Any]:
     return _store(request).get(name).card()
 
 
 @router.delete("/v1/audio/voices/{name}")
-async def delete_voice(request: Request, name: str) -> dict[str, Any]:
-    if not name:
-        raise InvalidRequest("voice name missing", param="name")
+async def delete_voice(request: Request, name: VoiceName) -> dict[str, Any]:
+    if name in RESERVED:
+        # The path is GET /v1/audio/voices/uploaded's, which has no DELETE.
+        raise HTTPException(405)
     await asyncio.to_thread(_store(request).delete, name)
     return {"id": name, "deleted": True}
