@@ -12,7 +12,8 @@ from clarion.config import EngineOptions, Settings
 from clarion.engines.base import Audio, Segment
 from clarion.engines.null import NullEngine
 from clarion.observability.metrics import Metrics
-from clarion.service import Service, SpeechJob
+from clarion.service import Service
+from clarion.synthesis import SpeechJob
 
 
 class CountingEngine(NullEngine):

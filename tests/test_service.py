@@ -12,7 +12,8 @@ from clarion.config import Settings
 from clarion.engines.hibari import HibariEngine
 from clarion.engines.null import NullEngine
 from clarion.errors import InvalidRequest, ModelNotFound, QueueFull, VoiceNotFound
-from clarion.service import Service, SpeechJob
+from clarion.service import Service
+from clarion.synthesis import SpeechJob
 from tests.faulty_engine import FaultyEngine
 from tests.polling import settled
 

@@ -137,7 +137,8 @@ async def _say_local(
 
     from clarion.audio.encoders import encode
     from clarion.errors import ClarionError
-    from clarion.service import Service, SpeechJob
+    from clarion.service import Service
+    from clarion.synthesis import SpeechJob
 
     service = Service(settings.model_copy(update={"warmup": False}))
     try:
@@ -262,7 +263,7 @@ def _voice_language(
     loading any model."""
     from clarion.engines.registry import create_engine
     from clarion.errors import ClarionError
-    from clarion.service import reading_language
+    from clarion.routing import reading_language
 
     name = settings.voice_aliases.get(voice, voice)
     for candidate in [engine] if engine else settings.engines:

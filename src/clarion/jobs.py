@@ -54,7 +54,8 @@ from clarion.errors import (
     ServiceUnavailable,
     StorageFull,
 )
-from clarion.service import Service, SpeechJob
+from clarion.service import Service
+from clarion.synthesis import SpeechJob
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from clarion.audio.decode import decode
 from clarion.config import EngineOptions, Settings
 from clarion.engines.base import Audio, Segment
 from clarion.engines.null import NullEngine
-from clarion.service import WARMUP_SHORT, WARMUP_TEXT
+from clarion.runtime import WARMUP_SHORT, WARMUP_TEXT
 from tests.server import RunningServer, serve
 
 

@@ -27,7 +27,8 @@ from clarion.config import Settings
 from clarion.engines.base import AudioChunk
 from clarion.errors import Cancelled, ClarionError, InputTooLarge, InvalidRequest, NotReady, TooManyStreams
 from clarion.observability.metrics import Metrics
-from clarion.service import Service, SpeechJob
+from clarion.service import Service
+from clarion.synthesis import SpeechJob
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -21,7 +21,7 @@ from clarion.scheduler.batcher import BatchReport
 
 if TYPE_CHECKING:
     from clarion.cache import AudioCache
-    from clarion.service import EngineRuntime
+    from clarion.runtime import EngineRuntime
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)

@@ -132,6 +132,7 @@ class Batcher:
         self._queued = Work()
         self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
+        self._room_waiters: list[asyncio.Future[None]] = []  # see room()
         self._free = asyncio.Semaphore(executor.workers)
         self._running: set[asyncio.Task[None]] = set()
         self._collector: asyncio.Task[None] | None = None
@@ -197,6 +198,19 @@ class Batcher:
                 "retry later or raise CLARION_QUEUE_SIZE",
                 retry_after=self.estimated_wait_s(),
             )
+
+    async def room(self, timeout_s: float) -> None:
+        """Return once a queued item has left the queue (so one more may fit), or after
+        ``timeout_s``: a request waiting for room is woken, not polling."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._room_waiters.append(waiter)
+        try:
+            await asyncio.wait_for(waiter, max(0.0, timeout_s))
+        except TimeoutError:
+            pass
+        finally:
+            if waiter in self._room_waiters:
+                self._room_waiters.remove(waiter)
 
     def estimated_wait_s(self) -> float:
         """Rough time until a newly queued segment starts, from the learned costs."""
@@ -267,6 +281,10 @@ class Batcher:
         item.queued = False
         self._live -= 1
         self._queued -= item.work
+        waiters, self._room_waiters = self._room_waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
         return True
 
     def _pop_live(self) -> _Item | None:

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from clarion.api.protocol import ModelCard, ModelList, VoiceCard, VoiceList
-from clarion.service import EngineRuntime, Service
+from clarion.runtime import EngineRuntime
+from clarion.service import Service
 
 router = APIRouter(tags=["models"])
 

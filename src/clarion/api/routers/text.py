@@ -8,7 +8,8 @@ from fastapi import APIRouter, Request
 
 from clarion.api.protocol import LexiconResponse, NormalizeRequest, NormalizeResponse, TextSpan
 from clarion.errors import InputTooLarge, ModelNotFound
-from clarion.service import Service, reading_language
+from clarion.routing import reading_language
+from clarion.service import Service
 
 router = APIRouter(tags=["text"])
 

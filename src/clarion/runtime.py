@@ -1,0 +1,344 @@
+"""Engine runtimes: loading, executor choice, warm-up and batch sizing, and the lease that
+counts an engine's users, reloads it lazily and unloads it when idle."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import ValidationError
+
+from clarion.config import Settings
+from clarion.engines.base import Engine, SchedulingDefaults, Segment, VoiceInfo, request_extras
+from clarion.engines.registry import discover, engine_class
+from clarion.errors import EngineUnavailable, InvalidRequest
+from clarion.observability.logging import adopt_library_loggers
+from clarion.observability.metrics import Metrics
+from clarion.scheduler.batcher import Batcher
+from clarion.scheduler.calibrate import Calibration, calibrate
+from clarion.scheduler.executor import Executor, ThreadExecutor
+from clarion.scheduler.workers import ProcessExecutor
+
+log = logging.getLogger(__name__)
+
+WARMUP_TEXT = {"en": "Hello, this is a warm-up.", "zh": "你好，这是预热。"}
+# A short one after the sentences: two lengths tell admission control's cost model the fixed
+# and the per-character part of a segment's cost before the first request.
+WARMUP_SHORT = {"en": "OK.", "zh": "好。"}
+
+
+@dataclass(slots=True)
+class EngineRuntime:
+    """One loaded engine with its batcher and the scheduling it runs with."""
+
+    name: str
+    engine: Engine
+    batcher: Batcher
+    voices: dict[str, VoiceInfo]
+    scheduling: SchedulingDefaults
+    load_seconds: float
+    calibration: Calibration | None = None
+    idle_unload_s: float | None = None  # None: stays loaded
+    refs: int = 0  # requests using the engine now; a used engine is never unloaded
+    last_used: float = field(default_factory=time.monotonic)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def loaded(self) -> bool:
+        return all(e.loaded for e in self.batcher.executor.instances())
+
+    def describe(self) -> dict[str, Any]:
+        caps = self.engine.capabilities
+        return {
+            "languages": list(caps.languages),
+            "sample_rate": self.engine.sample_rate,
+            "voices": len(self.voices),
+            "streaming": caps.streaming.value,
+            "cloning": caps.cloning,
+            "scheduling": {
+                "max_batch_size": self.batcher.max_batch_size,
+                "max_wait_ms": self.batcher.max_wait_s * 1000,
+                "workers": self.batcher.executor.workers,
+                "threads_per_worker": self.scheduling.threads,
+                "queue_size": self.batcher.queue_size,
+                "calibration": self.calibration.report() if self.calibration else None,
+                # What admission control believes one worker spends per segment and per
+                # weighted character (clarion.scheduler.cost), learned from recent batches.
+                "cost": {
+                    "per_segment_s": round(self.batcher.cost.per_segment, 5),
+                    "per_char_s": round(self.batcher.cost.per_char, 6),
+                },
+            },
+            "isolation": self.batcher.executor.describe(),
+            "extras": schema.model_json_schema() if (schema := request_extras(self.engine)) else None,
+            "load_seconds": round(self.load_seconds, 3),
+            "loaded": self.loaded,
+            "idle_unload_s": self.idle_unload_s,
+        }
+
+
+class Runtimes:
+    """The loaded engines by name. ``engines``: ready instances to serve instead of loading
+    ``settings.engines`` through the registry (tests, embedding)."""
+
+    def __init__(
+        self, settings: Settings, engines: Mapping[str, Engine] | None = None, metrics: Metrics | None = None
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self._given = dict(engines) if engines is not None else None
+        self.by_name: dict[str, EngineRuntime] = {}
+        self.skipped: dict[str, str] = {}  # engine -> why it was not loaded
+        self._reaper: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        names = list(self._given) if self._given is not None else self._engine_names()
+        for name in names:
+            try:
+                runtime = await asyncio.to_thread(self._load, name)
+            except EngineUnavailable as e:
+                if name in self.settings.required_engines or name == self.settings.default_engine:
+                    raise
+                log.warning("engine %s not loaded: %s", name, e.message)
+                self.skipped[name] = e.message
+                continue
+            runtime.batcher.start()
+            self.by_name[name] = runtime
+        if not self.by_name:
+            raise EngineUnavailable("no engine could be loaded; see `clarion engines`")
+        ttls = [rt.idle_unload_s for rt in self.by_name.values() if rt.idle_unload_s]
+        if ttls:
+            self._reaper = asyncio.get_running_loop().create_task(self._unload_idle(min(ttls)))
+
+    async def stop(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            await asyncio.gather(self._reaper, return_exceptions=True)
+        for rt in self.by_name.values():
+            await rt.batcher.close()  # running batches finish before the model goes away
+            await self._unload(rt)
+        self.by_name.clear()
+
+    def down(self) -> list[str]:
+        """Engines that cannot take work right now (every worker process being restarted)."""
+        return [name for name, rt in self.by_name.items() if not rt.batcher.executor.available]
+
+    def busy(self) -> bool:
+        return any(rt.batcher.in_flight or rt.batcher.queue_depth for rt in self.by_name.values())
+
+    def batches_run(self) -> int:
+        return sum(rt.batcher.stats.batches for rt in self.by_name.values())
+
+    # -- the lease: users counted, lazy reload, idle unload ----------------------
+    @contextlib.asynccontextmanager
+    async def lease(self, runtimes: Iterable[EngineRuntime]) -> AsyncIterator[None]:
+        """Hold these engines for a request: each is reloaded first if it was unloaded while
+        idle, and none is unloaded while held."""
+        held: list[EngineRuntime] = []
+        try:
+            for rt in runtimes:
+                await self._acquire(rt)
+                held.append(rt)
+            yield
+        finally:
+            for rt in held:
+                rt.refs -= 1
+                rt.last_used = time.monotonic()
+
+    async def _acquire(self, rt: EngineRuntime) -> None:
+        rt.refs += 1
+        if rt.loaded:
+            return
+        try:
+            async with rt.lock:
+                if not rt.loaded:
+                    await asyncio.to_thread(self._reload, rt)
+        except BaseException:
+            rt.refs -= 1
+            raise
+
+    def _reload(self, rt: EngineRuntime) -> None:
+        log.info("reloading engine %s", rt.name)
+        device = self.settings.resolved_device
+        for engine in rt.batcher.executor.instances():
+            if not engine.loaded:
+                engine.load(device, rt.scheduling.threads)
+        if self.metrics:
+            self.metrics.engine_events.labels(rt.name, "load").inc()
+
+    async def _unload_idle(self, shortest_ttl: float) -> None:
+        while True:
+            await asyncio.sleep(min(5.0, max(0.05, shortest_ttl / 4)))
+            now = time.monotonic()
+            for rt in self.by_name.values():
+                idle = rt.refs == 0 and rt.batcher.queue_depth == 0 and rt.batcher.in_flight == 0
+                if not (rt.idle_unload_s and idle and now - rt.last_used > rt.idle_unload_s and rt.loaded):
+                    continue
+                async with rt.lock:
+                    if rt.refs:
+                        continue  # a request arrived while we waited for the lock
+                    log.info("unloading engine %s after %.0f s idle", rt.name, now - rt.last_used)
+                    await self._unload(rt)
+
+    async def _unload(self, rt: EngineRuntime) -> None:
+        """Unload every instance of a loaded engine (a no-op for one already unloaded)."""
+        if not rt.loaded:
+            return
+        for engine in rt.batcher.executor.instances():
+            await asyncio.to_thread(engine.unload)
+        if self.metrics:
+            self.metrics.engine_events.labels(rt.name, "unload").inc()
+
+    # -- loading ------------------------------------------------------------------
+    def _engine_names(self) -> list[str]:
+        names = list(dict.fromkeys([self.settings.default_engine, *self.settings.engines]))
+        available = discover(self.settings)
+        for name in names:
+            entry = available.get(name)
+            if entry is None or entry.problem:
+                why = "not registered" if entry is None else entry.problem
+                if name in self.settings.required_engines or name == self.settings.default_engine:
+                    raise EngineUnavailable(f"engine {name!r} cannot load: {why}")
+                self.skipped[name] = str(why)
+        return [n for n in names if n not in self.skipped]
+
+    def _load(self, name: str) -> EngineRuntime:
+        t0 = time.perf_counter()
+        given = self._given[name] if self._given is not None else None
+        cls: type[Engine] = type(given) if given is not None else engine_class(name, self.settings)
+        opts = self.settings.options_for(name)
+        defaults = cls.scheduling_defaults(os.cpu_count() or 1)
+        threads = opts.threads or defaults.threads
+        workers = opts.workers or defaults.workers
+        device = self.settings.resolved_device
+        executor: Executor
+        if (opts.isolation or self.settings.isolation) == "process":
+            pool = ProcessExecutor(
+                cls,
+                self.settings,
+                workers=workers,
+                device=device,
+                threads=threads,
+                timeout_s=opts.worker_timeout_s or self.settings.worker_timeout_s,
+                start_timeout_s=self.settings.worker_start_timeout_s,
+                on_event=self._worker_event(name),
+            )
+            try:
+                pool.start()
+            except BaseException:
+                pool.close()
+                raise
+            engine: Engine = pool.proxy
+            executor = pool
+        else:
+            engine = given if given is not None else cls(self.settings)
+            if not engine.loaded:
+                engine.load(device, threads)
+
+            def another() -> Engine:
+                e = cls(self.settings)
+                e.load(device, threads)
+                return e
+
+            executor = ThreadExecutor(engine, workers, another)
+        try:
+            return self._prepare(name, engine, executor, t0)
+        except BaseException:
+            executor.close()
+            raise
+
+    def _worker_event(self, name: str) -> Callable[[str], None]:
+        def event(kind: str) -> None:
+            if self.metrics:
+                self.metrics.engine_events.labels(name, f"worker_{kind}").inc()
+
+        return event
+
+    def _prepare(self, name: str, engine: Engine, executor: Executor, t0: float) -> EngineRuntime:
+        """Warm up, size batches and build the batcher for a loaded engine."""
+        adopt_library_loggers()  # before warm-up: some libraries log on first use
+        opts = self.settings.options_for(name)
+        defaults = type(engine).scheduling_defaults(os.cpu_count() or 1)
+        voices = {v.id: v for v in engine.voices()}
+        warm: list[tuple[str, float]] = []  # (text, seconds) of each warm-up synthesis
+        if self.settings.warmup:
+            langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
+            texts = [(lang, WARMUP_TEXT[lang]) for lang in langs]
+            texts += [(lang, WARMUP_SHORT[lang]) for lang in langs[:1]]
+            for lang, text in texts:
+                t_warm = time.perf_counter()
+                engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
+                warm.append((text, time.perf_counter() - t_warm))
+        batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
+        scheduling = SchedulingDefaults(
+            max_batch_size=batch,
+            max_wait_ms=opts.max_wait_ms if opts.max_wait_ms is not None else defaults.max_wait_ms,
+            workers=executor.workers,
+            threads=opts.threads or defaults.threads,
+        )
+        batcher = Batcher(
+            name,
+            executor,
+            max_batch_size=batch,
+            max_wait_ms=scheduling.max_wait_ms,
+            queue_size=opts.queue_size or self.settings.queue_size,
+            on_batch=self.metrics.on_batch(name, engine.sample_rate) if self.metrics else None,
+        )
+        # Admission control's first figures (the first, cold run included: it errs on the safe side).
+        batcher.seed(warm)
+        if self.metrics:
+            self.metrics.engine_events.labels(name, "load").inc()
+        ttl = None if opts.keep_warm else (opts.idle_unload_s or self.settings.idle_unload_s)
+        return EngineRuntime(
+            name,
+            engine,
+            batcher,
+            voices,
+            scheduling,
+            time.perf_counter() - t0,
+            calibration,
+            idle_unload_s=ttl,
+        )
+
+    def _batch_size(
+        self, engine: Engine, asked: int | Literal["auto"] | None, default: int
+    ) -> tuple[int, Calibration | None]:
+        """The batch size to run with: as configured, the engine's default, or measured ('auto')."""
+        if asked != "auto":
+            return min(asked or default, engine.capabilities.max_batch_size), None
+        lang = engine.capabilities.languages[0]
+        probe = Segment(WARMUP_TEXT.get(lang, WARMUP_TEXT["en"]), engine.default_voice(lang), lang)
+        calibration = calibrate(
+            engine, probe, engine.capabilities.max_batch_size, self.settings.calibration_latency_s
+        )
+        log.info("engine %s calibrated: batch %d (%s)", engine.name, calibration.chosen, calibration.measured)
+        return calibration.chosen, calibration
+
+
+def validate_extras(runtime: EngineRuntime, extras: Mapping[str, Any]) -> dict[str, Any]:
+    """A request's engine extras, checked against the engine's schema (400 naming the
+    valid ones otherwise); what engines receive in ``Segment.extras``."""
+    if not extras:
+        return {}
+    schema = request_extras(runtime.engine)
+    if schema is None:
+        raise InvalidRequest(
+            f"engine {runtime.name!r} takes no extras; got: {', '.join(sorted(extras))}", param="extras"
+        )
+    try:
+        return schema.model_validate(extras).model_dump(exclude_unset=True)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'extras'}: {err['msg']}" for err in e.errors()
+        )
+        raise InvalidRequest(
+            f"invalid extras for engine {runtime.name!r}: {problems}. "
+            f"Valid extras: {', '.join(schema.model_fields)}",
+            param="extras",
+        ) from None

@@ -1,0 +1,426 @@
+"""Synthesis: a job's text planned into segments, answered from the cache or run through
+the engines' batchers, with admission, deadlines, and audio handed out in order."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import dataclasses
+import functools
+import time
+from collections.abc import AsyncGenerator, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from clarion import __version__
+from clarion.cache import AudioCache, CachedChunk, cache_key
+from clarion.config import Settings
+from clarion.engines.base import Audio, AudioChunk, Segment, VoiceInfo
+from clarion.errors import DeadlineExceeded, NoSpeakableText, QueueFull, RateLimited
+from clarion.routing import VoiceRouter, reading_language, speaks_zh
+from clarion.runtime import EngineRuntime, Runtimes
+from clarion.scheduler.batcher import Trace
+from clarion.scheduler.executor import streams_parts
+from clarion.text.frontend import FrontEndOptions, FrontEndResult, TaggedSegment, TextFrontEnd
+from clarion.text.lang import has_han
+from clarion.text.spans import Language
+from clarion.text.split import split_sentences
+from clarion.text.ssml import Pause, Say, looks_like_ssml, parse_ssml
+from clarion.voices.store import VoiceStore
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One segment and the engine that renders it."""
+
+    runtime: EngineRuntime
+    segment: Segment
+    stretch: float = 1.0  # time-stretch left after the engine's native speed range
+    silence_s: float = 0.0  # a pause (SSML <break>): this much silence, no synthesis
+
+
+# Texts at least this long are planned in two steps (first sentence, then the rest), so
+# that reading a long text does not hold back its first audio.
+_PLAN_IN_PARTS_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SpeechJob:
+    """A validated request, ready to run."""
+
+    runtime: EngineRuntime
+    voice: VoiceInfo
+    text: str
+    speed: float = 1.0
+    seed: int | None = None
+    timeout_s: float = 60.0
+    extras: Mapping[str, Any] = field(default_factory=dict)
+    trace: Trace = field(default_factory=Trace)  # filled in while it runs, for the access log
+    use_cache: bool = True  # False: synthesise afresh (the result is still stored)
+    background: bool = False  # batch-job work: yields to interactive requests, no admission check
+    # Hand out a segment's audio while it is generated, where the engine streams tokens (a
+    # streamed response); otherwise each chunk is a whole segment.
+    partial: bool = False
+    # "ssml": the text is SSML; "text": it is read as written; None: SSML if it starts with <speak.
+    input_format: Literal["text", "ssml"] | None = None
+
+    @property
+    def is_ssml(self) -> bool:
+        return self.input_format == "ssml" or (self.input_format is None and looks_like_ssml(self.text))
+
+
+class Synthesizer:
+    def __init__(
+        self,
+        settings: Settings,
+        runtimes: Runtimes,
+        router: VoiceRouter,
+        frontend: TextFrontEnd,
+        voice_store: VoiceStore,
+        cache: AudioCache | None,
+    ) -> None:
+        self.settings = settings
+        self.runtimes = runtimes
+        self.router = router
+        self.frontend = frontend
+        self.voice_store = voice_store
+        self.cache = cache
+
+    def frontend_options(self, engine: str) -> FrontEndOptions:
+        opts = self.settings.options_for(engine)
+        return FrontEndOptions(
+            enabled=opts.text_frontend,
+            erhua=opts.erhua,
+            yao=opts.yao,
+            max_segment_chars=opts.max_segment_chars or self.settings.max_segment_chars,
+        )
+
+    def analyse(
+        self, text: str, engine: str | None = None, language: Language | None = None
+    ) -> FrontEndResult:
+        """What an engine will actually read: normalised text, tagged segments, rules fired.
+        ``language``: the reading voice's, which numbers and symbols are read in."""
+        options = (
+            self.frontend_options(engine)
+            if engine
+            else FrontEndOptions(max_segment_chars=self.settings.max_segment_chars)
+        )
+        return self.frontend.process(text, dataclasses.replace(options, language=language))
+
+    def plan_parts(self, job: SpeechJob) -> Iterator[list[Planned]]:
+        """Each segment with the engine that renders it, a part of the text at a time (its
+        first sentence, then the rest: see ``TextFrontEnd.process_parts``). The requested
+        voice reads it, or for a language that voice cannot speak, the voice
+        ``language_voices`` names for it."""
+        options = self.frontend_options(job.runtime.name)
+        options = dataclasses.replace(options, language=reading_language(job.voice))
+        if job.is_ssml:
+            yield self._ssml_plan(job, options)
+            return
+        for part in self.frontend.process_parts(job.text, options):
+            yield [self._planned(job, tagged) for tagged in part.segments]
+
+    def _ssml_plan(self, job: SpeechJob, options: FrontEndOptions) -> list[Planned]:
+        """An SSML document's pieces: text through the front end at its rate and language,
+        pauses as silence."""
+        plan: list[Planned] = []
+        for piece in parse_ssml(_as_document(job.text), options.language):
+            if isinstance(piece, Pause):
+                if piece.seconds > 0:
+                    pause = Segment("", job.voice.id, job.voice.lang, job.speed, job.seed, job.extras)
+                    plan.append(Planned(job.runtime, pause, silence_s=piece.seconds))
+                continue
+            read = dataclasses.replace(options, language=piece.language or options.language)
+            for tagged in self.frontend.process(piece.text, read).segments:
+                plan.append(self._planned(job, tagged, piece.rate))
+        return plan
+
+    def segments(self, job: SpeechJob) -> list[Planned]:
+        out = [planned for part in self.plan_parts(job) for planned in part]
+        if not any(not p.silence_s for p in out):
+            raise self._nothing_to_say(job)
+        return out
+
+    def _nothing_to_say(self, job: SpeechJob) -> NoSpeakableText:
+        text = job.text
+        if job.is_ssml:
+            text = "".join(p.text for p in parse_ssml(_as_document(job.text)) if isinstance(p, Say))
+        read = self.analyse(text, job.runtime.name, reading_language(job.voice)).text
+        shown = read if len(read) <= 40 else read[:40] + "…"
+        return NoSpeakableText(
+            f"input has nothing to say: after normalisation it reads {shown!r}, with no letters, "
+            "digits or Chinese characters; send text with words in it",
+            param="input",
+        )
+
+    def _planned(self, job: SpeechJob, tagged: TaggedSegment, rate: float = 1.0) -> Planned:
+        runtime, voice = job.runtime, job.voice
+        if tagged.language == "zh" and not speaks_zh(job.runtime, job.voice):
+            runtime, voice = self.router.fallback(job.voice, tagged.language, tagged.text)
+        speed = min(max(job.speed * rate, 0.25), 4.0)
+        lo, hi = runtime.engine.capabilities.speed_range
+        native = min(max(speed, lo), hi)
+        segment = Segment(tagged.text, voice.id, tagged.language, native, job.seed, job.extras)
+        return Planned(runtime, segment, _stretch_factor(speed, (lo, hi)))
+
+    async def _plan(self, job: SpeechJob) -> tuple[list[Planned], asyncio.Future[list[Planned]] | None]:
+        """The plan to start with, and the rest of it while it is still being read.
+
+        A short text is planned whole. A long one is planned in two steps: its first
+        sentence at once, so synthesis starts after a few milliseconds, the rest off the
+        event loop meanwhile."""
+        if len(job.text) < _PLAN_IN_PARTS_CHARS or job.is_ssml:
+            return self.segments(job), None
+        # Checked up front: a routing error must be an HTTP error, not a failure midway.
+        if has_han(job.text) and not speaks_zh(job.runtime, job.voice):
+            self.router.fallback(job.voice, "zh", job.text[:20])
+        parts = self.plan_parts(job)
+        head = next(parts, [])
+        rest: asyncio.Future[list[Planned]] | None = asyncio.ensure_future(
+            asyncio.to_thread(lambda: [p for part in parts for p in part])
+        )
+        if not head and rest is not None:
+            head, rest = await rest, None
+        if not head:
+            raise self._nothing_to_say(job)
+        return head, rest
+
+    async def stream(self, job: SpeechJob) -> AsyncGenerator[AudioChunk, None]:
+        """Audio chunks in order, one per segment, at the requested voice's sample rate.
+        Up to ``lookahead`` segments are in the batchers at once, so one long request uses
+        several workers while staying ordered. Closing the iterator (client gone) cancels
+        everything still queued."""
+        if self.cache is None or not job.use_cache:
+            # Refuse a hopeless request before spending time on its text: the work already
+            # ahead of it is a lower bound on its wait (under overload, this keeps refusals
+            # fast). The full check, with its own segments, follows the plan. (A request the
+            # cache may answer is not refused before the cache has been asked.)
+            self._admit(job, {job.runtime.name: []})
+        rate = job.runtime.engine.sample_rate
+        # Keyed on the request, not on the read text: a hit costs no front-end work at all.
+        key = self._cache_key(job) if self.cache is not None else None
+        if key is not None and job.use_cache:
+            entry = await self._cache_get(key)
+            if entry is not None:
+                job.trace.cache = "hit"
+                for index, cached in enumerate(entry):
+                    yield AudioChunk(cached.samples, rate, index, cached.text)
+                return
+        plan, rest = await self._plan(job)
+        job.trace.cache = "off" if key is None else ("miss" if job.use_cache else "bypass")
+        produced: list[CachedChunk] = []
+        # aclosing: a client that leaves must cancel the queued segments now, not at GC time.
+        async with contextlib.aclosing(self._synthesise(job, plan, rate, rest)) as chunks:
+            async for chunk in chunks:
+                produced.append(CachedChunk(chunk.samples, chunk.text))
+                yield chunk
+        if key is not None and self.cache is not None:
+            # Only complete results are stored (a client that left midway stores nothing).
+            await self._cache_put(key, tuple(produced))
+
+    def _cache_key(self, job: SpeechJob) -> str:
+        """Everything that decides the audio: the request, the front end's options and
+        lexicon, and every engine a segment may be routed to."""
+        uploaded = self.router.uploaded(job.runtime, job.voice.id)
+        clip = self.voice_store.get(job.voice.id).sha256 if uploaded else None
+        versions = {name: rt.engine.identity().as_dict() for name, rt in self.runtimes.by_name.items()}
+        options = dataclasses.asdict(self.frontend_options(job.runtime.name))
+        parts: list[Any] = [__version__, job.seed, dict(job.extras), job.text, job.runtime.name, job.voice.id]
+        parts += [job.voice.language, clip, job.speed, options, self.frontend.lexicon.fingerprint()]
+        parts += [self.settings.language_voices, versions]
+        return cache_key(parts)
+
+    async def _cache_get(self, key: str) -> tuple[CachedChunk, ...] | None:
+        assert self.cache is not None
+        return await asyncio.to_thread(self.cache.get, key) if self.cache.disk else self.cache.get(key)
+
+    async def _cache_put(self, key: str, entry: tuple[CachedChunk, ...]) -> None:
+        assert self.cache is not None
+        if self.cache.disk:
+            await asyncio.to_thread(self.cache.put, key, entry)
+        else:
+            self.cache.put(key, entry)
+
+    async def _synthesise(
+        self,
+        job: SpeechJob,
+        plan: list[Planned],
+        rate: int,
+        rest: asyncio.Future[list[Planned]] | None = None,
+    ) -> AsyncGenerator[AudioChunk, None]:
+        """``plan``'s audio in order; ``rest``, while still being planned, joins it when ready."""
+        begun = time.monotonic()
+        deadline = begun + job.timeout_s
+        lookahead = self.settings.lookahead
+        # Each segment in flight: its whole audio, and (streamed in pieces) the pieces so far.
+        pending: collections.deque[tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None]] = (
+            collections.deque()
+        )
+        submitted = 0
+
+        def fill() -> None:
+            nonlocal submitted, rest
+            if rest is not None and rest.done():
+                plan.extend(rest.result())  # a planning error is raised here, in order
+                rest = None
+            while submitted < len(plan) and len(pending) < lookahead:
+                item = plan[submitted]
+                if item.silence_s:
+                    silence: asyncio.Future[Audio] = asyncio.get_running_loop().create_future()
+                    silence.set_result(np.zeros(round(item.silence_s * rate), dtype=np.float32))
+                    pending.append((silence, None))
+                    submitted += 1
+                    continue
+                parts: asyncio.Queue[Audio | None] | None = None
+                if job.partial and _streams_pieces(item, rate):
+                    parts = asyncio.Queue()
+                try:
+                    fut = item.runtime.batcher.submit(
+                        item.segment,
+                        max(0.0, deadline - time.monotonic()),
+                        job.trace,
+                        background=job.background,
+                        on_part=None if parts is None else parts.put_nowait,
+                        order=begun,  # later segments keep the request's place in line
+                    )
+                except QueueFull:
+                    if submitted == 0:
+                        raise  # not admitted: the caller answers 503 before any audio
+                    return  # an admitted request waits for room rather than failing midway
+                if parts is not None:
+                    # Pieces arrive before the result (both via the loop, in order): None ends them.
+                    fut.add_done_callback(functools.partial(_end_of_pieces, parts))
+                pending.append((fut, parts))
+                submitted += 1
+
+        uses: dict[str, list[str]] = {}  # each engine's segment texts
+        for p in plan:
+            if not p.silence_s:
+                uses.setdefault(p.runtime.name, []).append(p.segment.text)
+        if rest is not None:
+            # Still being read: its sentences as written stand in for the estimate, and any
+            # engine its Mandarin may be routed to is taken now.
+            unread = split_sentences(job.text, self.settings.max_segment_chars)[len(plan) :]
+            uses.setdefault(job.runtime.name, []).extend(unread)
+            if has_han(job.text) and not speaks_zh(job.runtime, job.voice):
+                uses.setdefault(self.router.fallback(job.voice, "zh", job.text[:20])[0].name, [])
+        self._admit(job, uses)
+        # The first window is queued whole or refused whole (503): a request that only half
+        # fitted would wait for room while the estimate that admitted it went stale.
+        window = collections.Counter(p.runtime.name for p in plan[:lookahead] if not p.silence_s)
+        for name, count in window.items():
+            self.runtimes.by_name[name].batcher.ensure_room(count)
+        try:
+            async with self.runtimes.lease(self.runtimes.by_name[name] for name in uses):
+                fill()
+                index = 0
+                while True:
+                    if index == len(plan) and rest is not None:
+                        try:
+                            left = max(0.0, deadline - time.monotonic())
+                            await asyncio.wait_for(asyncio.shield(rest), left)
+                        except TimeoutError:
+                            raise self._deadline(job, index, len(plan)) from None
+                        fill()
+                    if index == len(plan):
+                        break
+                    item = plan[index]
+                    while not pending and submitted < len(plan) and time.monotonic() < deadline:
+                        # The queue was full: wait for room there, not by polling.
+                        await plan[submitted].runtime.batcher.room(deadline - time.monotonic())
+                        fill()
+                    remaining = deadline - time.monotonic()
+                    if not pending or remaining <= 0:
+                        raise self._deadline(job, index, len(plan))
+                    fut, parts = pending[0]
+                    sent = 0  # samples of this segment already handed out in pieces
+                    try:
+                        while parts is not None:
+                            piece = await asyncio.wait_for(parts.get(), deadline - time.monotonic())
+                            if piece is None:
+                                break
+                            yield AudioChunk(piece, rate, index, "" if sent else item.segment.text)
+                            sent += len(piece)
+                        audio = await asyncio.wait_for(fut, deadline - time.monotonic())
+                    except TimeoutError:
+                        raise self._deadline(job, index, len(plan)) from None
+                    pending.popleft()
+                    fill()
+                    if parts is None:
+                        yield AudioChunk(await _fit(audio, item, rate), rate, index, item.segment.text)
+                    elif len(audio) > sent:  # the whole result is what counts: anything not yet sent
+                        yield AudioChunk(audio[sent:], rate, index, "" if sent else item.segment.text)
+                    index += 1
+        finally:
+            for fut, _ in pending:
+                fut.cancel()
+            if rest is not None:
+                rest.cancel()
+                if rest.done() and not rest.cancelled():
+                    rest.exception()  # retrieved: the request already failed or left
+
+    def _admit(self, job: SpeechJob, uses: Mapping[str, list[str]]) -> None:
+        """Latency-aware admission: refuse at once (429) a request that the learned
+        costs say would miss its deadline, instead of queueing it to time out."""
+        if not self.settings.admission_control or job.background:
+            return  # batch jobs wait their turn behind interactive traffic instead
+        for name, texts in uses.items():
+            runtime = self.runtimes.by_name[name]
+            estimate = runtime.batcher.estimated_completion_s(texts)
+            if estimate is not None and estimate > job.timeout_s * self.settings.admission_headroom:
+                raise RateLimited(
+                    f"engine {runtime.name!r} is busy: this request would take about {estimate:.1f} s, "
+                    f"past its {job.timeout_s:g} s deadline; retry later, send less text, or raise 'timeout'",
+                    code="predicted_deadline_miss",
+                    retry_after=max(1.0, estimate - job.timeout_s),
+                )
+
+    @staticmethod
+    def _deadline(job: SpeechJob, index: int, total: int) -> DeadlineExceeded:
+        return DeadlineExceeded(
+            f"request passed its {job.timeout_s:g} s deadline after {index} of {total} segments; "
+            "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "
+            "or CLARION_REQUEST_TIMEOUT_S"
+        )
+
+
+def _as_document(ssml: str) -> str:
+    """SSML sent with input_format "ssml" may leave out the <speak> wrapper."""
+    return ssml if looks_like_ssml(ssml) else f"<speak>{ssml}</speak>"
+
+
+def _end_of_pieces(parts: asyncio.Queue[Audio | None], _: asyncio.Future[Audio]) -> None:
+    parts.put_nowait(None)
+
+
+def _streams_pieces(item: Planned, rate: int) -> bool:
+    """Pieces go out as the engine makes them only when nothing must be applied to the
+    whole segment afterwards (time-stretching, resampling a routed segment)."""
+    return (
+        item.stretch == 1.0 and item.runtime.engine.sample_rate == rate and streams_parts(item.runtime.engine)
+    )
+
+
+async def _fit(audio: Audio, item: Planned, rate: int) -> Audio:
+    """Apply the speed the engine could not, and bring a routed segment to the request's rate."""
+    if item.stretch == 1.0 and item.runtime.engine.sample_rate == rate:
+        return audio
+    from clarion.audio.resample import resample
+    from clarion.audio.speed import time_stretch
+
+    def work() -> Audio:
+        out = audio
+        if item.stretch != 1.0:
+            out = time_stretch(out, item.runtime.engine.sample_rate, item.stretch)
+        return resample(out, item.runtime.engine.sample_rate, rate)
+
+    return await asyncio.to_thread(work)
+
+
+def _stretch_factor(speed: float, native: tuple[float, float]) -> float:
+    """What is left for time-stretching after the engine applied what it can natively."""
+    lo, hi = native
+    return speed / min(max(speed, lo), hi)
