@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from clarion.engines.base import Audio
+from clarion.types import Audio
 
 log = logging.getLogger(__name__)
 

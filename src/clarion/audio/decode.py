@@ -9,7 +9,7 @@ import numpy as np
 from av.error import FFmpegError
 
 from clarion.audio.resample import check_rate
-from clarion.engines.base import Audio
+from clarion.types import Audio
 
 # Format names (ours and file extensions) to FFmpeg demuxer names; others go to FFmpeg as-is.
 _DEMUXERS = {

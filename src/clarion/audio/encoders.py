@@ -25,7 +25,7 @@ from av.audio.stream import AudioStream
 
 from clarion.audio.formats import AudioFormat
 from clarion.audio.resample import StreamResampler, as_mono, check_rate
-from clarion.engines.base import Audio
+from clarion.types import Audio
 
 __all__ = ["StreamEncoder", "encode", "supported_rate", "to_s16", "wav_header"]
 

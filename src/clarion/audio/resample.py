@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import soxr
 
-from clarion.engines.base import Audio
+from clarion.types import Audio
 
 # soxr "HQ" is 20-bit precision: well below the 16-bit floor of every output format.
 _QUALITY = "HQ"

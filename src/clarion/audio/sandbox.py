@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection
 
 import numpy as np
 
-from clarion.engines.base import Audio
+from clarion.types import Audio
 
 _CTX = mp.get_context("forkserver")
 # "__main__" too: the server imports its entry module once, not in every child.

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from av.filter import Graph
 
 from clarion.audio.resample import as_mono, check_rate
-from clarion.engines.base import Audio
+from clarion.types import Audio
 
 MIN_FACTOR = 0.1
 MAX_FACTOR = 100.0

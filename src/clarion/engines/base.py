@@ -11,19 +11,44 @@ import enum
 import hashlib
 import importlib.metadata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict
+
+# The shared types live on the ground floor; re-exported here for engines written against this module.
+from clarion.types import Audio, AudioChunk, Segment, VoiceInfo
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from clarion.config import Settings
 
-Audio = npt.NDArray[np.float32]
+__all__ = [
+    "Audio",
+    "AudioChunk",
+    "CalibratesOnnx",
+    "Capabilities",
+    "ChecksModelDir",
+    "Engine",
+    "EngineExtras",
+    "EngineIdentity",
+    "ExportsOnnx",
+    "HasDeterministicExtras",
+    "OptionValue",
+    "SchedulingDefaults",
+    "Segment",
+    "Streaming",
+    "StreamsBatches",
+    "TakesExtras",
+    "VoiceInfo",
+    "WritesModelManifest",
+    "exports_onnx",
+    "files_fingerprint",
+    "package_version",
+    "request_extras",
+    "voice_table",
+]
 
 
 class Streaming(enum.StrEnum):
@@ -32,22 +57,6 @@ class Streaming(enum.StrEnum):
     NONE = "none"
     SENTENCE = "sentence"
     TOKEN = "token"
-
-
-@dataclass(frozen=True, slots=True)
-class VoiceInfo:
-    id: str
-    engine: str
-    language: str  # BCP-47, e.g. "en-US", "zh-CN"
-    licence: str
-    sample_rate: int
-    gender: str | None = None
-    description: str = ""
-
-    @property
-    def lang(self) -> str:
-        """Primary language subtag ("en", "zh"), what the text front end works in."""
-        return self.language.split("-")[0].lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,32 +96,6 @@ def request_extras(engine: type[Any] | object) -> type[EngineExtras] | None:
         return None
     schema = cls.request_extras
     return schema if isinstance(schema, type) and issubclass(schema, EngineExtras) else None
-
-
-@dataclass(frozen=True, slots=True)
-class Segment:
-    """One piece of text the engine renders in one go (usually a sentence)."""
-
-    text: str
-    voice: str
-    language: str = "en"
-    speed: float = 1.0
-    seed: int | None = None
-    extras: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class AudioChunk:
-    """Audio for one segment of a request, as the service hands it out in order."""
-
-    samples: Audio
-    sample_rate: int
-    index: int
-    text: str
-
-    @property
-    def duration(self) -> float:
-        return len(self.samples) / self.sample_rate
 
 
 @dataclass(frozen=True, slots=True)

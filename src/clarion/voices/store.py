@@ -27,8 +27,8 @@ import numpy as np
 
 from clarion.audio.encoders import encode
 from clarion.audio.formats import AudioFormat
-from clarion.engines.base import Audio
 from clarion.errors import Conflict, InvalidRequest, NotFound, StorageFull
+from clarion.types import Audio
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 RESERVED = frozenset({"uploaded"})  # path segments of the voices API

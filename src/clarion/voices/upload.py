@@ -14,8 +14,8 @@ from clarion.audio.resample import resample
 from clarion.audio.sandbox import DecodeFailed, DecodeTimeout, decode_untrusted
 from clarion.audio.sniff import AUDIO_EXTENSIONS, sniff
 from clarion.config import Settings
-from clarion.engines.base import Audio
 from clarion.errors import InputTooLarge, InvalidRequest, Unprocessable, UnsupportedMedia
+from clarion.types import Audio
 from clarion.voices.store import trim_silence
 
 MIN_RATE, MAX_RATE = 8_000, 192_000
