@@ -3,7 +3,7 @@
 Small batches are rendered while the client waits. Larger ones become jobs kept on
 disk, so a restart loses nothing and finished items are never recomputed::
 
-    <data_dir>/jobs/<id>/request.json       the validated request
+    <data_dir>/jobs/<id>/request.json       the validated request (a BatchSpec)
     <data_dir>/jobs/<id>/items/0001-x.mp3   each finished item, written atomically
     <data_dir>/jobs/<id>/items/0002.error   why an item failed (one line of text)
     <data_dir>/jobs/<id>/result.zip         built once, on the first download
@@ -17,6 +17,9 @@ delete; the renamed folder is then removed (and, after a crash, at the next star
 ``CLARION_BATCH_DISK_MB`` caps what all jobs hold: a submission is refused (507) while the
 jobs already hold that much, and an item that would take them past it fails on its own
 (its ``.error`` says so) without stopping the job; the zip holds what fitted.
+
+This module works on ``BatchSpec``, the domain form of a batch; the HTTP router converts its
+wire schema (``clarion.api.protocol.BatchRequest``) into one, so jobs never import the API.
 """
 
 from __future__ import annotations
@@ -34,13 +37,13 @@ import threading
 import time
 import uuid
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from clarion.api.protocol import BatchItem, BatchRequest
 from clarion.audio.encoders import encode
 from clarion.audio.formats import AudioFormat
 from clarion.config import Settings
@@ -63,12 +66,64 @@ JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 DELETED = ".deleted-"  # prefix of a deleted job's folder until it is gone
 
 
+@dataclass(frozen=True, slots=True)
+class BatchItem:
+    """One text of a batch; ``id`` names its file in the zip, ``voice`` overrides the batch's."""
+
+    input: str
+    id: str | None = None
+    voice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchSpec:
+    """A validated batch: what the API accepted, in the form jobs work on and keep on disk."""
+
+    model: str
+    voice: str
+    items: tuple[BatchItem, ...]
+    response_format: AudioFormat = AudioFormat.MP3
+    speed: float = 1.0
+    sample_rate: int | None = None
+    seed: int | None = None
+    extras: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        """``request.json``: the same document the wire schema's ``model_dump_json`` wrote, so
+        jobs stored by earlier releases resume."""
+        doc = {
+            "model": self.model,
+            "voice": self.voice,
+            "response_format": self.response_format.value,
+            "speed": self.speed,
+            "sample_rate": self.sample_rate,
+            "seed": self.seed,
+            "extras": dict(self.extras),
+            "items": [{"input": i.input, "id": i.id, "voice": i.voice} for i in self.items],
+        }
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> BatchSpec:
+        doc = json.loads(data)
+        return cls(
+            model=doc["model"],
+            voice=doc["voice"],
+            items=tuple(BatchItem(i["input"], i.get("id"), i.get("voice")) for i in doc["items"]),
+            response_format=AudioFormat(doc.get("response_format", AudioFormat.MP3.value)),
+            speed=float(doc.get("speed", 1.0)),
+            sample_rate=doc.get("sample_rate"),
+            seed=doc.get("seed"),
+            extras=doc.get("extras") or {},
+        )
+
+
 def item_name(index: int, item: BatchItem, fmt: AudioFormat) -> str:
     stem = f"{index + 1:04d}-{item.id}" if item.id else f"{index + 1:04d}"
     return f"{stem}.{fmt.value}"
 
 
-def plan(service: Service, req: BatchRequest, *, background: bool) -> list[SpeechJob]:
+def plan(service: Service, req: BatchSpec, *, background: bool) -> list[SpeechJob]:
     """One validated speech job per item; a bad item fails the whole submission (400)
     naming the item, before any work starts."""
     settings = service.settings
@@ -106,7 +161,7 @@ async def render(service: Service, job: SpeechJob, fmt: AudioFormat, sample_rate
     return await asyncio.to_thread(encode, samples, job.runtime.engine.sample_rate, fmt, sample_rate)
 
 
-async def render_inline(service: Service, req: BatchRequest) -> bytes:
+async def render_inline(service: Service, req: BatchSpec) -> bytes:
     """A small batch, rendered now: a zip of its items and a manifest."""
     jobs = plan(service, req, background=False)
     limit = asyncio.Semaphore(service.settings.batch_concurrency)
@@ -131,7 +186,7 @@ async def render_inline(service: Service, req: BatchRequest) -> bytes:
     return await asyncio.to_thread(_zip_bytes, req, files, errors)
 
 
-def _manifest(req: BatchRequest, files: Sequence[str], errors: dict[int, str]) -> bytes:
+def _manifest(req: BatchSpec, files: Sequence[str], errors: dict[int, str]) -> bytes:
     names = {int(n[:4]) - 1: n for n in files}
     items = [
         {"index": i, "id": item.id, "file": names.get(i), "error": errors.get(i)}
@@ -149,7 +204,7 @@ def _compression(fmt: AudioFormat) -> int:
     return zipfile.ZIP_DEFLATED if fmt in (AudioFormat.WAV, AudioFormat.PCM) else zipfile.ZIP_STORED
 
 
-def _zip_bytes(req: BatchRequest, files: dict[str, bytes], errors: dict[int, str]) -> bytes:
+def _zip_bytes(req: BatchSpec, files: dict[str, bytes], errors: dict[int, str]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", _compression(req.response_format)) as z:
         for name, data in files.items():
@@ -225,7 +280,7 @@ class BatchJobs:
             self._runner = None
 
     # -- API -------------------------------------------------------------------
-    def create(self, req: BatchRequest) -> dict[str, Any]:
+    def create(self, req: BatchSpec) -> dict[str, Any]:
         plan(self.service, req, background=True)  # refuse a bad batch now, not halfway through
         if self.quota is not None and self._used >= self.quota:
             raise StorageFull(
@@ -237,7 +292,7 @@ class BatchJobs:
         folder = self.root / job_id
         try:
             (folder / "items").mkdir(parents=True)
-            _write_atomic(folder / "request.json", req.model_dump_json().encode())
+            _write_atomic(folder / "request.json", req.to_json())
         except OSError as e:
             shutil.rmtree(folder, ignore_errors=True)
             if e.errno in (28, 122):
@@ -320,8 +375,8 @@ class BatchJobs:
             raise NotFound(f"no batch job {job_id[:40]!r}", param="id")
         return self.root / job_id
 
-    def _request(self, job_id: str) -> BatchRequest:
-        return BatchRequest.model_validate_json((self.root / job_id / "request.json").read_bytes())
+    def _request(self, job_id: str) -> BatchSpec:
+        return BatchSpec.from_json((self.root / job_id / "request.json").read_bytes())
 
     def _build_zip(self, job_id: str, path: Path) -> None:
         req = self._request(job_id)
@@ -341,7 +396,7 @@ class BatchJobs:
             self._used += path.stat().st_size
 
     def _zip_into(
-        self, req: BatchRequest, files: list[str], errors: dict[int, str], items: Path, path: Path
+        self, req: BatchSpec, files: list[str], errors: dict[int, str], items: Path, path: Path
     ) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".zip.tmp")
         try:
@@ -424,7 +479,7 @@ class BatchJobs:
                 target = items / item_name(i, item, fmt)
                 while self.quota is None or self._used < self.quota:
                     try:
-                        job = plan(self.service, req.model_copy(update={"items": [item]}), background=True)[0]
+                        job = plan(self.service, replace(req, items=(item,)), background=True)[0]
                         data = await render(self.service, job, fmt, req.sample_rate)
                         target, payload = items / item_name(i, item, fmt), data
                     except QueueFull:

@@ -9,10 +9,24 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from clarion.api.protocol import BatchRequest
 from clarion.errors import NotReady
-from clarion.jobs import BatchJobs, render_inline
+from clarion.jobs import BatchItem, BatchJobs, BatchSpec, render_inline
 from clarion.service import Service
 
 router = APIRouter(tags=["batch"])
+
+
+def batch_spec(req: BatchRequest) -> BatchSpec:
+    """The wire schema's batch as the domain spec jobs work on."""
+    return BatchSpec(
+        model=req.model,
+        voice=req.voice,
+        items=tuple(BatchItem(item.input, item.id, item.voice) for item in req.items),
+        response_format=req.response_format,
+        speed=req.speed,
+        sample_rate=req.sample_rate,
+        seed=req.seed,
+        extras=req.extras,
+    )
 
 
 def _jobs(request: Request) -> BatchJobs:
@@ -28,14 +42,15 @@ async def create_batch(request: Request, req: BatchRequest) -> Response:
     service: Service = request.app.state.service
     if not service.ready or service.draining:
         raise NotReady("the server is starting or draining; retry shortly", retry_after=2)
-    if len(req.items) <= service.settings.batch_inline_max_items:
-        data = await render_inline(service, req)
+    spec = batch_spec(req)
+    if len(spec.items) <= service.settings.batch_inline_max_items:
+        data = await render_inline(service, spec)
         return Response(
             data,
             media_type="application/zip",
             headers={"Content-Disposition": 'attachment; filename="speech.zip"'},
         )
-    status = _jobs(request).create(req)
+    status = _jobs(request).create(spec)
     return JSONResponse(
         status, status_code=202, headers={"Location": f"/v1/audio/speech/batch/{status['id']}"}
     )
