@@ -1,6 +1,6 @@
 """The golden sets in tests/data/text, as cases with their category and options.
 
-Format: ``input<TAB>expected[<TAB>options]``; ``#`` lines are comments, and a comment
+Format: ``input<TAB>expected[<TAB>options]``; ``#`` lines without a tab are comments, and a comment
 ``# --- name`` starts category ``name``. Options, comma separated: ``yao=true|false``,
 ``erhua=merge``, ``language=zh|en`` (defaults to the file's language: the voice that
 would read the text)."""
@@ -34,8 +34,8 @@ def load(language: Language) -> list[Case]:
         if line.startswith("# ---"):
             category = line.removeprefix("# ---").strip()
             continue
-        if not line.strip() or line.startswith("#"):
-            continue
+        if not line.strip() or (line.startswith("#") and "\t" not in line):
+            continue  # a comment; a case may start with # ("#1\tnumber one")
         parts = line.split("\t")
         if len(parts) not in (2, 3):
             raise ValueError(f"{path.name}:{number}: expected 2 or 3 tab-separated fields, got {len(parts)}")

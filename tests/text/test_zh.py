@@ -267,7 +267,7 @@ def test_plus_and_times_beside_units_and_acronyms() -> None:
 
 def test_country_codes_rooms_and_named_numbers() -> None:
     assert normalize_zh("国际区号+86，区号+1").text == "国际区号加八六，区号加一"
-    assert normalize_zh("+5").text == "+五"
+    assert normalize_zh("+5").text == "正五"  # a sign alone; a sum or country code is 加
     assert normalize_zh("住在1308房间，3室2厅", yao=True).text == "住在幺三零八房间，三室两厅"
     assert normalize_zh("618大促，315晚会，N95口罩", yao=True).text == "六一八大促，三一五晚会，N九五口罩"
     assert normalize_zh("5·12汶川地震").text == "五一二汶川地震"

@@ -34,7 +34,7 @@ Language = Literal["zh", "en"]
 _HAN = (
     "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65"
 )
-_LATIN = "A-Za-z\u00c0-\u024f"
+_LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"  # letters; not × (d7) or ÷ (f7)
 # Latin units read as part of the number before them. Longest first; case-insensitive
 # where people write either case ("12KG", "5Km"), exact where case changes the meaning
 # (m/M, s/S are left to the exact list).
@@ -42,9 +42,9 @@ _UNITS_ANY_CASE = (
     "km/h|kmh|kph|mph|m/s|km/s|kwh|mah|mbps|kbps|gbps|khz|mhz|ghz|kcal|mmhg|kpa|mpa|rpm|fps|dpi|ppm"
     "|km²|km2|m²|m2|m³|m3|cm²|cm2|cm³|cm3|mm²|mm2|ft²|sq ?ft|sq ?m"
     "|kg|km|cm|mm|nm|mg|ml|ms|μm|μg|um|ug|lbs|lb|oz|ft|in|yd|mi|kb|mb|gb|tb|pb|kw|mw|kv|ma|db|hz|min|hrs|hr"
-    "|cal|mol|pa|°c|°f|°|℃|℉|㎡|㎞|㎏|㎝|㎜|㏄"
+    "|cal|mol|pa|ns|μs|ng|ha|°c|°f|ºc|ºf|°|℃|℉|㎡|㎞|㎏|㎝|㎜|㏄"
 )
-_UNITS_TIGHT = "m|s|g|t|L|l|h|W|V|K|k|w|M|B|bn|x|X|Gb|Mb"  # only glued to the number: "5m", not "5 m"
+_UNITS_TIGHT = "m|s|g|t|L|l|h|W|V|v|K|k|w|M|B|bn|x|X|Gb|Mb"  # only glued to the number: "5m", not "5 m"
 _AMPM = r"[ap]\.?m\.?|[AP]\.?M\.?"
 _ISO = "RMB|CNY|USD|HKD|EUR|GBP|JPY|AUD|CAD|SGD|KRW|TWD|CHF|INR|RUB|MOP"
 _UNIT = rf"(?:\s?(?i:{_UNITS_ANY_CASE})|\s?(?:{_AMPM}|{_ISO})|(?:{_UNITS_TIGHT}))"
@@ -53,7 +53,7 @@ _NUMBER = r"[0-9][0-9.,:/\-~～x×]*[0-9]|[0-9]"
 _MEASURE = rf"{_CURRENCY}?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})?(?![{_LATIN}0-9]))?"
 # Letters and digits glued into one word: a code or model name ("CA1234", "MP3", "5G",
 # "COVID-19", "iPhone15"), read in the language around it.
-_CODE = rf"(?=[{_LATIN}0-9-]*[0-9])(?=[0-9-]*[{_LATIN}])[{_LATIN}0-9]+(?:-[{_LATIN}0-9]+)*"
+_CODE = rf"(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 _TOKEN = re.compile(
     rf"(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
@@ -88,8 +88,9 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
         if kind != "neutral":
             langs.append(kind)
             continue
-        prev = next((tokens[j][1] for j in range(i - 1, -1, -1) if tokens[j][1] != "neutral"), None)
-        nxt = next((tokens[j][1] for j in range(i + 1, len(tokens)) if tokens[j][1] != "neutral"), None)
+        before = next((tokens[j] for j in range(i - 1, -1, -1) if tokens[j][1] != "neutral"), None)
+        after = next((tokens[j] for j in range(i + 1, len(tokens)) if tokens[j][1] != "neutral"), None)
+        prev, nxt = _kind(before, hint), _kind(after, hint)
         touches_prev = i > 0 and not tok[0].isspace()
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
         langs.append(_neutral_language(hint, prev, nxt, touches_prev, touches_next, has_zh[i]))
@@ -100,6 +101,17 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
         else:
             spans.append(Span(tok, lang))
     return spans
+
+
+def _kind(token: tuple[str, str] | None, hint: Language | None) -> str | None:
+    """A neighbour's kind; for a Mandarin reader, "word" marks an English word, which a
+    variable ("x"), a unit or an acronym ("UTC", "OFF") is not."""
+    if token is None:
+        return None
+    text, kind = token
+    if hint == "zh" and kind == "en" and len(text) >= 2 and any(c.islower() for c in text):
+        return "word"
+    return kind
 
 
 def _sentences_with_zh(tokens: list[tuple[str, str]]) -> list[bool]:
@@ -124,7 +136,9 @@ def _neutral_language(
 ) -> str:
     if hint == "zh":
         # English only beside English words in a sentence with no Chinese in it.
-        return "en" if not sentence_has_zh and "en" in (prev, nxt) else "zh"
+        return "en" if not sentence_has_zh and "word" in (prev, nxt) else "zh"
+    prev = "en" if prev == "word" else prev
+    nxt = "en" if nxt == "word" else nxt
     if prev is None or (touches_next and nxt == "zh") or (touches_next and not touches_prev):
         return nxt or prev or "en"
     return prev

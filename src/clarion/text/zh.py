@@ -131,6 +131,7 @@ class _Ctx(RuleLog):
 _KEEP_FULL = set("！，：；？（）～")
 _WIDTH_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FULL}
 _WIDTH_TABLE.update({0x3000: 0x20, 0xFFE5: ord("¥"), 0xFFE0: ord("¢"), 0xFFE1: ord("£"), 0x2212: ord("-")})
+_WIDTH_TABLE[0xBA] = ord("°")  # º (the ordinal indicator) typed for ° in 20ºC
 _FULL_COLON = re.compile(r"(?<=[0-9])[：∶](?=[0-9])")
 
 
@@ -448,12 +449,26 @@ _OP = re.compile(
 # A plus after a number with nothing after it is 加: 10w+ -> 十万加, 100+ -> 一百加.
 _TRAILING_PLUS = re.compile(r"(?<=[0-9wWkK万千亿])\+(?![0-9A-Za-z+])")
 _SUPERSCRIPT = re.compile(rf"{_NB}({_NUM})([²³])(?![0-9²³])")
-_EQUALS = re.compile(r"(?<=[0-9])\s?=\s?|=\s?(?=-?[0-9])")
+_EQUALS = re.compile(r"(?<=[0-9])\s?=\s?|(?<![<>!=])=\s?(?=-?[0-9])")
 _CMP_WORDS = {
     "≥": "大于等于", "⩾": "大于等于", ">=": "大于等于", "≤": "小于等于", "⩽": "小于等于", "<=": "小于等于",
     "≠": "不等于", "≈": "约等于", ">": "大于", "<": "小于", "±": "正负", "﹢": "加",
 }  # fmt: skip
-_CMP = re.compile(r"(>=|<=|[≥⩾≤⩽≠≈><±])\s?(?=[-+]?[0-9]|[¥$€£])")
+_CMP = re.compile(r"(>=|<=|[≥⩾≤⩽≠≈><±])\s?(?=[-+]?[0-9]|[¥$€£])|([≥⩾≤⩽≠≈])\s?(?=[A-Za-z])")
+# A plus sign before a number that nothing is added to: +5 -> 正五 (a sum is read 加 above).
+_PLUS_SIGN = re.compile(r"(?<![0-9A-Za-z\u4e00-\u9fff)）\]])\+(?=[0-9])")
+# Three or more numbers in a ratio (1:1:1, 3:2:1); a time has two-digit minutes and seconds.
+_RATIO_CHAIN = re.compile(r"(?<![0-9.:])[0-9]+(?::[0-9]+){2,}(?![0-9:])")
+# An IPv4 address, read digit by digit per part: 192.168.1.1 -> 一九二点一六八点一点一.
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"(?<![0-9.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9.])")
+
+
+def _ratio_chain(m: re.Match[str]) -> str:
+    parts = m.group(0).split(":")
+    if len(parts) == 3 and all(len(p) == 2 for p in parts[1:]) and int(parts[1]) < 60 and int(parts[2]) < 60:
+        return m.group(0)  # hh:mm:ss, read by the time rule
+    return "比".join(_int(p) for p in parts)
 
 
 def _superscript(m: re.Match[str]) -> str:
@@ -621,6 +636,19 @@ _UNITS.update(
         "fps": "帧每秒",
         "Mbps": "兆比特每秒",
         "Gbps": "吉比特每秒",
+        "ns": "纳秒",
+        "μs": "微秒",
+        "ng": "纳克",
+        "ha": "公顷",
+        "ft": "英尺",
+        "in": "英寸",
+        "yd": "码",
+        "mi": "英里",
+        "mph": "英里每小时",
+        "lb": "磅",
+        "lbs": "磅",
+        "oz": "盎司",
+        "v": "伏",
     }
 )
 # Units people write in any case ("12KG", "5Km", "3ML"); m/M, s/S, w/W, k/K, t/T keep exact
@@ -630,6 +658,7 @@ _UNITS_CI = {
     for u in (
         "km²", "m²", "cm²", "mm²", "m³", "cm³", "km", "cm", "mm", "kg", "mg", "ml", "kWh", "kW", "kV", "mAh",
         "Hz", "kHz", "MHz", "GHz", "dB", "kcal", "kPa", "MPa", "mmHg", "mol", "rpm", "fps", "Mbps", "Gbps",
+        "ft", "yd", "mph", "lb", "lbs", "oz",
     )
 }  # fmt: skip
 _UNITS_CI.update(
@@ -714,6 +743,7 @@ _LIANG_WORDS = (
     "个|位|次|点|天|年(?!级)|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
     "|万|千|百|亿|场|部|所|间|遍|趟|声|句|段|篇|份|支|把|套|层|节|票|项|门|颗|片|盒|瓶|袋|箱|架|艘|头|匹"
     "|英寸|英尺|英里|寸|尺|晚|夜|款|届|轮|局|盘|组|副|对|根|粒|枚|块|口|成|室|厅|卫"
+    "|公顷|磅|盎司|码|ha|ft|lb|lbs|oz|yd"
     "|km|kg|m|h|L|t|w|x|KG|Kg|KM|Km|GB|TB|MB|KB"
 )
 # A gigabyte of memory is 两G; a mobile generation is 二G (2G网络, 2G信号).
@@ -879,8 +909,12 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.math", _OP, lambda m: _OPS[m.group(1) or m.group(2) or m.group(3)], t)
         if "+" in t:
             t = ctx.sub("zh.math", _TRAILING_PLUS, lambda m: "加", t)
+        t = ctx.sub("zh.math", _CMP, lambda m: _CMP_WORDS[m.group(1) or m.group(2)], t)
         t = ctx.sub("zh.math", _EQUALS, lambda m: "等于", t)
-        t = ctx.sub("zh.math", _CMP, lambda m: _CMP_WORDS[m.group(1)], t)
+        if "+" in t:
+            t = ctx.sub("zh.math", _PLUS_SIGN, lambda m: "正", t)
+        if t.count(":") >= 2:
+            t = ctx.sub("zh.ratio", _RATIO_CHAIN, _ratio_chain, t)
         t = ctx.sub("zh.score", _PAIR, _score, t)
         t = ctx.sub("zh.temperature", _TEMP_RANGE, _temp_range, t)
         t = ctx.sub("zh.percent", _PCT_RANGE, _pct_range, t)
@@ -899,6 +933,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.time", _HUNDREDTHS, lambda m: _digits(m.group(1)), t)
         t = ctx.sub("zh.cardinal", _LIANG, lambda m: "两", t)
         t = ctx.sub("zh.unit", _UNIT, _unit, t)
+        t = ctx.sub("zh.digits", _IPV4, lambda m: "点".join(_digits(p) for p in m.group(0).split(".")), t)
         t = ctx.sub("zh.version", _VERSION, lambda m: "点".join(_int(p) for p in m.group(0).split(".")), t)
         t = _NUMBER.sub(lambda m: _number(ctx, m), t)
     else:
