@@ -23,6 +23,7 @@ from clarion.observability.metrics import Metrics
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.calibrate import Calibration, calibrate
 from clarion.scheduler.executor import Executor, ThreadExecutor
+from clarion.scheduler.snapshot import BatcherSnapshot, snapshot
 from clarion.scheduler.workers import ProcessExecutor
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,10 @@ class Runtimes:
 
     def busy(self) -> bool:
         return any(rt.batcher.in_flight or rt.batcher.queue_depth for rt in self.by_name.values())
+
+    def snapshots(self) -> dict[str, BatcherSnapshot]:
+        """Each loaded engine's batcher state now, for /metrics and /v1/stats."""
+        return {name: snapshot(rt.batcher) for name, rt in self.by_name.items()}
 
     def batches_run(self) -> int:
         return sum(rt.batcher.stats.batches for rt in self.by_name.values())

@@ -18,6 +18,7 @@ from clarion.engines.base import AudioChunk, Engine, VoiceInfo
 from clarion.observability.metrics import Metrics
 from clarion.routing import VoiceRouter
 from clarion.runtime import EngineRuntime, Runtimes, validate_extras
+from clarion.scheduler.snapshot import BatcherSnapshot
 from clarion.synthesis import Planned, SpeechJob, Synthesizer
 from clarion.text.frontend import FrontEndResult, TextFrontEnd
 from clarion.text.lexicon import Lexicon
@@ -82,6 +83,10 @@ class Service:
     def trims(self) -> int:
         """Times freed heap memory was handed back (allocator.trim)."""
         return self._trimmer.trims if self._trimmer is not None else 0
+
+    def scheduler_snapshots(self) -> dict[str, BatcherSnapshot]:
+        """Every loaded engine's batcher state: one read, shared by /metrics and /v1/stats."""
+        return self.engines.snapshots()
 
     def engines_down(self) -> list[str]:
         return self.engines.down()

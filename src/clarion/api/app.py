@@ -17,7 +17,7 @@ from clarion.api.connections import guarded_protocol
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
 from clarion.api.openapi import install_openapi
-from clarion.api.routers import batch, health, models, speech, stats, text, voices, web
+from clarion.api.routers import batch, health, models, speech, speech_ws, stats, text, voices, web
 from clarion.api.security import ApiKeyAuth, BodyLimit, TokenBucket, load_keys
 from clarion.api.serving import SpeechServing
 from clarion.audio import sandbox
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     metrics = Metrics()
     service = Service(settings, engines, metrics)
     jobs = BatchJobs(service, settings)
-    metrics.watch_engines(lambda: service.runtimes)
+    metrics.watch_engines(service.scheduler_snapshots)
     metrics.watch_cache(lambda: service.cache)
     metrics.ready.set_function(lambda: float(service.ready and not service.draining))
 
@@ -108,6 +108,10 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
         if settings.rate_limit_per_minute
         else None
     )
+    # WS /v1/audio/speech/stream checks the same keys and limits itself (a key may come in
+    # its first message: browsers cannot set headers on a WebSocket).
+    app.state.api_keys = keys
+    app.state.rate_limiter = limiter
     app.add_middleware(
         ApiKeyAuth, keys=keys, limiter=limiter, on_reject=lambda r: metrics.rejected.labels(r).inc()
     )
@@ -138,6 +142,7 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app.include_router(health.router)
     app.include_router(models.router)
     app.include_router(speech.router)
+    app.include_router(speech_ws.router)
     app.include_router(text.router)
     app.include_router(stats.router)
     app.include_router(voices.router)

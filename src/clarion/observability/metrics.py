@@ -18,10 +18,10 @@ from clarion.allocator import heap_stats
 from clarion.observability.gpu import gpu_memory
 from clarion.observability.stats import RecentRequests
 from clarion.scheduler.batcher import BatchReport
+from clarion.scheduler.snapshot import BatcherSnapshot
 
 if TYPE_CHECKING:
     from clarion.cache import AudioCache
-    from clarion.runtime import EngineRuntime
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _LATENCY = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
@@ -108,9 +108,10 @@ class Metrics:
     def watch_cache(self, cache: Callable[[], AudioCache | None]) -> None:
         self.registry.register(_CacheCollector(cache))
 
-    def watch_engines(self, runtimes: Callable[[], Mapping[str, EngineRuntime]]) -> None:
-        """Queue depth and in-flight batches, read from the batchers at scrape time."""
-        self.registry.register(_SchedulerCollector(runtimes))
+    def watch_engines(self, snapshots: Callable[[], Mapping[str, BatcherSnapshot]]) -> None:
+        """Queue depth and in-flight batches per engine, a snapshot of each batcher read at
+        scrape time (the same snapshot /v1/stats shows)."""
+        self.registry.register(_SchedulerCollector(snapshots))
 
     def on_batch(self, engine: str, sample_rate: int) -> Callable[[BatchReport], None]:
         rtf = self.rtf.labels(engine)
@@ -131,8 +132,8 @@ class Metrics:
 
 
 class _SchedulerCollector(Collector):
-    def __init__(self, runtimes: Callable[[], Mapping[str, EngineRuntime]]) -> None:
-        self._runtimes = runtimes
+    def __init__(self, snapshots: Callable[[], Mapping[str, BatcherSnapshot]]) -> None:
+        self._snapshots = snapshots
 
     def collect(self) -> Iterable[Metric]:
         depth = GaugeMetricFamily("clarion_queue_depth", "Segments waiting per engine.", labels=["engine"])
@@ -145,14 +146,14 @@ class _SchedulerCollector(Collector):
             "Resident memory of each engine worker process (process isolation only).",
             labels=["engine", "worker"],
         )
-        for name, rt in self._runtimes().items():
-            depth.add_metric([name], rt.batcher.queue_depth)
-            busy.add_metric([name], rt.batcher.in_flight)
-            workers.add_metric([name], rt.batcher.executor.workers)
-            for i, proc in enumerate(rt.batcher.executor.describe().get("processes", [])):
-                rss = resident_bytes(proc["pid"]) if proc["up"] else None
+        for name, snap in self._snapshots().items():
+            depth.add_metric([name], snap.queue_depth)
+            busy.add_metric([name], snap.in_flight)
+            workers.add_metric([name], snap.workers)
+            for proc in snap.processes:
+                rss = resident_bytes(proc.pid) if proc.up and proc.pid is not None else None
                 if rss is not None:
-                    worker_rss.add_metric([name, str(i)], rss)
+                    worker_rss.add_metric([name, str(proc.index)], rss)
         return [depth, busy, workers, worker_rss]
 
 

@@ -16,12 +16,5 @@ router = APIRouter(tags=["monitoring"])
 async def stats(request: Request) -> dict[str, Any]:
     service: Service = request.app.state.service
     metrics: Metrics = request.app.state.metrics
-    engines = {
-        name: {
-            "queue_depth": rt.batcher.queue_depth,
-            "in_flight": rt.batcher.in_flight,
-            "workers": rt.batcher.executor.workers,
-        }
-        for name, rt in service.runtimes.items()
-    }
+    engines = {name: snap.load() for name, snap in service.scheduler_snapshots().items()}
     return {"window_s": metrics.recent.window_s, **metrics.recent.summary(), "engines": engines}
