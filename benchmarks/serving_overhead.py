@@ -7,8 +7,11 @@
    its first sentence alone (target <= 1.2x);
 3. the pure serving overhead per request with the zero-cost "null" engine (target p50 < 2 ms).
 
-Usage: python benchmarks/serving_overhead.py [--engine hibari] [--seconds 15]
-The server runs as a separate process on 127.0.0.1, as in production.
+Usage: python benchmarks/serving_overhead.py [--engine hibari] [--seconds 15] [--against SRC]
+The server runs as a separate process on 127.0.0.1, as in production. ``--against SRC`` (the
+``src`` folder of another checkout, e.g. a git worktree of an earlier commit) also serves from
+that code, alternating with this one, and prints this/that for the null-engine overhead and the
+throughput at the highest level: a refactoring must not slow serving down.
 """
 
 from __future__ import annotations
@@ -222,7 +225,7 @@ def ttfa(url: str, model: str, voice: str, repeats: int) -> tuple[float, float]:
     return statistics.median(streamed), statistics.median(single)
 
 
-def null_overhead(requests: int) -> tuple[list[float], list[float]]:
+def null_overhead(requests: int, extra_env: dict[str, str] | None = None) -> tuple[list[float], list[float]]:
     """Sequential request latencies with the zero-cost engine, and those of /health/live as
     the floor (HTTP round trip with no work). http.client keeps the client's own cost small."""
 
@@ -236,7 +239,7 @@ def null_overhead(requests: int) -> tuple[list[float], list[float]]:
         return time.perf_counter() - t0
 
     body = json.dumps({"model": "null", "voice": "null", "input": "Hi.", "response_format": "pcm"}).encode()
-    with server("null") as url:
+    with server("null", extra_env) as url:
         conn = http.client.HTTPConnection(url.removeprefix("http://"))
         for _ in range(50):
             timed(conn, "POST", "/v1/audio/speech", body)
@@ -251,7 +254,11 @@ def main() -> None:
     ap.add_argument("--engine", default="hibari")
     ap.add_argument("--seconds", type=float, default=15.0, help="Duration of each throughput run.")
     ap.add_argument("--levels", default="1,4,16")
+    ap.add_argument("--against", help="Another checkout's src folder to compare with, in the same run.")
     args = ap.parse_args()
+    if args.against:
+        compare(args.engine, args.against, args.seconds, max(int(x) for x in args.levels.split(",")))
+        return
 
     raw, workers = raw_throughput(args.engine, args.seconds)
     print(f"engine {args.engine}: raw throughput {raw:.2f} audio s/s ({workers} workers, called directly)")
@@ -283,6 +290,30 @@ def main() -> None:
         f"p99 {lat[int(len(lat) * 0.99)] * 1000:.2f} ms (target p50 < 2 ms); "
         f"/health/live round trip p50 {floor[len(floor) // 2] * 1000:.2f} ms"
     )
+
+
+def compare(engine_name: str, other_src: str, seconds: float, level: int, rounds: int = 3) -> None:
+    """This code against ``other_src``, alternating so that drift in the machine hits both."""
+    voice = create_engine(engine_name, Settings()).default_voice()
+    trees = {"this": None, "that": {"PYTHONPATH": other_src}}
+    p50: dict[str, list[float]] = {name: [] for name in trees}
+    rate: dict[str, list[float]] = {name: [] for name in trees}
+    for _ in range(rounds):
+        for name, env in trees.items():
+            lat, _ = null_overhead(500, env)
+            p50[name].append(lat[len(lat) // 2])
+            with server(engine_name, env) as url:
+                r = asyncio.run(http_throughput(url, engine_name, voice, level, seconds))
+            rate[name].append(r["throughput"])
+    for name in trees:
+        print(
+            f"{name} ({other_src if name == 'that' else 'this checkout'}): null p50 "
+            f"{statistics.median(p50[name]) * 1000:.2f} ms, {engine_name} at concurrency {level} "
+            f"{statistics.median(rate[name]):.2f} audio s/s (medians of {rounds})"
+        )
+    overhead = statistics.median(p50["this"]) / statistics.median(p50["that"])
+    throughput = statistics.median(rate["this"]) / statistics.median(rate["that"])
+    print(f"this/that: null p50 {overhead:.3f} (lower is faster), throughput {throughput:.3f}")
 
 
 if __name__ == "__main__":
