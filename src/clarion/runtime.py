@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import time
@@ -18,13 +19,13 @@ from clarion.config import Settings
 from clarion.engines.base import Engine, SchedulingDefaults, Segment, VoiceInfo, request_extras
 from clarion.engines.registry import discover, engine_class
 from clarion.errors import EngineUnavailable, InvalidRequest
-from clarion.observability.logging import adopt_library_loggers
+from clarion.observability.logging import adopt_library_loggers, configure_logging
 from clarion.observability.metrics import Metrics
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.calibrate import Calibration, calibrate
 from clarion.scheduler.executor import Executor, ThreadExecutor
 from clarion.scheduler.snapshot import BatcherSnapshot, snapshot
-from clarion.scheduler.workers import ProcessExecutor
+from clarion.scheduler.workers import ProcessExecutor, WorkerHooks
 
 log = logging.getLogger(__name__)
 
@@ -233,6 +234,13 @@ class Runtimes:
                 timeout_s=opts.worker_timeout_s or self.settings.worker_timeout_s,
                 start_timeout_s=self.settings.worker_start_timeout_s,
                 on_event=self._worker_event(name),
+                # Worker processes log like the server, libraries' own handlers adopted.
+                hooks=WorkerHooks(
+                    setup=functools.partial(
+                        configure_logging, self.settings.log_level, self.settings.log_format
+                    ),
+                    after_load=adopt_library_loggers,
+                ),
             )
             try:
                 pool.start()

@@ -8,6 +8,10 @@ only the batch it held fails (503, retry), and a fresh worker is started in its 
 
 Idle unload stops the worker processes, which returns all of their memory to the OS;
 the next request starts them again.
+
+How a worker logs is the caller's business: ``WorkerHooks`` carries the functions a spawned
+process runs to set up logging and to adopt its libraries' loggers after loading, so the
+scheduler does not import ``clarion.observability``.
 """
 
 from __future__ import annotations
@@ -45,7 +49,6 @@ from clarion.engines.base import (
     request_extras,
 )
 from clarion.errors import EngineError, EngineUnavailable, WorkerLost
-from clarion.observability.logging import adopt_library_loggers, configure_logging
 from clarion.scheduler.executor import PartSink, run_streamed, streams_parts
 
 if TYPE_CHECKING:
@@ -60,6 +63,18 @@ _CTX = mp.get_context("spawn")
 EventHook = Callable[[str], None]  # "start" | "restart" | "crash" | "hang" | "stop"
 
 
+@dataclass(frozen=True, slots=True)
+class WorkerHooks:
+    """What a worker process runs besides the engine. Sent to the child when it is spawned, so
+    each must pickle: a module-level function, or a ``functools.partial`` of one.
+
+    ``setup``: first thing in the child (a spawned process starts with logging unconfigured);
+    ``after_load``: once the engine has loaded (some libraries add log handlers on import)."""
+
+    setup: Callable[[], None] | None = None
+    after_load: Callable[[], None] | None = None
+
+
 # -- the child side ------------------------------------------------------------------
 def _describe(engine: Engine) -> dict[str, Any]:
     langs = [None, *engine.capabilities.languages]
@@ -72,20 +87,24 @@ def _describe(engine: Engine) -> dict[str, Any]:
     }
 
 
-def _worker_main(conn: Connection, cls: type[Engine], settings: Settings, device: str, threads: int) -> None:
+def _worker_main(
+    conn: Connection, cls: type[Engine], settings: Settings, device: str, threads: int, hooks: WorkerHooks
+) -> None:
     """Load the engine, then answer requests until told to stop or the parent goes away."""
     # Ctrl-C in a terminal reaches the whole process group: the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     configure(settings)
-    # A spawned process starts with logging unconfigured: its lines go out like the server's.
-    configure_logging(settings.log_level, settings.log_format)
+    if hooks.setup is not None:
+        # A spawned process starts with logging unconfigured: its lines go out like the server's.
+        hooks.setup()
     if settings.worker_nice:
         # Synthesis yields the CPU to the server process (admission, health, streaming).
         os.nice(settings.worker_nice)
     try:
         engine = cls(settings)
         engine.load(device, threads)
-        adopt_library_loggers()
+        if hooks.after_load is not None:
+            hooks.after_load()
         conn.send(("ok", _describe(engine)))
     except BaseException as exc:  # reported to the parent, which marks the engine unavailable
         conn.send(("err", f"{type(exc).__name__}: {exc}"))
@@ -202,7 +221,7 @@ class _Worker:
         parent, child = _CTX.Pipe()
         proc = _CTX.Process(
             target=_worker_main,
-            args=(child, pool.cls, pool.settings, pool.device, pool.threads),
+            args=(child, pool.cls, pool.settings, pool.device, pool.threads, pool.hooks),
             name=f"clarion-{pool.name}-worker-{self.index}",
             daemon=True,
         )
@@ -364,6 +383,7 @@ class ProcessExecutor:
         timeout_s: float,
         start_timeout_s: float,
         on_event: EventHook | None = None,
+        hooks: WorkerHooks | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError("workers must be >= 1")
@@ -377,6 +397,7 @@ class ProcessExecutor:
         self.closing = False
         self.jobs: queue.Queue[_Job | None] = queue.Queue()
         self._on_event = on_event
+        self.hooks = hooks or WorkerHooks()
         self._changed = threading.Condition()
         self._description: dict[str, Any] | None = None
         self._workers = [_Worker(self, i) for i in range(workers)]
