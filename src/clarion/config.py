@@ -314,6 +314,12 @@ class Settings(BaseSettings):
     max_input_chars: int = Field(default=50_000, ge=1)
     max_get_input_chars: int = Field(default=1_000, ge=1)
     max_segment_chars: int = Field(default=300, ge=20)
+    ws_idle_flush_ms: float = Field(
+        default=500.0,
+        ge=0,
+        description="WS /v1/audio/speech/stream: text held this long with no new text is spoken "
+        "without waiting for a sentence end (0: only at boundaries, flush and close).",
+    )
 
     # -- uploaded voices -------------------------------------------------------
     data_dir: Path = Field(

@@ -77,6 +77,12 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
                 self._headed = self.cycle
                 self._disarm()
 
+        def handle_websocket_upgrade(self, *args: Any) -> None:
+            # The headers are complete and the socket now belongs to the WebSocket protocol:
+            # a timer left armed would write a 408 into its stream and close it.
+            self._disarm()
+            super().handle_websocket_upgrade(*args)
+
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
             super().connection_lost(exc)

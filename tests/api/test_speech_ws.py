@@ -1,0 +1,218 @@
+"""WS /v1/audio/speech/stream against a real server on loopback, with a real WebSocket
+client (the ``websockets`` package)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import numpy as np
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from clarion.api.ws_buffer import TextBuffer
+from clarion.config import Settings
+from tests.server import RunningServer, serve
+from tests.signals import rms
+
+SIX = (
+    "Clarion serves open models to many users at once. It batches their sentences together. "
+    "Audio starts as soon as the first clause is ready, long before the text is complete. "
+    "A voice agent can interrupt it at any moment. Nothing that was cancelled is ever sent. "
+    "Every sentence goes through the same front end as the HTTP route."
+)
+
+
+def ws_url(server: RunningServer) -> str:
+    return server.url.replace("http://", "ws://") + "/v1/audio/speech/stream"
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[RunningServer]:
+    # One segment at a time: the lookahead's next segments wait in the queue, where a cancel must find them.
+    settings = Settings(
+        engines=["hibari"],
+        engine_options={"hibari": {"workers": 1, "max_batch_size": 1}},
+        request_timeout_s=600,
+        ws_idle_flush_ms=300,
+        header_timeout_s=2,
+    )
+    with serve(settings) as running:
+        yield running
+
+
+@asynccontextmanager
+async def session(server: RunningServer, **settings: Any) -> AsyncIterator[ClientConnection]:
+    headers = settings.pop("headers", None)
+    async with connect(ws_url(server), additional_headers=headers, max_size=None) as ws:
+        await ws.send(json.dumps({"voice": "heart", "model": "hibari", **settings}))
+        yield ws
+
+
+async def event(ws: ClientConnection, wait: float = 60) -> dict[str, Any]:
+    """The next JSON event (audio frames in between are skipped)."""
+    while True:
+        message = await asyncio.wait_for(ws.recv(), wait)
+        if isinstance(message, str):
+            value: dict[str, Any] = json.loads(message)
+            return value
+
+
+async def until_done(ws: ClientConnection, wait: float = 120) -> tuple[list[dict[str, Any]], bytes]:
+    """Every event and all audio until the server closes the connection."""
+    events: list[dict[str, Any]] = []
+    audio = bytearray()
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            message = await asyncio.wait_for(ws.recv(), deadline - time.monotonic())
+            if isinstance(message, str):
+                events.append(json.loads(message))
+            else:
+                audio += message
+    except ConnectionClosed:
+        pass
+    return events, bytes(audio)
+
+
+def pcm(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, "<i2").astype(np.float32) / 32768.0
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+# -- the text buffer -------------------------------------------------------------------
+
+
+def test_buffer_cuts_at_sentence_ends_as_tokens_arrive() -> None:
+    buf = TextBuffer()
+    buf.first = False
+    out: list[str] = []
+    for token in ["Hello", " there", ".", " It", " costs", " 3", ".", "14", " dollars", ".", " Bye"]:
+        out += buf.feed(token)
+    assert out == ["Hello there.", "It costs 3.14 dollars."]
+    assert buf.flush() == "Bye"
+
+
+def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
+    buf = TextBuffer()
+    assert buf.feed("Well, I think that we should, in fact, go") == ["Well, I think that we should,"]
+    assert buf.feed(" home now, today. Then") == ["in fact, go home now, today."]  # later: sentences
+    buf.clear()
+    assert buf.feed("one two three four five six seven eight nine") == [
+        "one two three four five six seven eight"
+    ]
+
+
+# -- the route --------------------------------------------------------------------------
+
+
+def test_tokens_in_audio_out_in_order(server: RunningServer) -> None:
+    async def go() -> tuple[list[dict[str, Any]], bytes]:
+        async with session(server) as ws:
+            ready = await event(ws)
+            assert ready["type"] == "ready" and ready["sample_rate"] == 24000 and ready["format"] == "pcm"
+            for word in SIX.split(" "):
+                await ws.send(json.dumps({"type": "text", "text": word + " "}))
+            await ws.send(json.dumps({"type": "close"}))
+            return await until_done(ws)
+
+    events, audio = run(go())
+    kinds = [e["type"] for e in events]
+    assert kinds[-1] == "done", events
+    starts = [e for e in events if e["type"] == "segment.start"]
+    ends = [e for e in events if e["type"] == "segment.end"]
+    assert [e["segment"] for e in starts] == list(range(len(starts))) == [e["segment"] for e in ends]
+    assert len(starts) >= 6
+    assert " ".join(e["text"] for e in starts) == " ".join(SIX.split())
+    samples = pcm(audio)
+    seconds = len(samples) / 24000
+    assert abs(seconds - sum(e["audio_seconds"] for e in ends)) < 0.05
+    assert 12 < seconds < 40, seconds
+    assert rms(samples) > 0.01
+
+
+def test_flush_speaks_a_fragment_and_a_long_session_outlives_the_header_deadline(
+    server: RunningServer,
+) -> None:
+    """A flush speaks text with no boundary at once; the connection stays open past
+    CLARION_HEADER_TIMEOUT_S (2 s here), which applies to an HTTP request's headers only."""
+
+    async def go() -> None:
+        async with session(server, idle_flush_ms=0) as ws:
+            assert (await event(ws))["type"] == "ready"
+            await ws.send(json.dumps({"type": "text", "text": "Just a"}))
+            await ws.send(json.dumps({"type": "text", "text": " fragment"}))
+            await ws.send(json.dumps({"type": "flush"}))
+            start = await event(ws)
+            assert start == {"type": "segment.start", "segment": 0, "text": "Just a fragment"}
+            assert (await event(ws))["type"] == "segment.end"
+            await asyncio.sleep(2.5)
+            await ws.send(json.dumps({"type": "text", "text": "Still here"}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, audio = await until_done(ws)
+            assert [e["type"] for e in events] == ["segment.start", "segment.end", "done"]
+            assert events[0]["text"] == "Still here" and len(audio) > 0
+            assert ws.close_code == 1000
+
+    run(go())
+
+
+def test_an_idle_gap_speaks_what_is_held(server: RunningServer) -> None:
+    async def go() -> float:
+        async with session(server, idle_flush_ms=200) as ws:
+            await event(ws)
+            sent = time.monotonic()
+            await ws.send(json.dumps({"type": "text", "text": "No full stop yet"}))
+            start = await event(ws)
+            assert start["type"] == "segment.start" and start["text"] == "No full stop yet"
+            return time.monotonic() - sent
+
+    waited = run(go())
+    assert 0.2 <= waited < 5, waited
+
+
+def queue_depth(server: RunningServer) -> int:
+    return server.service.runtimes["hibari"].batcher.queue_depth
+
+
+def test_cancel_empties_the_queue_at_once_and_sends_nothing_more(server: RunningServer) -> None:
+    """Barge-in: the connection's queued segments leave the batcher within 50 ms; nothing of
+    the cancelled speech arrives after the 'cancelled' event; the next turn speaks."""
+
+    async def go() -> None:
+        async with session(server, cache=False) as ws:
+            await event(ws)
+            await ws.send(json.dumps({"type": "text", "text": SIX + " " + SIX}))
+            await ws.send(json.dumps({"type": "flush"}))
+            while not isinstance(await ws.recv(), bytes):  # speech has started
+                pass
+            assert queue_depth(server) > 0  # the lookahead's next segments wait in line
+            await ws.send(json.dumps({"type": "cancel"}))
+            sent = time.monotonic()
+            while queue_depth(server) > 0:  # noqa: ASYNC110 (another thread's loop: polled)
+                await asyncio.sleep(0.001)
+            emptied = time.monotonic() - sent
+            assert emptied < 0.05, emptied
+            while True:  # audio sent before the cancel may still be on its way
+                message = await asyncio.wait_for(ws.recv(), 10)
+                if isinstance(message, str) and json.loads(message)["type"] == "cancelled":
+                    assert json.loads(message)["segments"] >= 1
+                    break
+            await ws.send(json.dumps({"type": "text", "text": "A new turn."}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, audio = await until_done(ws)
+            # Only the new turn: its own start and end, no frame of the old one before it.
+            assert [e["type"] for e in events] == ["segment.start", "segment.end", "done"], events
+            assert events[0]["text"] == "A new turn."
+            assert abs(len(audio) / 2 / 24000 - events[1]["audio_seconds"]) < 0.01
+
+    run(go())
+    assert queue_depth(server) == 0
