@@ -16,7 +16,14 @@ from typing import Any, Literal
 from pydantic import ValidationError
 
 from clarion.config import Settings
-from clarion.engines.base import Engine, SchedulingDefaults, Segment, VoiceInfo, request_extras
+from clarion.engines.base import (
+    Engine,
+    SchedulingDefaults,
+    Segment,
+    VoiceInfo,
+    provide_voice_store,
+    request_extras,
+)
 from clarion.engines.registry import discover, engine_class
 from clarion.errors import EngineUnavailable, InvalidRequest
 from clarion.observability.logging import adopt_library_loggers, configure_logging
@@ -26,6 +33,7 @@ from clarion.scheduler.calibrate import Calibration, calibrate
 from clarion.scheduler.executor import Executor, ThreadExecutor
 from clarion.scheduler.snapshot import BatcherSnapshot, snapshot
 from clarion.scheduler.workers import ProcessExecutor, WorkerHooks
+from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -87,13 +95,19 @@ class EngineRuntime:
 
 class Runtimes:
     """The loaded engines by name. ``engines``: ready instances to serve instead of loading
-    ``settings.engines`` through the registry (tests, embedding)."""
+    ``settings.engines`` through the registry (tests, embedding). ``voice_store``: the uploaded
+    voices, handed to every engine that uses them (``UsesVoiceStore``)."""
 
     def __init__(
-        self, settings: Settings, engines: Mapping[str, Engine] | None = None, metrics: Metrics | None = None
+        self,
+        settings: Settings,
+        engines: Mapping[str, Engine] | None = None,
+        metrics: Metrics | None = None,
+        voice_store: VoiceStore | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
+        self.voice_store = voice_store or VoiceStore(settings.data_dir / "voices")
         self._given = dict(engines) if engines is not None else None
         self.by_name: dict[str, EngineRuntime] = {}
         self.skipped: dict[str, str] = {}  # engine -> why it was not loaded
@@ -239,6 +253,7 @@ class Runtimes:
                     setup=functools.partial(
                         configure_logging, self.settings.log_level, self.settings.log_format
                     ),
+                    prepare=functools.partial(provide_voice_store, store=self.voice_store),
                     after_load=adopt_library_loggers,
                 ),
             )
@@ -252,10 +267,12 @@ class Runtimes:
         else:
             engine = given if given is not None else cls(self.settings)
             if not engine.loaded:
+                provide_voice_store(engine, self.voice_store)
                 engine.load(device, threads)
 
             def another() -> Engine:
                 e = cls(self.settings)
+                provide_voice_store(e, self.voice_store)
                 e.load(device, threads)
                 return e
 

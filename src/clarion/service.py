@@ -50,7 +50,7 @@ class Service:
                 int(settings.cache_disk_mb * 1e6),
                 observe=metrics.on_cache if metrics else None,
             )
-        self.engines = Runtimes(settings, engines, metrics)
+        self.engines = Runtimes(settings, engines, metrics, self.voice_store)
         self.router = VoiceRouter(settings, self.engines.by_name, self.voice_store, self.engines.skipped)
         self.synthesis = Synthesizer(
             settings, self.engines, self.router, self.frontend, self.voice_store, self.cache

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from clarion.config import Settings
+    from clarion.voices.store import VoiceStore
 
 __all__ = [
     "Audio",
@@ -41,12 +42,15 @@ __all__ = [
     "Streaming",
     "StreamsBatches",
     "TakesExtras",
+    "UsesVoiceStore",
     "VoiceInfo",
     "WritesModelManifest",
     "exports_onnx",
     "files_fingerprint",
     "package_version",
+    "provide_voice_store",
     "request_extras",
+    "standalone_voice_store",
     "voice_table",
 ]
 
@@ -295,6 +299,30 @@ class StreamsBatches(Protocol):
     as they come (``Executor.run(on_part=...)``)."""
 
     def synthesize_stream(self, batch: Sequence[Segment]) -> Iterator[list[Audio]]: ...
+
+
+@runtime_checkable
+class UsesVoiceStore(Protocol):
+    """Optional: the engine speaks uploaded voices (cloning). Whoever runs it hands it the
+    server's one ``VoiceStore`` after construction and before ``load`` (``provide_voice_store``):
+    the runtime does, in the server and in each worker process. An engine used on its own (the
+    CLI, `clarion optimize`, a test) falls back to ``standalone_voice_store``."""
+
+    def use_voice_store(self, store: VoiceStore) -> None: ...
+
+
+def provide_voice_store(engine: object, store: VoiceStore) -> None:
+    """Give ``engine`` the store if it uses one (module-level, so a ``functools.partial`` of it
+    pickles into a worker process)."""
+    if isinstance(engine, UsesVoiceStore):
+        engine.use_voice_store(store)
+
+
+def standalone_voice_store(settings: Settings) -> VoiceStore:
+    """The store an engine run outside a server reads: the same folder the server's uses."""
+    from clarion.voices.store import VoiceStore
+
+    return VoiceStore(settings.data_dir / "voices")
 
 
 def voice_table(voices: Sequence[VoiceInfo]) -> dict[str, VoiceInfo]:

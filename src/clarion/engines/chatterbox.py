@@ -57,6 +57,7 @@ from clarion.engines.base import (
     Streaming,
     VoiceInfo,
     files_fingerprint,
+    standalone_voice_store,
 )
 from clarion.engines.torch_util import (
     Precision,
@@ -69,10 +70,10 @@ from clarion.engines.torch_util import (
     torch_dtype,
 )
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
-from clarion.voices.store import VoiceStore
 
 if TYPE_CHECKING:
     from clarion.config import Settings
+    from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +251,8 @@ class ChatterboxEngine:
         self._options = options or ChatterboxOptions()
         self._dir = self._options.path or model_dir(settings)
         self._watermark = settings.chatterbox_watermark
-        self._store = VoiceStore(settings.data_dir / "voices")
+        self._settings = settings
+        self._voice_store: VoiceStore | None = None  # the server's, given by use_voice_store
         self._tts: Any = None  # the chatterbox.tts module
         self._model: Any = None  # chatterbox.tts.ChatterboxTTS
         self._builtin: Any = None  # Conditionals from conds.pt
@@ -294,6 +296,15 @@ class ChatterboxEngine:
     @property
     def sample_rate(self) -> int:
         return SAMPLE_RATE
+
+    def use_voice_store(self, store: VoiceStore) -> None:
+        """``UsesVoiceStore``: the server's store of uploaded voices."""
+        self._voice_store = store
+
+    def _store(self) -> VoiceStore:
+        if self._voice_store is None:  # run on its own, not by a server
+            self._voice_store = standalone_voice_store(self._settings)
+        return self._voice_store
 
     @property
     def loaded(self) -> bool:
@@ -342,11 +353,11 @@ class ChatterboxEngine:
                 f"{self._dir} has no {BUILTIN_CONDS}, so Chatterbox has no built-in voice: add one, or set "
                 "CLARION_CHATTERBOX_DEFAULT_VOICE to an uploaded voice"
             )
-        if default != BUILTIN_VOICE and not self._store.exists(default):
+        if default != BUILTIN_VOICE and not self._store().exists(default):
             self.unload()
             raise EngineUnavailable(
                 f"CLARION_CHATTERBOX_DEFAULT_VOICE names {default!r}, which is not an uploaded voice "
-                f"in {self._store.root}"
+                f"in {self._store().root}"
             )
 
     def unload(self) -> None:
@@ -395,15 +406,15 @@ class ChatterboxEngine:
         this worker's memory, the voice's cache directory, or computed from the clip."""
         if voice == BUILTIN_VOICE and self._builtin is not None:
             return self._builtin
-        if not self._store.exists(voice):
-            uploaded = [v.name for v in self._store.list()][:20]
+        if not self._store().exists(voice):
+            uploaded = [v.name for v in self._store().list()][:20]
             valid = ([BUILTIN_VOICE] if self._builtin is not None else []) + uploaded
             raise VoiceNotFound(
                 f"chatterbox has no voice {voice!r}: use {', '.join(valid) or 'an uploaded voice'} "
                 "or upload a reference clip to /v1/audio/voices",
                 param="voice",
             )
-        sha = self._store.get(voice).sha256
+        sha = self._store().get(voice).sha256
         held = self._conds.get(voice)
         if held is not None and held[0] == sha:
             self._conds.move_to_end(voice)
@@ -411,7 +422,7 @@ class ChatterboxEngine:
                 self.stats.from_memory += 1
             return held[1]
         tts = self._tts
-        cache = self._store.cache_dir(voice, self.name) / f"conds-{sha}.pt"
+        cache = self._store().cache_dir(voice, self.name) / f"conds-{sha}.pt"
         conds = None
         if cache.is_file():
             try:
@@ -421,7 +432,7 @@ class ChatterboxEngine:
             except Exception as e:  # a damaged or foreign cache file: compute afresh
                 log.warning("recomputing Chatterbox conditionals for %s: %s unreadable (%s)", voice, cache, e)
         if conds is None:
-            conds = self._compute(voice, self._store.reference(voice), sha)
+            conds = self._compute(voice, self._store().reference(voice), sha)
             self._save(conds, cache)
         self._conds[voice] = (sha, conds)
         while len(self._conds) > self._options.voice_cache_size:

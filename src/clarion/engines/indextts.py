@@ -66,6 +66,7 @@ from clarion.engines.base import (
     Streaming,
     VoiceInfo,
     files_fingerprint,
+    standalone_voice_store,
 )
 from clarion.engines.torch_util import (
     import_torchaudio,
@@ -76,10 +77,10 @@ from clarion.engines.torch_util import (
     torch_device,
 )
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
-from clarion.voices.store import VoiceStore
 
 if TYPE_CHECKING:
     from clarion.config import Settings
+    from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +405,8 @@ class IndexTTSEngine:
         self._options = options or IndexTTSOptions()
         self._dir = self._options.path or model_dir(settings)
         self._hub = self._options.hub_cache or self._dir / HUB_DIR
-        self._store = VoiceStore(settings.data_dir / "voices")
+        self._settings = settings
+        self._voice_store: VoiceStore | None = None  # the server's, given by use_voice_store
         self._model: Any = None  # indextts.infer_v2.IndexTTS2
         self._device: Any = None
         self._prompt_shas: dict[str, str] = {}  # reference path -> sha256 the model's cache holds
@@ -442,6 +444,15 @@ class IndexTTSEngine:
     @property
     def sample_rate(self) -> int:
         return SAMPLE_RATE
+
+    def use_voice_store(self, store: VoiceStore) -> None:
+        """``UsesVoiceStore``: the server's store of uploaded voices."""
+        self._voice_store = store
+
+    def _store(self) -> VoiceStore:
+        if self._voice_store is None:  # run on its own, not by a server
+            self._voice_store = standalone_voice_store(self._settings)
+        return self._voice_store
 
     @property
     def loaded(self) -> bool:
@@ -500,11 +511,11 @@ class IndexTTSEngine:
                 f"{self._dir} has no {BUILTIN_CLIP}, so IndexTTS-2 has no built-in voice: add a reference "
                 "clip there, or set CLARION_INDEXTTS_DEFAULT_VOICE to an uploaded voice"
             )
-        if default != BUILTIN_VOICE and not self._store.exists(default):
+        if default != BUILTIN_VOICE and not self._store().exists(default):
             self.unload()
             raise EngineUnavailable(
                 f"CLARION_INDEXTTS_DEFAULT_VOICE names {default!r}, which is not an uploaded voice "
-                f"in {self._store.root}"
+                f"in {self._store().root}"
             )
 
     @contextlib.contextmanager
@@ -581,15 +592,15 @@ class IndexTTSEngine:
             clip = self._dir / BUILTIN_CLIP
             st = clip.stat()
             return clip, f"{st.st_size}:{st.st_mtime_ns}"
-        if not self._store.exists(voice):
-            uploaded = [v.name for v in self._store.list()][:20]
+        if not self._store().exists(voice):
+            uploaded = [v.name for v in self._store().list()][:20]
             valid = ([BUILTIN_VOICE] if self._has_builtin() else []) + uploaded
             raise VoiceNotFound(
                 f"indextts has no voice {voice!r}: use {', '.join(valid) or 'an uploaded voice'} "
                 "or upload a reference clip to /v1/audio/voices",
                 param=param,
             )
-        return self._store.reference(voice), self._store.get(voice).sha256
+        return self._store().reference(voice), self._store().get(voice).sha256
 
     def _forget_replaced(self, *refs: tuple[Path, str]) -> None:
         """The package caches conditioning by the clip's path; a re-uploaded clip keeps its path."""

@@ -69,9 +69,11 @@ class WorkerHooks:
     each must pickle: a module-level function, or a ``functools.partial`` of one.
 
     ``setup``: first thing in the child (a spawned process starts with logging unconfigured);
+    ``prepare``: on the engine just constructed, before it loads (handing it what it uses);
     ``after_load``: once the engine has loaded (some libraries add log handlers on import)."""
 
     setup: Callable[[], None] | None = None
+    prepare: Callable[[Engine], None] | None = None
     after_load: Callable[[], None] | None = None
 
 
@@ -102,6 +104,8 @@ def _worker_main(
         os.nice(settings.worker_nice)
     try:
         engine = cls(settings)
+        if hooks.prepare is not None:
+            hooks.prepare(engine)
         engine.load(device, threads)
         if hooks.after_load is not None:
             hooks.after_load()
