@@ -4,7 +4,9 @@ client (the ``websockets`` package)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+import os
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -216,3 +218,161 @@ def test_cancel_empties_the_queue_at_once_and_sends_nothing_more(server: Running
 
     run(go())
     assert queue_depth(server) == 0
+
+
+def resident_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 2**20
+
+
+def open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_200_cancelled_streams_leave_nothing_behind(server: RunningServer) -> None:
+    """Streams cancelled or dropped at every stage: afterwards no segment is queued, no task
+    of the route is alive, no stream is counted, and descriptors and memory are as before."""
+
+    async def one(i: int) -> None:
+        async with session(server, cache=False) as ws:
+            await event(ws)
+            await ws.send(json.dumps({"type": "text", "text": f"Stream {i} says this. " + SIX}))
+            await ws.send(json.dumps({"type": "flush"}))
+            if i % 4 in (1, 2):  # audio has started
+                while not isinstance(await asyncio.wait_for(ws.recv(), 60), bytes):
+                    pass
+            if i % 4 in (0, 1):
+                await ws.send(json.dumps({"type": "cancel"}))
+                while (await event(ws))["type"] != "cancelled":
+                    pass
+            # 2 and 3: the socket closes with speech queued
+
+    async def wave(start: int, count: int) -> None:
+        await asyncio.gather(*(one(i) for i in range(start, start + count)))
+
+    def settle() -> None:
+        deadline = time.monotonic() + 30
+        while (queue_depth(server) or server.service.runtimes["hibari"].batcher.in_flight) and (
+            time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+
+    run(wave(0, 20))  # warm-up: first-use allocations are not a leak
+    settle()
+    gc.collect()
+    tasks, fds, rss = server.tasks(), open_fds(), resident_mb()
+    for start in range(20, 220, 20):
+        run(wave(start, 20))
+    settle()
+    time.sleep(0.2)  # the server's side of the last closes
+    gc.collect()
+    assert queue_depth(server) == 0
+    assert server.app.state.speech.open_streams == 0
+    assert server.tasks() <= tasks, (server.tasks(), tasks)
+    assert open_fds() <= fds + 2, (open_fds(), fds)
+    assert resident_mb() < rss + 40, (resident_mb(), rss)
+
+
+async def refused(ws: ClientConnection) -> tuple[dict[str, Any], int | None]:
+    """The fatal error event, and the close code after it."""
+    events, _ = await until_done(ws, 30)
+    assert len(events) == 1 and events[0]["type"] == "error" and events[0]["fatal"], events
+    return events[0]["error"], ws.close_code
+
+
+@pytest.mark.parametrize(
+    ("first", "code", "param"),
+    [
+        ({"voice": "no-such-voice"}, "voice_not_found", None),
+        ({"voice": "heart", "speed": 9}, "invalid_request", "speed"),
+        ({"voice": "heart", "response_format": "mp3"}, "invalid_request", "response_format"),
+        ({"voice": "heart", "colour": "blue"}, "invalid_request", "colour"),
+    ],
+)
+def test_bad_settings_are_refused_with_1008(
+    server: RunningServer, first: dict[str, Any], code: str, param: str | None
+) -> None:
+    async def go() -> None:
+        async with connect(ws_url(server)) as ws:
+            await ws.send(json.dumps({"model": "hibari", **first}))
+            error, close = await refused(ws)
+            assert error["code"] == code and close == 1008, error
+            if param:
+                assert error["param"] == param, error
+
+    run(go())
+
+
+@pytest.mark.parametrize("message", ["not json", json.dumps({"type": "shout"}), json.dumps([1]), b"\x00\x01"])
+def test_a_bad_message_ends_the_connection_with_1008(server: RunningServer, message: str | bytes) -> None:
+    async def go() -> None:
+        async with session(server) as ws:
+            assert (await event(ws))["type"] == "ready"
+            await ws.send(message)
+            error, close = await refused(ws)
+            assert error["type"] == "invalid_request_error" and close == 1008
+
+    run(go())
+
+
+@pytest.fixture(scope="module")
+def keyed() -> Iterator[RunningServer]:
+    settings = Settings(engines=["hibari"], api_keys=["k-one"], rate_limit_per_minute=1, rate_limit_burst=3)
+    with serve(settings) as running:
+        yield running
+
+
+def test_keys_come_in_a_header_or_the_settings_and_are_rate_limited(keyed: RunningServer) -> None:
+    async def ready(**extra: Any) -> dict[str, Any]:
+        async with session(keyed, **extra) as ws:
+            return await event(ws)
+
+    async def go() -> None:
+        for extra in ({}, {"api_key": "wrong"}, {"headers": {"Authorization": "Bearer wrong"}}):
+            async with session(keyed, **extra) as ws:
+                error, close = await refused(ws)
+                assert error["code"] == "invalid_api_key" and close == 1008
+        assert (await ready(headers={"Authorization": "Bearer k-one"}))["type"] == "ready"
+        assert (await ready(api_key="k-one"))["type"] == "ready"
+        assert (await ready(api_key="k-one"))["type"] == "ready"  # the burst of 3 is spent
+        async with session(keyed, api_key="k-one") as ws:
+            error, close = await refused(ws)
+            assert error["code"] == "rate_limited" and close == 1008
+
+    run(go())
+
+
+def test_a_full_queue_is_an_event_and_the_connection_stays_open() -> None:
+    settings = Settings(
+        engines=["hibari"],
+        engine_options={"hibari": {"workers": 1, "max_batch_size": 1}},
+        queue_size=1,
+        admission_control=False,
+        request_timeout_s=600,
+    )
+
+    async def go(server: RunningServer) -> None:
+        async with session(server, cache=False) as busy, session(server, cache=False) as ws:
+            await event(busy)
+            await event(ws)
+            await busy.send(json.dumps({"type": "text", "text": SIX}))  # fills the queue
+            await busy.send(json.dumps({"type": "flush"}))
+            while not isinstance(await busy.recv(), bytes):
+                pass
+            await ws.send(json.dumps({"type": "text", "text": "Is there room for me?"}))
+            await ws.send(json.dumps({"type": "flush"}))
+            error = await event(ws)
+            assert error["type"] == "error" and not error["fatal"] and error["segment"] == 0, error
+            assert error["error"]["code"] == "queue_full"
+            await busy.send(json.dumps({"type": "cancel"}))
+            while (await event(busy))["type"] != "cancelled":
+                pass
+            await ws.send(json.dumps({"type": "text", "text": "Now there is."}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, audio = await until_done(ws)
+            assert [e["type"] for e in events] == ["segment.start", "segment.end", "done"], events
+            assert len(audio) > 0
+        # The busy stream's own later sentences waited for room instead of failing.
+
+    with serve(settings) as server:
+        run(go(server))
