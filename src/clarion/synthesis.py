@@ -8,6 +8,7 @@ import collections
 import contextlib
 import dataclasses
 import functools
+import re
 import time
 from collections.abc import AsyncGenerator, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -210,6 +211,8 @@ class Synthesizer:
                     yield AudioChunk(cached.samples, rate, index, cached.text)
                 return
         plan, rest = await self._plan(job)
+        if job.partial:
+            plan[:1] = _first_clause_apart(plan[:1])  # a streamed request's first sound comes sooner
         job.trace.cache = "off" if key is None else ("miss" if job.use_cache else "bypass")
         produced: list[CachedChunk] = []
         # aclosing: a client that leaves must cancel the queued segments now, not at GC time.
@@ -385,6 +388,42 @@ class Synthesizer:
             "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "
             "or CLARION_REQUEST_TIMEOUT_S"
         )
+
+
+# Where a clause ends: a CJK clause mark, or a Western one followed by a space (so "1,000"
+# and "14:30" stay whole), as in the sentence splitter.
+_CLAUSE_END = re.compile(r"[，、：；]|[,;:](?=\s)")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+FIRST_CLAUSE_MIN_WORDS = 3  # a shorter opening ("Well,") is not worth a segment of its own
+
+
+def first_clause(text: str, min_words: int = FIRST_CLAUSE_MIN_WORDS) -> tuple[str, str]:
+    """(head, rest): ``text`` cut after its first clause of at least ``min_words`` words
+    (a Han character counts as one), or (text, "") where there is none."""
+    for m in _CLAUSE_END.finditer(text):
+        head = text[: m.end()]
+        if count_words(head) >= min_words and text[m.end() :].strip():
+            return head, text[m.end() :]
+    return text, ""
+
+
+def count_words(text: str) -> int:
+    """Words, counting each Han character as one."""
+    return len(_HAN.findall(text)) + len(re.findall(r"\w+", _HAN.sub(" ", text)))
+
+
+def _first_clause_apart(head: list[Planned]) -> list[Planned]:
+    """A first segment as two: its first clause, and the rest of its sentence."""
+    if not head or head[0].silence_s:
+        return head
+    first = head[0]
+    clause, rest = first_clause(first.segment.text)
+    if not rest:
+        return head
+    return [
+        dataclasses.replace(first, segment=dataclasses.replace(first.segment, text=part.strip()))
+        for part in (clause, rest)
+    ]
 
 
 def _as_document(ssml: str) -> str:

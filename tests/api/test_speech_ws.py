@@ -4,6 +4,7 @@ client (the ``websockets`` package)."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import gc
 import json
 import os
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import httpx
 import numpy as np
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
@@ -376,3 +378,21 @@ def test_a_full_queue_is_an_event_and_the_connection_stays_open() -> None:
 
     with serve(settings) as server:
         run(go(server))
+
+
+def test_a_streamed_http_request_speaks_its_first_clause_on_its_own(server: RunningServer) -> None:
+    """POST /v1/audio/speech with streaming: the first segment is the first clause (its own
+    audio event), later segments whole sentences; a whole-file request is read as before."""
+    text = "When the first sentence runs long, the listener should not wait for all of it. Then more."
+    body = {"model": "hibari", "voice": "heart", "input": text, "response_format": "pcm", "cache": False}
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        sse = client.post("/v1/audio/speech", json={**body, "stream_format": "sse"})
+        whole = client.post("/v1/audio/speech", json=body)
+    deltas = [
+        base64.b64decode(json.loads(line[6:])["audio"])
+        for line in sse.text.splitlines()
+        if line.startswith("data: ") and '"speech.audio.delta"' in line
+    ]
+    assert len(deltas) == 3  # "When the first sentence runs long," | the rest of it | "Then more."
+    streamed = sum(len(d) for d in deltas)
+    assert abs(streamed - len(whole.content)) / len(whole.content) < 0.15

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import re
 
+from clarion.synthesis import FIRST_CLAUSE_MIN_WORDS, first_clause
 from clarion.text.split import split_sentences
 
-# A clause ends at a CJK clause mark, or a Western one followed by a space (so "1,000" and
-# "14:30" stay whole), as in the splitter.
-_CLAUSE_END = re.compile(r"[，、：；]|[,;:](?=\s)")
 _WORD = re.compile(r"\S+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NEXT = "x"
@@ -25,7 +23,9 @@ class TextBuffer:
     the rest. ``first`` says the next piece opens a turn (set by the owner: nothing is
     queued or playing), and is cut early."""
 
-    def __init__(self, max_chars: int = 300, *, first_min_words: int = 3, first_max_words: int = 8) -> None:
+    def __init__(
+        self, max_chars: int = 300, *, first_min_words: int = FIRST_CLAUSE_MIN_WORDS, first_max_words: int = 8
+    ) -> None:
         self.max_chars = max_chars
         self.first_min_words = first_min_words
         self.first_max_words = first_max_words
@@ -76,10 +76,9 @@ class TextBuffer:
         """(head, rest): the head ends at the first clause boundary after enough words, or
         after ``first_max_words`` complete words. ``whole``: ``text`` is a complete sentence
         (its last word is complete too)."""
-        for m in _CLAUSE_END.finditer(text):
-            head = text[: m.end()]
-            if _words(head) >= self.first_min_words and text[m.end() :].strip():
-                return head, text[m.end() :]
+        head, rest = first_clause(text, self.first_min_words)
+        if rest:
+            return head, rest
         if whole:
             return text, ""
         # No clause yet: after enough words that are certainly complete (another follows).
@@ -88,9 +87,3 @@ class TextBuffer:
             cut = words[self.first_max_words - 1].end()
             return text[:cut], text[cut:]
         return "", text
-
-
-def _words(text: str) -> int:
-    """Words, counting each Han character as one."""
-    han = len(_HAN.findall(text))
-    return han + len(re.findall(r"\w+", _HAN.sub(" ", text)))
