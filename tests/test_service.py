@@ -66,8 +66,9 @@ async def test_real_voice_renders_every_sentence(service: Service) -> None:
 
 async def test_chinese_on_english_voice_is_refused(service: Service) -> None:
     rt, voice = service.resolve("hibari", "heart")
-    with pytest.raises(InvalidRequest, match="Mandarin"):
+    with pytest.raises(InvalidRequest, match="Mandarin") as refused:
         service.segments(SpeechJob(rt, voice, "Hello. 你好。"))
+    assert refused.value.code == "unsupported_language"
 
 
 async def test_whitespace_only_input_is_refused(service: Service) -> None:

@@ -169,6 +169,7 @@ class VoiceRouter:
             f"({text[:20]!r}); choose a Mandarin voice ({choices}) "
             f"or set CLARION_LANGUAGE_VOICES to route {language} segments to one",
             param="voice",
+            code="unsupported_language",
         )
 
     def _voices_for(self, lang: str) -> list[str]:

@@ -30,8 +30,8 @@ Rightful = tuple[int, str, str]
 VOICE = (400, "voice_not_found", "")  # voices are what is loaded or uploaded now: an enum would go stale
 UNSPEAKABLE = (400, "no_speakable_text", "")  # "." is a valid string; that it reads as nothing is not form
 SSML = (400, "invalid_ssml", "")  # input_format=ssml with input that is not well-formed SSML
-# Han characters in a string for an English-only server (service.py gives this no code of its own).
-LANGUAGE = (400, "invalid_request", "but the input contains Chinese text")
+# Han characters in a string for an English-only server: no loaded voice reads them.
+LANGUAGE = (400, "unsupported_language", "")
 SPEECH = {VOICE, UNSPEAKABLE, SSML, LANGUAGE}
 RIGHTFUL: dict[str, set[Rightful]] = {
     "POST /v1/audio/speech": SPEECH,
