@@ -1,41 +1,9 @@
-"""ChatTTS (2noise; PyPI ``chattts`` 0.2.5, code AGPL-3.0-or-later, official weights
-CC BY-NC 4.0) through the package's own loader and ``Chat.infer``: Mandarin and English.
-
-Model directory (``<models_dir>/chattts``, or ``CLARION_CHATTTS_PATH``), exactly what
-``Chat.load(source="custom", custom_path=D)`` reads::
-
-    asset/Vocos.safetensors  asset/DVAE.safetensors  asset/Decoder.safetensors  asset/Embed.safetensors
-    asset/gpt/config.json  asset/gpt/model.safetensors
-    asset/tokenizer/{tokenizer.json, tokenizer_config.json, special_tokens_map.json}
-    clarion-manifest.json   (only for checkpoints other than the official one, see below)
-    voices/<name>.json      (saved speakers; ``CLARION_CHATTTS_VOICES_DIR`` moves them)
-
-Integrity: the loader refuses files whose sha256 differs from the package's map of the
-official release. A directory holding other weights (fine-tuned, or the tests' random ones)
-carries ``clarion-manifest.json`` with its own hashes (``clarion models check chattts --path D
---write-manifest``); Clarion hands those hashes to the loader, which then verifies every file
-against them. Nothing is ever written into the model directory at load, so it may be read-only.
-
-Batching: one ``synthesize`` call renders its whole batch with one ``Chat.infer(list_of_texts)``
-per speaker (the package applies one speaker embedding to a whole call), so concurrent requests
-for one voice share one GPT generation. Segments with a ``seed`` are rendered alone: the
-package's seeded sampling draws from one generator across the batch, so a batch neighbour
-would change the result. ChatTTS decodes a batch padded to its longest item; the padding
-decodes to noise, which is cut off each shorter item (see ``_ClarionChat``).
-
-Voices are speaker embeddings (ChatTTS's base16384 strings): ``seed_<n>`` voices are sampled
-from the package's speaker statistics with a fixed seed (the same procedure as
-``torch.manual_seed(n); chat.sample_random_speaker()``, so the same seed gives the same voice on
-every machine), and named voices are saved as JSON files in the voices directory.
-
-Text: Clarion's front end is registered as ChatTTS's normaliser for both of its languages;
-without one, ChatTTS deletes every character outside its vocabulary, digits included."""
+"""The ChatTTS engine: loading through the package's own loader, voices, batched and
+streamed synthesis. The package's ``__init__`` describes the model directory and behaviour."""
 
 from __future__ import annotations
 
 import collections
-import functools
-import hashlib
 import importlib.util
 import json
 import logging
@@ -43,7 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
@@ -78,38 +46,30 @@ from clarion.text.frontend import TextFrontEnd
 
 if TYPE_CHECKING:
     from clarion.config import Settings
+from clarion.engines.chattts.checkpoint import (
+    ASSET_FILES,
+    CODE_LICENCE,
+    OFFICIAL_WEIGHTS_LICENCE,
+    check_model_dir,
+    model_dir,
+    read_manifest,
+    write_manifest,
+)
+from clarion.engines.chattts.export import export_modules
+from clarion.engines.chattts.onnx import (
+    ALL_GRAPHS,
+    ENGINE,
+    ENGINE_GRAPHS,
+    export_dir,
+    record_feeds,
+    source_key,
+    use_onnx_variant,
+)
+from clarion.engines.chattts.textprep import TextPrep
 
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
-CODE_LICENCE = "AGPL-3.0-or-later (chattts package)"
-OFFICIAL_WEIGHTS_LICENCE = "CC-BY-NC-4.0 (official ChatTTS weights)"
-MANIFEST_FILE = "clarion-manifest.json"
-MANIFEST_FORMAT = 1
-# The files Chat.load(source="custom") reads and verifies, relative to the model directory.
-ASSET_FILES: tuple[str, ...] = (
-    "asset/Decoder.safetensors",
-    "asset/DVAE.safetensors",
-    "asset/Embed.safetensors",
-    "asset/Vocos.safetensors",
-    "asset/gpt/config.json",
-    "asset/gpt/model.safetensors",
-    "asset/tokenizer/special_tokens_map.json",
-    "asset/tokenizer/tokenizer_config.json",
-    "asset/tokenizer/tokenizer.json",
-)
-# Tokens ChatTTS's code looks up by name; a tokenizer without them cannot drive the model.
-REQUIRED_TOKENS: tuple[str, ...] = (
-    "[Stts]",
-    "[Ptts]",
-    "[spk_emb]",
-    "[empty_spk]",
-    "[Sbreak]",
-    "[Pbreak]",
-    "[break_0]",
-    "[Ebreak]",
-    "[speed_5]",
-)
 PACKAGE = "ChatTTS"
 _REQUIRED_MODULES = ("ChatTTS", "torch", "torchaudio", "vocos", "transformers", "safetensors", "requests")
 _VOICE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -150,265 +110,6 @@ class ChatTTSOptions(BaseSettings):
     compile: bool = Field(default=False, description="torch.compile the GPT (CUDA only).")
 
 
-# -- model directory: manifest and checks ----------------------------------------------------
-
-
-def chattts_key(relative: str) -> str:
-    """A file's key in ChatTTS's sha256 map ("asset/gpt/config.json" -> "sha256_asset_gpt_config_json")."""
-    return "sha256_" + relative.replace("/", "_").replace(".", "_")
-
-
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    hashes: dict[str, str]  # relative path -> sha256
-    licence: str
-
-    def chattts_map(self) -> dict[str, str]:
-        return {chattts_key(rel): digest for rel, digest in self.hashes.items()}
-
-
-def write_manifest(path: Path, licence: str | None = None) -> Path:
-    """Record the sha256 of every checkpoint file in ``clarion-manifest.json``: the statement
-    that these files are the intended ones, against which every later load is verified."""
-    missing = [rel for rel in ASSET_FILES if not (path / rel).is_file()]
-    if missing:
-        raise EngineUnavailable(f"cannot write a manifest for {path}: missing {', '.join(missing)}")
-    files = {
-        rel: {"sha256": sha256_file(path / rel), "bytes": (path / rel).stat().st_size} for rel in ASSET_FILES
-    }
-    body = {
-        "format": MANIFEST_FORMAT,
-        "engine": "chattts",
-        "licence": licence or "unknown: state the weights' licence here",
-        "files": files,
-    }
-    target = path / MANIFEST_FILE
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, target)
-    return target
-
-
-def read_manifest(path: Path) -> tuple[Manifest | None, list[str]]:
-    """The directory's manifest (None if it has none) and what is wrong with it."""
-    target = path / MANIFEST_FILE
-    if not target.is_file():
-        return None, []
-    try:
-        body = json.loads(target.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        return None, [f"{MANIFEST_FILE} is not readable JSON: {e}"]
-    if not isinstance(body, dict) or body.get("format") != MANIFEST_FORMAT or body.get("engine") != "chattts":
-        return None, [f"{MANIFEST_FILE} is not a format-{MANIFEST_FORMAT} ChatTTS manifest"]
-    files = body.get("files")
-    if not isinstance(files, dict):
-        return None, [f"{MANIFEST_FILE} has no 'files' table"]
-    hashes: dict[str, str] = {}
-    problems = []
-    for rel in ASSET_FILES:
-        entry = files.get(rel)
-        digest = entry.get("sha256") if isinstance(entry, dict) else None
-        if not isinstance(digest, str) or not re.fullmatch(r"[0-9a-f]{64}", digest):
-            problems.append(f"{MANIFEST_FILE} has no sha256 for {rel}")
-        else:
-            hashes[rel] = digest
-    if problems:
-        return None, problems
-    return Manifest(hashes, str(body.get("licence") or "unknown")), []
-
-
-def official_hashes() -> dict[str, str]:
-    """The package's own map of the official release, read without importing the package."""
-    spec = importlib.util.find_spec("ChatTTS")
-    if spec is None or spec.origin is None:
-        return {}
-    try:
-        table = json.loads((Path(spec.origin).parent / "res" / "sha256_map.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return {}
-    return {rel: table[chattts_key(rel)] for rel in ASSET_FILES if chattts_key(rel) in table}
-
-
-def check_model_dir(path: Path, *, verify_hashes: bool = True) -> list[str]:
-    """Everything wrong with a ChatTTS model directory, one line each; empty when it loads.
-
-    Files present; config and tokenizer readable and carrying what ChatTTS needs; every
-    tensor present with the shape the package builds; hashes matching the directory's
-    manifest, or without one, the official release."""
-    if not path.is_dir():
-        return [f"{path} is not a directory"]
-    missing = [rel for rel in ASSET_FILES if not (path / rel).is_file()]
-    problems = [f"missing {rel}" for rel in missing]
-    manifest, manifest_problems = read_manifest(path)
-    problems += manifest_problems
-    gpt_config: dict[str, Any] | None = None
-    if "asset/gpt/config.json" not in missing:
-        gpt_config, config_problems = _check_gpt_config(path)
-        problems += config_problems
-    if "asset/tokenizer/tokenizer.json" not in missing:
-        problems += _check_tokenizer(path)
-    if importlib.util.find_spec("ChatTTS") is None:
-        problems.append(
-            "ChatTTS is not installed (pip install 'clarion[chattts]'): tensor shapes not checked"
-        )
-    else:
-        problems += _check_tensors(path, missing, gpt_config)
-    if verify_hashes:
-        problems += _check_hashes(path, missing, manifest, bool(manifest_problems))
-    return problems
-
-
-def _check_gpt_config(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
-    rel = "asset/gpt/config.json"
-    try:
-        config = json.loads((path / rel).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        return None, [f"{rel} is not readable JSON: {e}"]
-    if not isinstance(config, dict):
-        return None, [f"{rel} is not a JSON object"]
-    problems = []
-    for key in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size"):
-        value = config.get(key)
-        if not isinstance(value, int) or value < 1:
-            problems.append(f"{rel}: '{key}' must be a positive integer, got {value!r}")
-    if problems:
-        return None, problems
-    if config["hidden_size"] % config["num_attention_heads"]:
-        problems.append(
-            f"{rel}: hidden_size {config['hidden_size']} is not a multiple of num_attention_heads"
-        )
-    return config, problems
-
-
-def _check_tokenizer(path: Path) -> list[str]:
-    rel = "asset/tokenizer/tokenizer.json"
-    try:
-        body = json.loads((path / rel).read_text(encoding="utf-8"))
-        vocab = body["model"]["vocab"]
-        added = {t["content"] for t in body.get("added_tokens", [])}
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as e:
-        return [f"{rel} is not a readable tokenizer: {e}"]
-    known = set(vocab) | added
-    absent = [t for t in REQUIRED_TOKENS if t not in known]
-    return [f"{rel} lacks ChatTTS's control tokens {', '.join(absent)}"] if absent else []
-
-
-@functools.cache
-def _package_tensors() -> dict[str, dict[str, tuple[int, ...]]]:
-    """Tensor names and shapes of the four fixed-size files, as the installed package builds
-    its modules. Built for real on the CPU (torchaudio's mel filters cannot be built on the
-    meta device): about 90 M parameters, a few seconds, once per process."""
-    import_torchaudio()
-    import torch
-    from ChatTTS.config import Config
-    from ChatTTS.model import DVAE, Embed
-    from vocos import Vocos
-    from vocos.pretrained import instantiate_class
-
-    cfg = Config()
-    with torch.no_grad():
-        modules: dict[str, torch.nn.Module] = {
-            "asset/Vocos.safetensors": Vocos(
-                feature_extractor=instantiate_class(args=(), init=asdict(cfg.vocos.feature_extractor)),
-                backbone=instantiate_class(args=(), init=asdict(cfg.vocos.backbone)),
-                head=instantiate_class(args=(), init=asdict(cfg.vocos.head)),
-            ),
-            "asset/DVAE.safetensors": DVAE(
-                decoder_config=asdict(cfg.dvae.decoder),
-                encoder_config=asdict(cfg.dvae.encoder),
-                vq_config=asdict(cfg.dvae.vq),
-                dim=cfg.dvae.decoder.idim,
-            ),
-            "asset/Decoder.safetensors": DVAE(decoder_config=asdict(cfg.decoder), dim=cfg.decoder.idim),
-            "asset/Embed.safetensors": Embed(
-                cfg.embed.hidden_size, cfg.embed.num_audio_tokens, cfg.embed.num_text_tokens, cfg.embed.num_vq
-            ),
-        }
-    return {rel: {k: tuple(v.shape) for k, v in m.state_dict().items()} for rel, m in modules.items()}
-
-
-def _gpt_tensors(gpt_config: dict[str, Any]) -> dict[str, tuple[int, ...]]:
-    """The GPT's tensors for its config.json (built on the meta device: no memory, no time)."""
-    import torch
-    from transformers import LlamaConfig, LlamaModel
-
-    with torch.device("meta"):
-        llama = LlamaModel(LlamaConfig(**gpt_config))
-    shapes = {k: tuple(v.shape) for k, v in llama.state_dict().items()}
-    shapes.pop("embed_tokens.weight", None)  # ChatTTS embeds inputs itself and deletes this one
-    return shapes
-
-
-def _check_tensors(path: Path, missing: list[str], gpt_config: dict[str, Any] | None) -> list[str]:
-    from safetensors import safe_open
-
-    try:
-        import_torchaudio()  # before anything of ChatTTS or vocos, which import it at once
-        from ChatTTS.config import Config
-
-        expected = dict(_package_tensors())
-        if gpt_config is not None:
-            expected["asset/gpt/model.safetensors"] = _gpt_tensors(gpt_config)
-        width = Config().embed.hidden_size
-    except Exception as e:  # the package could not build its own modules: report, don't crash a check
-        return [f"cannot build ChatTTS's modules to compare shapes: {type(e).__name__}: {e}"]
-    problems = []
-    if gpt_config is not None and gpt_config["hidden_size"] != width:
-        # The embeddings and speaker statistics are built at the package's width, not the config's.
-        problems.append(
-            f"asset/gpt/config.json: hidden_size {gpt_config['hidden_size']} differs from ChatTTS's "
-            f"embedding width {width}"
-        )
-    for rel, want in expected.items():
-        if rel in missing:
-            continue
-        try:
-            with safe_open(str(path / rel), framework="pt") as f:
-                have = {k: tuple(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118
-        except Exception as e:  # safetensors raises its own error types for a damaged header
-            problems.append(f"{rel} is not a readable safetensors file: {e}")
-            continue
-        absent = sorted(set(want) - set(have))
-        if absent:
-            problems.append(f"{rel} lacks {len(absent)} tensor(s): {', '.join(absent[:5])}")
-        unexpected = sorted(set(have) - set(want) - {"embed_tokens.weight"})
-        if unexpected and rel != "asset/gpt/model.safetensors":  # the package loads these strictly
-            problems.append(f"{rel} has {len(unexpected)} unexpected tensor(s): {', '.join(unexpected[:5])}")
-        for name in sorted(set(want) & set(have)):
-            if want[name] != have[name]:
-                problems.append(f"{rel}: {name} has shape {have[name]}, expected {want[name]}")
-    return problems
-
-
-def _check_hashes(path: Path, missing: list[str], manifest: Manifest | None, bad_manifest: bool) -> list[str]:
-    if bad_manifest:
-        return []  # already reported; hashes against a broken manifest would only add noise
-    reference = manifest.hashes if manifest else official_hashes()
-    source = MANIFEST_FILE if manifest else "the official ChatTTS release"
-    mismatched = [
-        rel
-        for rel in ASSET_FILES
-        if rel not in missing and (rel not in reference or sha256_file(path / rel) != reference[rel])
-    ]
-    if not mismatched:
-        return []
-    if manifest:
-        return [
-            f"{rel}: sha256 differs from {source} (changed or damaged since it was written)"
-            for rel in mismatched
-        ]
-    return [
-        f"{len(mismatched)} file(s) differ from {source} (sha256) and the directory has no "
-        f"{MANIFEST_FILE}: {', '.join(mismatched)}; if these are your own weights, record their hashes "
-        f"with `clarion models check chattts --path {path} --write-manifest`"
-    ]
-
-
 # -- the engine --------------------------------------------------------------------------------
 
 
@@ -434,7 +135,7 @@ def _chat_class() -> type[Any]:
     import_torchaudio()
     from ChatTTS import Chat
 
-    class _ClarionChat(Chat):  # type: ignore[misc]
+    class _ClarionChat(Chat):
         def __init__(self, logger: logging.Logger) -> None:
             super().__init__(logger)
             self.decodes = 0  # decodes so far
@@ -562,6 +263,12 @@ class ChatTTSEngine:
         return self._dir
 
     @property
+    def chat(self) -> Any:
+        """The loaded ``ChatTTS.Chat`` (its decoder, vocoder and DVAE are what ``export``
+        exports); None while unloaded."""
+        return self._chat
+
+    @property
     def voices_dir(self) -> Path:
         return self._voices_dir
 
@@ -588,7 +295,7 @@ class ChatTTSEngine:
         set_threads(threads)
         limit_gpu_memory(dev, self._options.gpu_memory_fraction)
 
-        chat = _chat_class()(logging.getLogger(f"{__name__}.package"))
+        chat = _chat_class()(logging.getLogger("clarion.engines.chattts.package"))
         if manifest is not None:
             # The loader verifies every file against this map: our manifest's hashes instead of
             # the official release's, never no verification.
@@ -614,8 +321,6 @@ class ChatTTSEngine:
         if dtype != torch.float32:
             chat.gpt.gpt.to(dtype)  # the GPT casts its inputs to its own dtype and returns float32 states
         # `clarion optimize chattts`: an enabled ONNX variant takes over the decoder and vocoder.
-        from clarion.optimize.chattts_export import use_onnx_variant
-
         self.onnx_variant = use_onnx_variant(chat, self._settings, self._dir, dev, threads)
         files = [self._dir / rel for rel in ASSET_FILES]
         if self.onnx_variant is not None:
@@ -865,63 +570,27 @@ class ChatTTSEngine:
             self.stats.texts.extend(texts)
             self.stats.tokens += int(getattr(self._chat, "tokens", 0))
 
-    # -- clarion optimize / export triton: the decode stages as ONNX (clarion.optimize.chattts_export) --
+    # -- clarion optimize / export triton: the decode stages as ONNX (engines.chattts.onnx, .export) --
     onnx_exported: ClassVar[bool] = True  # as installed it runs PyTorch; its graphs are exports of that
 
     @classmethod
     def onnx_graphs(cls, settings: Settings) -> dict[str, Path]:
         """The decoder and vocoder as FP32 ONNX graphs, exported from the checkpoint once."""
-        from clarion.optimize.chattts_export import exported_graphs
-
         return exported_graphs(settings)
 
     def calibration_feeds(self, texts: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-        from clarion.optimize.chattts_export import calibration_feeds
+        """Real inputs of the decoder and vocoder while the engine renders ``texts`` (seeded),
+        for static INT8 calibration."""
+        chat = self.chat
+        if chat is None:
+            raise EngineUnavailable("load the chattts engine first")
 
-        return calibration_feeds(self, texts)
+        def render() -> None:
+            voice = self.default_voice("en")
+            for text in texts:
+                self.synthesize([Segment(text, voice, "en", 1.0, 0)])
 
-
-_TAG = re.compile(r"(\[[^\[\]]*\])")  # a control tag such as [uv_break], kept whole
-
-
-class TextPrep:
-    """What ``Normalizer.__call__(text, True, True)`` of the ChatTTS package does: detect the
-    language, run its registered normaliser outside [tags], make Mandarin punctuation
-    full-width, simplify characters outside its alphabet (then drop those still outside it)
-    and apply its homophone table. The package runs these through numba-compiled helpers,
-    which compile at the first request of every process: about 15 s, and 80 s on this
-    project's slow CI CPU, for work that takes microseconds a sentence in plain Python.
-    This uses the package's own tables, patterns and registered normalisers; a test compares
-    the two on a corpus."""
-
-    def __init__(self, normalizer: Any) -> None:
-        self._norm = normalizer
-        src, dst = normalizer.homophones_map
-        self._homophones = {int(a): int(b) for a, b in zip(src, dst, strict=True)}
-
-    def __call__(self, text: str) -> str:
-        norm = self._norm
-        lang = norm._detect_language(text)
-        if lang in norm.normalizers:
-            text = _outside_tags(text, norm.normalizers[lang])
-        if lang == "zh":
-            text = norm._apply_half2full_map(text)
-        invalid = norm._count_invalid_characters(text)
-        if invalid:
-            text = norm._apply_character_map(text)
-        text = text.translate(self._homophones)
-        if invalid:
-            text = _outside_tags(text, lambda part: norm.reject_pattern.sub("", part))
-        return text
-
-
-def _outside_tags(text: str, change: Callable[[str], str]) -> str:
-    parts = _TAG.split(text)  # text, tag, text, ...: odd indices are tags
-    return "".join(part if i % 2 or not part else change(part) for i, part in enumerate(parts))
-
-
-def model_dir(settings: Settings) -> Path:
-    return settings.models_dir / "chattts"
+        return record_feeds(chat, render)
 
 
 def speaker_from_seed(seed: int) -> str:
@@ -954,3 +623,46 @@ def validate_speaker(spk_emb: Any) -> str:
     if values.shape != (width,) or not np.isfinite(values).all():
         raise ValueError(f"a ChatTTS speaker embedding has {width} finite values, this one {values.shape}")
     return spk_emb
+
+
+# -- ONNX export of the decode stages (clarion optimize, clarion export triton) ----------------
+
+
+def checkpoint_dir(settings: Settings) -> Path:
+    return ChatTTSOptions().path or model_dir(settings)
+
+
+def _forced(settings: Settings, variant: str) -> Settings:
+    opts = settings.options_for(ENGINE).model_copy(update={"model_variant": variant})
+    return settings.model_copy(update={"engine_options": {**settings.engine_options, ENGINE: opts}})
+
+
+def exported_graphs(
+    settings: Settings, graphs: Sequence[str] = ENGINE_GRAPHS, *, threads: int = 1
+) -> dict[str, Path]:
+    """FP32 graphs of the configured checkpoint, exported once and kept in
+    ``<optimized>/chattts/exported/<source key>/`` (what ``clarion optimize`` starts from)."""
+    source = checkpoint_dir(settings)
+    key = source_key(source)
+    paths = {g: export_dir(settings, key) / f"{g}.onnx" for g in graphs}
+    missing = [g for g, p in paths.items() if not p.is_file()]
+    if missing:
+        engine = ChatTTSEngine(_forced(settings, "shipped"), ChatTTSOptions(path=source))
+        engine.load("cpu", threads)
+        try:
+            export_modules(engine.chat, export_dir(settings, key), key, missing)
+        finally:
+            engine.unload()
+    return paths
+
+
+def export_checkpoint(model_dir: Path, out: Path, graphs: Sequence[str] = ALL_GRAPHS) -> dict[str, Path]:
+    """Load the checkpoint in ``model_dir`` with ChatTTS's loader and export ``graphs`` to ``out``."""
+    from clarion.config import Settings
+
+    engine = ChatTTSEngine(_forced(Settings(), "shipped"), ChatTTSOptions(path=model_dir))
+    engine.load("cpu", 1)
+    try:
+        return export_modules(engine.chat, out, source_key(model_dir), graphs)
+    finally:
+        engine.unload()
