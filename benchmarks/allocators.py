@@ -32,8 +32,16 @@ from typing import Any
 
 from clarion.bench.schedule import parse_duration
 from clarion.bench.stats import percentile
-from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import SETTLE_S, capacity, languages_served, mean_work, memory_by_kind, report, soak
+from harness import (  # same directory: shared by the benchmarks
+    SETTLE_S,
+    capacity,
+    languages_served,
+    mean_work,
+    memory_by_kind,
+    report,
+    server_process,  # same directory: shared by the benchmarks
+    soak,
+)
 
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"  # Debian's libjemalloc2
 SETTINGS: dict[str, dict[str, str]] = {

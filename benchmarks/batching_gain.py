@@ -34,7 +34,7 @@ from clarion.bench import report
 from clarion.bench.texts import load_texts
 from clarion.config import Settings
 from clarion.engines.registry import discover
-from vs_piper_http import Server, clarion_server, run_level  # same directory: run as a script
+from harness import Server, clarion_server, run_level  # same directory: shared by the benchmarks
 
 console = Console() if Console().is_terminal else Console(width=200)  # a pipe gets whole tables
 

@@ -16,16 +16,12 @@ import argparse
 import asyncio
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests package, for the checkpoint
-from tests.engines.chattts_ckpt import tiny_checkpoint
-
-from serving_overhead import server_process  # same directory: `clarion serve` as a child process
+from harness import server_process, tiny_chattts_checkpoint  # same directory: shared by the benchmarks
 
 RATE = 24_000
 READY_TIMEOUT_S = 900  # importing torch and ChatTTS and compiling its normaliser is slow on a busy CPU
@@ -85,7 +81,7 @@ def main() -> None:
     parser.add_argument("--wait-ms", type=float, default=20.0, help="batch fill wait")
     args = parser.parse_args()
 
-    ckpt = tiny_checkpoint()
+    ckpt = tiny_chattts_checkpoint()
     print(
         f"checkpoint: {ckpt}  cores: {os.cpu_count()}  requests: {args.requests}  "
         f"concurrency: {args.concurrency}  tokens/request: {args.tokens}"

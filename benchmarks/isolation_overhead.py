@@ -23,7 +23,7 @@ import time
 
 import httpx
 
-from serving_overhead import TEXTS, http_throughput, server  # same directory
+from harness import TEXTS, http_throughput, server  # same directory: shared by the benchmarks
 
 
 def sequential_latency(url: str, model: str, voice: str, n: int) -> float:

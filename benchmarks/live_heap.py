@@ -31,8 +31,15 @@ from pathlib import Path
 import httpx
 
 from clarion.bench.schedule import parse_duration
-from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import QUIET_S, capacity, languages_served, mean_work, process_tree, soak
+from harness import (  # same directory: shared by the benchmarks
+    QUIET_S,
+    capacity,
+    languages_served,
+    mean_work,
+    process_tree,
+    server_process,  # same directory: shared by the benchmarks
+    soak,
+)
 
 Stacks = collections.Counter[str]
 

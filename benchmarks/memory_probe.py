@@ -25,8 +25,14 @@ from typing import Any
 import httpx
 
 from clarion.bench.texts import builtin
-from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import FORMATS, NO_CACHE, heap_figures, rss_mb, slope
+from harness import (  # same directory: shared by the benchmarks
+    FORMATS,
+    NO_CACHE,
+    heap_figures,
+    rss_mb,
+    server_process,  # same directory: shared by the benchmarks
+    slope,
+)
 
 # Longer than the server's idle trim (CLARION_MALLOC_TRIM_IDLE_S, 1 s, checked every 0.5 s).
 QUIET_S = 2.5

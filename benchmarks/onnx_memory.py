@@ -22,8 +22,13 @@ import time
 import httpx
 import numpy as np
 
-from serving_overhead import server_process  # same directory: `clarion serve` as a child process
-from soak import NO_CACHE, languages_served, plan, rss_mb
+from harness import (  # same directory: shared by the benchmarks
+    NO_CACHE,
+    languages_served,
+    plan,
+    rss_mb,
+    server_process,  # same directory: shared by the benchmarks
+)
 
 # Each setting is the environment of one server (CLARION_ONNX__<FIELD>, see OnnxOptions, and
 # CLARION_MALLOC_*, see clarion.allocator), each a step from the old default to the new one.

@@ -25,7 +25,7 @@ import time
 
 import httpx
 
-from serving_overhead import server  # same directory: started as a separate process
+from harness import server  # same directory: shared by the benchmarks
 
 TRANSPORT_ERRORS: collections.Counter[str] = collections.Counter()  # printed with "other"
 POOLS = 16

@@ -21,14 +21,9 @@ import asyncio
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 
 import httpx
 
@@ -38,98 +33,12 @@ from clarion.engines.registry import create_engine
 from clarion.text.lang import detect_language
 from clarion.text.normalize import normalize
 from clarion.text.split import split_sentences
+from harness import TEXTS, Window, http_throughput, server  # same directory: shared by the benchmarks
 
-TEXTS = [
-    "The meeting moved to Thursday afternoon. Please bring the quarterly figures.",
-    "Rain is expected tonight, clearing by morning. Winds will stay light.",
-    "Your order has shipped. It should arrive within three business days.",
-    "Turn left at the next junction. Then continue straight for two miles.",
-    "Thank you for calling. All of our agents are busy. Please stay on the line.",
-    "The library opens at nine. Children's story time starts at ten thirty.",
-]
 FIVE = (
     "Welcome to the morning briefing. Markets opened higher today. "
     "Technology shares led the gains. Oil prices were flat. More details follow after the break."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def server(engine: str, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    with server_process(engine, extra_env) as (url, _):
-        yield url
-
-
-@contextmanager
-def server_process(
-    engine: str,
-    extra_env: dict[str, str] | None = None,
-    ready_timeout: float = 180.0,
-    prefix: Sequence[str] = (),
-) -> Iterator[tuple[str, int]]:
-    """`clarion serve` as a child process on a free loopback port: (url, pid) once ready.
-    ``engine``: one engine, or several separated by commas (the first is the default).
-    ``prefix``: a command that runs the server (a profiler); the pid is then that command's."""
-    port = free_port()
-    # Benchmarks repeat their texts: the audio cache would answer them without synthesis.
-    env = {**os.environ, "CLARION_CACHE_MEMORY_MB": "0", **(extra_env or {})}
-    cmd = [
-        *prefix,
-        sys.executable,
-        "-m",
-        "clarion.cli",
-        "serve",
-        "--port",
-        str(port),
-        *(arg for name in engine.split(",") for arg in ("-e", name)),
-        "--default-engine",
-        engine.split(",")[0],
-        "--log-level",
-        "warning",
-    ]
-    proc = subprocess.Popen(cmd, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + ready_timeout
-        while True:
-            try:
-                if httpx.get(f"{url}/health/ready", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not become ready")
-            time.sleep(0.2)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(60)  # longer than the server's shutdown grace (30 s by default)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-class Window:
-    """A steady-state measuring window: work finishing in the first fifth (the pipeline
-    filling up) or after the end (draining) is not counted, for raw and HTTP runs alike."""
-
-    def __init__(self, seconds: float) -> None:
-        now = time.monotonic()
-        self.start = now + seconds * 0.2
-        self.stop = now + seconds
-        self.length = self.stop - self.start
-
-    def over(self) -> bool:
-        return time.monotonic() >= self.stop
-
-    def count(self, value: float) -> float:
-        return value if self.start <= time.monotonic() < self.stop else 0.0
 
 
 def segments_of(text: str, voice: str) -> list[Segment]:
@@ -161,46 +70,6 @@ def raw_throughput(engine_name: str, seconds: float) -> tuple[float, int]:
     with ThreadPoolExecutor(defaults.workers) as pool:
         audio = sum(pool.map(worker, range(defaults.workers)))
     return audio / window.length, defaults.workers
-
-
-async def http_throughput(
-    url: str, model: str, voice: str, concurrency: int, seconds: float
-) -> dict[str, float]:
-    audio = 0.0
-    latencies: list[float] = []
-    errors = 0
-    window = Window(seconds)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
-
-        async def user(k: int) -> None:
-            nonlocal audio, errors
-            i = k
-            while not window.over():
-                body = {
-                    "model": model,
-                    "voice": voice,
-                    "input": TEXTS[i % len(TEXTS)],
-                    "response_format": "pcm",
-                }
-                t0 = time.monotonic()
-                r = await client.post("/v1/audio/speech", json=body)
-                latencies.append(time.monotonic() - t0)
-                if r.status_code == 200:
-                    audio += window.count(float(r.headers["x-clarion-audio-seconds"]))
-                else:
-                    errors += 1
-                i += 1
-
-        await asyncio.gather(*(user(k) for k in range(concurrency)))
-    latencies.sort()
-    return {
-        "throughput": audio / window.length,
-        "requests": len(latencies),
-        "errors": errors,
-        "p50": latencies[len(latencies) // 2],
-        "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-    }
 
 
 def ttfa(url: str, model: str, voice: str, repeats: int) -> tuple[float, float]:

