@@ -69,12 +69,11 @@ def http_stream(url: str, engine: str, text: str) -> float:
     start = time.perf_counter()
     with httpx.stream("POST", f"{url}/v1/audio/speech", json=body, timeout=300) as resp:
         resp.raise_for_status()
+        first: float | None = None
         for data in resp.iter_bytes():
-            if data:
+            if data and first is None:
                 first = time.perf_counter() - start
-                break
-        for _ in resp.iter_bytes():
-            pass
+    assert first is not None
     return first
 
 

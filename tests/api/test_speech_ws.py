@@ -396,3 +396,8 @@ def test_a_streamed_http_request_speaks_its_first_clause_on_its_own(server: Runn
     assert len(deltas) == 3  # "When the first sentence runs long," | the rest of it | "Then more."
     streamed = sum(len(d) for d in deltas)
     assert abs(streamed - len(whole.content)) / len(whole.content) < 0.15
+
+
+def test_the_openapi_description_names_the_route(server: RunningServer) -> None:
+    schema = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
+    assert "/v1/audio/speech/stream" in schema["info"]["description"]

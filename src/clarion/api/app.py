@@ -89,7 +89,12 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
     app = FastAPI(
         title="Clarion",
         version=__version__,
-        description="OpenAI-compatible text-to-speech serving with dynamic batching and streaming.",
+        description="OpenAI-compatible text-to-speech serving with dynamic batching and streaming.\n\n"
+        "**WebSocket** `/v1/audio/speech/stream` (not listed below: OpenAPI has no WebSocket "
+        "operations): send JSON settings (`model`, `voice`, `sample_rate`, `speed`, `extras`, "
+        '`api_key`), then `{"type": "text", "text": ...}` as the text is written, and `flush`, '
+        "`cancel` (barge-in) or `close`; PCM audio comes back in binary frames between "
+        "`segment.start` and `segment.end` events. See docs/voice-agents.md.",
         lifespan=lifespan,
     )
     app.state.settings = settings
