@@ -54,8 +54,8 @@ async def run(url: str, requests: int, concurrency: int) -> tuple[float, list[fl
 
 def measure(ckpt: Path, batch: int, args: argparse.Namespace) -> dict[str, float]:
     env = {
-        "CLARION_CHATTTS_PATH": str(ckpt),
-        "CLARION_CHATTTS_MAX_NEW_TOKEN": str(args.tokens),
+        "CLARION_ENGINE_OPTIONS__CHATTTS__PATH": str(ckpt),
+        "CLARION_ENGINE_OPTIONS__CHATTTS__MAX_NEW_TOKEN": str(args.tokens),
         "CLARION_ENGINE_OPTIONS__CHATTTS__MAX_BATCH_SIZE": str(batch),
         "CLARION_ENGINE_OPTIONS__CHATTTS__MAX_WAIT_MS": str(args.wait_ms),
         "CLARION_ENGINE_OPTIONS__CHATTTS__THREADS": str(os.cpu_count() or 1),

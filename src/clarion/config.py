@@ -2,17 +2,93 @@
 
 Every field can be set from the environment with the ``CLARION_`` prefix, e.g.
 ``CLARION_PORT=9000`` or, for nested engine options,
-``CLARION_ENGINE_OPTIONS__KOKORO__WORKERS=2``.
+``CLARION_ENGINE_OPTIONS__KOKORO__WORKERS=2``. An engine's own options (model path, sampling,
+Chatterbox's watermark) share that namespace, ``CLARION_ENGINE_OPTIONS__CHATTERBOX__WATERMARK=false``:
+``EngineOptions`` keeps them as they came and the engine's own options model validates them
+(``clarion.engines.base.EngineOwnOptions``), at start-up for every engine loaded.
+
+This is the one module that reads the environment. The older per-engine names
+(``CLARION_CHATTTS_*``, ``CLARION_CHATTERBOX_*``, ``CLARION_INDEXTTS_*``) are still read for one
+release, mapped into that namespace (``LEGACY_ENGINE_PREFIXES``); the new name wins when both are set.
 """
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+# Engines whose own options had a namespace of their own before they joined
+# CLARION_ENGINE_OPTIONS__<ENGINE>__<OPTION>; still read, with a deprecation warning, for one release.
+LEGACY_ENGINE_PREFIXES: dict[str, str] = {
+    "chattts": "CLARION_CHATTTS_",
+    "chatterbox": "CLARION_CHATTERBOX_",
+    "indextts": "CLARION_INDEXTTS_",
+}
+
+
+def engine_option_variable(engine: str, option: str) -> str:
+    """The environment variable that sets one option of one engine."""
+    return f"CLARION_ENGINE_OPTIONS__{engine.upper()}__{option.upper()}"
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyVariable:
+    """An old-style engine variable found in the environment."""
+
+    old: str  # as set, e.g. CLARION_CHATTERBOX_WATERMARK
+    engine: str
+    option: str
+    value: str
+    shadowed: bool  # the new variable is set too, and wins
+
+    @property
+    def new(self) -> str:
+        return engine_option_variable(self.engine, self.option)
+
+    def warning(self) -> str:
+        what = (
+            f"{self.new} is set too and wins, so {self.old} is ignored"
+            if self.shadowed
+            else f"set {self.new} instead"
+        )
+        return f"{self.old} is deprecated and will stop working in the next release: {what}"
+
+
+def legacy_engine_variables(environ: dict[str, str] | None = None) -> list[LegacyVariable]:
+    """Old-style engine variables in the environment (names compared case-insensitively, as
+    pydantic-settings compares them)."""
+    env = {k.upper(): (k, v) for k, v in (os.environ if environ is None else environ).items()}
+    found: list[LegacyVariable] = []
+    for upper, (name, value) in sorted(env.items()):
+        for engine, prefix in LEGACY_ENGINE_PREFIXES.items():
+            option = upper[len(prefix) :].lower()
+            if upper.startswith(prefix) and option:
+                shadowed = engine_option_variable(engine, option) in env
+                found.append(LegacyVariable(name, engine, option, value, shadowed))
+    return found
+
+
+class _LegacyEngineVariables(PydanticBaseSettingsSource):
+    """``CLARION_CHATTTS_*`` and its kind as ``engine_options`` entries; below the environment
+    source, so a new-style variable wins (pydantic-settings merges the sources' nested dicts)."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ builds the whole value
+
+    def __call__(self) -> dict[str, Any]:
+        options: dict[str, dict[str, str]] = {}
+        for var in legacy_engine_variables():
+            options.setdefault(var.engine, {})[var.option] = var.value
+        return {"engine_options": options} if options else {}
 
 
 def _xdg_data() -> Path:
@@ -28,7 +104,12 @@ def _default_data_dir() -> Path:
 
 
 class EngineOptions(BaseModel):
-    """Scheduling options for one engine; unset fields fall back to the engine's own defaults."""
+    """Scheduling options for one engine; unset fields fall back to the engine's own defaults.
+
+    Any other key is one of the engine's own options (``own()``), kept as given here and
+    validated by the engine's options model when the engine is loaded."""
+
+    model_config = ConfigDict(extra="allow")
 
     max_batch_size: int | Literal["auto"] | None = Field(
         default=None,
@@ -68,6 +149,10 @@ class EngineOptions(BaseModel):
         if isinstance(v, int) and v < 1:
             raise ValueError("max_batch_size must be >= 1 or 'auto'")
         return v
+
+    def own(self) -> dict[str, Any]:
+        """The engine's own options (everything that is not a scheduling field), as given."""
+        return dict(self.model_extra or {})
 
 
 class OnnxOptions(BaseModel):
@@ -200,9 +285,6 @@ class Settings(BaseSettings):
     )
     required_engines: list[str] = Field(default_factory=list)
     default_engine: str = "hibari"
-    chatterbox_watermark: bool = Field(
-        default=True, description="Chatterbox: mark its output with Resemble's Perth watermark."
-    )
     model_aliases: dict[str, str] = Field(
         default_factory=lambda: {"tts-1": "auto", "tts-1-hd": "auto", "gpt-4o-mini-tts": "auto"},
         description="OpenAI model names and what they map to; 'auto' picks the engine by voice.",
@@ -368,6 +450,38 @@ class Settings(BaseSettings):
     lexicon_path: Path | None = Field(
         default=None, description="User lexicon (YAML or TSV), re-read when it changes."
     )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        legacy = _LegacyEngineVariables(settings_cls)
+        return init_settings, env_settings, legacy, dotenv_settings, file_secret_settings
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_watermark(cls, data: Any) -> Any:
+        """``Settings(chatterbox_watermark=...)``, the field this option used to be (deprecated)."""
+        if not isinstance(data, dict) or "chatterbox_watermark" not in data:
+            return data
+        data = dict(data)
+        value = data.pop("chatterbox_watermark")
+        options = dict(data.get("engine_options") or {})
+        chatterbox = options.get("chatterbox") or {}
+        if isinstance(chatterbox, EngineOptions):
+            chatterbox = chatterbox.model_dump(exclude_unset=True)
+        options["chatterbox"] = {"watermark": value, **chatterbox}
+        data["engine_options"] = options
+        return data
+
+    def legacy_variables(self) -> list[LegacyVariable]:
+        """Old-style engine variables in the environment, for the start-up's deprecation warnings."""
+        return legacy_engine_variables()
 
     @property
     def optimized_root(self) -> Path:

@@ -154,6 +154,15 @@ class EngineUnavailable(ClarionError):
     code = "engine_unavailable"
 
 
+class ConfigError(ClarionError):
+    """The configuration cannot work, e.g. an engine option that engine does not have: start-up
+    fails with the variable to fix."""
+
+    status = 500
+    type = "server_error"
+    code = "invalid_configuration"
+
+
 class WorkerLost(ServiceUnavailable):
     """An engine worker process crashed or hung while it held this request's work; the
     watchdog restarts it, so a retry is expected to succeed."""

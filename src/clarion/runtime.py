@@ -21,6 +21,7 @@ from clarion.engines.base import (
     SchedulingDefaults,
     Segment,
     VoiceInfo,
+    check_own_options,
     provide_voice_store,
     request_extras,
 )
@@ -114,6 +115,11 @@ class Runtimes:
         self._reaper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
+        for old in self.settings.legacy_variables():
+            log.warning(old.warning())
+        if self._given is not None:
+            for name, given in self._given.items():
+                check_own_options(name, given, self.settings)
         names = list(self._given) if self._given is not None else self._engine_names()
         for name in names:
             try:
@@ -221,6 +227,10 @@ class Runtimes:
         available = discover(self.settings)
         for name in names:
             entry = available.get(name)
+            if entry is not None and entry.cls is not None:
+                # Before the probe's verdict: a bad option fails start-up, even for an engine
+                # that would only have been skipped.
+                check_own_options(name, entry.cls, self.settings)
             if entry is None or entry.problem:
                 why = "not registered" if entry is None else entry.problem
                 if name in self.settings.required_engines or name == self.settings.default_engine:

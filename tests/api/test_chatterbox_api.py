@@ -235,8 +235,9 @@ def test_each_worker_has_its_own_model(
     model is not thread-safe) and two requests at once run on both."""
     monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__WORKERS", "2")
     monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__THREADS", "1")
-    monkeypatch.setenv("CLARION_CHATTERBOX_MAX_NEW_TOKENS", "6")
+    monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__MAX_NEW_TOKENS", "6")
     monkeypatch.delenv("CLARION_CHATTERBOX_PATH", raising=False)
+    monkeypatch.delenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH", raising=False)
     settings = Settings(
         engines=["chatterbox"],
         default_engine="chatterbox",
@@ -261,6 +262,9 @@ def test_each_worker_has_its_own_model(
                 assert wav_of(response)[0] == 24_000
         assert sum(e.stats.generations for e in instances) == 4  # type: ignore[attr-defined]
         assert all(e.stats.generations > 0 for e in instances)  # type: ignore[attr-defined]
+        # The cap set in the engine's own namespace reached both instances (the random model
+        # never stops on its own).
+        assert {g.max_new_tokens for e in instances for g in e.stats.recent} == {6}  # type: ignore[attr-defined]
 
 
 def test_memory_does_not_grow_per_request(server: RunningServer, engine: ChatterboxEngine) -> None:

@@ -52,10 +52,10 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("data")
 
 
-def make_engine(ckpt: Path, data_dir: Path, **settings: object) -> ChatterboxEngine:
+def make_engine(ckpt: Path, data_dir: Path, **options: object) -> ChatterboxEngine:
     eng = ChatterboxEngine(
-        Settings(data_dir=data_dir, **settings),  # type: ignore[arg-type]
-        ChatterboxOptions(path=ckpt, max_new_tokens=CAP),
+        Settings(data_dir=data_dir),
+        ChatterboxOptions(path=ckpt, max_new_tokens=CAP, **options),  # type: ignore[arg-type]
     )
     with tiny_architecture():  # the package builds the tests' sizes only while this is in force
         eng.load("cpu", 1)
@@ -151,13 +151,14 @@ def test_the_cli_says_what_is_missing_and_exits_1(ckpt: Path, tmp_path: Path) ->
 
 def test_probe_explains_a_missing_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLARION_CHATTERBOX_PATH", raising=False)
+    monkeypatch.delenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH", raising=False)
     why = ChatterboxEngine.probe(Settings(models_dir=tmp_path))
     assert why is not None
     assert f"Chatterbox model files are missing from {tmp_path / 'chatterbox'}" in why
     assert "ve.safetensors, t3_cfg.safetensors, s3gen.safetensors, tokenizer.json" in why
-    assert "CLARION_CHATTERBOX_PATH" in why
-    monkeypatch.setenv("CLARION_CHATTERBOX_PATH", str(tmp_path))
-    assert "missing from" in (ChatterboxEngine.probe(Settings()) or "")
+    assert "CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH" in why
+    monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH", str(tmp_path))
+    assert f"missing from {tmp_path} (" in (ChatterboxEngine.probe(Settings()) or "")
 
 
 def test_a_damaged_file_is_refused_at_load(ckpt: Path, tmp_path: Path, data_dir: Path) -> None:
@@ -264,7 +265,7 @@ def test_the_output_carries_the_perth_watermark_unless_turned_off(
 ) -> None:
     detector = engine.model.watermarker
     marked = speak(engine, "Marked speech.", seed=3)
-    plain_engine = make_engine(ckpt, data_dir, chatterbox_watermark=False)
+    plain_engine = make_engine(ckpt, data_dir, watermark=False)
     try:
         plain = speak(plain_engine, "Marked speech.", seed=3)
         assert not plain_engine.stats.recent[-1].watermarked

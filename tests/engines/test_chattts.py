@@ -175,9 +175,11 @@ def test_probe_explains_a_missing_checkpoint(
     tmp_path: Path, ckpt: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CLARION_CHATTTS_PATH", raising=False)
+    monkeypatch.delenv("CLARION_ENGINE_OPTIONS__CHATTTS__PATH", raising=False)
     why = ChatTTSEngine.probe(Settings(models_dir=tmp_path))
     assert why is not None and f"no ChatTTS checkpoint in {tmp_path / 'chattts'}" in why
-    monkeypatch.setenv("CLARION_CHATTTS_PATH", str(ckpt))
+    assert "CLARION_ENGINE_OPTIONS__CHATTTS__PATH" in why
+    monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTTS__PATH", str(ckpt))
     assert ChatTTSEngine.probe(Settings(models_dir=tmp_path)) is None
 
 
@@ -197,7 +199,7 @@ def test_loads_and_speaks_from_a_read_only_model_directory(ckpt: Path, tmp_path:
         finally:
             engine.unload()
     assert samples_for(8) - 64 <= len(audio) <= samples_for(8)
-    assert "set CLARION_CHATTTS_VOICES_DIR to a writable directory" in refused.value.message
+    assert "set CLARION_ENGINE_OPTIONS__CHATTTS__VOICES_DIR to a writable directory" in refused.value.message
     assert not (ckpt / "voices").exists() and not (ckpt / "probe").exists()
 
 

@@ -220,10 +220,11 @@ def test_the_check_compares_shapes_with_the_packages_model(ckpt: Path, tmp_path:
 
 def test_probe_explains_a_missing_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CLARION_INDEXTTS_PATH", raising=False)
+    monkeypatch.delenv("CLARION_ENGINE_OPTIONS__INDEXTTS__PATH", raising=False)
     why = IndexTTSEngine.probe(Settings(models_dir=tmp_path))
     assert why is not None
     assert f"IndexTTS-2 model files are missing from {tmp_path / 'indextts'}" in why
-    assert "config.yaml; gpt.pth" in why and "CLARION_INDEXTTS_PATH" in why
+    assert "config.yaml; gpt.pth" in why and "CLARION_ENGINE_OPTIONS__INDEXTTS__PATH" in why
 
 
 # -- served over HTTP ----------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from clarion.config import EngineOptions, Settings
+from clarion.config import Settings
 from clarion.engines.base import Segment
 from clarion.errors import EngineUnavailable
 from tests.engines.chattts_ckpt import tiny_checkpoint
@@ -146,9 +146,9 @@ def test_the_engine_renders_through_a_selected_onnx_variant(
     variant_dir.mkdir(parents=True, exist_ok=True)
     for graph in ("decoder", "vocos"):
         shutil.copyfile(graphs[graph], variant_dir / f"{graph}.onnx")
-    forced = settings.model_copy(
-        update={"engine_options": {"chattts": EngineOptions(model_variant="as-exported")}}
-    )
+    # The engine's own options (its path and token cap, from the environment) stay as they are.
+    options = settings.options_for("chattts").model_copy(update={"model_variant": "as-exported"})
+    forced = settings.model_copy(update={"engine_options": {"chattts": options}})
     onnx_engine = ChatTTSEngine(forced)
     onnx_engine.load("cpu", 1)
     try:

@@ -7,14 +7,32 @@ Queues, deadlines, threads and asynchrony belong to the scheduler, not to engine
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import importlib.metadata
+import json
+import types
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast, runtime_checkable
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Protocol,
+    Self,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+    runtime_checkable,
+)
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from clarion.config import EngineOptions, engine_option_variable
+from clarion.errors import ConfigError
 
 # The shared types live on the ground floor; re-exported here for engines written against this module.
 from clarion.types import Audio, AudioChunk, Segment, VoiceInfo
@@ -34,6 +52,7 @@ __all__ = [
     "Engine",
     "EngineExtras",
     "EngineIdentity",
+    "EngineOwnOptions",
     "ExportsOnnx",
     "HasDeterministicExtras",
     "OptionValue",
@@ -100,6 +119,100 @@ def request_extras(engine: type[Any] | object) -> type[EngineExtras] | None:
         return None
     schema = cls.request_extras
     return schema if isinstance(schema, type) and issubclass(schema, EngineExtras) else None
+
+
+class EngineOwnOptions(BaseModel):
+    """Base for an engine's own options (model path, sampling defaults, a watermark switch).
+
+    They are set like its scheduling options, as ``CLARION_ENGINE_OPTIONS__<ENGINE>__<OPTION>``,
+    and read from ``Settings`` with ``from_settings``, never from the environment. An engine
+    that has some sets ``own_options`` to its subclass (``HasOwnOptions``); the runtime checks
+    the configured values against it at start-up (``check_own_options``), so a typo or a bad
+    value fails start-up instead of being ignored. Built directly (tests, tools), it takes the
+    options as keywords."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: ClassVar[str]  # the name its options are configured under
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls.model_validate(_decoded(cls, settings.options_for(cls.engine).own()))
+
+
+def _complex(annotation: Any) -> bool:
+    """A type whose value comes from the environment as JSON (a list, a dict, a model)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _complex(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_complex(a) for a in get_args(annotation) if a is not type(None))
+    target = origin or annotation
+    return target in (list, dict, set, frozenset, tuple) or (
+        isinstance(target, type) and issubclass(target, BaseModel)
+    )
+
+
+def _decoded(model: type[BaseModel], values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with the strings meant for list or dict options parsed as JSON, as
+    pydantic-settings parses a top-level field's (CLARION_..._SEED_VOICES='[1, 2]')."""
+    out = dict(values)
+    for name, value in values.items():
+        field = model.model_fields.get(name)
+        if field is not None and isinstance(value, str) and _complex(field.annotation):
+            with contextlib.suppress(ValueError):  # else left as it is: validation says what is wrong
+                out[name] = json.loads(value)
+    return out
+
+
+@runtime_checkable
+class HasOwnOptions(Protocol):
+    """Optional: options of the engine's own (see ``EngineOwnOptions``)."""
+
+    own_options: ClassVar[type[EngineOwnOptions]]
+
+
+def own_options(engine: type[Any] | object) -> type[EngineOwnOptions] | None:
+    """The own-options model of an engine class or instance, or None if it has none."""
+    cls: object = engine if isinstance(engine, type) else type(engine)
+    if not isinstance(cls, HasOwnOptions):
+        return None
+    model = cls.own_options
+    return model if isinstance(model, type) and issubclass(model, EngineOwnOptions) else None
+
+
+def check_own_options(name: str, engine: type[Any] | object, settings: Settings) -> None:
+    """Refuse (``ConfigError``) options in ``settings.engine_options[name]`` that the engine
+    does not have or values it cannot take, naming the variable to fix and the valid options."""
+    given = settings.options_for(name).own()
+    if not given:
+        return
+    model = own_options(engine)
+    fields = sorted(model.model_fields) if model is not None else []
+    legacy = {(v.engine, v.option): v.old for v in settings.legacy_variables() if not v.shadowed}
+
+    def variable(option: str) -> str:
+        new = engine_option_variable(name, option)
+        old = legacy.get((name, option))
+        return f"{new} (set as the deprecated {old})" if old else new
+
+    valid = (
+        f"{name}'s own options are {', '.join(fields)}" if fields else f"{name} has no options of its own"
+    ) + f"; the scheduling options are {', '.join(EngineOptions.model_fields)}"
+    unknown = [option for option in given if option not in fields]
+    if unknown:
+        names = "; ".join(f"{variable(o)}: {name} has no option {o!r}" for o in unknown)
+        raise ConfigError(f"{names}. {valid[0].upper()}{valid[1:]}.")
+    if model is None:  # pragma: no cover - every option given was unknown
+        return
+    try:
+        model.model_validate(_decoded(model, given))
+    except ValidationError as e:
+        problems = []
+        for error in e.errors():
+            option = str(error["loc"][0]) if error["loc"] else ""
+            problems.append(f"{variable(option)}={given.get(option)!r}: {error['msg']}")
+        raise ConfigError(f"{'; '.join(problems)}. {valid[0].upper()}{valid[1:]}.") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,12 @@
 the package's own loader, ``ChatterboxTTS.from_local``: English, with voice cloning from a
 reference clip and an emotion-exaggeration control.
 
-Model directory (``<models_dir>/chatterbox``, or ``CLARION_CHATTERBOX_PATH``), exactly what
-``from_local`` reads, and nothing is ever written there (a read-only mount is fine)::
+Model directory (``<models_dir>/chatterbox``, or ``CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH``),
+exactly what ``from_local`` reads, and nothing is ever written there (a read-only mount is fine)::
 
     ve.safetensors  t3_cfg.safetensors  s3gen.safetensors  tokenizer.json
     conds.pt        (optional: the built-in voice "default"; without it, set
-                     CLARION_CHATTERBOX_DEFAULT_VOICE to an uploaded voice)
+                     CLARION_ENGINE_OPTIONS__CHATTERBOX__DEFAULT_VOICE to an uploaded voice)
 
 Voices: "default" (the checkpoint's ``conds.pt``) and every clip uploaded through
 ``/v1/audio/voices``. The conditionals of an uploaded clip (speaker embedding, prompt speech
@@ -20,8 +20,8 @@ tokenizer, ``T3.inference`` and ``S3Gen.inference``, then the Perth watermark), 
 differences that a server needs: the conditionals are passed per request instead of being
 stored on the shared model (``generate`` mutates ``self.conds``), the speech-token cap is a
 setting and a request extra (``generate`` hard-codes 1000), and the watermark can be turned
-off (``CLARION_CHATTERBOX_WATERMARK=false``; on by default). The model is still one mutable
-object (T3 rebuilds its generation wrapper per call), so each worker gets its own instance.
+off (``CLARION_ENGINE_OPTIONS__CHATTERBOX__WATERMARK=false``; on by default). The model is still
+one mutable object (T3 rebuilds its generation wrapper per call), so each worker gets its own instance.
 
 Request extras: exaggeration, cfg_weight, temperature, top_p, min_p, repetition_penalty and
 max_new_tokens (see ``ChatterboxExtras``). ``seed`` makes a segment reproducible: the package
@@ -45,13 +45,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
     EngineIdentity,
+    EngineOwnOptions,
     SchedulingDefaults,
     Segment,
     Streaming,
@@ -110,12 +110,11 @@ _PACKAGE_WARNINGS: tuple[tuple[str, type[Warning]], ...] = (
 _INSTALL_HINT = "pip install 'clarion[chatterbox]' && pip install --no-deps chatterbox-tts==0.1.7"
 
 
-class ChatterboxOptions(BaseSettings):
-    """Chatterbox's own settings (``CLARION_CHATTERBOX_*``); the watermark switch is
-    ``Settings.chatterbox_watermark`` and scheduling (workers, threads) comes from
-    ``CLARION_ENGINE_OPTIONS__CHATTERBOX__*`` like every engine's."""
+class ChatterboxOptions(EngineOwnOptions):
+    """Chatterbox's own options, ``CLARION_ENGINE_OPTIONS__CHATTERBOX__<OPTION>`` next to its
+    scheduling ones (workers, threads); ``CLARION_CHATTERBOX_<OPTION>`` is deprecated."""
 
-    model_config = SettingsConfigDict(env_prefix="CLARION_CHATTERBOX_", extra="ignore")
+    engine: ClassVar[str] = "chatterbox"
 
     path: Path | None = Field(default=None, description="Model directory; default <models_dir>/chatterbox.")
     default_voice: str = Field(
@@ -136,6 +135,7 @@ class ChatterboxOptions(BaseSettings):
     voice_cache_size: int = Field(
         default=32, ge=1, le=4096, description="Uploaded voices' conditionals kept in memory per worker."
     )
+    watermark: bool = Field(default=True, description="Mark the output with Resemble's Perth watermark.")
 
 
 class ChatterboxExtras(EngineExtras):
@@ -246,11 +246,12 @@ class ChatterboxEngine:
         thread_safe=False,  # T3 keeps per-call state on the module: one instance per worker
     )
     request_extras: ClassVar[type[EngineExtras]] = ChatterboxExtras
+    own_options: ClassVar[type[EngineOwnOptions]] = ChatterboxOptions
 
     def __init__(self, settings: Settings, options: ChatterboxOptions | None = None) -> None:
-        self._options = options or ChatterboxOptions()
+        self._options = options or ChatterboxOptions.from_settings(settings)
         self._dir = self._options.path or model_dir(settings)
-        self._watermark = settings.chatterbox_watermark
+        self._watermark = self._options.watermark
         self._settings = settings
         self._voice_store: VoiceStore | None = None  # the server's, given by use_voice_store
         self._tts: Any = None  # the chatterbox.tts module
@@ -272,13 +273,13 @@ class ChatterboxEngine:
             if absent == ["pkg_resources"]:
                 why = "the Perth watermarker needs pkg_resources: pip install 'setuptools<81'"
             return why
-        path = ChatterboxOptions().path or model_dir(settings)
+        path = ChatterboxOptions.from_settings(settings).path or model_dir(settings)
         missing = [name for name in MODEL_FILES if not (path / name).is_file()]
         if missing:
             return (
                 f"Chatterbox model files are missing from {path} ({', '.join(missing)}): put a checkpoint "
-                f"there or set CLARION_CHATTERBOX_PATH; `clarion models check chatterbox --path {path}` "
-                "lists what is wrong"
+                "there or set CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH; "
+                f"`clarion models check chatterbox --path {path}` lists what is wrong"
             )
         return None
 
@@ -351,13 +352,13 @@ class ChatterboxEngine:
             self.unload()
             raise EngineUnavailable(
                 f"{self._dir} has no {BUILTIN_CONDS}, so Chatterbox has no built-in voice: add one, or set "
-                "CLARION_CHATTERBOX_DEFAULT_VOICE to an uploaded voice"
+                "CLARION_ENGINE_OPTIONS__CHATTERBOX__DEFAULT_VOICE to an uploaded voice"
             )
         if default != BUILTIN_VOICE and not self._store().exists(default):
             self.unload()
             raise EngineUnavailable(
-                f"CLARION_CHATTERBOX_DEFAULT_VOICE names {default!r}, which is not an uploaded voice "
-                f"in {self._store().root}"
+                f"CLARION_ENGINE_OPTIONS__CHATTERBOX__DEFAULT_VOICE names {default!r}, which is not an "
+                f"uploaded voice in {self._store().root}"
             )
 
     def unload(self) -> None:

@@ -4,9 +4,9 @@ reference clip, and emotion control by a second reference clip, an 8-value emoti
 text description. The code comes from PyPI's ``indextts2-inference`` 2.1.1, which repackages the
 official repository's ``indextts`` module.
 
-Model directory (``<models_dir>/indextts``, or ``CLARION_INDEXTTS_PATH``), what ``IndexTTS2`` reads,
-plus the four models it fetches from the Hugging Face hub by name, kept in a hub cache inside the
-directory (``hf/``) and served from there offline. Nothing is written there::
+Model directory (``<models_dir>/indextts``, or ``CLARION_ENGINE_OPTIONS__INDEXTTS__PATH``), what
+``IndexTTS2`` reads, plus the four models it fetches from the Hugging Face hub by name, kept in a
+hub cache inside the directory (``hf/``) and served from there offline. Nothing is written there::
 
     config.yaml  gpt.pth  s2mel.pth  bpe.model  wav2vec2bert_stats.pt  feat1.pt  feat2.pt
     qwen0.6bemo4-merge/   the emotion-from-text model (``qwen_emo_path`` in config.yaml)
@@ -16,9 +16,9 @@ directory (``hf/``) and served from there offline. Nothing is written there::
     hf/models--nvidia--bigvgan_v2_22khz_80band_256x/snapshots/<rev>/{config.json,bigvgan_generator.pt}
     hf/models--*/refs/main  the snapshot's <rev>
     voices/default.wav    optional: the built-in voice "default"; without it set
-                          CLARION_INDEXTTS_DEFAULT_VOICE to an uploaded voice
+                          CLARION_ENGINE_OPTIONS__INDEXTTS__DEFAULT_VOICE to an uploaded voice
 
-The hub cache can live elsewhere (``CLARION_INDEXTTS_HUB_CACHE``, e.g. an existing
+The hub cache can live elsewhere (``CLARION_ENGINE_OPTIONS__INDEXTTS__HUB_CACHE``, e.g. an existing
 ``~/.cache/huggingface/hub``). While the model loads, and only then, ``HF_HUB_OFFLINE`` and
 ``HF_HUB_CACHE`` point the hub client there, so a missing file is an error naming it, never a
 download.
@@ -34,8 +34,8 @@ package's order happy, angry, sad, afraid, disgusted, melancholic, surprised, ca
 capped at a sum of 0.8 by the package's ``normalize_emo_vec``, as its web UI does) or ``emo_text``
 (the Qwen emotion model reads it; its generation is capped); and the sampling knobs of
 ``infer``: temperature, top_p, top_k, num_beams, repetition_penalty, length_penalty and
-max_mel_tokens (capped by ``CLARION_INDEXTTS_MAX_MEL_TOKENS``). ``seed`` makes a segment
-reproducible."""
+max_mel_tokens (capped by ``CLARION_ENGINE_OPTIONS__INDEXTTS__MAX_MEL_TOKENS``). ``seed`` makes a
+segment reproducible."""
 
 from __future__ import annotations
 
@@ -54,13 +54,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
     EngineIdentity,
+    EngineOwnOptions,
     SchedulingDefaults,
     Segment,
     Streaming,
@@ -134,11 +134,11 @@ _HUB_ENV = ("HF_HUB_OFFLINE", "HF_HUB_CACHE", "TRANSFORMERS_OFFLINE")
 _load_lock = threading.Lock()  # the hub client's environment is process-wide
 
 
-class IndexTTSOptions(BaseSettings):
-    """IndexTTS-2's own settings (``CLARION_INDEXTTS_*``); scheduling (workers, threads) comes
-    from ``CLARION_ENGINE_OPTIONS__INDEXTTS__*`` like every engine's."""
+class IndexTTSOptions(EngineOwnOptions):
+    """IndexTTS-2's own options, ``CLARION_ENGINE_OPTIONS__INDEXTTS__<OPTION>`` next to its
+    scheduling ones (workers, threads); ``CLARION_INDEXTTS_<OPTION>`` is deprecated."""
 
-    model_config = SettingsConfigDict(env_prefix="CLARION_INDEXTTS_", extra="ignore")
+    engine: ClassVar[str] = "indextts"
 
     path: Path | None = Field(default=None, description="Model directory; default <models_dir>/indextts.")
     hub_cache: Path | None = Field(
@@ -400,9 +400,10 @@ class IndexTTSEngine:
         instructions_extra="emo_text",  # OpenAI's "speak cheerfully" is what emo_text describes
     )
     request_extras: ClassVar[type[EngineExtras]] = IndexTTSExtras
+    own_options: ClassVar[type[EngineOwnOptions]] = IndexTTSOptions
 
     def __init__(self, settings: Settings, options: IndexTTSOptions | None = None) -> None:
-        self._options = options or IndexTTSOptions()
+        self._options = options or IndexTTSOptions.from_settings(settings)
         self._dir = self._options.path or model_dir(settings)
         self._hub = self._options.hub_cache or self._dir / HUB_DIR
         self._settings = settings
@@ -420,21 +421,23 @@ class IndexTTSEngine:
         absent = [m for m in _REQUIRED_MODULES if importlib.util.find_spec(m) is None]
         if absent:
             return f"IndexTTS-2's packages are not installed ({', '.join(absent)}): {_INSTALL_HINT}"
-        options = IndexTTSOptions()
+        options = IndexTTSOptions.from_settings(settings)
         path = options.path or model_dir(settings)
         missing = missing_files(path, options.hub_cache)
         if missing:
             return (
                 f"IndexTTS-2 model files are missing from {path} ({'; '.join(missing[:6])}"
                 f"{'; ...' if len(missing) > 6 else ''}): put a checkpoint there or set "
-                "CLARION_INDEXTTS_PATH; "
+                "CLARION_ENGINE_OPTIONS__INDEXTTS__PATH; "
                 f"`clarion models check indextts --path {path}` lists what is wrong"
             )
         return None
 
     @classmethod
     def check_model_dir(cls, path: Path) -> list[str]:
-        return check_model_dir(path, IndexTTSOptions().hub_cache)
+        from clarion.config import Settings
+
+        return check_model_dir(path, IndexTTSOptions.from_settings(Settings()).hub_cache)
 
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
@@ -509,13 +512,13 @@ class IndexTTSEngine:
             self.unload()
             raise EngineUnavailable(
                 f"{self._dir} has no {BUILTIN_CLIP}, so IndexTTS-2 has no built-in voice: add a reference "
-                "clip there, or set CLARION_INDEXTTS_DEFAULT_VOICE to an uploaded voice"
+                "clip there, or set CLARION_ENGINE_OPTIONS__INDEXTTS__DEFAULT_VOICE to an uploaded voice"
             )
         if default != BUILTIN_VOICE and not self._store().exists(default):
             self.unload()
             raise EngineUnavailable(
-                f"CLARION_INDEXTTS_DEFAULT_VOICE names {default!r}, which is not an uploaded voice "
-                f"in {self._store().root}"
+                f"CLARION_ENGINE_OPTIONS__INDEXTTS__DEFAULT_VOICE names {default!r}, which is not an "
+                f"uploaded voice in {self._store().root}"
             )
 
     @contextlib.contextmanager

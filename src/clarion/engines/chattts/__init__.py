@@ -1,14 +1,14 @@
 """ChatTTS (2noise; PyPI ``chattts`` 0.2.5, code AGPL-3.0-or-later, official weights
 CC BY-NC 4.0) through the package's own loader and ``Chat.infer``: Mandarin and English.
 
-Model directory (``<models_dir>/chattts``, or ``CLARION_CHATTTS_PATH``), exactly what
-``Chat.load(source="custom", custom_path=D)`` reads::
+Model directory (``<models_dir>/chattts``, or ``CLARION_ENGINE_OPTIONS__CHATTTS__PATH``), exactly
+what ``Chat.load(source="custom", custom_path=D)`` reads::
 
     asset/Vocos.safetensors  asset/DVAE.safetensors  asset/Decoder.safetensors  asset/Embed.safetensors
     asset/gpt/config.json  asset/gpt/model.safetensors
     asset/tokenizer/{tokenizer.json, tokenizer_config.json, special_tokens_map.json}
     clarion-manifest.json   (only for checkpoints other than the official one, see below)
-    voices/<name>.json      (saved speakers; ``CLARION_CHATTTS_VOICES_DIR`` moves them)
+    voices/<name>.json      (saved speakers; moved by ``CLARION_ENGINE_OPTIONS__CHATTTS__VOICES_DIR``)
 
 Integrity: the loader refuses files whose sha256 differs from the package's map of the
 official release. A directory holding other weights (fine-tuned, or the tests' random ones)

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 import numpy as np
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from clarion.engines.base import (
     Audio,
     Capabilities,
     EngineExtras,
     EngineIdentity,
+    EngineOwnOptions,
     SchedulingDefaults,
     Segment,
     Streaming,
@@ -79,11 +79,11 @@ _SPOKEN = re.compile(r"[A-Za-z\u4e00-\u9fff]")  # what ChatTTS can read aloud
 _FRAMES_PER_TOKEN = 2  # the DVAE decoder unfolds each GPT step into two mel frames
 
 
-class ChatTTSOptions(BaseSettings):
-    """ChatTTS's own settings (``CLARION_CHATTTS_*``); scheduling (batch size, wait, workers)
-    comes from ``CLARION_ENGINE_OPTIONS__CHATTTS__*`` like every engine's."""
+class ChatTTSOptions(EngineOwnOptions):
+    """ChatTTS's own options, ``CLARION_ENGINE_OPTIONS__CHATTTS__<OPTION>`` next to its
+    scheduling ones (batch size, wait, workers); ``CLARION_CHATTTS_<OPTION>`` is deprecated."""
 
-    model_config = SettingsConfigDict(env_prefix="CLARION_CHATTTS_", extra="ignore")
+    engine: ClassVar[str] = "chattts"
 
     path: Path | None = Field(default=None, description="Model directory; default <models_dir>/chattts.")
     voices_dir: Path | None = Field(
@@ -179,6 +179,7 @@ class ChatTTSExtras(EngineExtras):
 class ChatTTSEngine:
     name: ClassVar[str] = "chattts"
     request_extras: ClassVar[type[EngineExtras]] = ChatTTSExtras
+    own_options: ClassVar[type[EngineOwnOptions]] = ChatTTSOptions
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en", "zh"),
         max_batch_size=32,
@@ -192,7 +193,7 @@ class ChatTTSEngine:
     )
 
     def __init__(self, settings: Settings, options: ChatTTSOptions | None = None) -> None:
-        self._options = options or ChatTTSOptions()
+        self._options = options or ChatTTSOptions.from_settings(settings)
         self._settings = settings
         self._dir = self._options.path or model_dir(settings)
         self._voices_dir = self._options.voices_dir or self._dir / "voices"
@@ -218,17 +219,18 @@ class ChatTTSEngine:
             return (
                 f"ChatTTS's packages are not installed ({', '.join(absent)}): pip install 'clarion[chattts]'"
             )
-        path = ChatTTSOptions().path or model_dir(settings)
+        path = ChatTTSOptions.from_settings(settings).path or model_dir(settings)
         if not path.is_dir():
             return (
                 f"no ChatTTS checkpoint in {path}: put one there (asset/... as Chat.load reads it) "
-                "or set CLARION_CHATTTS_PATH"
+                "or set CLARION_ENGINE_OPTIONS__CHATTTS__PATH"
             )
         missing = [rel for rel in ASSET_FILES if not (path / rel).is_file()]
         if missing:
             return (
                 f"ChatTTS model files are missing from {path} ({', '.join(missing)}): put a checkpoint "
-                f"there or set CLARION_CHATTTS_PATH; `clarion models check chattts --path {path}` says more"
+                "there or set CLARION_ENGINE_OPTIONS__CHATTTS__PATH; "
+                f"`clarion models check chattts --path {path}` says more"
             )
         return None
 
@@ -433,7 +435,7 @@ class ChatTTSEngine:
         except OSError as e:
             raise EngineError(
                 f"cannot save voice {name!r} in {self._voices_dir} ({e.strerror or e}); "
-                "set CLARION_CHATTTS_VOICES_DIR to a writable directory"
+                "set CLARION_ENGINE_OPTIONS__CHATTTS__VOICES_DIR to a writable directory"
             ) from e
         if self._chat is not None:
             self._speakers[name] = embedding
@@ -629,7 +631,7 @@ def validate_speaker(spk_emb: Any) -> str:
 
 
 def checkpoint_dir(settings: Settings) -> Path:
-    return ChatTTSOptions().path or model_dir(settings)
+    return ChatTTSOptions.from_settings(settings).path or model_dir(settings)
 
 
 def _forced(settings: Settings, variant: str) -> Settings:
@@ -647,7 +649,8 @@ def exported_graphs(
     paths = {g: export_dir(settings, key) / f"{g}.onnx" for g in graphs}
     missing = [g for g, p in paths.items() if not p.is_file()]
     if missing:
-        engine = ChatTTSEngine(_forced(settings, "shipped"), ChatTTSOptions(path=source))
+        options = ChatTTSOptions.from_settings(settings).model_copy(update={"path": source})
+        engine = ChatTTSEngine(_forced(settings, "shipped"), options)
         engine.load("cpu", threads)
         try:
             export_modules(engine.chat, export_dir(settings, key), key, missing)
@@ -660,7 +663,9 @@ def export_checkpoint(model_dir: Path, out: Path, graphs: Sequence[str] = ALL_GR
     """Load the checkpoint in ``model_dir`` with ChatTTS's loader and export ``graphs`` to ``out``."""
     from clarion.config import Settings
 
-    engine = ChatTTSEngine(_forced(Settings(), "shipped"), ChatTTSOptions(path=model_dir))
+    settings = Settings()
+    options = ChatTTSOptions.from_settings(settings).model_copy(update={"path": model_dir})
+    engine = ChatTTSEngine(_forced(settings, "shipped"), options)
     engine.load("cpu", 1)
     try:
         return export_modules(engine.chat, out, source_key(model_dir), graphs)
