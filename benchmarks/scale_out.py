@@ -21,13 +21,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from tests.deploy.dockerenv import (
+from dockerenv import (  # same directory: shared with tests/deploy/test_docker.py
     IMAGE,
     LoadResult,
     Stack,

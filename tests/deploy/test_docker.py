@@ -3,7 +3,7 @@
 No image registry is reachable here, so the base images are LOCAL STAND-INS: a debootstrap of
 Debian bookworm (minbase + python3) imported as python:3.11-slim-bookworm, and the same with
 Debian's nginx and Prometheus imported under the nginx and Prometheus names compose.yaml uses
-(see tests/deploy/dockerenv.py). The Dockerfile and compose.yaml are used unchanged; what these
+(see benchmarks/dockerenv.py). The Dockerfile and compose.yaml are used unchanged; what these
 tests cannot check is the official upstream images themselves.
 
 Skipped, with the reason, only where a Docker daemon cannot be started (not root, docker.io
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import time
 import wave
 from collections.abc import Iterator
@@ -22,7 +23,9 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.deploy.dockerenv import (
+# Shared with benchmarks/scale_out.py, which may not import tests/: it lives beside the benchmarks.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+from dockerenv import (
     IMAGE,
     NGINX_IMAGE,
     PROMETHEUS_IMAGE,

@@ -1,4 +1,4 @@
-"""Docker for the deployment tests and benchmarks/scale_out.py.
+"""Docker for benchmarks/scale_out.py and the deployment tests (tests/deploy/test_docker.py).
 
 - A private Docker daemon (Debian's docker.io), started by hand as root with its own socket,
   exec root and data root, and stopped at the end; nothing touches a system daemon.
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import httpx
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 CACHE = Path(os.environ.get("CLARION_DEPLOY_CACHE", REPO / ".cache" / "deploy"))
 COMPOSE_FILE = REPO / "deploy" / "compose.yaml"
 DEBIAN_MIRROR = os.environ.get("CLARION_DEBIAN_MIRROR", "http://deb.debian.org/debian")
