@@ -63,10 +63,10 @@ from clarion.engines.torch_util import (
     Precision,
     import_torchaudio,
     inference,
-    limit_gpu_memory,
+    loading,
+    prepare,
     release_memory,
-    set_threads,
-    torch_device,
+    require_files,
     torch_dtype,
 )
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
@@ -323,23 +323,13 @@ class ChatterboxEngine:
     # -- lifecycle ------------------------------------------------------------------------------
     def load(self, device: str, threads: int) -> None:
         missing = [name for name in MODEL_FILES if not (self._dir / name).is_file()]
-        if missing:
-            raise EngineUnavailable(
-                f"Chatterbox model files are missing from {self._dir}: {', '.join(missing)} "
-                f"(`clarion models check chatterbox --path {self._dir}` says more)"
-            )
+        require_files("Chatterbox", self.name, self._dir, missing)
         tts = import_chatterbox()
-        dev = torch_device(device)
+        dev = prepare(device, threads, self._options.gpu_memory_fraction)
         dtype = torch_dtype(dev, self._options.precision)
-        set_threads(threads)
-        limit_gpu_memory(dev, self._options.gpu_memory_fraction)
-        try:
+        # Shape mismatches, damaged files (safetensors' own errors), a bad tokenizer.
+        with loading("Chatterbox", self.name, self._dir):
             model = tts.ChatterboxTTS.from_local(self._dir, str(dev))
-        except Exception as e:  # shape mismatches, damaged files (safetensors' own errors), bad tokenizer
-            raise EngineUnavailable(
-                f"Chatterbox could not load {self._dir}: {type(e).__name__}: {str(e)[:500]} "
-                f"(`clarion models check chatterbox --path {self._dir}` says what is wrong)"
-            ) from e
         self._identity = self._identity_of(_files_fingerprint(self._dir), str(dtype).removeprefix("torch."))
         self._tts = tts
         self._model = model

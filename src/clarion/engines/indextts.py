@@ -71,10 +71,9 @@ from clarion.engines.base import (
 from clarion.engines.torch_util import (
     import_torchaudio,
     inference,
-    limit_gpu_memory,
+    loading,
+    prepare,
     release_memory,
-    set_threads,
-    torch_device,
 )
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
@@ -479,28 +478,26 @@ class IndexTTSEngine:
                 f"(`clarion models check indextts --path {self._dir}` says more)"
             )
         infer_v2 = import_indextts()
-        dev = torch_device(device)
+        dev = prepare(device, threads, self._options.gpu_memory_fraction)
         if self._options.precision == "fp16" and dev.type != "cuda":
             raise EngineUnavailable(f"precision fp16 needs a CUDA device; IndexTTS-2 runs on {dev}")
         fp16 = dev.type == "cuda" and self._options.precision != "fp32"
-        set_threads(threads)
-        limit_gpu_memory(dev, self._options.gpu_memory_fraction)
         language = None if self._options.language == "auto" else self._options.language
-        try:
-            with offline_hub(self._hub), warnings.catch_warnings(), self._normaliser(infer_v2):
-                warnings.simplefilter("ignore", FutureWarning)  # weight_norm's deprecation in BigVGAN
-                model = infer_v2.IndexTTS2(
-                    model_dir=str(self._dir),
-                    cfg_path=str(self._dir / "config.yaml"),
-                    use_fp16=fp16,
-                    device=str(dev),
-                    language=language,
-                )
-        except Exception as e:  # shape mismatches, damaged files, hub files absent from the cache
-            raise EngineUnavailable(
-                f"IndexTTS-2 could not load {self._dir}: {type(e).__name__}: {str(e)[:500]} "
-                f"(`clarion models check indextts --path {self._dir}` says what is wrong)"
-            ) from e
+        # Shape mismatches, damaged files, hub files absent from the cache.
+        with (
+            loading("IndexTTS-2", self.name, self._dir),
+            offline_hub(self._hub),
+            warnings.catch_warnings(),
+            self._normaliser(infer_v2),
+        ):
+            warnings.simplefilter("ignore", FutureWarning)  # weight_norm's deprecation in BigVGAN
+            model = infer_v2.IndexTTS2(
+                model_dir=str(self._dir),
+                cfg_path=str(self._dir / "config.yaml"),
+                use_fp16=fp16,
+                device=str(dev),
+                language=language,
+            )
         self._cap_emotion_model(model)
         fingerprint = _files_fingerprint(self._dir, self._hub)
         self._identity = self._identity_of(fingerprint, "fp16" if fp16 else "fp32")

@@ -100,6 +100,47 @@ def set_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+# -- the loading skeleton every torch engine follows ------------------------------------------
+
+
+def require_files(label: str, engine: str, model_dir: Path, missing: list[str]) -> None:
+    """Refuse to load (EngineUnavailable, pointing at `clarion models check`) when model files
+    are missing."""
+    if missing:
+        raise EngineUnavailable(
+            f"{label} model files are missing from {model_dir}: {', '.join(missing)} "
+            f"(`clarion models check {engine} --path {model_dir}` says more)"
+        )
+
+
+def prepare(device: str, threads: int, gpu_memory_fraction: float | None) -> torch.device:
+    """The device to load on, with torch's threads and the GPU memory cap set for it."""
+    dev = torch_device(device)
+    set_threads(threads)
+    limit_gpu_memory(dev, gpu_memory_fraction)
+    return dev
+
+
+@contextlib.contextmanager
+def loading(
+    label: str,
+    engine: str,
+    model_dir: Path,
+    errors: tuple[type[BaseException], ...] = (Exception,),
+) -> Iterator[None]:
+    """Turn a package's failure to load a checkpoint (shape mismatches, damaged files) into
+    EngineUnavailable that says where to look."""
+    try:
+        yield
+    except EngineUnavailable:
+        raise
+    except errors as e:
+        raise EngineUnavailable(
+            f"{label} could not load {model_dir}: {type(e).__name__}: {str(e)[:500]} "
+            f"(`clarion models check {engine} --path {model_dir}` says what is wrong)"
+        ) from e
+
+
 @contextlib.contextmanager
 def inference() -> Iterator[None]:
     """No autograd bookkeeping: no graph is kept, so memory does not grow per request."""

@@ -35,10 +35,10 @@ from clarion.engines.torch_util import (
     Precision,
     import_torchaudio,
     inference,
-    limit_gpu_memory,
+    loading,
+    prepare,
     release_memory,
-    set_threads,
-    torch_device,
+    require_files,
     torch_dtype,
 )
 from clarion.errors import EngineError, EngineUnavailable, InvalidRequest, VoiceNotFound
@@ -277,11 +277,7 @@ class ChatTTSEngine:
     # -- lifecycle ------------------------------------------------------------------------------
     def load(self, device: str, threads: int) -> None:
         missing = [rel for rel in ASSET_FILES if not (self._dir / rel).is_file()]
-        if missing:
-            raise EngineUnavailable(
-                f"ChatTTS model files are missing from {self._dir}: {', '.join(missing)} "
-                f"(`clarion models check chattts --path {self._dir}` says more)"
-            )
+        require_files("ChatTTS", self.name, self._dir, missing)
         manifest, manifest_problems = read_manifest(self._dir)
         if manifest_problems:
             raise EngineUnavailable(f"ChatTTS model directory {self._dir}: {'; '.join(manifest_problems)}")
@@ -292,29 +288,24 @@ class ChatTTSEngine:
             raise EngineUnavailable(
                 f"ChatTTS's packages are not installed ({e}): pip install 'clarion[chattts]'"
             ) from e
-        dev = torch_device(device)
+        dev = prepare(device, threads, self._options.gpu_memory_fraction)
         dtype = torch_dtype(dev, self._options.precision)
-        set_threads(threads)
-        limit_gpu_memory(dev, self._options.gpu_memory_fraction)
-
         chat = _chat_class()(logging.getLogger("clarion.engines.chattts.package"))
         if manifest is not None:
             # The loader verifies every file against this map: our manifest's hashes instead of
             # the official release's, never no verification.
             chat.sha256_map = manifest.chattts_map()
             self._licence = manifest.licence
-        try:
+        # Shapes, damaged files.
+        with loading(
+            "ChatTTS", self.name, self._dir, (RuntimeError, OSError, ValueError, KeyError, AssertionError)
+        ):
             ok = chat.load(
                 source="custom",
                 custom_path=str(self._dir),
                 device=dev,
                 compile=self._options.compile and dev.type == "cuda",
             )
-        except (RuntimeError, OSError, ValueError, KeyError, AssertionError) as e:  # shapes, damaged files
-            raise EngineUnavailable(
-                f"ChatTTS could not load {self._dir}: {type(e).__name__}: {str(e)[:500]} "
-                f"(`clarion models check chattts --path {self._dir}` says what is wrong)"
-            ) from e
         if not ok:
             problems = check_model_dir(self._dir)
             raise EngineUnavailable(
