@@ -123,6 +123,7 @@ class Reply:
     underruns: int | None = None  # None: not measurable (compressed format)
     stall_s: float | None = None
     max_stall_s: float | None = None
+    ttfa_sentence_s: float | None = None  # --ws: first audio after the first sentence was sent
 
     @property
     def ok(self) -> bool:

@@ -44,6 +44,13 @@ def bench(
     stream: Annotated[
         bool, typer.Option("--stream", help="Ask for streamed audio ('stream': true).")
     ] = False,
+    ws: Annotated[
+        bool,
+        typer.Option(
+            "--ws", help="Drive WS /v1/audio/speech/stream like an LLM: word tokens at --token-rate."
+        ),
+    ] = False,
+    token_rate: Annotated[float, typer.Option(min=0.1, help="--ws: tokens per second.")] = 30.0,
     fmt: Annotated[
         str, typer.Option("--format", help="wav, pcm, mp3, opus, flac or aac (wav/pcm: underrun counts).")
     ] = "wav",
@@ -89,6 +96,7 @@ def bench(
         parse_rates,
     )
     from clarion.bench.texts import load_texts
+    from clarion.bench.ws import WsTarget
 
     out, err = Console(), Console(stderr=True)
     if not out.is_terminal:
@@ -107,6 +115,18 @@ def bench(
             if stream:
                 err.print("[yellow]piper's HTTP server cannot stream; measuring whole responses[/yellow]")
             chosen = PiperHttpTarget(url, voice=voice)
+        elif ws:
+            chosen = WsTarget(
+                url,
+                token_rate=token_rate,
+                timeout_s=timeout,
+                model=model,
+                voice=voice,
+                api_key=api_key,
+                sample_rate=sample_rate,
+                lang=lang,
+                cache=cache,
+            )
         else:
             chosen = OpenAITarget(
                 url,

@@ -29,45 +29,70 @@ def _num(value: float | None, digits: int = 2) -> str:
 def table(report: Mapping[str, Any], title: str | None = None) -> Table:
     """One row per level. Latencies in milliseconds as p50 / p95 / p99."""
     target = report.get("target", {})
-    caption = (
-        "TTFA: time to first audio. RTF: latency / audio duration. Underruns: stalls a listener "
-        "playing the audio as it arrived would hear (requests with one / stalls in all)."
-    )
+    ws = target.get("kind") == "ws"
+    if ws:
+        caption = (
+            f"Streams over the WebSocket, text as word tokens at {target.get('token_rate', 0):g}/s. "
+            "TTFA: time to first audio from the first token, and from the end of the first sentence "
+            "(negative: audio before the sentence was complete). Total: first token to the last audio. "
+            "Gaps: audio arriving after the audio before it had finished playing (streams with one / "
+            "gaps in all), and their seconds in all."
+        )
+    else:
+        caption = (
+            "TTFA: time to first audio. RTF: latency / audio duration. Underruns: stalls a listener "
+            "playing the audio as it arrived would hear (requests with one / stalls in all)."
+        )
     t = Table(title=title or f"clarion bench: {target.get('url', '')}", caption=caption)
-    columns: tuple[tuple[str, JustifyMethod], ...] = (
-        ("level", "left"),
-        ("ok/sent", "right"),
-        ("errors", "left"),
-        ("req/s", "right"),
-        ("audio s/s", "right"),
-        ("TTFA ms\np50/p95/p99", "right"),
-        ("latency ms\np50/p95/p99", "right"),
-        ("RTF\np50", "right"),
-        ("underruns", "right"),
-        ("max stall\nms", "right"),
-        ("RSS MB\npeak", "right"),
-        ("queue\npeak", "right"),
+
+    def underruns(lv: Mapping[str, Any]) -> str:
+        pb = lv.get("playback")
+        return f"{pb['requests_with_underrun']}/{pb['underruns']}" if pb else "-"
+
+    def playback(key: str, fmt: Any) -> Any:
+        return lambda lv: fmt(lv["playback"][key]) if lv.get("playback") else "-"
+
+    def server(key: str) -> Any:
+        return lambda lv: _num((lv.get("server") or {}).get(key), 0)
+
+    Column = tuple[str, JustifyMethod, Any]
+    head: list[Column] = [
+        ("level", "left", lambda lv: lv["level"]),
+        ("ok/sent", "right", lambda lv: f"{lv['ok']}/{lv['requests']}"),
+        ("errors", "left", lambda lv: ", ".join(f"{k}: {v}" for k, v in lv["errors"].items()) or "-"),
+        ("streams/s" if ws else "req/s", "right", lambda lv: _num(lv["requests_per_s"])),
+        ("audio s/s", "right", lambda lv: _num(lv["audio_s_per_s"])),
+    ]
+    middle: list[Column] = (
+        [
+            ("TTFA ms, 1st token\np50/p95/p99", "right", lambda lv: _triple(lv["ttfa_s"])),
+            (
+                "TTFA ms, 1st sentence\np50/p95/p99",
+                "right",
+                lambda lv: _triple(lv.get("ttfa_sentence_s", {})),
+            ),
+            ("total ms\np50/p95/p99", "right", lambda lv: _triple(lv["latency_s"])),
+            ("gaps", "right", underruns),
+            ("gaps\ns", "right", playback("stall_s", lambda v: _num(v, 3))),
+        ]
+        if ws
+        else [
+            ("TTFA ms\np50/p95/p99", "right", lambda lv: _triple(lv["ttfa_s"])),
+            ("latency ms\np50/p95/p99", "right", lambda lv: _triple(lv["latency_s"])),
+            ("RTF\np50", "right", lambda lv: _num(lv["rtf"].get("p50"), 3)),
+            ("underruns", "right", underruns),
+            ("max stall\nms", "right", playback("max_stall_s", _ms)),
+        ]
     )
-    for name, justify in columns:
+    tail: list[Column] = [
+        ("RSS MB\npeak", "right", server("rss_mb_peak")),
+        ("queue\npeak", "right", server("queue_depth_peak")),
+    ]
+    columns = head + middle + tail
+    for name, justify, _ in columns:
         t.add_column(name, justify=justify)
     for lv in report["levels"]:
-        errors = ", ".join(f"{k}: {v}" for k, v in lv["errors"].items()) or "-"
-        pb = lv.get("playback")
-        server = lv.get("server") or {}
-        t.add_row(
-            lv["level"],
-            f"{lv['ok']}/{lv['requests']}",
-            errors,
-            _num(lv["requests_per_s"]),
-            _num(lv["audio_s_per_s"]),
-            _triple(lv["ttfa_s"]),
-            _triple(lv["latency_s"]),
-            _num(lv["rtf"].get("p50"), 3),
-            f"{pb['requests_with_underrun']}/{pb['underruns']}" if pb else "-",
-            _ms(pb["max_stall_s"]) if pb else "-",
-            _num(server.get("rss_mb_peak"), 0),
-            _num(server.get("queue_depth_peak"), 0),
-        )
+        t.add_row(*(cell(lv) for _, _, cell in columns))
     return t
 
 

@@ -22,6 +22,7 @@ from clarion.bench.errors import BenchError
 from clarion.bench.schedule import ClosedLoop, Level, OpenLoop, poisson_arrivals
 from clarion.bench.scrape import Sampler, scrape, server_summary
 from clarion.bench.stats import summarize
+from clarion.bench.ws import WsTarget, send_ws
 
 FAILED_PAUSE_S = 0.01  # a closed-loop user pauses after a failure, so a dead server is not spun on
 
@@ -87,6 +88,9 @@ class LevelRun:
             "playback": None,
             "server": self.server,
         }
+        sentence = [r.ttfa_sentence_s for r in ok if r.ttfa_sentence_s is not None]
+        if sentence:  # --ws: from the end of the first sentence; negative if audio came sooner
+            out["ttfa_sentence_s"] = summarize(sentence)
         if measured:
             out["playback"] = {
                 "measured": len(measured),
@@ -169,6 +173,12 @@ class _Progress:
 async def _warm_up(client: httpx.AsyncClient, target: Target, text: str) -> None:
     """One request before measuring: loads lazy state on the server, and turns a wrong URL,
     model or voice into one clear error instead of a table full of failures."""
+    if isinstance(target, WsTarget):
+        now = time.perf_counter()
+        reply = await send_ws(client, target, text, now, now)
+        if not reply.ok:
+            raise BenchError(f"the warm-up stream failed: {reply.error}")
+        return
     try:
         r = await client.send(target.build(client, text))
     except httpx.HTTPError as e:
@@ -185,6 +195,14 @@ async def _warm_up(client: httpx.AsyncClient, target: Target, text: str) -> None
         raise BenchError("the warm-up response held no audio")
 
 
+async def _send(
+    client: httpx.AsyncClient, target: Target, text: str, scheduled: float, origin: float
+) -> Reply:
+    if isinstance(target, WsTarget):
+        return await send_ws(client, target, text, scheduled, origin)
+    return await send(client, target, text, scheduled, origin)
+
+
 async def _closed(
     client: httpx.AsyncClient,
     target: Target,
@@ -198,7 +216,7 @@ async def _closed(
 
     async def user() -> None:
         while time.perf_counter() < stop:
-            reply = await send(client, target, next(texts), time.perf_counter(), origin)
+            reply = await _send(client, target, next(texts), time.perf_counter(), origin)
             run.replies.append(reply)
             if not reply.ok:
                 await asyncio.sleep(FAILED_PAUSE_S)
@@ -223,7 +241,7 @@ async def _open(
     async def one(due: float, text: str) -> None:
         # Latency counts from ``due`` even when the request waited here for a slot.
         async with slots:
-            run.replies.append(await send(client, target, text, due, origin))
+            run.replies.append(await _send(client, target, text, due, origin))
 
     tasks: list[asyncio.Task[None]] = []
     for offset in arrivals:
