@@ -5,6 +5,7 @@ saying why, when /usr/bin/chromium or the playwright package is missing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -92,3 +93,19 @@ def open_page(browser: Any) -> Iterator[Any]:
     for tab in tabs:
         assert not tab.page_errors, f"uncaught errors in the page: {tab.page_errors}"
         assert not tab.csp_violations, f"CSP violations: {tab.csp_violations}"
+
+
+def record_sockets(page: Any) -> list[tuple[str, Any]]:
+    """Every WebSocket frame the page sends ("sent") and gets ("got"), in order."""
+    frames: list[tuple[str, Any]] = []
+
+    def on_socket(ws: Any) -> None:
+        ws.on("framesent", lambda payload: frames.append(("sent", payload)))
+        ws.on("framereceived", lambda payload: frames.append(("got", payload)))
+
+    page.on("websocket", on_socket)
+    return frames
+
+
+def events(frames: list[tuple[str, Any]], way: str) -> list[dict[str, Any]]:
+    return [json.loads(p) for w, p in frames if w == way and isinstance(p, str)]

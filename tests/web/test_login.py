@@ -3,6 +3,7 @@ refuses a wrong one in words, works with the right one, and forgets it on sign-o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from pydantic import SecretStr
 
 from clarion.config import Settings
 from tests.server import RunningServer, serve
-from tests.web.conftest import PHONE
+from tests.web.conftest import PHONE, events, record_sockets
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
 expect = sync_api.expect
@@ -90,3 +91,17 @@ def test_key_login(open_page: Any, server: RunningServer, artifacts: Path) -> No
     page.reload()
     expect(page.locator("#voice option[value='null']")).to_have_count(1)
     expect(dialog).to_be_hidden()
+
+
+def test_speak_as_i_type_sends_the_key_in_the_settings(open_page: Any, server: RunningServer) -> None:
+    tab = open_page(f"{server.url}/")
+    page = tab.page
+    frames = record_sockets(page)
+    page.get_by_label("API key", exact=True).fill(KEY)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page.locator("#voice option[value='null']")).to_have_count(1)
+    page.get_by_label("Speak as I type").check()
+    page.get_by_label("Text", exact=True).press_sequentially("Keys travel in the settings. ")
+    expect(page.locator("#speak-status")).to_have_attribute("data-chunks", re.compile(r"^[1-9]\d*$"))
+    settings = events(frames, "sent")[0]
+    assert settings["api_key"] == KEY and settings["model"] == "null"

@@ -22,7 +22,7 @@ from clarion.engines.base import Capabilities
 from clarion.engines.hibari import HibariEngine
 from clarion.engines.null import NullEngine
 from tests.server import RunningServer, serve
-from tests.web.conftest import PHONE, Tab
+from tests.web.conftest import PHONE, Tab, events, record_sockets
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (the test extra)")
 expect = sync_api.expect
@@ -230,6 +230,43 @@ def test_the_idle_player_is_hidden_while_web_audio_plays(
     expect(player).to_be_visible()
     expect(stop).to_be_hidden()
     expect(page.locator("#speak-status")).to_have_text("Stopped.")
+
+
+def test_speak_as_i_type_streams_over_the_socket_and_stop_cancels(
+    open_page: Any, server: RunningServer
+) -> None:
+    page = loaded(open_page(f"{server.url}/"))
+    frames = record_sockets(page)
+    status = page.locator("#speak-status")
+    box = page.get_by_label("Text", exact=True)
+    box.fill("Not spoken: typed before. ")
+    page.get_by_label("Speak as I type").check()
+    expect(status).to_have_text("Speaking as you type: go ahead.")
+    box.press_sequentially("Hello there, these words are typed one by one. ", delay=20)
+    expect(status).to_have_attribute("data-chunks", re.compile(r"^[1-9]\d*$"))
+    expect(status).to_have_text(re.compile(r"^Speaking as you type: \d+ audio chunks? received\.$"))
+    settings, *texts = events(frames, "sent")
+    assert settings == {"model": "hibari", "voice": "heart", "speed": 1}  # no key on this server
+    typed = "".join(t["text"] for t in texts)
+    assert typed == "Hello there, these words are typed one by one. "
+    assert len(texts) > 3  # word by word, not the whole box at once
+    assert any(isinstance(p, bytes) for w, p in frames if w == "got")
+    assert {"type": "ready"}.items() <= events(frames, "got")[0].items()
+
+    # A long sentence, then Stop at once: the server is told to cancel, says so, and no
+    # audio follows its answer.
+    box.press_sequentially(" ".join(["Then a long sentence that goes on and on"] * 4) + ". More. ")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(status).to_have_text(re.compile(r"^Stopped \(\d+ unspoken pieces? dropped\)\.$"))
+    assert events(frames, "sent")[-1] == {"type": "cancel"}
+    cancelled = next(i for i, (w, p) in enumerate(frames) if w == "got" and '"cancelled"' in str(p))
+    page.wait_for_timeout(500)
+    assert not [p for w, p in frames[cancelled:] if w == "got" and isinstance(p, bytes)]
+
+    # Off: the socket closes and the Speak button is back.
+    page.get_by_label("Speak as I type").uncheck()
+    expect(page.get_by_role("button", name="Speak", exact=True)).to_be_enabled()
+    expect(page.get_by_role("button", name="Stop", exact=True)).to_be_hidden()
 
 
 def test_normaliser_preview_shows_what_the_engine_reads(open_page: Any, server: RunningServer) -> None:

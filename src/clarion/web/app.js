@@ -639,6 +639,120 @@ async function speak(ev) {
   }
 }
 
+// ---------------------------------------------------------------- speak as I type
+// WS /v1/audio/speech/stream: new words go to the server as they are typed (a word once the
+// space after it is typed, the rest after a pause), and the audio plays through Web Audio as
+// it arrives. Stop sends a cancel; the connection stays open for what is typed next.
+
+const live = { ws: null, ready: false, sent: '', rate: 24000, sink: null, chunks: 0, idle: null };
+const LIVE_IDLE_MS = 700;
+
+const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+function liveCount() {
+  const status = $('#speak-status');
+  status.dataset.chunks = String(live.chunks); // for tests
+  setStatus(status, `Speaking as you type: ${plural(live.chunks, 'audio chunk')} received.`);
+}
+
+function startLive() {
+  const errorEl = $('#speak-error');
+  showError(errorEl, '');
+  const settings = chosenSettings(errorEl);
+  if (!settings) {
+    $('#live').checked = false;
+    return;
+  }
+  savePrefs();
+  stopSpeech();
+  const url = new URL('v1/audio/speech/stream', location.href);
+  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  const ws = new WebSocket(url);
+  ws.binaryType = 'arraybuffer';
+  // Only what is typed from now on is spoken.
+  Object.assign(live, { ws, ready: false, sent: $('#text').value, chunks: 0, cancelling: false });
+  ws.onopen = () => {
+    const key = storedKey(); // browsers cannot set headers on a WebSocket: the key goes in the settings
+    const { model, voice, speed } = settings;
+    ws.send(JSON.stringify({ model, voice, speed, ...(key ? { api_key: key } : {}) }));
+  };
+  ws.onmessage = (ev) => {
+    if (typeof ev.data !== 'string') return playLive(ev.data);
+    const msg = JSON.parse(ev.data);
+    if (msg.type === 'ready') {
+      Object.assign(live, { ready: true, rate: msg.sample_rate });
+      setStatus($('#speak-status'), 'Speaking as you type: go ahead.');
+      sendTyped();
+    } else if (msg.type === 'cancelled') {
+      live.cancelling = false;
+      setStatus($('#speak-status'), `Stopped (${plural(msg.segments, 'unspoken piece')} dropped).`);
+    } else if (msg.type === 'error') {
+      showError(errorEl, msg.error.message);
+    }
+  };
+  ws.onclose = () => {
+    if (live.ws !== ws) return;
+    const why = errorEl.hidden ? 'The connection closed; speak as I type is off.' : '';
+    stopLive();
+    if (why) setStatus($('#speak-status'), why);
+  };
+  $('#speak').disabled = true;
+  $('#stop').hidden = false;
+  setStatus($('#speak-status'), 'Connecting…');
+}
+
+function stopLive() {
+  clearTimeout(live.idle);
+  if (live.ws) live.ws.close();
+  if (live.sink) live.sink.stop();
+  Object.assign(live, { ws: null, ready: false, sink: null });
+  $('#live').checked = false;
+  $('#speak').disabled = false;
+  $('#stop').hidden = true;
+  setStatus($('#speak-status'), '');
+}
+
+// Sends the words typed since the last send; the word being typed waits for its space,
+// unless ``all`` (after a pause).
+function sendTyped(all = false) {
+  if (!live.ready) return;
+  const text = $('#text').value;
+  if (!text.startsWith(live.sent)) {
+    live.sent = text; // an edit of what was sent: it is not spoken again
+    return;
+  }
+  const fresh = text.slice(live.sent.length);
+  const words = all ? fresh : fresh.slice(0, fresh.length - fresh.match(/\S*$/)[0].length);
+  if (!words) return;
+  live.ws.send(JSON.stringify({ type: 'text', text: words }));
+  live.sent += words;
+}
+
+function typed() {
+  if (!live.ws) return;
+  sendTyped();
+  clearTimeout(live.idle);
+  live.idle = setTimeout(() => sendTyped(true), LIVE_IDLE_MS);
+}
+
+async function playLive(data) {
+  if (live.cancelling) return; // sent before the server saw the cancel
+  if (!live.sink) live.sink = new PcmSink($('#player'), 'pcm', live.rate);
+  live.chunks += 1;
+  liveCount();
+  await live.sink.push(new Uint8Array(data));
+}
+
+function cancelLive() {
+  live.ws.send(JSON.stringify({ type: 'cancel' }));
+  live.cancelling = true;
+  live.sent = $('#text').value; // nothing typed so far is spoken after a Stop
+  clearTimeout(live.idle);
+  if (live.sink) live.sink.stop();
+  live.sink = null;
+  setStatus($('#speak-status'), 'Stopped.');
+}
+
 // ---------------------------------------------------------------- normaliser preview
 
 async function preview() {
@@ -991,9 +1105,12 @@ async function start() {
 function wire() {
   $('#speak-form').addEventListener('submit', speak);
   $('#stop').addEventListener('click', () => {
+    if (live.ws) return cancelLive();
     stopSpeech();
     setStatus($('#speak-status'), 'Stopped.');
   });
+  $('#live').addEventListener('change', () => ($('#live').checked ? startLive() : stopLive()));
+  $('#text').addEventListener('input', typed);
   $('#preview').addEventListener('click', preview);
   $('#batch-form').addEventListener('submit', runBatch);
   $('#upload-form').addEventListener('submit', upload);
