@@ -41,7 +41,8 @@ def test_ws_streams_at_the_token_rate(server: RunningServer, tmp_path: Path) -> 
         # The first clause ("Thanks for calling,") is spoken before the sentence is written.
         assert 0 < lv["ttfa_s"]["p50"] < lv["latency_s"]["p50"]
         sentence = lv["ttfa_sentence_s"]
-        assert sentence["p50"] == pytest.approx(lv["ttfa_s"]["p50"] - 9 / 30, abs=0.1)
+        # "today?" is token 8, sent 8/30 s after the first (later if the sender is delayed).
+        assert lv["ttfa_s"]["p50"] - 1.0 < sentence["p50"] <= lv["ttfa_s"]["p50"] - 8 / 30 + 0.02
         assert 1 < lv["audio_s"] / lv["ok"] < 10
         assert lv["playback"]["measured"] == lv["ok"] and lv["playback"]["stall_s"] >= 0
         # What the bench counted is what the server says it sent.
