@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 import onnxruntime as ort
+import pytest
 from onnx import TensorProto, helper
 
 from clarion.config import OnnxOptions
-from clarion.engines.onnx import ShrinkingSession, session, session_options
+from clarion.engines.onnx import ShrinkingSession, cpu_threads, session, session_options, thread_policy
 from tests.signals import rss_mb
 
 
@@ -93,3 +94,22 @@ def test_the_shared_arena_gives_back_what_a_first_long_run_took(tmp_path: Path) 
     assert OnnxOptions().shared_cpu_arena is True
     assert kept_mb(OnnxOptions(shared_cpu_arena=False)) > 60
     assert kept_mb(OnnxOptions()) < 16
+
+
+def test_several_threads_never_spin_and_one_thread_is_left_alone() -> None:
+    keys = ("session.intra_op.allow_spinning", "session.inter_op.allow_spinning")
+    for options in (None, OnnxOptions()):
+        many = session_options(4, options)
+        assert many.intra_op_num_threads == 4
+        assert [many.get_session_config_entry(k) for k in keys] == ["0", "0"]
+        one = session_options(1, options)
+        for key in keys:
+            with pytest.raises(RuntimeError, match="does not have"):  # left unset
+                one.get_session_config_entry(key)
+
+
+def test_the_policy_says_how_the_cores_are_used() -> None:
+    assert cpu_threads(0) == 1
+    assert cpu_threads(6) == 6
+    assert "no spinning" in thread_policy(2, 2, 2)
+    assert "one intra-op thread" in thread_policy(2, 1, 2)

@@ -23,7 +23,8 @@ from clarion.engines.base import (
     VoiceInfo,
     files_fingerprint,
 )
-from clarion.engines.onnx import session
+from clarion.engines.onnx import cpu_threads, session
+from clarion.engines.onnx import thread_policy as onnx_thread_policy
 from clarion.errors import VoiceNotFound
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ PACKAGE = "hibari-tts"
 
 class HibariEngine:
     name: ClassVar[str] = "hibari"
+    thread_policy = staticmethod(onnx_thread_policy)  # /v1/models: how its workers use the cores
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
         max_batch_size=1,
@@ -61,8 +63,11 @@ class HibariEngine:
 
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
-        # Measured: batch 1 (graph is fixed at batch 1), one worker per core, 1 thread each.
-        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=1)
+        # Batch 1 (the graph is fixed at batch 1), one worker per core, every worker's session
+        # on every core without spinning (onnx.cpu_threads; docs/scheduling.md#cores).
+        return SchedulingDefaults(
+            max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=cpu_threads(cores)
+        )
 
     @property
     def sample_rate(self) -> int:

@@ -34,7 +34,15 @@ from clarion.engines.base import (
     files_fingerprint,
 )
 from clarion.engines.mixing import is_mix, parse_mix
-from clarion.engines.onnx import graph_path, selected_variant, session
+from clarion.engines.onnx import (
+    cpu_threads,
+    graph_path,
+    selected_variant,
+    session,
+)
+from clarion.engines.onnx import (
+    thread_policy as onnx_thread_policy,
+)
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
 from clarion.text.spans import language_spans
@@ -113,6 +121,7 @@ def rhotacise(phonemes: str) -> str:
 class KokoroEngine:
     name: ClassVar[str] = "kokoro"
     onnx_exported: ClassVar[bool] = False  # its graph is the shipped one (ExportsOnnx)
+    thread_policy = staticmethod(onnx_thread_policy)  # /v1/models: how its workers use the cores
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en", "zh", "es", "fr", "hi", "it", "pt"),
         max_batch_size=1,
@@ -149,8 +158,11 @@ class KokoroEngine:
 
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
-        # Measured on 2 cores: batch 1 (graph fixed at batch 1), one single-threaded worker per core.
-        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=1)
+        # Batch 1 (the graph is fixed at batch 1), one worker per core, all sharing one session
+        # on every core without spinning (onnx.cpu_threads; docs/scheduling.md#cores).
+        return SchedulingDefaults(
+            max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=cpu_threads(cores)
+        )
 
     @property
     def sample_rate(self) -> int:

@@ -55,12 +55,33 @@ def providers_for(device: str, options: OnnxOptions | None = None) -> list[Any]:
     return out or ["CPUExecutionProvider"]
 
 
+def cpu_threads(cores: int) -> int:
+    """Intra-op threads for each ONNX engine worker on ``cores`` CPU cores: all of them. A lone
+    segment then runs on every core; several running at once share them, since the engines'
+    workers share one session (ThreadExecutor, thread-safe engines) whose pool has ``cores``
+    threads, and no thread spins while waiting (``session_options``)."""
+    return max(1, cores)
+
+
+def thread_policy(workers: int, threads: int, cores: int) -> str:
+    """How an ONNX engine's workers use the cores, for /v1/models."""
+    if threads <= 1:
+        return f"{workers} worker(s) of one intra-op thread each on {cores} core(s)"
+    shared = "a lone segment uses every core; concurrent ones share the pool"
+    return f"{workers} worker(s), {threads} intra-op threads per session, no spinning: {shared}"
+
+
 def session_options(threads: int, options: OnnxOptions | None = None) -> Any:
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.log_severity_level = 3
+    if threads > 1:
+        # Waiting threads sleep instead of spinning: an idle or waiting worker's pool burns no
+        # CPU that a running segment could use, so workers x threads may exceed the cores.
+        so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        so.add_session_config_entry("session.inter_op.allow_spinning", "0")
     if options is None:
         so.inter_op_num_threads = 1
         return so

@@ -36,7 +36,15 @@ from clarion.engines.base import (
     VoiceInfo,
     files_fingerprint,
 )
-from clarion.engines.onnx import graph_path, selected_variant, session
+from clarion.engines.onnx import (
+    cpu_threads,
+    graph_path,
+    selected_variant,
+    session,
+)
+from clarion.engines.onnx import (
+    thread_policy as onnx_thread_policy,
+)
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
 if TYPE_CHECKING:
@@ -89,6 +97,7 @@ class PiperEngine:
     # What makes output repeatable, for comparing precision variants (`clarion optimize`).
     deterministic_extras: ClassVar[Mapping[str, Any]] = {"noise_scale": 0.0, "noise_w_scale": 0.0}
     onnx_exported: ClassVar[bool] = False  # its graph is the shipped one (ExportsOnnx)
+    thread_policy = staticmethod(onnx_thread_policy)  # /v1/models: how its workers use the cores
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
         max_batch_size=MAX_BATCH,
@@ -127,9 +136,12 @@ class PiperEngine:
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
         # Measured on 2 CPU cores: a batch of 8 takes longer than 8 single runs (padding, and
-        # single-threaded convolutions gain nothing from a batch axis), so batch 1 and one
-        # single-threaded worker per core; 'auto' calibration may still pick batches on a GPU.
-        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=1)
+        # convolutions gain nothing from a batch axis), so batch 1 and one worker per core, all
+        # sharing one session on every core without spinning (onnx.cpu_threads;
+        # docs/scheduling.md#cores); 'auto' calibration may still pick batches on a GPU.
+        return SchedulingDefaults(
+            max_batch_size=1, max_wait_ms=0.0, workers=max(1, cores), threads=cpu_threads(cores)
+        )
 
     @property
     def sample_rate(self) -> int:
