@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from clarion.api.routers.models import _thread_policy
 from clarion.config import Settings
 from clarion.engines.hibari import HibariEngine
 from clarion.engines.kokoro import KokoroEngine
@@ -36,7 +35,7 @@ def hibari_runtime(tmp_path: Path) -> tuple[EngineRuntime, Any]:
         sess = engine._models["heart"].sess
         assert isinstance(sess, ShrinkingSession)
         got["runtime"], got["options"] = rt, sess.get_session_options()
-        got["policy"] = _thread_policy(rt)
+        got["policy"] = rt.describe()["scheduling"]["thread_policy"]
         await runtimes.stop()
 
     asyncio.run(run())

@@ -64,6 +64,17 @@ class EngineRuntime:
     def loaded(self) -> bool:
         return all(e.loaded for e in self.batcher.executor.instances())
 
+    @property
+    def thread_policy(self) -> str:
+        """How the engine's workers use the cores: the engine's own account (ONNX engines:
+        clarion.engines.onnx.thread_policy), else the bare figures."""
+        cls = getattr(type(self.engine), "engine_cls", type(self.engine))  # a worker process's proxy
+        workers, threads, cores = self.batcher.executor.workers, self.scheduling.threads, os.cpu_count() or 1
+        policy = getattr(cls, "thread_policy", None)
+        if callable(policy):
+            return str(policy(workers, threads, cores))
+        return f"{workers} worker(s) of {threads} intra-op thread(s) each on {cores} core(s)"
+
     def describe(self) -> dict[str, Any]:
         caps = self.engine.capabilities
         return {
@@ -77,6 +88,7 @@ class EngineRuntime:
                 "max_wait_ms": self.batcher.max_wait_s * 1000,
                 "workers": self.batcher.executor.workers,
                 "threads_per_worker": self.scheduling.threads,
+                "thread_policy": self.thread_policy,
                 "queue_size": self.batcher.queue_size,
                 "calibration": self.calibration.report() if self.calibration else None,
                 # What admission control believes one worker spends per segment and per
@@ -335,7 +347,7 @@ class Runtimes:
         if self.metrics:
             self.metrics.engine_events.labels(name, "load").inc()
         ttl = None if opts.keep_warm else (opts.idle_unload_s or self.settings.idle_unload_s)
-        return EngineRuntime(
+        rt = EngineRuntime(
             name,
             engine,
             batcher,
@@ -345,6 +357,8 @@ class Runtimes:
             calibration,
             idle_unload_s=ttl,
         )
+        log.info("engine %s ready in %.1f s: %s", name, rt.load_seconds, rt.thread_policy)
+        return rt
 
     def _batch_size(
         self, engine: Engine, asked: int | Literal["auto"] | None, default: int

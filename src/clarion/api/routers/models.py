@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
@@ -24,29 +23,13 @@ async def list_models(request: Request) -> ModelList:
     service = _service(request)
     created = int(service.started_at)
     cards = [
-        ModelCard(id=name, created=created, engine=_describe(rt)) for name, rt in service.runtimes.items()
+        ModelCard(id=name, created=created, engine={**rt.describe(), "instructions": _instructions(rt)})
+        for name, rt in service.runtimes.items()
     ]
     for alias, target in service.settings.model_aliases.items():
         if alias not in service.runtimes and (target == "auto" or target in service.runtimes):
             cards.append(ModelCard(id=alias, created=created, alias_of=target))
     return ModelList(data=cards)
-
-
-def _describe(rt: EngineRuntime) -> dict[str, Any]:
-    card = {**rt.describe(), "instructions": _instructions(rt)}
-    card["scheduling"] = {**card["scheduling"], "thread_policy": _thread_policy(rt)}
-    return card
-
-
-def _thread_policy(rt: EngineRuntime) -> str:
-    """How the engine's workers use the cores: the engine's own account (ONNX engines:
-    clarion.engines.onnx.thread_policy), else the bare figures."""
-    cls = getattr(type(rt.engine), "engine_cls", type(rt.engine))  # a worker process's proxy
-    workers, threads, cores = rt.batcher.executor.workers, rt.scheduling.threads, os.cpu_count() or 1
-    policy = getattr(cls, "thread_policy", None)
-    if callable(policy):
-        return str(policy(workers, threads, cores))
-    return f"{workers} worker(s) of {threads} intra-op thread(s) each on {cores} core(s)"
 
 
 def _instructions(rt: EngineRuntime) -> str:
