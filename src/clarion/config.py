@@ -315,6 +315,16 @@ class Settings(BaseSettings):
     )
     models_dir: Path = Field(default_factory=_default_models_dir)
     device: Literal["cpu", "cuda", "auto"] = "cpu"
+    cudnn_benchmark: bool = Field(
+        default=False,
+        description="On a CUDA device, let cuDNN time its algorithms and keep the fastest per input "
+        "shape (torch.backends.cudnn.benchmark); pays off when shapes repeat, e.g. fixed batch sizes.",
+    )
+    cuda_module_loading: Literal["LAZY", "EAGER"] | None = Field(
+        default=None,
+        description="CUDA_MODULE_LOADING for the process that loads a torch engine on CUDA: LAZY loads "
+        "kernels on first use (less GPU memory, faster start), EAGER all at start. Unset: CUDA's default.",
+    )
     onnx: OnnxOptions = Field(default_factory=OnnxOptions)
     optimized_dir: Path | None = Field(
         default=None, description="Where `clarion optimize` keeps variants; unset: <models_dir>/optimized."

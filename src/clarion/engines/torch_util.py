@@ -11,6 +11,7 @@ import functools
 import gc
 import importlib.util
 import logging
+import os
 import sys
 import types
 from collections.abc import Callable, Iterator
@@ -113,11 +114,45 @@ def require_files(label: str, engine: str, model_dir: Path, missing: list[str]) 
         )
 
 
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def cuda_module_loading(requested: str, module_loading: str | None = None) -> None:
+    """Export CUDA_MODULE_LOADING (setting ``cuda_module_loading``, CLARION_CUDA_MODULE_LOADING)
+    before CUDA starts in this process: the CUDA runtime reads it once, at initialisation. A value
+    already in the environment wins, and nothing is set for a CPU device."""
+    if requested == "cpu":
+        return
+    value = module_loading or os.environ.get("CLARION_CUDA_MODULE_LOADING", "").strip().upper()
+    if value:
+        if value not in ("LAZY", "EAGER"):
+            raise EngineUnavailable(f"CUDA module loading must be LAZY or EAGER, got {value!r}")
+        os.environ.setdefault("CUDA_MODULE_LOADING", value)
+
+
+def configure_cuda(device: torch.device, cudnn_benchmark: bool | None = None) -> None:
+    """On a CUDA device, torch.backends.cudnn.benchmark from setting ``cudnn_benchmark``
+    (CLARION_CUDNN_BENCHMARK, read from the environment of the process that loads the engine,
+    so engine worker processes see it too). Process-wide in torch; left alone on the CPU."""
+    if device.type != "cuda":
+        return
+    import torch
+
+    enabled = _env_flag("CLARION_CUDNN_BENCHMARK") if cudnn_benchmark is None else cudnn_benchmark
+    if enabled:
+        torch.backends.cudnn.benchmark = True
+        log.info("cudnn.benchmark on for %s", device)
+
+
 def prepare(device: str, threads: int, gpu_memory_fraction: float | None) -> torch.device:
-    """The device to load on, with torch's threads and the GPU memory cap set for it."""
+    """The device to load on, with torch's threads, the GPU memory cap and the CUDA settings
+    (module loading, cudnn.benchmark) set for it."""
+    cuda_module_loading(device)
     dev = torch_device(device)
     set_threads(threads)
     limit_gpu_memory(dev, gpu_memory_fraction)
+    configure_cuda(dev)
     return dev
 
 

@@ -13,6 +13,10 @@ router = APIRouter(tags=["health"])
 # HEAD too: load balancers probe with it. Kept out of the schema, which documents GET.
 @router.get("/health/live")
 @router.head("/health/live", include_in_schema=False)
+# A plain /health for checkers that expect that path: the same answer as /health/live. An alias,
+# so it stays out of the schema (as HEAD does), which documents each route once.
+@router.get("/health", include_in_schema=False)
+@router.head("/health", include_in_schema=False)
 async def live(request: Request) -> JSONResponse:
     failure: BaseException | None = request.app.state.startup_error
     if failure is not None:
