@@ -233,3 +233,21 @@ def test_alert_rules_use_exported_metrics() -> None:
         assert names, f"no metric found in {rule['alert']}"
         unknown = names - exported_names() - EXTERNAL
         assert not unknown, f"{rule['alert']} references metrics Clarion does not export: {sorted(unknown)}"
+
+
+def test_speech_latency_slo_alert_is_optional_and_tested() -> None:
+    """The p99 latency option: its own group (so it can be dropped whole), 1.2 s for 2 minutes,
+    and exercised by the promtool unit tests."""
+    groups = {g["name"]: g["rules"] for g in yaml.safe_load(ALERTS.read_text())["groups"]}
+    (rule,) = groups["clarion-latency-slo"]
+    assert rule["alert"] == "ClarionSpeechLatencyP99High"
+    assert rule["for"] == "2m"
+    assert re.search(r"histogram_quantile\(0\.99,", rule["expr"])
+    assert rule["expr"].strip().endswith("> 1.2")
+    assert "threshold: 1.2s" in rule["annotations"]["description"]
+    tested = {
+        t["alertname"]
+        for case in yaml.safe_load(ALERTS_TEST.read_text())["tests"]
+        for t in case["alert_rule_test"]
+    }
+    assert rule["alert"] in tested
