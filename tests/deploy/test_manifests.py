@@ -144,6 +144,46 @@ def test_compose_file_is_valid() -> None:
     assert services["prometheus"]["profiles"] == ["monitoring"]
     assert services["nginx"]["profiles"] == ["scale"]
     assert services["nginx"]["depends_on"]["clarion"]["condition"] == "service_healthy"
+    # Process isolation by default (docs/deployment.md says why), from the defaults env_file.
+    assert clarion["environment"]["CLARION_ISOLATION"] == "process"
+
+    # The GPU profile: the same contract, on the CUDA image with an NVIDIA device reserved.
+    gpu = services["clarion-gpu"]
+    assert gpu["profiles"] == ["gpu"]
+    assert gpu["environment"]["CLARION_DEVICE"] == "cuda"
+    assert gpu["build"]["args"] == {"VARIANT": "gpu"}
+    (device,) = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"] and device["count"] == 1
+    for key in ("read_only", "tmpfs", "cap_drop", "secrets", "volumes", "healthcheck", "stop_grace_period"):
+        assert gpu[key] == clarion[key], key
+    assert gpu["environment"]["CLARION_API_KEYS_FILE"] == clarion["environment"]["CLARION_API_KEYS_FILE"]
+    assert gpu["ports"] != clarion["ports"]  # both can run side by side
+
+
+def test_compose_env_file_carries_settings(tmp_path: Path) -> None:
+    compose = shutil.which("docker-compose")
+    if compose is None:
+        pytest.skip("docker-compose is not installed (Debian package docker-compose)")
+    # As shipped, deploy/clarion.env holds only comments, and compose must accept it.
+    shipped = (DEPLOY / "clarion.env").read_text().splitlines()
+    assert all(not line.strip() or line.startswith("#") for line in shipped)
+    assert "# CLARION_ENGINE_OPTIONS__CHATTTS__MAX_BATCH_SIZE=8" in shipped
+    assert "# CLARION_ENGINE_OPTIONS__CHATTTS__MAX_WAIT_MS=80" in shipped
+    # Any CLARION_* setting written there reaches both services, and overrides the defaults.
+    env_file = tmp_path / "clarion.env"
+    env_file.write_text(
+        'CLARION_ENGINES=["chattts"]\nCLARION_ISOLATION=thread\n'
+        "CLARION_ENGINE_OPTIONS__CHATTTS__MAX_BATCH_SIZE=8\nCLARION_CUDNN_BENCHMARK=true\n"
+    )
+    env = {**os.environ, "CLARION_ENV_FILE": str(env_file)}
+    out = run(compose, "--file", COMPOSE, "--profile", "gpu", "config", env=env)
+    services = yaml.safe_load(out)["services"]
+    for name in ("clarion", "clarion-gpu"):
+        environment = services[name]["environment"]
+        assert environment["CLARION_ENGINES"] == '["chattts"]', name
+        assert environment["CLARION_ISOLATION"] == "thread", name
+        assert environment["CLARION_ENGINE_OPTIONS__CHATTTS__MAX_BATCH_SIZE"] == "8", name
+        assert environment["CLARION_CUDNN_BENCHMARK"] == "true", name
 
 
 def test_nginx_config_is_valid(tmp_path: Path) -> None:
