@@ -244,7 +244,17 @@ def test_helm_template_validates_against_kubernetes_schemas(
 
 
 def test_values_schema_rejects_mistakes(helm: str) -> None:
-    for bad in ("replicaCount=two", "models.source=nfs", "gpu.enabled=maybe", "typo=1"):
+    for bad in (
+        "replicaCount=two",
+        "models.source=nfs",
+        "gpu.enabled=maybe",
+        "typo=1",
+        "image.variant=arm",
+        "clarion.isolation=fork",
+        "clarion.cuda.moduleLoading=SOMETIMES",
+        "clarion.engineOptions.chattts=8",
+        "knative.minScale=-1",
+    ):
         done = subprocess.run(
             [helm, "lint", "--strict", str(CHART), "--set", bad], capture_output=True, text=True, check=False
         )
@@ -289,7 +299,9 @@ def test_default_deployment(helm: str) -> None:
     assert env["CLARION_DATA_DIR"] == "/data"
     assert json.loads(env["CLARION_ENGINES"]) == ["hibari", "kokoro"]
     assert env["CLARION_DEVICE"] == "cpu"
+    assert env["CLARION_ISOLATION"] == "process"  # docs/deployment.md says why
     assert "CLARION_API_KEYS_FILE" not in env
+    assert not any(name.startswith(("CLARION_CUD", "CLARION_ENGINE_OPTIONS")) for name in env)
 
 
 def test_everything_enabled(helm: str) -> None:
@@ -395,3 +407,112 @@ def test_conflicting_autoscalers_are_refused(helm: str) -> None:
     )
     assert done.returncode != 0
     assert "enable one" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("sets", "tag"),
+    [
+        ((), "0.1.0-cpu"),
+        (("image.variant=torch-cpu",), "0.1.0-torch-cpu"),
+        (("gpu.enabled=true",), "0.1.0-gpu"),
+        (("gpu.enabled=true", "image.variant=torch-gpu"), "0.1.0-torch-gpu"),
+        (("image.variant=torch-gpu", "image.tag=custom"), None),
+    ],
+)
+def test_image_variant_picks_the_tag(helm: str, sets: tuple[str, ...], tag: str | None) -> None:
+    args = [a for s in sets for a in ("--set", s)]
+    if tag is None:  # a GPU variant with no GPU requested is refused
+        done = subprocess.run(
+            [helm, "template", "tts", str(CHART), *args], capture_output=True, text=True, check=False
+        )
+        assert done.returncode != 0 and "needs gpu.enabled=true" in done.stderr
+        return
+    assert container(render(helm, *args))["image"] == f"clarion:{tag}"
+
+
+def test_big_models_on_gpus(helm: str) -> None:
+    docs = render(helm, "--values", str(CHART / "ci" / "chattts-gpu-values.yaml"))
+    c = container(docs)
+    env = env_of(c)
+    assert c["image"] == "clarion:0.1.0-torch-gpu"
+    assert c["resources"]["limits"]["nvidia.com/gpu"] == 2
+    assert env["CLARION_DEVICE"] == "cuda"
+    assert json.loads(env["CLARION_ENGINES"]) == ["chattts", "kokoro"]
+    assert env["CLARION_ISOLATION"] == "process"
+    # Per-engine options as the nested settings Clarion reads (CLARION_ENGINE_OPTIONS__E__O).
+    assert env["CLARION_ENGINE_OPTIONS__CHATTTS__MAX_BATCH_SIZE"] == "8"
+    assert env["CLARION_ENGINE_OPTIONS__CHATTTS__MAX_WAIT_MS"] == "80"
+    assert env["CLARION_ENGINE_OPTIONS__CHATTTS__GPU_MEMORY_FRACTION"] == "0.9"
+    assert env["CLARION_ENGINE_OPTIONS__KOKORO__WORKERS"] == "2"
+    assert env["CLARION_CUDNN_BENCHMARK"] == "true"
+    assert env["CLARION_CUDA_MODULE_LOADING"] == "LAZY"
+    # And Clarion's own settings parse them so.
+    from clarion.config import Settings
+
+    names = ("CLARION_ENGINES", "CLARION_ISOLATION", "CLARION_CUDNN_BENCHMARK", "CLARION_CUDA_MODULE_LOADING")
+    chosen = {k: v for k, v in env.items() if k.startswith("CLARION_ENGINE_OPTIONS__") or k in names}
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in chosen.items():
+            patch.setenv(name, value)
+        settings = Settings()
+    chattts = settings.options_for("chattts")
+    assert chattts.max_batch_size == 8 and chattts.max_wait_ms == 80
+    assert settings.isolation == "process" and settings.cudnn_benchmark is True
+
+
+KNATIVE_ONLY = ("containerConcurrency", "timeoutSeconds")  # Knative's additions to the pod spec
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_knative_service_for_scale_to_zero(helm: str, version: str, tmp_path: Path) -> None:
+    docs = render(helm, "--set", "knative.enabled=true", "--set", "apiKeys.existingSecret=keys")
+    # Instead of the Deployment, its Service and PDB, not beside them.
+    assert sorted(d["kind"] for d in docs) == ["Service", "ServiceAccount"]
+    ksvc = by_kind(docs, "Service")
+    assert ksvc["apiVersion"] == "serving.knative.dev/v1"
+    template = ksvc["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    assert annotations["autoscaling.knative.dev/min-scale"] == "0"
+    assert annotations["autoscaling.knative.dev/max-scale"] == "10"
+    spec = template["spec"]
+    assert spec["timeoutSeconds"] == 600
+    (c,) = spec["containers"]
+    assert c["readinessProbe"]["httpGet"] == {"path": "/health/ready", "port": 8000}
+    assert env_of(c)["CLARION_ISOLATION"] == "process"
+    assert env_of(c)["CLARION_API_KEYS_FILE"] == "/run/secrets/clarion/api_keys"
+    assert c["securityContext"]["readOnlyRootFilesystem"] is True
+    # Its pod template is an ordinary pod spec plus Knative's fields: checked as a Pod against
+    # the Kubernetes schema (the Knative Service itself is a CRD, with no bundled schema).
+    validate = tool("kubernetes-validate", "pip install kubernetes-validate (the test extra)")
+    pod_spec = {k: v for k, v in spec.items() if k not in KNATIVE_ONLY}
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "ksvc-template", **template["metadata"]}}
+    pod["spec"] = pod_spec
+    out = run(validate, "--strict", "--kubernetes-version", version, "-", input=yaml.safe_dump(pod))
+    assert out.count("passed for resource") == 1, out
+    # And the template renders as clean YAML, as the chart's other files are kept.
+    text = run(
+        helm,
+        "template",
+        "tts",
+        CHART,
+        "--set",
+        "knative.enabled=true",
+        "--show-only",
+        "templates/knative-service.yaml",
+    )
+    yamllint = tool("yamllint", "pip install yamllint (the test extra)")
+    # toYaml writes lists unindented under their key, as helm does for every chart.
+    config = json.loads(YAMLLINT_CONFIG)
+    config["rules"]["indentation"] = {"indent-sequences": "whatever"}
+    run(yamllint, "--strict", "-d", json.dumps(config), "-", input=text)
+
+
+def test_knative_refuses_other_autoscalers(helm: str) -> None:
+    for other in ("autoscaling.enabled=true", "keda.enabled=true"):
+        done = subprocess.run(
+            [helm, "template", "tts", str(CHART), "--set", "knative.enabled=true", "--set", other],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert done.returncode != 0 and "scales the pods itself" in done.stderr, other
