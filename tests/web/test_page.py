@@ -9,17 +9,19 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
 
 from clarion.audio.decode import decode
 from clarion.config import Settings
-from clarion.engines.base import Capabilities
+from clarion.engines.base import Audio, Capabilities, EngineExtras, Segment
+from clarion.engines.chatterbox import ChatterboxExtras
 from clarion.engines.hibari import HibariEngine
+from clarion.engines.indextts import IndexTTSExtras
 from clarion.engines.null import NullEngine
 from tests.server import RunningServer, serve
 from tests.web.conftest import PHONE, Tab, events, record_sockets
@@ -64,6 +66,27 @@ class ClonerEngine(NullEngine):
     capabilities = Capabilities(languages=("en",), max_batch_size=8, batch_axis=True, cloning=True)
 
 
+class ExpressiveEngine(NullEngine):
+    """The null tone under IndexTTS-2's own extras schema (emotion vector, text and reference,
+    sampling), recording the extras and seed each segment reaches it with."""
+
+    name = "expressive"
+    request_extras: ClassVar[type[EngineExtras]] = IndexTTSExtras
+    seen: ClassVar[list[tuple[dict[str, Any], int | None]]] = []
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        type(self).seen.extend((dict(s.extras), s.seed) for s in batch)
+        return super().synthesize(batch)
+
+
+class ExaggeratingEngine(ExpressiveEngine):
+    """The same under Chatterbox's schema (exaggeration, CFG weight, sampling)."""
+
+    name = "exaggerating"
+    request_extras: ClassVar[type[EngineExtras]] = ChatterboxExtras
+    seen: ClassVar[list[tuple[dict[str, Any], int | None]]] = []
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     settings = Settings(
@@ -71,7 +94,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         data_dir=tmp_path_factory.mktemp("clarion-data"),
         batch_inline_max_items=2,  # so that three lines make a job on disk, polled by the page
     )
-    engines = {"hibari": HibariEngine(settings), "cloner": ClonerEngine(settings)}
+    engines = {
+        "hibari": HibariEngine(settings),
+        "cloner": ClonerEngine(settings),
+        "expressive": ExpressiveEngine(settings),
+        "exaggerating": ExaggeratingEngine(settings),
+    }
     with serve(settings, engines) as running:
         yield running
 
@@ -410,6 +438,84 @@ def test_a_cloning_engine_offers_uploaded_clips_as_voices(
     page.get_by_role("button", name="upload a clip").click()
     expect(page.get_by_role("tabpanel", name="Voices")).to_be_visible()
     expect(page.get_by_label("Voice name", exact=True)).to_be_focused()
+
+
+EMOTIONS = ("happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm")
+
+
+def test_engine_controls_follow_the_extras_schema_and_reach_the_engine(
+    open_page: Any, server: RunningServer, reference_wav: Path, artifacts: Path
+) -> None:
+    r = httpx.post(
+        f"{server.url}/v1/audio/voices",
+        data={"name": "web_emotion", "overwrite": "true"},
+        files={"file": ("reference.wav", reference_wav.read_bytes(), "audio/wav")},
+    )
+    assert r.status_code == 201, r.text
+    tab = open_page(f"{server.url}/")
+    page = loaded(tab)
+    sent: list[dict[str, Any]] = []
+    page.on(
+        "request", lambda q: sent.append(q.post_data_json) if q.url.endswith("/v1/audio/speech") else None
+    )
+    controls = page.locator("#extras-box")
+    expect(controls).to_be_hidden()  # hibari publishes no extras schema
+    expect(page.get_by_label("Seed", exact=True)).to_be_visible()  # every engine takes a seed
+
+    # Chatterbox's schema: a slider, with its number shown, per bounded number.
+    page.get_by_label("Engine", exact=True).select_option("exaggerating")
+    expect(controls).to_be_visible()
+    for label, low, high, default in (("Exaggeration", "0", "2", "0.50"), ("Cfg Weight", "0", "1", "0.50")):
+        control = page.get_by_label(label, exact=True)
+        expect(control).to_have_attribute("type", "range")
+        expect(control).to_have_attribute("min", low)
+        expect(control).to_have_attribute("max", high)
+        expect(page.locator(f"output[for='{control.get_attribute('id')}']")).to_have_text(default)
+    page.get_by_label("Exaggeration", exact=True).fill("1.5")
+    speak(tab, "More expressive than usual.", "wav", engine="exaggerating", voice="null")
+    assert sent[-1]["extras"] == {"exaggeration": 1.5}  # only what was changed
+    assert "seed" not in sent[-1]
+    assert ExaggeratingEngine.seen[-1] == ({"exaggeration": 1.5}, None)
+
+    # IndexTTS-2's schema: eight emotion sliders named from its description, a picker of voices
+    # for the emotion reference, a text box for the emotion text.
+    page.get_by_label("Engine", exact=True).select_option("expressive")
+    vector = page.get_by_role("group", name="Emo Vector")
+    expect(vector.get_by_role("slider")).to_have_count(8)
+    for emotion in EMOTIONS:
+        expect(vector.get_by_label(emotion, exact=True)).to_have_attribute("max", "1")
+    expect(page.get_by_label("Exaggeration", exact=True)).to_have_count(0)
+    expect(page.get_by_label("Emo Voice", exact=True).locator("option[value='web_emotion']")).to_have_count(1)
+    expect(page.get_by_label("Emo Text", exact=True)).to_have_attribute("type", "text")
+    expect(page.get_by_label("Top K", exact=True)).to_have_attribute("step", "1")
+    page.screenshot(path=str(artifacts / "engine-controls.png"), full_page=True)
+
+    page.get_by_label("Temperature", exact=True).fill("1.25")
+    vector.get_by_label("angry", exact=True).fill("0.7")
+    page.get_by_label("Seed", exact=True).fill("1234")
+    speak(tab, "Said with some anger in it.", "wav", engine="expressive", voice="null")
+    want = {"temperature": 1.25, "emo_vector": [0, 0.7, 0, 0, 0, 0, 0, 0]}
+    assert sent[-1]["extras"] == want and sent[-1]["seed"] == 1234
+    assert ExpressiveEngine.seen[-1] == (want, 1234)
+
+    # Two emotion controls at once: the engine's schema refuses it, in its own words.
+    page.get_by_label("Emo Voice", exact=True).select_option("web_emotion")
+    page.get_by_label("Text", exact=True).fill("Not said.")
+    page.get_by_role("button", name="Speak", exact=True).click()
+    expect(page.locator("#speak-error")).to_contain_text("use one emotion control at a time")
+
+    # Reset: nothing changed is sent again.
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_label("Seed", exact=True).fill("")
+    speak(tab, "Back to the defaults.", "wav", engine="expressive", voice="null")
+    assert "extras" not in sent[-1] and "seed" not in sent[-1]
+    assert ExpressiveEngine.seen[-1] == ({}, None)
+
+    # Eleven controls still fit a phone's width.
+    page.set_viewport_size(PHONE)
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"the page scrolls sideways ({width})"
+    page.screenshot(path=str(artifacts / "engine-controls-phone.png"), full_page=True)
 
 
 @pytest.mark.parametrize(

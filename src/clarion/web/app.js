@@ -253,10 +253,12 @@ async function loadVoices(preferred) {
   const select = $('#voice');
   if (!engine) {
     select.replaceChildren(option(CUSTOM, 'Custom…'));
+    renderExtras(engine, []);
     return;
   }
   const resp = await api(`v1/audio/voices?engine=${encodeURIComponent(engine)}`);
   const { voices } = await resp.json();
+  renderExtras(engine, voices);
   const options = voices.map((v) => {
     const about = [v.language, v.gender].filter(Boolean).join(', ');
     const o = option(v.id, about ? `${v.name} (${about})` : v.name);
@@ -295,7 +297,304 @@ function chosenSettings(errorEl) {
   if (!model) return showError(errorEl, 'No engine is available on this server.');
   if (!voice) return showError(errorEl, 'Choose a voice, or type one under “Custom voice”.');
   if (!(speed >= 0.25 && speed <= 4)) return showError(errorEl, 'Speed must be a number from 0.25 to 4.');
-  return { model, voice, speed, response_format: $('#format').value };
+  const settings = { model, voice, speed, response_format: $('#format').value };
+  const seed = $('#seed').value.trim();
+  if (seed) {
+    settings.seed = Number(seed);
+    if (!(Number.isInteger(settings.seed) && settings.seed >= 0 && settings.seed <= 4294967295)) {
+      return showError(errorEl, 'Seed must be a whole number from 0 to 4294967295, or empty for a random one.');
+    }
+  }
+  const changed = chosenExtras();
+  if (Object.keys(changed).length) settings.extras = changed;
+  return settings;
+}
+
+// ---------------------------------------------------------------- engine controls
+// One control per property of the selected engine's extras schema (the JSON Schema each engine
+// publishes as engine.extras on GET /v1/models): a slider for a bounded number, a number box
+// otherwise, a checkbox, a text box, a picker of voices for a property that names a voice, and
+// one slider per weight for a fixed-length array of numbers. Only what the person changes is
+// sent, in the request's `extras`; the rest keeps the engine's defaults.
+
+// What the schema cannot say. IndexTTS-2's emotion vector is a bare array of numbers; its
+// description says "each 0-1" in words. Keyed by property name, used when items have no bounds.
+const ITEM_RANGES = { emo_vector: [0, 1] };
+// A string property whose name (or description) names a voice gets a picker of voices.
+const VOICE_NAME_FIELD = /(^|_)(voice|speaker|spk|reference|ref)(_|$)/i;
+const VOICE_DESCRIPTION = /\bvoice\b/i;
+const MAX_VECTOR = 16;
+
+const extras = { engine: null, controls: [], voices: [], pickers: [] };
+
+// `X | None` is anyOf [X, {type: 'null'}]: the control is for X, and unset means the default.
+function nonNull(prop) {
+  if (!Array.isArray(prop.anyOf)) return prop;
+  const kinds = prop.anyOf.filter((p) => p.type !== 'null');
+  return kinds.length === 1 ? { ...prop, ...kinds[0], anyOf: undefined } : prop;
+}
+
+function niceStep(lo, hi, integer) {
+  if (integer) return 1;
+  return 10 ** Math.floor(Math.log10((hi - lo) / 100));
+}
+
+function decimals(step) {
+  return Math.max(0, -Math.floor(Math.log10(step)));
+}
+
+// [lo, hi, step] for a slider, or null when the schema does not bound the number both ways.
+function bounds(p, integer) {
+  const lo = p.minimum ?? p.exclusiveMinimum;
+  const hi = p.maximum ?? p.exclusiveMaximum;
+  if (typeof lo !== 'number' || typeof hi !== 'number' || !(hi > lo)) return null;
+  const step = niceStep(lo, hi, integer);
+  const min = p.minimum ?? lo + step; // an exclusive bound: the first step inside it
+  const max = p.maximum ?? hi - step;
+  return max > min ? [min, max, step] : null;
+}
+
+let controlIds = 0;
+
+function fieldShell(label, description, wide = false) {
+  const id = `x-${++controlIds}`;
+  const div = document.createElement('div');
+  div.className = wide ? 'field wide' : 'field';
+  const lab = document.createElement('label');
+  lab.htmlFor = id;
+  lab.textContent = label;
+  div.append(lab);
+  let hint = null;
+  if (description) {
+    hint = document.createElement('small');
+    hint.className = 'hint';
+    hint.id = `${id}-about`;
+    hint.textContent = description;
+  }
+  return { id, div, hint };
+}
+
+// A range input with its value shown; `initial` null: the engine's default, not yet known.
+function slider(id, lo, hi, step, initial, onInput) {
+  const box = document.createElement('div');
+  box.className = 'slider';
+  const input = document.createElement('input');
+  input.type = 'range';
+  input.id = id;
+  Object.assign(input, { min: String(lo), max: String(hi), step: String(step) });
+  input.value = String(initial ?? (lo + hi) / 2);
+  const out = document.createElement('output');
+  out.htmlFor = id;
+  const places = decimals(step);
+  const show = () => (out.textContent = Number(input.value).toFixed(places));
+  if (initial === null || initial === undefined) out.textContent = 'default';
+  else show();
+  input.addEventListener('input', () => {
+    show();
+    onInput();
+  });
+  box.append(input, out);
+  return { box, input };
+}
+
+function numberControl(name, p, label) {
+  const integer = p.type === 'integer';
+  const { id, div, hint } = fieldShell(label, p.description);
+  const control = { name, changed: false };
+  const mark = () => (control.changed = true);
+  const range = bounds(p, integer);
+  let input;
+  if (range) {
+    const s = slider(id, ...range, p.default, mark);
+    input = s.input;
+    div.append(s.box);
+  } else {
+    input = document.createElement('input');
+    input.type = 'number';
+    input.id = id;
+    input.step = integer ? '1' : 'any';
+    input.inputMode = integer ? 'numeric' : 'decimal';
+    if (p.default !== null && p.default !== undefined) input.value = String(p.default);
+    else input.placeholder = 'default';
+    input.addEventListener('input', mark);
+    div.append(input);
+  }
+  control.read = () => (input.value === '' ? undefined : Number(input.value));
+  return { control, div, hint, input };
+}
+
+// The names of an array's items, when its description lists exactly that many after a colon
+// ("Emotion weights, each 0-1: happy, angry, sad, ...").
+function itemNames(description, n) {
+  const m = /:\s*([^.(;]+)/.exec(description || '');
+  if (!m) return null;
+  const names = m[1].split(',').map((s) => s.trim());
+  return names.length === n && names.every((w) => /^[\w -]{1,32}$/.test(w)) ? names : null;
+}
+
+function vectorControl(name, p, label) {
+  const n = p.minItems;
+  const items = p.items || {};
+  const integer = items.type === 'integer';
+  const names = itemNames(p.description, n) || [...Array(n).keys()].map((i) => `${label} ${i + 1}`);
+  const fallback = ITEM_RANGES[name];
+  const lo = items.minimum ?? (fallback ? fallback[0] : undefined);
+  const hi = items.maximum ?? (fallback ? fallback[1] : undefined);
+  const group = document.createElement('fieldset');
+  group.className = 'vector wide';
+  const legend = document.createElement('legend');
+  legend.textContent = label;
+  group.append(legend);
+  if (p.description) {
+    const hint = document.createElement('small');
+    hint.className = 'hint';
+    hint.textContent = p.description;
+    group.append(hint);
+  }
+  const grid = document.createElement('div');
+  grid.className = 'vector-grid';
+  const control = { name, changed: false };
+  const mark = () => (control.changed = true);
+  const defaults = Array.isArray(p.default) && p.default.length === n ? p.default : null;
+  const inputs = names.map((item, i) => {
+    const id = `x-${++controlIds}`;
+    const field = document.createElement('div');
+    field.className = 'field';
+    const lab = document.createElement('label');
+    lab.htmlFor = id;
+    lab.textContent = item;
+    field.append(lab);
+    let start = defaults ? defaults[i] : 0;
+    let input;
+    if (typeof lo === 'number' && typeof hi === 'number') {
+      start = Math.min(hi, Math.max(lo, start));
+      const s = slider(id, lo, hi, niceStep(lo, hi, integer), start, mark);
+      input = s.input;
+      field.append(s.box);
+    } else {
+      input = document.createElement('input');
+      input.type = 'number';
+      input.id = id;
+      input.step = integer ? '1' : 'any';
+      input.value = String(start);
+      input.addEventListener('input', mark);
+      field.append(input);
+    }
+    grid.append(field);
+    return input;
+  });
+  group.append(grid);
+  control.read = () => inputs.map((input) => Number(input.value || 0));
+  return { control, div: group };
+}
+
+function fillVoicePicker(select) {
+  const keep = select.value;
+  const none = option('', '(not set)');
+  const known = new Set(extras.voices.map((v) => v.id));
+  const opts = extras.voices.map((v) => option(v.id, v.name || v.id));
+  const mine = state.uploaded.filter((v) => !known.has(v.id));
+  if (mine.length) {
+    const group = document.createElement('optgroup');
+    group.label = 'Uploaded';
+    group.append(...mine.map((v) => option(v.id, v.name || v.id)));
+    opts.push(group);
+  }
+  select.replaceChildren(none, ...opts);
+  if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+}
+
+function stringControl(name, p, label) {
+  const { id, div, hint } = fieldShell(label, p.description);
+  const control = { name, changed: false };
+  const mark = () => (control.changed = true);
+  let input;
+  if (Array.isArray(p.enum) || VOICE_NAME_FIELD.test(name) || VOICE_DESCRIPTION.test(p.description || '')) {
+    input = document.createElement('select');
+    if (Array.isArray(p.enum)) {
+      input.replaceChildren(option('', '(default)'), ...p.enum.map((v) => option(String(v), String(v))));
+    } else {
+      fillVoicePicker(input);
+      extras.pickers.push(input);
+    }
+    input.addEventListener('change', mark);
+  } else {
+    input = document.createElement('input');
+    input.type = 'text';
+    input.autocomplete = 'off';
+    if (p.maxLength) input.maxLength = p.maxLength;
+    if (typeof p.default === 'string') input.value = p.default;
+    input.addEventListener('input', mark);
+  }
+  input.id = id;
+  div.append(input);
+  control.read = () => (input.value === '' ? undefined : input.value);
+  return { control, div, hint, input };
+}
+
+function booleanControl(name, p, label) {
+  const { id, div, hint } = fieldShell(label, p.description);
+  const input = document.createElement('input');
+  input.type = 'checkbox';
+  input.id = id;
+  input.checked = p.default === true;
+  const lab = div.querySelector('label');
+  lab.className = 'check';
+  lab.replaceChildren(input, ` ${label}`);
+  const control = { name, changed: false, read: () => input.checked };
+  input.addEventListener('change', () => (control.changed = true));
+  return { control, div, hint, input };
+}
+
+function buildControl(name, raw) {
+  const p = nonNull(raw);
+  const label = p.title || name;
+  if (p.type === 'number' || p.type === 'integer') return numberControl(name, p, label);
+  if (p.type === 'boolean') return booleanControl(name, p, label);
+  if (p.type === 'string') return stringControl(name, p, label);
+  const items = p.items || {};
+  const fixed = p.minItems === p.maxItems && p.minItems > 0 && p.minItems <= MAX_VECTOR;
+  if (p.type === 'array' && fixed && ['number', 'integer'].includes(items.type)) return vectorControl(name, p, label);
+  return null; // nothing the page knows how to offer: still settable through the API
+}
+
+// Builds the controls for `engine` (kept as they are while it stays selected, unless `fresh`),
+// and refreshes the voice pickers among them.
+function renderExtras(engine, voices, fresh = false) {
+  extras.voices = voices;
+  if (engine === extras.engine && !fresh) {
+    extras.pickers.forEach(fillVoicePicker);
+    return;
+  }
+  extras.engine = engine;
+  extras.controls = [];
+  extras.pickers = [];
+  const card = state.engines.get(engine);
+  const schema = card && card.extras;
+  const fields = [];
+  for (const [name, prop] of Object.entries((schema && schema.properties) || {})) {
+    const built = buildControl(name, prop);
+    if (!built) continue;
+    if (built.hint) {
+      built.div.append(built.hint);
+      built.input.setAttribute('aria-describedby', built.hint.id);
+    }
+    extras.controls.push(built.control);
+    fields.push(built.div);
+  }
+  $('#extras').replaceChildren(...fields);
+  $('#extras-box').hidden = !fields.length;
+}
+
+// The values the person changed, by property name.
+function chosenExtras() {
+  const out = {};
+  for (const c of extras.controls) {
+    if (!c.changed) continue;
+    const value = c.read();
+    if (value !== undefined) out[c.name] = value;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- playback sinks
@@ -673,8 +972,9 @@ function startLive() {
   Object.assign(live, { ws, ready: false, sent: $('#text').value, chunks: 0, cancelling: false });
   ws.onopen = () => {
     const key = storedKey(); // browsers cannot set headers on a WebSocket: the key goes in the settings
-    const { model, voice, speed } = settings;
-    ws.send(JSON.stringify({ model, voice, speed, ...(key ? { api_key: key } : {}) }));
+    const { model, voice, speed, seed, extras: changed } = settings;
+    const more = { ...(seed !== undefined ? { seed } : {}), ...(changed ? { extras: changed } : {}) };
+    ws.send(JSON.stringify({ model, voice, speed, ...more, ...(key ? { api_key: key } : {}) }));
   };
   ws.onmessage = (ev) => {
     if (typeof ev.data !== 'string') return playLive(ev.data);
@@ -1126,6 +1426,7 @@ function wire() {
     savePrefs();
   });
   $('#format').addEventListener('change', savePrefs);
+  $('#extras-reset').addEventListener('click', () => renderExtras($('#engine').value, extras.voices, true));
   $('#go-upload').addEventListener('click', () => {
     selectTab($('#tab-voices'));
     $('#upload-name').focus();
