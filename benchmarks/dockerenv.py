@@ -508,10 +508,13 @@ def compose_stack(
         keys = Path(tmp) / "api_keys"
         keys.write_text(f"{api_key}\n")
         keys.chmod(0o644)  # the container reads it as uid 10001
+        # Settings reach the containers through compose's env file, not the shell.
+        settings = Path(tmp) / "clarion.env"
+        settings.write_text(f"CLARION_ENGINES={engines}\n")
         env = {
             "CLARION_IMAGE": IMAGE,
             "CLARION_API_KEYS_PATH": str(keys),
-            "CLARION_ENGINES": engines,
+            "CLARION_ENV_FILE": str(settings),
             "CLARION_PUBLISH": "127.0.0.1:",  # Docker picks a free host port per replica
             "CLARION_LB_PORT": str(free_port()),
             "PROMETHEUS_PORT": str(free_port()),
