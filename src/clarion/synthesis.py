@@ -167,6 +167,13 @@ class Synthesizer:
         segment = Segment(tagged.text, voice.id, tagged.language, native, job.seed, job.extras)
         return Planned(runtime, segment, _stretch_factor(speed, (lo, hi)))
 
+    def _mandarin_reader(self, job: SpeechJob) -> EngineRuntime | None:
+        """The engine that reads the text's Chinese where the requested voice cannot (an
+        InvalidRequest if none can); None when no routing is needed."""
+        if has_han(job.text) and not speaks_zh(job.runtime, job.voice):
+            return self.router.fallback(job.voice, "zh", job.text[:20])[0]
+        return None
+
     async def _plan(self, job: SpeechJob) -> tuple[list[Planned], asyncio.Future[list[Planned]] | None]:
         """The plan to start with, and the rest of it while it is still being read.
 
@@ -176,8 +183,7 @@ class Synthesizer:
         if len(job.text) < _PLAN_IN_PARTS_CHARS or job.is_ssml:
             return self.segments(job), None
         # Checked up front: a routing error must be an HTTP error, not a failure midway.
-        if has_han(job.text) and not speaks_zh(job.runtime, job.voice):
-            self.router.fallback(job.voice, "zh", job.text[:20])
+        self._mandarin_reader(job)
         parts = self.plan_parts(job)
         head = next(parts, [])
         rest: asyncio.Future[list[Planned]] | None = asyncio.ensure_future(
@@ -308,8 +314,8 @@ class Synthesizer:
             # engine its Mandarin may be routed to is taken now.
             unread = split_sentences(job.text, self.settings.max_segment_chars)[len(plan) :]
             uses.setdefault(job.runtime.name, []).extend(unread)
-            if has_han(job.text) and not speaks_zh(job.runtime, job.voice):
-                uses.setdefault(self.router.fallback(job.voice, "zh", job.text[:20])[0].name, [])
+            if (reader := self._mandarin_reader(job)) is not None:
+                uses.setdefault(reader.name, [])
         self._admit(job, uses)
         # The first window is queued whole or refused whole (503): a request that only half
         # fitted would wait for room while the estimate that admitted it went stale.

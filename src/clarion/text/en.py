@@ -89,7 +89,7 @@ from num2words import num2words
 
 from clarion.text.types import Normalized, RuleLog
 
-__all__ = ["DEFAULT_ACRONYMS_AS_WORDS", "normalize_en"]
+__all__ = ["DEFAULT_ACRONYMS_AS_WORDS", "normalize_en", "spell_digits"]
 
 DEFAULT_ACRONYMS_AS_WORDS: frozenset[str] = frozenset(
     {
@@ -127,6 +127,9 @@ def _clean(words: str) -> str:
 
 def _digits(s: str) -> str:
     return " ".join(_ONES[int(c)] for c in s if c.isdigit())
+
+
+spell_digits = _digits  # public: SSML's say-as reads digits one by one the same way
 
 
 @lru_cache(maxsize=4096)

@@ -17,7 +17,7 @@ from clarion.text.en import normalize_en
 from clarion.text.lang import has_han
 from clarion.text.lexicon import Lexicon
 from clarion.text.normalize import normalize
-from clarion.text.spans import Language, Span, dominant_language, language_spans
+from clarion.text.spans import Language, Span, dominant_language, language_spans, merge_spans
 from clarion.text.split import split_sentences
 from clarion.text.zh import normalize_zh
 
@@ -108,17 +108,11 @@ class TextFrontEnd:
 
     def process(self, text: str, options: FrontEndOptions | None = None) -> FrontEndResult:
         parts = list(self.process_parts(text, options))
-        spans: list[Span] = []
-        for span in (s for p in parts for s in p.spans):
-            if spans and spans[-1].language == span.language:
-                spans[-1] = Span(spans[-1].text + span.text, span.language)
-            else:
-                spans.append(span)
         return FrontEndResult(
             "".join(p.text for p in parts),
             [s for p in parts for s in p.segments],
             list(dict.fromkeys(r for p in parts for r in p.rules)),
-            spans,
+            merge_spans(s for p in parts for s in p.spans),
         )
 
 

@@ -23,6 +23,7 @@ normalised text) the plain rules above apply.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -94,13 +95,18 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
         touches_prev = i > 0 and not tok[0].isspace()
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
         langs.append(_neutral_language(hint, prev, nxt, touches_prev, touches_next, has_zh[i]))
-    spans: list[Span] = []
-    for (tok, _), lang in zip(tokens, langs, strict=True):
-        if spans and spans[-1].language == lang:
-            spans[-1] = Span(spans[-1].text + tok, lang)
+    return merge_spans(Span(tok, lang) for (tok, _), lang in zip(tokens, langs, strict=True))
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Neighbouring spans of one language joined into one."""
+    out: list[Span] = []
+    for span in spans:
+        if out and out[-1].language == span.language:
+            out[-1] = Span(out[-1].text + span.text, span.language)
         else:
-            spans.append(Span(tok, lang))
-    return spans
+            out.append(span)
+    return out
 
 
 def _kind(token: tuple[str, str] | None, hint: Language | None) -> str | None:

@@ -23,7 +23,9 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from clarion.errors import InvalidSsml
+from clarion.text.en import spell_digits as en_digits
 from clarion.text.spans import Language
+from clarion.text.zh import spell_digits as zh_digits
 
 __all__ = ["Pause", "Piece", "Say", "looks_like_ssml", "parse_ssml"]
 
@@ -38,8 +40,6 @@ _RATES = {"x-slow": 0.5, "slow": 0.75, "medium": 1.0, "default": 1.0, "fast": 1.
 _TIME = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s)\s*")
 _RATE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(%?)\s*")
 _SPACES = re.compile(r"\s+")
-_ZH_DIGITS = "零一二三四五六七八九"
-_EN_DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
@@ -224,7 +224,7 @@ def _spell(content: str, zh: bool) -> str:
     out = []
     for ch in content:
         if ch.isdigit() and ch.isascii():
-            out.append(_ZH_DIGITS[int(ch)] if zh else _EN_DIGITS[int(ch)])
+            out.append(zh_digits(ch) if zh else en_digits(ch))
         elif ch.isalnum():
             out.append(ch)
     return " ".join(out)
@@ -237,10 +237,10 @@ def _telephone(content: str, zh: bool) -> str:
         plus = group.startswith("+")
         digits = group.lstrip("+")
         if zh:
-            words = "".join(_ZH_DIGITS[int(d)] for d in digits).replace("一", "幺")
+            words = zh_digits(digits, yao=True)
             read.append(("加" if plus else "") + words)
         else:
-            read.append(("plus " if plus else "") + " ".join(_EN_DIGITS[int(d)] for d in digits))
+            read.append(("plus " if plus else "") + en_digits(digits))
     return ("，" if zh else ", ").join(read)
 
 

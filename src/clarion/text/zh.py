@@ -72,7 +72,7 @@ import cn2an
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
 from clarion.text.types import Normalized, RuleLog
 
-__all__ = ["erhua_suffixes", "normalize_zh"]
+__all__ = ["erhua_suffixes", "normalize_zh", "spell_digits"]
 
 _DIGITS = "零一二三四五六七八九"
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -88,6 +88,9 @@ _RSEP = r"([~～\-–—至到]|\s[~～\-–—至到]\s)"
 def _digits(s: str, yao: bool = False) -> str:
     out = "".join(_DIGITS[ord(c) - 48] for c in s if "0" <= c <= "9")
     return out.replace("一", "幺") if yao else out
+
+
+spell_digits = _digits  # public: SSML's say-as reads digits one by one the same way
 
 
 def _int(s: str) -> str:
