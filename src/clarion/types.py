@@ -47,6 +47,23 @@ class Segment:
 
 
 @dataclass(frozen=True, slots=True)
+class WordTiming:
+    """When one word of a segment is heard, in seconds from the start of that segment's audio."""
+
+    word: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True, slots=True)
+class TimedAudio:
+    """A segment's audio with the timings of its words, in order (``TimesWords`` engines)."""
+
+    samples: Audio
+    words: tuple[WordTiming, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class AudioChunk:
     """Audio for one segment of a request, as the service hands it out in order."""
 

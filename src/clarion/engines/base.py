@@ -35,7 +35,7 @@ from clarion.config import EngineOptions, engine_option_variable
 from clarion.errors import ConfigError
 
 # The shared types live on the ground floor; re-exported here for engines written against this module.
-from clarion.types import Audio, AudioChunk, Segment, VoiceInfo
+from clarion.types import Audio, AudioChunk, Segment, TimedAudio, VoiceInfo, WordTiming
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -61,8 +61,11 @@ __all__ = [
     "Streaming",
     "StreamsBatches",
     "TakesExtras",
+    "TimedAudio",
+    "TimesWords",
     "UsesVoiceStore",
     "VoiceInfo",
+    "WordTiming",
     "WritesModelManifest",
     "exports_onnx",
     "files_fingerprint",
@@ -412,6 +415,17 @@ class StreamsBatches(Protocol):
     as they come (``Executor.run(on_part=...)``)."""
 
     def synthesize_stream(self, batch: Sequence[Segment]) -> Iterator[list[Audio]]: ...
+
+
+@runtime_checkable
+class TimesWords(Protocol):
+    """Optional: word timings from the model's own durations, in the same call as the audio.
+
+    ``synthesize_timed`` is ``synthesize`` plus, per segment, when each word of its text is
+    heard (seconds from the start of that segment's audio, at the segment's speed). The
+    scheduler calls it instead of ``synthesize`` when a request asks for timestamps."""
+
+    def synthesize_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]: ...
 
 
 @runtime_checkable
