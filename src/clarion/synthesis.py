@@ -25,6 +25,7 @@ from clarion.routing import VoiceRouter, reading_language, speaks_zh
 from clarion.runtime import EngineRuntime, Runtimes
 from clarion.scheduler.batcher import Trace
 from clarion.scheduler.executor import streams_parts
+from clarion.scheduler.playback import Pace, PlaybackClock
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TaggedSegment, TextFrontEnd
 from clarion.text.lang import has_han
 from clarion.text.spans import Language
@@ -89,6 +90,7 @@ class Synthesizer:
         self.frontend = frontend
         self.voice_store = voice_store
         self.cache = cache
+        self._paces: dict[str, Pace] = {}  # per engine: its audio seconds per character
 
     def frontend_options(self, engine: str) -> FrontEndOptions:
         opts = self.settings.options_for(engine)
@@ -264,6 +266,9 @@ class Synthesizer:
         begun = time.monotonic()
         deadline = begun + job.timeout_s
         lookahead = self.settings.lookahead
+        # A streamed request's segments queue by when the listener needs them; a whole reply's
+        # keep the request's place in line (nobody hears any of it before the end).
+        clock = PlaybackClock(begun) if job.partial and self.settings.queue_order == "playback" else None
         # Each segment in flight: its whole audio, and (streamed in pieces) the pieces so far.
         pending: collections.deque[tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None]] = (
             collections.deque()
@@ -281,8 +286,15 @@ class Synthesizer:
                     silence: asyncio.Future[Audio] = asyncio.get_running_loop().create_future()
                     silence.set_result(np.zeros(round(item.silence_s * rate), dtype=np.float32))
                     pending.append((silence, None))
+                    if clock is not None:
+                        clock.expect(submitted, item.silence_s)
                     submitted += 1
                     continue
+                order = begun
+                if clock is not None:
+                    order = clock.due(submitted)
+                    pace = self._paces.setdefault(item.runtime.name, Pace())
+                    clock.expect(submitted, pace.estimate_s(len(item.segment.text), job.speed))
                 parts: asyncio.Queue[Audio | None] | None = None
                 if job.partial and _streams_pieces(item, rate):
                     parts = asyncio.Queue()
@@ -293,7 +305,7 @@ class Synthesizer:
                         job.trace,
                         background=job.background,
                         on_part=None if parts is None else parts.put_nowait,
-                        order=begun,  # later segments keep the request's place in line
+                        order=order,
                     )
                 except QueueFull:
                     if submitted == 0:
@@ -357,9 +369,18 @@ class Synthesizer:
                     except TimeoutError:
                         raise self._deadline(job, index, len(plan)) from None
                     pending.popleft()
+                    if parts is None:
+                        audio = await _fit(audio, item, rate)
+                    if clock is not None:
+                        # Real durations replace estimates before the next segments are queued.
+                        clock.produced(index, len(audio) / rate)
+                    if not item.silence_s:
+                        self._paces.setdefault(item.runtime.name, Pace()).observe(
+                            len(item.segment.text), len(audio) / rate, job.speed
+                        )
                     fill()
                     if parts is None:
-                        yield AudioChunk(await _fit(audio, item, rate), rate, index, item.segment.text)
+                        yield AudioChunk(audio, rate, index, item.segment.text)
                     elif len(audio) > sent:  # the whole result is what counts: anything not yet sent
                         yield AudioChunk(audio[sent:], rate, index, "" if sent else item.segment.text)
                     index += 1

@@ -1,8 +1,10 @@
 """The dynamic batcher: one per loaded engine.
 
-Segments from any number of requests wait in one bounded queue, in the order their
-requests began: a request's later segments, submitted as its earlier ones finish, go ahead
-of requests that came after it, which is what admission control's estimate assumes. A
+Segments from any number of requests wait in one bounded queue, in the order of the
+stamp each was submitted with: by default the start of its request, so a request's later
+segments, submitted as its earlier ones finish, go ahead of requests that came after it
+(what admission control's estimate assumes); a streamed request's segments carry their
+playback deadlines instead (``scheduler/playback.py``). A
 collector task forms a batch whenever an executor worker is free: it takes the first live
 segment in line, then waits up to ``max_wait_ms`` (from that segment's arrival) for more, up to
 ``max_batch_size``. Because batches only form when a worker is free, load makes
