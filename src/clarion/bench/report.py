@@ -40,7 +40,8 @@ def table(report: Mapping[str, Any], title: str | None = None) -> Table:
         )
     else:
         caption = (
-            "TTFA: time to first audio. RTF: latency / audio duration. Underruns: stalls a listener "
+            "TTFA: time to first audio. TTFA / latency: the share of the wait spent before the first "
+            "sound (p50s). RTF: latency / audio duration. Underruns: stalls a listener "
             "playing the audio as it arrived would hear (requests with one / stalls in all)."
         )
     t = Table(title=title or f"clarion bench: {target.get('url', '')}", caption=caption)
@@ -79,6 +80,7 @@ def table(report: Mapping[str, Any], title: str | None = None) -> Table:
         else [
             ("TTFA ms\np50/p95/p99", "right", lambda lv: _triple(lv["ttfa_s"])),
             ("latency ms\np50/p95/p99", "right", lambda lv: _triple(lv["latency_s"])),
+            ("TTFA /\nlatency p50", "right", lambda lv: _num(lv.get("ttfa_share_p50"))),
             ("RTF\np50", "right", lambda lv: _num(lv["rtf"].get("p50"), 3)),
             ("underruns", "right", underruns),
             ("max stall\nms", "right", playback("max_stall_s", _ms)),

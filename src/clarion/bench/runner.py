@@ -88,6 +88,9 @@ class LevelRun:
             "playback": None,
             "server": self.server,
         }
+        ttfa, latency = out["ttfa_s"].get("p50"), out["latency_s"].get("p50")
+        # How much of the wait is for the first sound: near 1, streaming gains a listener nothing.
+        out["ttfa_share_p50"] = ttfa / latency if ttfa is not None and latency else None
         sentence = [r.ttfa_sentence_s for r in ok if r.ttfa_sentence_s is not None]
         if sentence:  # --ws: from the end of the first sentence; negative if audio came sooner
             out["ttfa_sentence_s"] = summarize(sentence)
