@@ -55,6 +55,9 @@ class EngineRuntime:
     scheduling: SchedulingDefaults
     load_seconds: float
     calibration: Calibration | None = None
+    # What the load_seconds went on: "load" (weights, sessions, worker processes), "warm-up"
+    # and "calibration", in seconds.
+    load_parts: dict[str, float] = field(default_factory=dict)
     idle_unload_s: float | None = None  # None: stays loaded
     refs: int = 0  # requests using the engine now; a used engine is never unloaded
     last_used: float = field(default_factory=time.monotonic)
@@ -74,6 +77,10 @@ class EngineRuntime:
         if callable(policy):
             return str(policy(workers, threads, cores))
         return f"{workers} worker(s) of {threads} intra-op thread(s) each on {cores} core(s)"
+
+    def describe_load(self) -> str:
+        """What loading took, part by part ("load 0.8 s, warm-up 0.4 s")."""
+        return ", ".join(f"{part} {seconds:.1f} s" for part, seconds in self.load_parts.items())
 
     def describe(self) -> dict[str, Any]:
         caps = self.engine.capabilities
@@ -101,6 +108,7 @@ class EngineRuntime:
             "isolation": self.batcher.executor.describe(),
             "extras": schema.model_json_schema() if (schema := request_extras(self.engine)) else None,
             "load_seconds": round(self.load_seconds, 3),
+            "load_parts": {part: round(s, 3) for part, s in self.load_parts.items()},
             "loaded": self.loaded,
             "idle_unload_s": self.idle_unload_s,
         }
@@ -133,17 +141,26 @@ class Runtimes:
             for name, given in self._given.items():
                 check_own_options(name, given, self.settings)
         names = list(self._given) if self._given is not None else self._engine_names()
-        for name in names:
-            try:
-                runtime = await asyncio.to_thread(self._load, name)
-            except EngineUnavailable as e:
-                if name in self.settings.required_engines or name == self.settings.default_engine:
-                    raise
-                log.warning("engine %s not loaded: %s", name, e.message)
-                self.skipped[name] = e.message
-                continue
-            runtime.batcher.start()
-            self.by_name[name] = runtime
+        # All at once: loading is mostly one-threaded work (reading weights, building sessions),
+        # so engines loaded side by side use the cores that one load leaves idle.
+        loads = await asyncio.gather(
+            *(asyncio.to_thread(self._load, name) for name in names), return_exceptions=True
+        )
+        failed: BaseException | None = None
+        for name, loaded in zip(names, loads, strict=True):
+            if isinstance(loaded, EngineRuntime):
+                loaded.batcher.start()
+                self.by_name[name] = loaded
+            elif isinstance(loaded, EngineUnavailable) and not (
+                name in self.settings.required_engines or name == self.settings.default_engine
+            ):
+                log.warning("engine %s not loaded: %s", name, loaded.message)
+                self.skipped[name] = loaded.message
+            elif failed is None:
+                failed = loaded
+        if failed is not None:
+            await self.stop()  # the engines that did load go down with the start-up
+            raise failed
         if not self.by_name:
             raise EngineUnavailable("no engine could be loaded; see `clarion engines`")
         ttls = [rt.idle_unload_s for rt in self.by_name.values() if rt.idle_unload_s]
@@ -300,7 +317,7 @@ class Runtimes:
 
             executor = ThreadExecutor(engine, workers, another)
         try:
-            return self._prepare(name, engine, executor, t0)
+            return self._prepare(name, engine, executor, t0, time.perf_counter() - t0)
         except BaseException:
             executor.close()
             raise
@@ -312,13 +329,17 @@ class Runtimes:
 
         return event
 
-    def _prepare(self, name: str, engine: Engine, executor: Executor, t0: float) -> EngineRuntime:
-        """Warm up, size batches and build the batcher for a loaded engine."""
+    def _prepare(
+        self, name: str, engine: Engine, executor: Executor, t0: float, load_s: float
+    ) -> EngineRuntime:
+        """Warm up, size batches and build the batcher for a loaded engine (``load_s``:
+        what loading it took)."""
         adopt_library_loggers()  # before warm-up: some libraries log on first use
         opts = self.settings.options_for(name)
         defaults = type(engine).scheduling_defaults(os.cpu_count() or 1)
         voices = {v.id: v for v in engine.voices()}
         warm: list[tuple[str, float]] = []  # (text, seconds) of each warm-up synthesis
+        parts = {"load": load_s}
         if self.settings.warmup:
             langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
             texts = [(lang, WARMUP_TEXT[lang]) for lang in langs]
@@ -327,7 +348,11 @@ class Runtimes:
                 t_warm = time.perf_counter()
                 engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
                 warm.append((text, time.perf_counter() - t_warm))
+            parts["warm-up"] = sum(seconds for _, seconds in warm)
+        t_calibrate = time.perf_counter()
         batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
+        if calibration is not None:
+            parts["calibration"] = time.perf_counter() - t_calibrate
         scheduling = SchedulingDefaults(
             max_batch_size=batch,
             max_wait_ms=opts.max_wait_ms if opts.max_wait_ms is not None else defaults.max_wait_ms,
@@ -355,9 +380,12 @@ class Runtimes:
             scheduling,
             time.perf_counter() - t0,
             calibration,
+            parts,
             idle_unload_s=ttl,
         )
-        log.info("engine %s ready in %.1f s: %s", name, rt.load_seconds, rt.thread_policy)
+        log.info(
+            "engine %s ready in %.1f s (%s): %s", name, rt.load_seconds, rt.describe_load(), rt.thread_policy
+        )
         return rt
 
     def _batch_size(

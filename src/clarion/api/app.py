@@ -24,7 +24,7 @@ from clarion.audio import sandbox
 from clarion.config import Settings
 from clarion.engines.base import Engine
 from clarion.jobs import BatchJobs
-from clarion.observability.metrics import CONTENT_TYPE, Metrics
+from clarion.observability.metrics import CONTENT_TYPE, Metrics, process_age_s
 from clarion.service import Service
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,15 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
             allocator.configure(settings)  # before the models load
             try:
                 await service.start()
-                log.info("ready: engines %s", ", ".join(service.runtimes))
+                age = process_age_s()
+                log.info(
+                    "ready%s: engines %s",
+                    "" if age is None else f" {age:.1f} s after the process started",
+                    "; ".join(
+                        f"{n} in {rt.load_seconds:.1f} s ({rt.describe_load()})"
+                        for n, rt in service.runtimes.items()
+                    ),
+                )
             except Exception as e:
                 app.state.startup_error = e
                 log.exception("start-up failed")

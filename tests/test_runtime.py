@@ -1,0 +1,65 @@
+"""Engine runtimes at start-up: engines load side by side, and each says what its load cost."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from clarion.config import Settings
+from clarion.engines.null import NullEngine
+from clarion.errors import EngineUnavailable
+from clarion.runtime import Runtimes
+
+
+class MeetingNull(NullEngine):
+    """Loads only once every engine of the test is loading at the same moment: started one
+    after another, the first would wait at the barrier until it breaks."""
+
+    def __init__(self, settings: Settings, barrier: threading.Barrier) -> None:
+        super().__init__(settings)
+        self.barrier = barrier
+
+    def load(self, device: str, threads: int) -> None:
+        self.barrier.wait()
+        super().load(device, threads)
+
+
+class BrokenNull(NullEngine):
+    def load(self, device: str, threads: int) -> None:
+        raise EngineUnavailable("its weights are missing (deliberately)")
+
+
+async def test_engines_load_side_by_side_and_report_their_parts() -> None:
+    settings = Settings(engines=["a", "b"], default_engine="a", warmup=True)
+    barrier = threading.Barrier(2, timeout=20)
+    runtimes = Runtimes(settings, {"a": MeetingNull(settings, barrier), "b": MeetingNull(settings, barrier)})
+    await runtimes.start()
+    try:
+        assert list(runtimes.by_name) == ["a", "b"]
+        for rt in runtimes.by_name.values():
+            parts = rt.describe()["load_parts"]
+            assert set(parts) == {"load", "warm-up"}
+            assert sum(parts.values()) <= rt.load_seconds + 1e-3
+            assert rt.describe_load().startswith("load ")
+    finally:
+        await runtimes.stop()
+
+
+async def test_an_optional_engine_that_cannot_load_is_skipped_the_rest_serve() -> None:
+    settings = Settings(engines=["a", "b"], default_engine="a", warmup=False)
+    runtimes = Runtimes(settings, {"a": NullEngine(settings), "b": BrokenNull(settings)})
+    await runtimes.start()
+    try:
+        assert list(runtimes.by_name) == ["a"]
+        assert "deliberately" in runtimes.skipped["b"]
+    finally:
+        await runtimes.stop()
+
+
+async def test_when_the_default_engine_cannot_load_start_up_fails_and_the_rest_go_down() -> None:
+    settings = Settings(engines=["a", "b"], default_engine="b", warmup=False)
+    runtimes = Runtimes(settings, {"a": NullEngine(settings), "b": BrokenNull(settings)})
+    with pytest.raises(EngineUnavailable, match="deliberately"):
+        await runtimes.start()
+    assert runtimes.by_name == {}
