@@ -192,6 +192,12 @@ class OnnxOptions(BaseModel):
         description="One CPU arena for all sessions of a process, grown by what each run asks, so "
         "shrinking can give every part of it back.",
     )
+    narrow_session: bool = Field(
+        default=True,
+        description="On CPU, a second session of each multi-threaded graph with one intra-op thread, "
+        "built the first time two runs overlap: a run that starts while another is running uses it, "
+        "so a lone segment gets every core and several at once do not split every op between them.",
+    )
     providers: list[Literal["tensorrt", "cuda", "cpu"]] | None = Field(
         default=None,
         description="Execution providers in order; unset: cuda then cpu on CUDA devices, cpu otherwise. "
