@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from clarion.config import Settings
 from clarion.engines.base import (
+    DescribesThreads,
     Engine,
     SchedulingDefaults,
     Segment,
@@ -71,11 +72,10 @@ class EngineRuntime:
     def thread_policy(self) -> str:
         """How the engine's workers use the cores: the engine's own account (ONNX engines:
         clarion.engines.onnx.thread_policy), else the bare figures."""
-        cls = getattr(type(self.engine), "engine_cls", type(self.engine))  # a worker process's proxy
+        cls = type(self.engine)  # a worker process's proxy forwards the engine class's account
         workers, threads, cores = self.batcher.executor.workers, self.scheduling.threads, os.cpu_count() or 1
-        policy = getattr(cls, "thread_policy", None)
-        if callable(policy):
-            return str(policy(workers, threads, cores))
+        if issubclass(cls, DescribesThreads):
+            return cls.thread_policy(workers, threads, cores)
         return f"{workers} worker(s) of {threads} intra-op thread(s) each on {cores} core(s)"
 
     def describe_load(self) -> str:

@@ -49,6 +49,7 @@ __all__ = [
     "CalibratesOnnx",
     "Capabilities",
     "ChecksModelDir",
+    "DescribesThreads",
     "Engine",
     "EngineExtras",
     "EngineIdentity",
@@ -415,6 +416,15 @@ class StreamsBatches(Protocol):
     as they come (``Executor.run(on_part=...)``)."""
 
     def synthesize_stream(self, batch: Sequence[Segment]) -> Iterator[list[Audio]]: ...
+
+
+@runtime_checkable
+class DescribesThreads(Protocol):
+    """Optional: how the engine's workers use the cores, in words (``/v1/models``'s
+    ``scheduling.thread_policy`` and the ready log)."""
+
+    @staticmethod
+    def thread_policy(workers: int, threads: int, cores: int) -> str: ...
 
 
 @runtime_checkable

@@ -37,6 +37,7 @@ from clarion.engines.base import (
     Audio,
     Capabilities,
     ChecksModelDir,
+    DescribesThreads,
     Engine,
     EngineIdentity,
     HasDeterministicExtras,
@@ -604,6 +605,8 @@ def _proxy_class(cls: type[Engine]) -> type[RemoteEngine]:
         members["synthesize_stream"] = _remote_stream
     if isinstance(probe := _as_object(cls), HasDeterministicExtras):
         members["deterministic_extras"] = probe.deterministic_extras
+    if issubclass(cls, DescribesThreads):
+        members["thread_policy"] = staticmethod(cls.thread_policy)
     if issubclass(cls, ChecksModelDir):
         members["check_model_dir"] = classmethod(lambda _, path: cls.check_model_dir(path))
     if issubclass(cls, WritesModelManifest):
