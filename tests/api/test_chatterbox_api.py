@@ -22,6 +22,7 @@ import httpx
 import numpy as np
 import pytest
 
+import clarion.engines.chatterbox as chatterbox_engine_module
 from clarion.config import EngineOptions, Settings
 from clarion.engines.chatterbox import ChatterboxEngine, ChatterboxOptions
 from tests.engines.chatterbox_ckpt import tiny_architecture, tiny_models_dir
@@ -149,20 +150,21 @@ def test_the_models_card_offers_cloning_and_the_extras(server: RunningServer) ->
 def test_extras_reach_the_model(
     server: RunningServer, engine: ChatterboxEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    t3 = Recorder(engine.model.t3, "inference", monkeypatch)
+    # The batched T3 loop (clarion.engines.chatterbox_batch.decode) gets one Row per segment.
+    t3 = Recorder(chatterbox_engine_module, "decode", monkeypatch)
     extras = {"exaggeration": 1.25, "cfg_weight": 0.0, "temperature": 0.4, "top_p": 0.9, "max_new_tokens": 4}
     wav_of(speak(server, "Feel it.", extras=extras))
     wav_of(speak(server, "Plain."))
-    given, plain = t3.calls
-    assert given["cfg_weight"] == 0.0 and given["temperature"] == 0.4 and given["top_p"] == 0.9
-    assert given["max_new_tokens"] == 4 and given["min_p"] == 0.05 and given["repetition_penalty"] == 1.2
-    assert given["t3_cond"].emotion_adv.flatten().tolist() == [1.25]
+    [given], [plain] = (call["args"][1] for call in t3.calls)
+    assert given.cfg_weight == 0.0 and given.temperature == 0.4 and given.top_p == 0.9
+    assert given.max_new_tokens == 4 and given.min_p == 0.05 and given.repetition_penalty == 1.2
+    assert given.cond.emotion_adv.flatten().tolist() == [1.25]
     # Unset extras are the package's own defaults, and the server's cap.
-    assert (plain["cfg_weight"], plain["temperature"], plain["top_p"]) == (0.5, 0.8, 1.0)
-    assert plain["max_new_tokens"] == CAP
-    assert plain["t3_cond"].emotion_adv.flatten().tolist() == [0.5]
+    assert (plain.cfg_weight, plain.temperature, plain.top_p) == (0.5, 0.8, 1.0)
+    assert plain.max_new_tokens == CAP
+    assert plain.cond.emotion_adv.flatten().tolist() == [0.5]
     # Both rows of the guided pair carry the text, framed by T3's start and stop tokens.
-    tokens = given["text_tokens"]
+    tokens = given.text_tokens
     assert tokens.shape[0] == 2 and tokens[0, 0] == 255 and tokens[0, -1] == 0
 
 
@@ -192,7 +194,7 @@ def test_a_voice_cloned_from_an_uploaded_clip(
     server: RunningServer, engine: ChatterboxEngine, data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     prepare = Recorder(engine.model, "prepare_conditionals", monkeypatch)
-    t3 = Recorder(engine.model.t3, "inference", monkeypatch)
+    t3 = Recorder(chatterbox_engine_module, "decode", monkeypatch)
     card = upload(server, "narrator", good_wav(4.0))
     reference = data_dir / "voices" / "narrator" / "reference.wav"
 
@@ -204,7 +206,7 @@ def test_a_voice_cloned_from_an_uploaded_clip(
     cache = data_dir / "voices" / "narrator" / "cache" / "chatterbox" / f"conds-{card['sha256']}.pt"
     assert cache.is_file()
     # ... and T3 was conditioned on them, not on the built-in voice.
-    cloned = t3.calls[-1]["t3_cond"].speaker_emb
+    cloned = t3.calls[-1]["args"][1][0].cond.speaker_emb
     _, conds = engine._conds["narrator"]
     assert np.array_equal(cloned.cpu().numpy(), conds.t3.speaker_emb.cpu().numpy())
     assert not np.array_equal(cloned.cpu().numpy(), engine.model.conds.t3.speaker_emb.cpu().numpy())
@@ -213,7 +215,7 @@ def test_a_voice_cloned_from_an_uploaded_clip(
     memory = engine.stats.from_memory
     wav_of(speak(server, "And once more.", "narrator"))
     assert len(prepare.calls) == 1 and engine.stats.from_memory == memory + 1
-    assert np.array_equal(t3.calls[-1]["t3_cond"].speaker_emb.cpu().numpy(), cloned.cpu().numpy())
+    assert np.array_equal(t3.calls[-1]["args"][1][0].cond.speaker_emb.cpu().numpy(), cloned.cpu().numpy())
 
     # A new clip under the same name is a new voice: computed afresh from the new file.
     card2 = upload(server, "narrator", good_wav(5.0), overwrite="true")
@@ -236,6 +238,8 @@ def test_each_worker_has_its_own_model(
     monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__WORKERS", "2")
     monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__THREADS", "1")
     monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__MAX_NEW_TOKENS", "6")
+    # One segment per batch: batched, the four requests could all go to one worker together.
+    monkeypatch.setenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__MAX_BATCH_SIZE", "1")
     monkeypatch.delenv("CLARION_CHATTERBOX_PATH", raising=False)
     monkeypatch.delenv("CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH", raising=False)
     settings = Settings(

@@ -1,32 +1,43 @@
 """Chatterbox through the package's own loader (``ChatterboxTTS.from_local``) on a random-weight
 checkpoint the tests generate in the exact layout (tests/engines/chatterbox_ckpt.py): the model
-directory check, loading, voices, seeds, the watermark and cloned voices' conditionals cache."""
+directory check, loading, voices, seeds, the watermark, cloned voices' conditionals cache, and
+batches of segments against the package's own one-segment path."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
 import json
+import wave
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
+import httpx
 import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from clarion.cli import app
-from clarion.config import Settings
+from clarion.config import EngineOptions, Settings
 from clarion.engines.base import ChecksModelDir, Engine, Segment, Streaming
 from clarion.engines.chatterbox import (
     BUILTIN_CONDS,
     MODEL_FILES,
     ChatterboxEngine,
+    ChatterboxExtras,
     ChatterboxOptions,
     check_model_dir,
 )
+from clarion.engines.chatterbox_batch import Row, decode
 from clarion.errors import EngineUnavailable, VoiceNotFound
 from clarion.voices.store import VoiceStore
 from tests.engines.chatterbox_ckpt import reference_clip, tiny_architecture, tiny_models_dir
 from tests.mounts import can_mount, read_only_view
+from tests.server import serve
 from tests.signals import rms
 
 if importlib.util.find_spec("chatterbox") is None:  # not importorskip: it needs the torchaudio shim
@@ -219,6 +230,9 @@ def test_is_a_cloning_engine_with_one_instance_per_worker(engine: ChatterboxEngi
     assert isinstance(engine, Engine)
     caps = engine.capabilities
     assert caps.cloning and not caps.thread_safe and caps.streaming is Streaming.SENTENCE
+    assert caps.batch_axis and caps.max_batch_size >= 4
+    defaults = ChatterboxEngine.scheduling_defaults(2)
+    assert 1 < defaults.max_batch_size <= caps.max_batch_size and defaults.max_wait_ms > 0
     assert caps.languages == ("en",) and engine.sample_rate == RATE
     assert [v.id for v in engine.voices()] == ["default"] and engine.default_voice() == "default"
 
@@ -314,3 +328,199 @@ def test_an_unloaded_engine_refuses_clearly(ckpt: Path, data_dir: Path) -> None:
     eng = ChatterboxEngine(Settings(data_dir=data_dir), ChatterboxOptions(path=ckpt))
     with pytest.raises(EngineUnavailable, match="the chatterbox engine is not loaded"):
         eng.synthesize([Segment("Hello.", "default")])
+
+
+# -- batches -------------------------------------------------------------------------------------
+
+# Segments of different lengths and settings: guidance on and off, nucleus sampling, another
+# exaggeration, temperature 1 (no scaling) and a cap that ends a row before the others.
+BATCH = [
+    ("Hi.", {"max_new_tokens": 10}),
+    ("The quick brown fox jumps over the lazy dog.", {"cfg_weight": 0.0, "top_p": 0.9, "max_new_tokens": 40}),
+    (
+        "A medium one here, ok?",
+        {
+            "exaggeration": 0.3,
+            "temperature": 1.0,
+            "min_p": 0.0,
+            "repetition_penalty": 1.0,
+            "max_new_tokens": 40,
+        },
+    ),
+    ("Four words in all.", {"temperature": 0.5, "max_new_tokens": 40}),
+]
+
+
+def alone(
+    engine: ChatterboxEngine, text: str, voice: str, extras: dict[str, Any], seed: int, cap: int
+) -> Any:
+    """The package's own path for one segment, as ``ChatterboxTTS.generate`` runs it with the
+    engine's conditionals and cap: T3's two guidance rows, ``T3.inference`` sampling from torch's
+    generator seeded with ``seed``, then the speech tokens it emitted and ``S3Gen.inference``."""
+    import torch
+    from chatterbox.models.s3tokenizer import drop_invalid_tokens
+    from chatterbox.models.t3.modules.cond_enc import T3Cond
+
+    model = engine.model
+    conds = engine._conditionals(voice)
+    options = ChatterboxExtras.model_validate(extras)
+    tokens = model.tokenizer.text_to_tokens(engine._tts.punc_norm(text))
+    tokens = torch.nn.functional.pad(torch.cat([tokens, tokens]), (1, 0), value=model.t3.hp.start_text_token)
+    tokens = torch.nn.functional.pad(tokens, (0, 1), value=model.t3.hp.stop_text_token)
+    cond = T3Cond(
+        speaker_emb=conds.t3.speaker_emb,
+        cond_prompt_speech_tokens=conds.t3.cond_prompt_speech_tokens,
+        emotion_adv=options.exaggeration * torch.ones(1, 1, 1),
+    )
+    with torch.inference_mode(), torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        speech = model.t3.inference(
+            t3_cond=cond,
+            text_tokens=tokens,
+            max_new_tokens=cap,
+            temperature=options.temperature,
+            cfg_weight=options.cfg_weight,
+            repetition_penalty=options.repetition_penalty,
+            min_p=options.min_p,
+            top_p=options.top_p,
+        )
+        valid = drop_invalid_tokens(speech[0])
+        valid = valid[valid < 6561]
+        wav, _ = model.s3gen.inference(speech_tokens=valid, ref_dict=dict(conds.gen))
+    return speech, cond, tokens, wav[0].numpy()
+
+
+@contextlib.contextmanager
+def reachable_stop(engine: ChatterboxEngine, cond: Any, tokens: Any) -> Iterator[None]:
+    """T3 with the stop token's output row pointed along the backbone's mean output for a
+    prompt (``cond``, ``tokens``): the random model, which otherwise never emits the stop token
+    within a short cap, then does so when its state leans that way (at a scale found by trying;
+    BATCH's second segment stops after 24 tokens). Restored afterwards."""
+    import torch
+
+    t3 = engine.model.t3
+    with torch.inference_mode():
+        start = t3.hp.start_speech_token * torch.ones_like(tokens[:, :1])
+        embeds, _ = t3.prepare_input_embeds(
+            t3_cond=cond, text_tokens=tokens, speech_tokens=start, cfg_weight=0.5
+        )
+        mean = t3.tfmr(inputs_embeds=embeds).last_hidden_state.reshape(-1, embeds.size(-1)).mean(0)
+    weight, stop = t3.speech_head.weight, t3.hp.stop_speech_token
+    saved = weight[stop].clone()
+    with torch.no_grad():
+        weight[stop] = 1.2 * mean / mean.norm()
+    try:
+        yield
+    finally:
+        with torch.no_grad():
+            weight[stop] = saved
+
+
+def test_each_row_of_a_batch_decodes_the_tokens_it_decodes_alone(engine: ChatterboxEngine) -> None:
+    """The batched T3 loop against ``T3.inference``: same seed, same tokens, exactly, for rows
+    of different text lengths and settings in one forward pass per step, one stopping on the
+    stop token and one on its cap while the others go on."""
+    import torch
+
+    options = [ChatterboxExtras.model_validate(extras) for _, extras in BATCH]
+    caps = [o.max_new_tokens or CAP for o in options]
+    _, cond, tokens, _ = alone(engine, BATCH[1][0], "default", BATCH[1][1], 99, 8)
+    singles, rows = [], []
+    with reachable_stop(engine, cond, tokens):
+        for seed, ((text, extras), opts, cap) in enumerate(zip(BATCH, options, caps, strict=True), start=100):
+            speech, cond, tokens, _ = alone(engine, text, "default", extras, seed, cap)
+            singles.append(speech)
+            rows.append(
+                Row(
+                    cond=cond,
+                    text_tokens=tokens,
+                    cfg_weight=opts.cfg_weight,
+                    temperature=opts.temperature,
+                    top_p=opts.top_p,
+                    min_p=opts.min_p,
+                    repetition_penalty=opts.repetition_penalty,
+                    max_new_tokens=cap,
+                    generator=torch.Generator().manual_seed(seed),
+                )
+            )
+        with torch.inference_mode():
+            batched = decode(engine.model.t3, rows)
+    for single, row in zip(singles, batched, strict=True):
+        assert torch.equal(single, row), (single, row)
+    stop = engine.model.t3.hp.stop_speech_token
+    ends = [(row.shape[1], int(row[0, -1]) == stop) for row in batched]
+    assert ends[0] == (caps[0], False)  # the capped row ended first ...
+    stopped = [n for n, on_stop in ends if on_stop]
+    assert stopped, ends  # ... one ended on the stop token ...
+    assert max(n for n, _ in ends) > max(stopped)  # ... and another went on after both
+
+
+def test_each_segment_of_a_batch_sounds_as_it_does_alone(engine: ChatterboxEngine, data_dir: Path) -> None:
+    """A batch through ``synthesize`` (T3 batched, S3Gen's flow batched per voice, two voices)
+    against the package's own path per segment: the same tokens and, within float rounding, the
+    same audio, watermarked alike."""
+    VoiceStore(data_dir / "voices").add(
+        "batch-b", reference_clip(3.0, 16_000, seed=21), 16_000, overwrite=True
+    )
+    voices = ["default", "batch-b", "default", "default"]
+    segments = [
+        Segment(text, voice, extras=extras, seed=200 + i)
+        for i, ((text, extras), voice) in enumerate(zip(BATCH, voices, strict=True))
+    ]
+    before = engine.stats.generations
+    audios = engine.synthesize(segments)
+    records = list(engine.stats.recent)[-len(segments) :]
+    assert engine.stats.generations == before + len(segments)
+    watermark = engine.model.watermarker
+    for seg, audio, record in zip(segments, audios, records, strict=True):
+        cap = min(seg.extras.get("max_new_tokens", CAP), CAP)
+        speech, _, _, wav = alone(engine, seg.text, seg.voice, dict(seg.extras), seg.seed or 0, cap)
+        expected = watermark.apply_watermark(wav, sample_rate=RATE)
+        assert record.tokens == int((speech < 6561).sum()) == len(wav) // SAMPLES_PER_TOKEN
+        assert record.seed == seg.seed
+        assert audio.shape == expected.shape and rms(audio) > 1e-4
+        np.testing.assert_allclose(audio, expected, atol=1e-5, rtol=0)
+    assert len({len(a) for a in audios}) > 1
+
+
+def test_concurrent_requests_share_batches_through_the_server(
+    engine: ChatterboxEngine, data_dir: Path
+) -> None:
+    """Requests sent at once through the real server are rendered in shared batches (the
+    server's batch-size histogram), and each answers with its own audio."""
+    settings = Settings(
+        engines=["chatterbox"],
+        default_engine="chatterbox",
+        data_dir=data_dir,
+        cache_memory_mb=0,  # every request reaches the model
+        warmup=False,
+        engine_options={"chatterbox": EngineOptions(threads=1, max_batch_size=4, max_wait_ms=300)},
+        request_timeout_s=300,
+    )
+    texts = [f"Request number {n} wants its own sentence." for n in range(6)]
+    before = engine.stats.generations
+    with serve(settings, {"chatterbox": engine}) as running:
+
+        def speak_over_http(text: str) -> httpx.Response:
+            body = {"model": "chatterbox", "voice": "default", "input": text, "response_format": "wav"}
+            return httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=300)
+
+        with ThreadPoolExecutor(len(texts)) as pool:
+            responses = list(pool.map(speak_over_http, texts))
+        metrics = httpx.get(f"{running.url}/metrics", timeout=30).text
+    for response in responses:
+        assert response.status_code == 200, response.text
+        with wave.open(io.BytesIO(response.content)) as w:
+            assert (w.getframerate(), w.getnchannels()) == (RATE, 1)
+            frames = w.getnframes()
+        assert 0 < frames <= CAP * SAMPLES_PER_TOKEN and frames % SAMPLES_PER_TOKEN == 0
+    assert engine.stats.generations == before + len(texts)
+    samples = {
+        s.name: s.value
+        for family in text_string_to_metric_families(metrics)
+        if family.name == "clarion_batch_size"
+        for s in family.samples
+        if s.labels.get("engine") == "chatterbox" and s.name.endswith(("_sum", "_count"))
+    }
+    assert samples["clarion_batch_size_sum"] == len(texts)
+    assert samples["clarion_batch_size_count"] < len(texts)  # fewer batches than sentences

@@ -15,18 +15,23 @@ tokens and mel features) are computed once by the package's ``prepare_conditiona
 in ``<data_dir>/voices/<name>/cache/chatterbox/`` under the clip's sha256, so a restart or
 another worker reuses them; a re-uploaded clip has a new hash and is computed afresh.
 
-Generation follows ``ChatterboxTTS.generate`` step by step (the package's text clean-up,
-tokenizer, ``T3.inference`` and ``S3Gen.inference``, then the Perth watermark), with three
-differences that a server needs: the conditionals are passed per request instead of being
-stored on the shared model (``generate`` mutates ``self.conds``), the speech-token cap is a
-setting and a request extra (``generate`` hard-codes 1000), and the watermark can be turned
-off (``CLARION_ENGINE_OPTIONS__CHATTERBOX__WATERMARK=false``; on by default). The model is still
-one mutable object (T3 rebuilds its generation wrapper per call), so each worker gets its own instance.
+Generation follows ``ChatterboxTTS.generate`` (the package's text clean-up, tokenizer, T3's
+sampling loop and S3Gen, then the Perth watermark), for a whole batch of segments at once: T3
+decodes every segment of a batch in one forward pass per step, and S3Gen's flow stage renders
+the segments of one voice together (``chatterbox_batch``, tested token for token against
+``T3.inference`` and sample for sample against ``S3Gen.inference``). Besides batching, three
+differences that a server needs: the conditionals are passed per segment instead of being stored
+on the shared model (``generate`` mutates ``self.conds``), the speech-token cap is a setting and a
+request extra (``generate`` hard-codes 1000), and the watermark can be turned off
+(``CLARION_ENGINE_OPTIONS__CHATTERBOX__WATERMARK=false``; on by default). The model's modules are
+shared mutable state (S3Gen casts, the package's own paths rebuild wrappers per call), so each
+worker gets its own instance.
 
 Request extras: exaggeration, cfg_weight, temperature, top_p, min_p, repetition_penalty and
-max_new_tokens (see ``ChatterboxExtras``). ``seed`` makes a segment reproducible: the package
-samples from torch's process-wide generator, which is seeded for that segment (with several
-workers, unseeded segments running at the same moment share that generator)."""
+max_new_tokens (see ``ChatterboxExtras``). Each segment samples from its own random generator;
+``seed`` seeds it, and then the segment gets exactly what ``generate`` gives with torch's
+generator seeded so, whatever else shares its batch. Unseeded segments are seeded from torch's
+process-wide generator."""
 
 from __future__ import annotations
 
@@ -37,8 +42,8 @@ import logging
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -59,6 +64,7 @@ from clarion.engines.base import (
     files_fingerprint,
     standalone_voice_store,
 )
+from clarion.engines.chatterbox_batch import Row, decode, render, speech_only
 from clarion.engines.torch_util import (
     Precision,
     import_torchaudio,
@@ -84,7 +90,6 @@ BUILTIN_CONDS = "conds.pt"
 BUILTIN_VOICE = "default"
 PACKAGE = "chatterbox-tts"
 PACKAGE_MAX_NEW_TOKENS = 1000  # what ChatterboxTTS.generate allows itself
-SPEECH_TOKENS = 6561  # S3 speech vocabulary; ids above are start/stop/padding
 # What `clarion[chatterbox]` plus `scripts/install-chatterbox.sh` install, by import name.
 # pkg_resources: the Perth watermarker finds its weights through it (setuptools<81 keeps it).
 _REQUIRED_MODULES = (
@@ -187,6 +192,19 @@ class Generation:
     watermarked: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One segment of a batch, ready for the model."""
+
+    segment: Segment
+    extras: ChatterboxExtras
+    cap: int  # speech tokens at most
+    text: str  # after the package's punctuation clean-up
+    conds: Any  # the voice's chatterbox Conditionals
+    exaggeration: float  # as T3 receives it
+    row: Row
+
+
 @dataclass
 class ChatterboxStats:
     """What reached the model: tests and operators read these."""
@@ -238,8 +256,10 @@ class ChatterboxEngine:
     name: ClassVar[str] = "chatterbox"
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
-        max_batch_size=1,  # generate() takes one text; a batch would be a loop anyway
-        batch_axis=False,
+        # T3 decodes a batch in one forward pass per step and S3Gen's flow runs per voice in one
+        # pass (chatterbox_batch); the calibration ('auto') tries sizes up to this.
+        max_batch_size=16,
+        batch_axis=True,
         streaming=Streaming.SENTENCE,
         cloning=True,
         speed_range=(1.0, 1.0),  # no rate control in the model: Clarion time-stretches
@@ -289,10 +309,12 @@ class ChatterboxEngine:
 
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
-        # One segment per call. One worker using every core (torch's intra-op threads) beats
-        # several competing ones on a CPU; on a GPU, CLARION_ENGINE_OPTIONS__CHATTERBOX__WORKERS
-        # runs more instances side by side.
-        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=1, threads=max(1, cores))
+        # Batches of 4 sentences: on this 2-core CPU they more than double the throughput of the
+        # tiny test model's decoder (docs/engines/chatterbox.md), and a sentence takes seconds on
+        # the real model, so waiting 20 ms for a batch to fill costs nothing noticeable. One worker
+        # using every core (torch's intra-op threads) beats several competing ones on a CPU; on a
+        # GPU, CLARION_ENGINE_OPTIONS__CHATTERBOX__WORKERS runs more instances side by side.
+        return SchedulingDefaults(max_batch_size=4, max_wait_ms=20.0, workers=1, threads=max(1, cores))
 
     @property
     def sample_rate(self) -> int:
@@ -459,11 +481,18 @@ class ChatterboxEngine:
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
         if self._model is None:
             raise EngineUnavailable("the chatterbox engine is not loaded")
-        return [self._render(seg) for seg in batch]
+        jobs = [self._job(seg) for seg in batch]  # unknown voices and bad extras fail here, before the model
+        with inference(), self._autocast():
+            speech = [speech_only(tokens) for tokens in decode(self._model.t3, [job.row for job in jobs])]
+            waves = render(
+                self._model.s3gen,
+                [(s, job.conds.gen, job.row.generator) for s, job in zip(speech, jobs, strict=True)],
+            )
+            audios = [wave.float().cpu().numpy() for wave in waves]
+        return [self._finish(job, s, audio) for job, s, audio in zip(jobs, speech, audios, strict=True)]
 
-    def _render(self, seg: Segment) -> Audio:
+    def _job(self, seg: Segment) -> _Job:
         import torch
-        from chatterbox.models.s3tokenizer import drop_invalid_tokens
         from chatterbox.models.t3.modules.cond_enc import T3Cond
 
         extras = ChatterboxExtras.model_validate(dict(seg.extras))
@@ -471,54 +500,56 @@ class ChatterboxEngine:
         model, device = self._model, self._device
         conds = self._conditionals(seg.voice)
         text = self._tts.punc_norm(seg.text)
-        with inference(), self._seeded(seg.seed), self._autocast():
-            t3_cond = T3Cond(
-                speaker_emb=conds.t3.speaker_emb,
-                cond_prompt_speech_tokens=conds.t3.cond_prompt_speech_tokens,
-                emotion_adv=extras.exaggeration * torch.ones(1, 1, 1),
-            ).to(device=device)
-            tokens = model.tokenizer.text_to_tokens(text).to(device)
-            # Two rows, conditional and unconditional, as generate() builds for guidance. T3's
-            # sampling loop always runs two rows, so they are needed with cfg_weight 0 too
-            # (where the second row's logits are multiplied by zero).
-            tokens = torch.cat([tokens, tokens], dim=0)
-            tokens = torch.nn.functional.pad(tokens, (1, 0), value=model.t3.hp.start_text_token)
-            tokens = torch.nn.functional.pad(tokens, (0, 1), value=model.t3.hp.stop_text_token)
-            speech = model.t3.inference(
-                t3_cond=t3_cond,
-                text_tokens=tokens,
-                max_new_tokens=cap,
-                temperature=extras.temperature,
-                cfg_weight=extras.cfg_weight,
-                repetition_penalty=extras.repetition_penalty,
-                min_p=extras.min_p,
-                top_p=extras.top_p,
-            )
-            speech = drop_invalid_tokens(speech[0])
-            speech = speech[speech < SPEECH_TOKENS].to(device)
-            if speech.numel() == 0:
-                audio = np.zeros(0, np.float32)
-            else:
-                # A shallow copy: S3Gen casts the reference entries in place.
-                wav, _ = model.s3gen.inference(speech_tokens=speech, ref_dict=dict(conds.gen))
-                audio = wav.squeeze(0).float().cpu().numpy()
-        watermarked = bool(self._watermark and audio.size)
-        if watermarked:
-            with inference():  # the watermarker is a network too
-                audio = model.watermarker.apply_watermark(audio, sample_rate=SAMPLE_RATE)
-        audio = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
-        if not np.isfinite(audio).all():
-            raise EngineError("Chatterbox produced non-finite samples")
-        record = Generation(
-            text=text,
-            voice=seg.voice,
-            exaggeration=float(t3_cond.emotion_adv.reshape(-1)[0]),
+        t3_cond = T3Cond(
+            speaker_emb=conds.t3.speaker_emb,
+            cond_prompt_speech_tokens=conds.t3.cond_prompt_speech_tokens,
+            emotion_adv=extras.exaggeration * torch.ones(1, 1, 1),
+        ).to(device=device)
+        tokens = model.tokenizer.text_to_tokens(text).to(device)
+        # Two rows, conditional and unconditional, as generate() builds for guidance. T3's
+        # sampling loop always runs two rows, so they are needed with cfg_weight 0 too
+        # (where the second row's logits are multiplied by zero).
+        tokens = torch.cat([tokens, tokens], dim=0)
+        tokens = torch.nn.functional.pad(tokens, (1, 0), value=model.t3.hp.start_text_token)
+        tokens = torch.nn.functional.pad(tokens, (0, 1), value=model.t3.hp.stop_text_token)
+        # Each segment samples from its own generator, so a seeded one draws exactly what it
+        # would draw alone (from torch's generator seeded as ChatterboxTTS.generate would be),
+        # whatever shares its batch; unseeded ones are seeded from torch's generator.
+        generator = torch.Generator(device=device)
+        seed = seg.seed if seg.seed is not None else int(torch.randint(0, 2**62, (1,)))
+        generator.manual_seed(seed)
+        row = Row(
+            cond=t3_cond,
+            text_tokens=tokens,
             cfg_weight=extras.cfg_weight,
             temperature=extras.temperature,
             top_p=extras.top_p,
             min_p=extras.min_p,
             repetition_penalty=extras.repetition_penalty,
             max_new_tokens=cap,
+            generator=generator,
+        )
+        return _Job(seg, extras, cap, text, conds, float(t3_cond.emotion_adv.reshape(-1)[0]), row)
+
+    def _finish(self, job: _Job, speech: Any, audio: Audio) -> Audio:
+        watermarked = bool(self._watermark and audio.size)
+        if watermarked:
+            with inference():  # the watermarker is a network too
+                audio = self._model.watermarker.apply_watermark(audio, sample_rate=SAMPLE_RATE)
+        audio = np.ascontiguousarray(audio, dtype=np.float32).reshape(-1)
+        if not np.isfinite(audio).all():
+            raise EngineError("Chatterbox produced non-finite samples")
+        extras, seg = job.extras, job.segment
+        record = Generation(
+            text=job.text,
+            voice=seg.voice,
+            exaggeration=job.exaggeration,
+            cfg_weight=extras.cfg_weight,
+            temperature=extras.temperature,
+            top_p=extras.top_p,
+            min_p=extras.min_p,
+            repetition_penalty=extras.repetition_penalty,
+            max_new_tokens=job.cap,
             seed=seg.seed,
             tokens=int(speech.numel()),
             watermarked=watermarked,
@@ -529,18 +560,6 @@ class ChatterboxEngine:
             self.stats.watermarked += int(watermarked)
             self.stats.recent.append(record)
         return audio
-
-    @contextmanager
-    def _seeded(self, seed: int | None) -> Iterator[None]:
-        if seed is None:
-            yield
-            return
-        import torch
-
-        devices = [self._device] if self._device is not None and self._device.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
 
     def _autocast(self) -> Any:
         import torch
