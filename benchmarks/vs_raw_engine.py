@@ -11,18 +11,28 @@ thread-safe), in three configurations of that session:
 - ``raw all nospin``: every core, spinning off.
 
 The Clarion side is ``clarion serve -e kokoro`` on loopback, pinned to the same cores, measured
-with clarion bench's closed loop (whole WAV replies) in two configurations in the same run:
-``clarion`` (its defaults) and ``clarion 1t`` (CLARION_ENGINE_OPTIONS__KOKORO__THREADS=1: the
-configuration before issue 29, one single-threaded worker per core). Every request is one
-English sentence with the same voice (af_heart), so sentence splitting gives Clarion no
-parallelism the raw caller lacks.
+with clarion bench's closed loop (whole WAV replies) in three configurations in the same run:
+``clarion`` (its defaults: every core for a lone run, a single-threaded session for runs that
+overlap), ``clarion wide`` (CLARION_ONNX__NARROW_SESSION=false: the all-core session only) and
+``clarion 1t`` (CLARION_ENGINE_OPTIONS__KOKORO__THREADS=1: the configuration before issue 29,
+one single-threaded worker per core). Every request is one English sentence with the same
+voice (af_heart), so sentence splitting gives Clarion no parallelism the raw caller lacks.
+
+Then, at concurrency 1, a 6-sentence text: Clarion (whole WAV, its sentences in parallel)
+against one sequential loop of the raw all-core session over the same sentences.
+
+CPU seconds per audio second: the raw side's from this process's CPU time, Clarion's from
+/proc (the server process tree).
 
 Configurations alternate within each concurrency level (the order turns each level), so drifts
 in the machine's other load hit all alike. Printed per level: requests/s, p50 and p99 latency,
 and the 1-minute load average; then the ratios
 
 - Clarion p50 at concurrency 1 / raw all-threads p50 at concurrency 1 (target <= 1.05),
-- Clarion throughput at concurrency 8 / the best raw throughput at concurrency 8 (target >= 0.95).
+- Clarion throughput at concurrency 8 / the best raw throughput at concurrency 8 (target >= 0.95),
+- Clarion p99 at concurrency 8 / ``clarion 1t``'s (the layout before; target <= 1.0),
+- the 6-sentence text: Clarion / the sequential all-core loop (target <= 0.6),
+- CPU seconds per audio second, Clarion / ``clarion 1t`` (target <= 1.0).
 
 Usage: python benchmarks/vs_raw_engine.py [--seconds 4] [--levels 1,4,8] [--json out.json]
 """
@@ -70,6 +80,7 @@ def run_raw(kokoro: Any, style: Any, concurrency: int, seconds: float) -> dict[s
     """Closed loop as clarion bench runs it: ``concurrency`` threads call create() back to back,
     starting calls for ``seconds``; every call counts, over the time until the last ends."""
     latencies: list[float] = []
+    audio: list[float] = []  # seconds of each reply
     lock = threading.Lock()
     start = time.perf_counter()
     end = start + seconds
@@ -78,12 +89,14 @@ def run_raw(kokoro: Any, style: Any, concurrency: int, seconds: float) -> dict[s
         i = k
         while time.perf_counter() < end:
             t0 = time.perf_counter()
-            kokoro.create(SENTENCES[i % len(SENTENCES)], voice=style, lang="en-us")
+            samples, rate = kokoro.create(SENTENCES[i % len(SENTENCES)], voice=style, lang="en-us")
             with lock:
                 latencies.append(time.perf_counter() - t0)
+                audio.append(len(samples) / rate)
             i += concurrency
 
     load = os.getloadavg()[0]
+    cpu = time.process_time()
     threads = [threading.Thread(target=caller, args=(k,)) for k in range(concurrency)]
     for t in threads:
         t.start()
@@ -91,6 +104,7 @@ def run_raw(kokoro: Any, style: Any, concurrency: int, seconds: float) -> dict[s
         t.join()
     elapsed = time.perf_counter() - start
     return {
+        "cpu_per_audio": (time.process_time() - cpu) / sum(audio) if audio else None,
         "rps": len(latencies) / elapsed,
         "p50": statistics.median(latencies),
         "p99": sorted(latencies)[int(0.99 * (len(latencies) - 1))],
@@ -103,6 +117,7 @@ def run_clarion(server: Server, concurrency: int, seconds: float) -> dict[str, A
     level = server.levels[-1]
     lat = level["latency_s"]
     return {
+        "cpu_per_audio": level.get("cpu_s_per_audio_s"),
         "rps": level["requests_per_s"],
         "p50": lat.get("p50"),
         "p99": lat.get("p99"),
@@ -115,6 +130,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seconds", type=float, default=4.0, help="per configuration and level")
     ap.add_argument("--levels", default="1,4,8")
+    ap.add_argument("--paragraph-runs", type=int, default=5, help="runs of the 6-sentence text")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     levels = [int(x) for x in args.levels.split(",")]
@@ -134,7 +150,11 @@ def main() -> None:
         kokoro.create(SENTENCES[0], voice=style, lang="en-us")
 
     env = {"CLARION_CACHE_MEMORY_MB": "0", "CLARION_WORKER_NICE": "0"}
-    configs = {"clarion": {}, "clarion 1t": {"CLARION_ENGINE_OPTIONS__KOKORO__THREADS": "1"}}
+    configs = {
+        "clarion": {},
+        "clarion wide": {"CLARION_ONNX__NARROW_SESSION": "false"},
+        "clarion 1t": {"CLARION_ENGINE_OPTIONS__KOKORO__THREADS": "1"},
+    }
     results: dict[str, dict[int, dict[str, Any]]] = {}
     with ExitStack() as stack:
         servers: dict[str, Server] = {}
@@ -153,24 +173,52 @@ def main() -> None:
                 else:
                     got = run_clarion(servers[name], n, args.seconds)
                 results.setdefault(name, {})[n] = got
+                cpu = got["cpu_per_audio"]
                 print(
                     f"c={n:<2} {name:<15} {got['rps']:6.2f} req/s  p50 {1000 * got['p50']:6.0f} ms  "
-                    f"p99 {1000 * got['p99']:6.0f} ms  load {got['load'][0]:.2f}->{got['load'][1]:.2f}",
+                    f"p99 {1000 * got['p99']:6.0f} ms  cpu/audio {cpu if cpu is None else round(cpu, 3)}  "
+                    f"load {got['load'][0]:.2f}->{got['load'][1]:.2f}",
                     flush=True,
                 )
+        # The 6-sentence text, alone: Clarion's sentences in parallel against one raw loop.
+        paragraph = " ".join(SENTENCES[:6])
+        texts: dict[str, list[float]] = {"raw all loop": [], **{name: [] for name in servers}}
+        for _ in range(args.paragraph_runs):
+            t0 = time.perf_counter()
+            for sentence in SENTENCES[:6]:
+                raws["raw all"].create(sentence, voice=style, lang="en-us")
+            texts["raw all loop"].append(time.perf_counter() - t0)
+            for name, srv in servers.items():
+                body = {"model": "kokoro", "voice": VOICE, "input": paragraph, "response_format": "wav"}
+                t0 = time.perf_counter()
+                httpx.post(f"{srv.target.url}/v1/audio/speech", json=body, timeout=300).raise_for_status()
+                texts[name].append(time.perf_counter() - t0)
+        paragraph_s = {name: statistics.median(values) for name, values in texts.items()}
+        for name, seconds in paragraph_s.items():
+            print(f"6 sentences, c=1, {name:<15} {1000 * seconds:6.0f} ms (median of {args.paragraph_runs})")
 
     print(f"\ncores {cores}; ratios (targets: p50 c=1 <= 1.05, throughput c=8 >= 0.95)")
-    for name in ("clarion", "clarion 1t"):
+    for name in servers:
         for n in levels:
             best = max(results[r][n]["rps"] for r in raws)
             p50 = results[name][n]["p50"] / results["raw all"][n]["p50"]
             rps = results[name][n]["rps"] / best
-            print(f"{name:<11} c={n:<2} p50 / raw-all p50 {p50:5.2f}   req/s / best raw req/s {rps:5.2f}")
+            p99 = results[name][n]["p99"] / results["clarion 1t"][n]["p99"]
+            cpu_now, cpu_before = results[name][n]["cpu_per_audio"], results["clarion 1t"][n]["cpu_per_audio"]
+            cpu = f"{cpu_now / cpu_before:5.2f}" if cpu_now and cpu_before else "    -"
+            print(
+                f"{name:<12} c={n:<2} p50 / raw-all p50 {p50:5.2f}   req/s / best raw req/s {rps:5.2f}   "
+                f"p99 / 1t p99 {p99:5.2f}   cpu per audio s / 1t {cpu}"
+            )
+    for name in servers:
+        share = paragraph_s[name] / paragraph_s["raw all loop"]
+        print(f"{name:<12} 6 sentences at c=1 / sequential raw all-core loop {share:5.2f} (target <= 0.6)")
     if args.json:
         out = {
             k: {str(n): {f: v for f, v in r.items() if f != "level"} for n, r in d.items()}
             for k, d in results.items()
         }
+        out["paragraph_s"] = paragraph_s
         args.json.write_text(json.dumps(out, indent=2))
 
 
