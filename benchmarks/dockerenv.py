@@ -10,7 +10,12 @@
   them unchanged, which checks the Dockerfile, not the upstream images.
 - The image build through deploy/docker/build.sh --offline: the sandbox intercepts TLS with a
   certificate that only the host trusts, so pip inside a build cannot verify PyPI; the wheels
-  are built on the host and the build installs them with no index.
+  are built on the host and the build installs them with no index. A built image carries a
+  label with the hash of everything it was built from (the lock, pyproject.toml, deploy/docker,
+  the engines' install scripts, src/); when the daemon already holds the image with that hash,
+  the build is skipped. When only src/ changed, Docker's layer cache rebuilds only the
+  application's layers: the dependency layer (torch and all, minutes) is keyed by the lock,
+  the Dockerfile and the scripts.
 - A bounded load driver that counts every request's outcome, for the scale-out checks.
 
 Slow parts are cached under .cache/deploy/ (the debootstrap tarballs and the daemon's data root
@@ -22,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
@@ -47,6 +53,23 @@ NGINX_IMAGE = "nginx:1.28-bookworm"
 PROMETHEUS_IMAGE = "prom/prometheus:v3.5.0"
 STANDIN_LABEL = "org.clarion.standin"
 IMAGE = "clarion:cpu"
+# The image with PyTorch and the engines build.sh --engines adds (its default tag).
+TORCH_ENGINES = ("chattts", "chatterbox", "indextts")
+TORCH_IMAGE = "clarion:torch-cpu"
+KEY_LABEL = "org.clarion.build-key"
+# What goes into an image (.dockerignore admits these), for its build key.
+IMAGE_INPUTS = (
+    ".dockerignore",
+    "README.md",
+    "pyproject.toml",
+    "requirements/test.lock",
+    "scripts/install-chatterbox.sh",
+    "scripts/install-indextts.sh",
+    "deploy/docker",
+    "src",
+)
+# Not inputs: build.sh's own outputs (the pulled Kokoro files follow from src/), secrets, caches.
+_NOT_INPUTS = ("deploy/docker/wheelhouse", "deploy/docker/models", "deploy/docker/secrets")
 
 
 class DockerUnavailable(RuntimeError):
@@ -120,6 +143,13 @@ class Docker:
 
     def image_size(self, name: str) -> int:
         return int(self("image", "inspect", "--format", "{{.Size}}", name).stdout.strip())
+
+    def label(self, image: str, label: str) -> str | None:
+        template = f'{{{{index .Config.Labels "{label}"}}}}'
+        done = self("image", "inspect", "--format", template, image, check=False)
+        if done.returncode != 0:  # no such image
+            return None
+        return done.stdout.strip() or None
 
     def health(self, container: str) -> str:
         out = self("inspect", "--format", "{{if .State.Health}}{{.State.Health.Status}}{{end}}", container)
@@ -303,14 +333,14 @@ def ensure_standins(docker: Docker) -> None:
         docker("import", *args, str(python_tar if kind == "python" else tools_tar), name, timeout=300)
 
 
-def _build_sh(docker: Docker, *args: str) -> None:
+def _build_sh(docker: Docker, *args: str, timeout: float = 1500) -> None:
     done = subprocess.run(
         ["bash", str(REPO / "deploy" / "docker" / "build.sh"), "--offline", *args],
         cwd=REPO,
         env=docker.env(),
         capture_output=True,
         text=True,
-        timeout=1500,
+        timeout=timeout,
         check=False,
     )
     if done.returncode != 0:
@@ -319,18 +349,53 @@ def _build_sh(docker: Docker, *args: str) -> None:
         )
 
 
+def build_key(engines: tuple[str, ...] = ()) -> str:
+    """The hash of an image's inputs: their paths and contents, and the engines asked for."""
+    digest = hashlib.sha256(f"engines={','.join(engines)}\n".encode())
+    files: list[Path] = []
+    for name in IMAGE_INPUTS:
+        path = REPO / name
+        files += [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    for path in sorted(files):
+        rel = path.relative_to(REPO).as_posix()
+        if rel.startswith(_NOT_INPUTS) or "__pycache__" in path.parts or path.suffix == ".pyc":
+            continue
+        digest.update(f"{rel}\0{path.stat().st_mode & 0o111}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class Build:
+    tag: str
+    key: str  # build_key of its inputs, as read when the build started
+    seconds: float
+    cached: bool  # the daemon held the image built from the same inputs: nothing was built
+
+
 def build_image(docker: Docker, tag: str = IMAGE) -> float:
-    """The stand-ins, then the real Dockerfile through build.sh --offline; returns the seconds
-    it all took. debootstrap and the host side of build.sh (wheelhouse, Kokoro pull) both wait
-    mostly on the network, so they run side by side."""
+    """:func:`build` of the default image; the seconds it took."""
+    return build(docker, tag).seconds
+
+
+def build(docker: Docker, tag: str = IMAGE, engines: tuple[str, ...] = (), timeout: float = 1500) -> Build:
+    """The stand-ins, then the real Dockerfile through build.sh --offline (with --engines when
+    ``engines`` are given), unless the daemon has ``tag`` built from the same inputs already.
+    debootstrap and the host side of build.sh (wheelhouse, Kokoro pull) both wait mostly on
+    the network, so they run side by side."""
     start = time.monotonic()
+    key = build_key(engines)
+    if docker.label(tag, KEY_LABEL) == key:
+        ensure_standins(docker)  # present with the image, unless removed by hand
+        return Build(tag, key, time.monotonic() - start, cached=True)
+    selected = ("--engines", ",".join(engines)) if engines else ()
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         standins = pool.submit(ensure_standins, docker)
-        inputs = pool.submit(_build_sh, docker, "--prepare-only")
+        inputs = pool.submit(_build_sh, docker, *selected, "--prepare-only")
         standins.result()
         inputs.result()
-    _build_sh(docker, "--tag", tag)
-    return time.monotonic() - start
+    _build_sh(docker, *selected, "--tag", tag, "--", "--label", f"{KEY_LABEL}={key}", timeout=timeout)
+    return Build(tag, key, time.monotonic() - start, cached=False)
 
 
 # -- load ------------------------------------------------------------------------------------

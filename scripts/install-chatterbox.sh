@@ -8,7 +8,12 @@
 # check, so the package itself goes in without its declared dependencies. pip then warns about the
 # unmet pins; that warning is expected.
 set -euo pipefail
+# Also run by deploy/docker/Dockerfile against the image's venv (CLARION_PYTHON), and asked for
+# its pin by deploy/docker/build.sh (--requirement), so that the image installs the same.
+requirement="chatterbox-tts==0.1.7"
+if [ "${1:-}" = --requirement ]; then echo "$requirement"; exit 0; fi
+python="${CLARION_PYTHON:-.venv/bin/python}"
 cd "$(dirname "$0")/.."
-.venv/bin/python -m pip install --quiet --no-deps "chatterbox-tts==0.1.7"
+"$python" -m pip install --quiet --no-deps "$requirement"
 # Fail here rather than in the tests if something the package imports is missing.
-.venv/bin/python -c "from clarion.engines.chatterbox import import_chatterbox; import_chatterbox()"
+"$python" -c "from clarion.engines.chatterbox import import_chatterbox; import_chatterbox()"

@@ -6,6 +6,10 @@ Debian's nginx and Prometheus imported under the nginx and Prometheus names comp
 (see benchmarks/dockerenv.py). The Dockerfile and compose.yaml are used unchanged; what these
 tests cannot check is the official upstream images themselves.
 
+Both images (clarion:cpu, and clarion:torch-cpu with the torch engines) are built once per set
+of inputs and kept in the private daemon's data root (dockerenv.build: a label holds the hash
+of the lock, pyproject.toml, deploy/docker, the engines' install scripts and src/).
+
 Skipped, with the reason, only where a Docker daemon cannot be started (not root, docker.io
 not installed, or dockerd failing)."""
 
@@ -13,6 +17,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import subprocess
 import sys
 import time
 import wave
@@ -27,13 +33,17 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 from dockerenv import (
     IMAGE,
+    KEY_LABEL,
     NGINX_IMAGE,
     PROMETHEUS_IMAGE,
     PYTHON_IMAGE,
     STANDIN_LABEL,
+    TORCH_ENGINES,
+    TORCH_IMAGE,
+    Build,
     Docker,
     DockerUnavailable,
-    build_image,
+    build,
     compose_stack,
     dockerd,
     drive,
@@ -56,15 +66,29 @@ def docker() -> Iterator[Docker]:
         pytest.skip(f"cannot run a Docker daemon here: {e}")
 
 
-@pytest.fixture(scope="module")
-def image(docker: Docker) -> str:
+def built(docker: Docker, tag: str, engines: tuple[str, ...] = ()) -> Build:
     try:
-        seconds = build_image(docker)
+        done = build(docker, tag, engines, timeout=3000)
     except DockerUnavailable as e:
         pytest.skip(f"cannot make the stand-in base images: {e}")
-    size = docker.image_size(IMAGE)
-    print(f"\n{IMAGE}: {size / 1e6:.0f} MB; stand-ins and build.sh --offline took {seconds:.0f} s")
-    return IMAGE
+    how = "found built from the same inputs" if done.cached else "stand-ins and build.sh --offline"
+    print(f"\n{tag}: {docker.image_size(tag) / 1e6:.0f} MB; {how}: {done.seconds:.0f} s")
+    return done
+
+
+@pytest.fixture(scope="module")
+def image(docker: Docker) -> str:
+    return built(docker, IMAGE).tag
+
+
+@pytest.fixture(scope="module")
+def torch_build(docker: Docker) -> Build:
+    return built(docker, TORCH_IMAGE, TORCH_ENGINES)
+
+
+@pytest.fixture(scope="module")
+def torch_image(torch_build: Build) -> str:
+    return torch_build.tag
 
 
 def wav_seconds(data: bytes) -> tuple[float, float]:
@@ -244,3 +268,208 @@ def test_compose_scale_out_survives_a_stopped_replica(docker: Docker, image: str
         # depends on what else the machine runs; benchmarks/scale_out.py measures throughput.
         assert result.ok >= 8 and min(result.finished) < 8 < max(result.finished), result.finished
         assert len(stack.running_replicas()) == 2
+
+
+# -- the torch engines' image ------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+# The tiny checkpoints' generation caps, as the engines' own API tests set them: random weights
+# rarely emit a stop token, so each segment runs to the cap.
+CAPS = {
+    "CLARION_ENGINE_OPTIONS__CHATTTS__MAX_NEW_TOKEN": "24",
+    "CLARION_ENGINE_OPTIONS__CHATTERBOX__MAX_NEW_TOKENS": "10",
+    "CLARION_ENGINE_OPTIONS__INDEXTTS__MAX_MEL_TOKENS": "16",
+}
+# Chatterbox keeps its architecture in code: the tiny checkpoint loads only while the test
+# helper shrinks the package's classes (tests/engines/chatterbox_ckpt.py), so the container runs
+# the image's own `clarion serve` inside that helper, mounted read-only from this checkout.
+SERVE_SHRUNK = (
+    "import sys\n"
+    "from tests.engines.chatterbox_ckpt import tiny_architecture\n"
+    "from clarion.cli import main\n"
+    "sys.argv = ['clarion', 'serve']\n"
+    "with tiny_architecture():\n"
+    "    main()\n"
+)
+
+
+@pytest.fixture(scope="module")
+def torch_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models directory as an operator lays it out (<models_dir>/<engine>), holding the random
+    checkpoints the engine tests build (built here if missing). Copied, because the cached ones
+    are readable by root only and the container runs as uid 10001."""
+    from tests.engines.chatterbox_ckpt import tiny_architecture
+    from tests.engines.chatterbox_ckpt import tiny_models_dir as chatterbox_models
+    from tests.engines.chattts_ckpt import tiny_checkpoint
+    from tests.engines.indextts_ckpt import tiny_models_dir as indextts_models
+
+    with tiny_architecture():
+        chatterbox = chatterbox_models() / "chatterbox"
+    sources = {
+        "chattts": tiny_checkpoint(),
+        "chatterbox": chatterbox,
+        "indextts": indextts_models() / "indextts",
+    }
+    models = tmp_path_factory.mktemp("models")
+    for engine, source in sources.items():
+        shutil.copytree(source, models / engine, symlinks=True)
+    subprocess.run(["chmod", "-R", "a+rX", str(models)], check=True)
+    return models
+
+
+def test_torch_image_build_is_cached_per_inputs(docker: Docker, torch_build: Build) -> None:
+    assert docker.label(torch_build.tag, KEY_LABEL) == torch_build.key
+    again = build(docker, torch_build.tag, TORCH_ENGINES)
+    # Built again only if an input changed meanwhile (someone editing src/ in this checkout).
+    assert again.cached == (again.key == torch_build.key), (torch_build, again)
+    if again.cached:
+        assert again.seconds < 60, again
+
+
+def test_torch_image_contents(docker: Docker, torch_image: str) -> None:
+    """CPU-only torch, once; the --no-deps packages at the install scripts' pins; no compilers."""
+
+    def python(code: str) -> str:
+        return docker("run", "--rm", "--entrypoint", "python3", torch_image, "-c", code, timeout=300).stdout
+
+    report = json.loads(
+        python(
+            "import json, importlib.metadata as m, torch\n"
+            "names = [d.metadata['Name'].lower() for d in m.distributions()]\n"
+            "print(json.dumps({'cuda': torch.version.cuda, 'torch': torch.__version__,"
+            " 'torches': names.count('torch'),"
+            " 'pins': {n: m.version(n) for n in ('chatterbox-tts', 'indextts2-inference')}}))"
+        )
+    )
+    assert report["cuda"] is None and report["torch"].endswith("+cpu") and report["torches"] == 1, report
+    for script in ("install-chatterbox.sh", "install-indextts.sh"):
+        pin = subprocess.run(
+            ["bash", str(REPO / "scripts" / script), "--requirement"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        name, version = pin.split("==")
+        assert report["pins"][name] == version, (pin, report)
+    for tool in ("gcc", "cc", "make"):
+        found = docker(
+            "run", "--rm", "--entrypoint", "sh", torch_image, "-c", f"command -v {tool}", check=False
+        )
+        assert found.returncode != 0, f"{tool} in the runtime image: {found.stdout}"
+    # The engines' weights are mounted, not baked in: /models holds Kokoro only.
+    listing = docker("run", "--rm", "--entrypoint", "ls", torch_image, "/models").stdout.split()
+    assert listing == ["kokoro"], listing
+
+
+@pytest.mark.timeout(3600)
+def test_torch_image_serves_the_torch_engines(docker: Docker, torch_image: str, torch_models: Path) -> None:
+    port = free_port()
+    name = "clarion-test-torch"
+    docker("rm", "--force", name, check=False)
+    env = {
+        "CLARION_ENGINES": json.dumps(["hibari", *TORCH_ENGINES]),
+        "CLARION_REQUEST_TIMEOUT_S": "600",
+        "CLARION_ADMISSION_CONTROL": "false",  # a loaded CI machine must not turn slow into refused
+        "PYTHONPATH": "/opt/clarion-tests",
+        **CAPS,
+    }
+    docker(
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--read-only",
+        "--tmpfs",
+        "/tmp:rw,exec,nosuid,nodev,size=512m",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--publish",
+        f"127.0.0.1:{port}:8000",
+        "--volume",
+        f"{torch_models}:/models:ro",
+        "--volume",
+        f"{REPO / 'tests'}:/opt/clarion-tests/tests:ro",
+        *(arg for key, value in env.items() for arg in ("--env", f"{key}={value}")),
+        "--entrypoint",
+        "python3",
+        torch_image,
+        "-c",
+        SERVE_SHRUNK,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 900  # three torch engines load and warm up on a busy machine
+        with httpx.Client(limits=POLL_LIMITS) as probe:
+            while not is_ready(probe, url):
+                running = docker("inspect", "--format", "{{.State.Running}}", name).stdout.strip()
+                assert running == "true" and time.monotonic() < deadline, docker("logs", name).stderr[-4000:]
+                time.sleep(1)
+        ready = httpx.get(f"{url}/health/ready").json()
+        assert set(TORCH_ENGINES) <= set(ready["engines"]), ready
+
+        requests: dict[str, dict[str, object]] = {
+            "chattts": {"voice": "seed_2222"},
+            "chatterbox": {"voice": "default"},
+            "indextts": {"voice": "default", "extras": {"num_beams": 1}},
+        }
+        for engine, body in requests.items():
+            payload = {"model": engine, "input": "Hello from a container.", "response_format": "wav", **body}
+            r = httpx.post(f"{url}/v1/audio/speech", json=payload, timeout=600)
+            assert r.status_code == 200, (engine, r.text, docker("logs", "--tail", "30", name).stderr)
+            assert r.headers["x-clarion-engine"] == engine
+            seconds, rms = wav_seconds(r.content)
+            assert seconds > 0.05 and np.isfinite(rms) and rms > 0, (engine, seconds, rms)
+    finally:
+        docker("rm", "--force", name, check=False)
+
+
+def test_torch_gpu_requirements_reuse_the_base_torch(tmp_path: Path) -> None:
+    """What the requirements stage computes on a base whose Python has torch (the torch-gpu
+    variant's CUDA PyTorch image, which cannot be pulled here): the same list and the lock's
+    pins, without torch in either, so pip keeps the base's CUDA build. On the CPU base, the
+    lock's CPU-only torch."""
+
+    def lists(*provided: str) -> tuple[list[str], list[str]]:
+        constraints = tmp_path / "constraints.txt"
+        printed = subprocess.run(
+            [
+                sys.executable,
+                str(REPO / "deploy" / "docker" / "requirements.py"),
+                str(REPO / "pyproject.toml"),
+                "--extras",
+                ",".join(("kokoro", *TORCH_ENGINES)),
+                "--lock",
+                str(REPO / "requirements" / "test.lock"),
+                "--constraints",
+                str(constraints),
+                *(("--provided", ",".join(provided)) if provided else ()),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        return printed, constraints.read_text().splitlines()
+
+    def torch(lines: list[str]) -> list[str]:
+        return [line for line in lines if line.split("==")[0].split(">")[0] == "torch"]
+
+    cpu_requirements, cpu_constraints = lists()
+    gpu_requirements, gpu_constraints = lists("torch")
+    assert cpu_requirements[0] == f"-c {tmp_path / 'constraints.txt'}"
+    assert torch(cpu_requirements) == ["torch==2.13.0"] and torch(cpu_constraints) == ["torch==2.13.0+cpu"]
+    assert torch(gpu_requirements) == [] and torch(gpu_constraints) == []
+    # Everything else is the same: torchaudio and the engines' packages still come from the lock.
+    assert set(cpu_requirements) - set(gpu_requirements) == {"torch==2.13.0"}
+    assert set(cpu_constraints) - set(gpu_constraints) == {"torch==2.13.0+cpu"}
+
+
+def test_build_sh_refuses_an_engine_without_a_torch_image() -> None:
+    done = subprocess.run(
+        ["bash", str(REPO / "deploy" / "docker" / "build.sh"), "--engines", "chattts,piper"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "not 'piper'" in done.stderr, done.stderr
