@@ -1,7 +1,8 @@
 """IndexTTS-2 through the package's own loader (``indextts.infer_v2.IndexTTS2``) on a random-weight
 checkpoint the tests generate in the exact layout, hub models included (tests/engines/indextts_ckpt.py),
 served by a real Clarion server on loopback: audio, cloning, the emotion controls reaching the
-model, extras validation, segment streaming and the model directory check.
+model, extras validation, segment streaming, cross-request batching (each segment of a batch gets
+the speech tokens of the package's own one-text path) and the model directory check.
 
 One server (one loaded model) serves the whole module; the model's own methods are wrapped by
 spies that record their arguments and call the real method."""
@@ -15,6 +16,7 @@ import io
 import json
 import wave
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,11 +24,12 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from clarion.cli import app
-from clarion.config import Settings
-from clarion.engines.base import ChecksModelDir, Engine, Streaming
+from clarion.config import EngineOptions, Settings
+from clarion.engines.base import ChecksModelDir, Engine, Segment, Streaming
 from clarion.engines.indextts import (
     MODEL_FILES,
     SAMPLE_RATE,
@@ -81,7 +84,7 @@ class Harness:
     speaker: Spy  # IndexTTS2._get_speaker_conditioning(spk_audio_prompt)
     emotion: Spy  # IndexTTS2._get_emotion_conditioning(emo_audio_prompt)
     merge: Spy  # UnifiedVoice.merge_emovec(..., alpha)
-    generator: Spy  # IndexTTS2.infer_generator(every argument infer() got)
+    decode: Spy  # BatchDecoder.generate(conds, texts, max_new_tokens, sampling): one per batch
     emo_text: Spy  # QwenEmotion.inference(text) -> emotion dict
     qwen_generate: Spy  # the Qwen model's generate, as QwenEmotion calls it (the engine caps it below)
 
@@ -90,7 +93,7 @@ class Harness:
             self.speaker,
             self.emotion,
             self.merge,
-            self.generator,
+            self.decode,
             self.emo_text,
             self.qwen_generate,
         ):
@@ -112,6 +115,8 @@ def harness(ckpt: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ha
         warmup=False,  # the warm-up would synthesise English and Chinese: 2 segments nobody checks
         cache_memory_mb=0,
         request_timeout_s=600,  # admission control predicts from the first, slowest segments
+        # Concurrent requests arriving over a busy machine's scheduling hiccups still share a batch.
+        engine_options={"indextts": EngineOptions(max_batch_size=4, max_wait_ms=300)},
     )
     engine = IndexTTSEngine(settings, IndexTTSOptions(path=ckpt, max_mel_tokens=CAP))
     with serve(settings, {"indextts": engine}, ready_timeout=600) as running:
@@ -123,7 +128,7 @@ def harness(ckpt: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ha
             Spy(model, "_get_speaker_conditioning"),
             Spy(model, "_get_emotion_conditioning"),
             Spy(model.gpt, "merge_emovec"),
-            Spy(model, "infer_generator"),
+            Spy(engine.renderer.decoder, "generate"),
             Spy(model.qwen_emo, "inference"),
             Spy(model.qwen_emo.model, "generate"),
         )
@@ -234,7 +239,7 @@ def test_serves_audio_at_the_models_rate(harness: Harness) -> None:
     engine = harness.engine
     assert isinstance(engine, Engine)
     caps = engine.capabilities
-    assert caps.cloning and not caps.thread_safe and caps.max_batch_size == 1
+    assert caps.cloning and not caps.thread_safe and caps.max_batch_size > 1 and caps.batch_axis
     assert caps.streaming is Streaming.SENTENCE and engine.sample_rate == SAMPLE_RATE == 22_050
     r = speak(harness, "Room 42 is open.")
     assert r.status_code == 200, r.text
@@ -246,14 +251,14 @@ def test_serves_audio_at_the_models_rate(harness: Harness) -> None:
     assert np.abs(samples).max() > 0
     assert last.prompt == str(engine.model_dir / "voices" / "default.wav")
     assert last.max_mel_tokens == CAP and last.emo_vector is None and last.emo_prompt is None
-    [call] = harness.generator.calls
     # Clarion's front end wrote the number out; the package's normaliser runs without NeMo.
-    assert call["text"] == "Room forty-two is open."
+    assert last.text == "Room forty-two is open."
     assert type(engine.model.normalizer).__name__ == "ClarionTextNormalizer"
-    assert call["generation_kwargs"]["max_mel_tokens"] == CAP
-    assert call["generation_kwargs"]["num_beams"] == 1
+    [call] = harness.decode.calls
+    assert call["max_new_tokens"] == CAP and call["sampling"].num_beams == 1
+    assert len(last.codes) == 1 and 0 < len(last.codes[0]) <= CAP
     # No emotion control: the speaker's clip is the emotion reference too, at full strength.
-    assert harness.emotion.calls[0]["emo_audio_prompt"] == last.prompt
+    assert last.emotion_reference == last.prompt
     assert harness.merge.calls[0]["alpha"] == 1.0
 
 
@@ -284,9 +289,11 @@ def test_emo_voice_and_alpha_reach_the_model(harness: Harness) -> None:
     angry = upload(harness, "angry", seed=5)
     r = speak(harness, "How dare you.", extras={"emo_voice": "angry", "emo_alpha": 0.6})
     assert r.status_code == 200, r.text
-    assert [c["emo_audio_prompt"] for c in harness.emotion.calls] == [str(angry)]
+    assert [c["emo_audio_prompt"] for c in harness.emotion.calls] == [str(angry)]  # once per clip
     assert [c["alpha"] for c in harness.merge.calls] == [0.6]
-    assert harness.speaker.calls[0]["spk_audio_prompt"].endswith("voices/default.wav")
+    last = harness.engine.stats.recent[-1]
+    assert last.emotion_reference == last.emo_prompt == str(angry)
+    assert last.prompt.endswith("voices/default.wav") and last.emo_weights is None
 
 
 def test_emo_vector_reaches_the_model(harness: Harness) -> None:
@@ -294,13 +301,15 @@ def test_emo_vector_reaches_the_model(harness: Harness) -> None:
         harness, "What a surprise.", extras={"emo_vector": [0, 0, 0, 0, 0, 0, 0.9, 0.3], "emo_alpha": 0.5}
     )
     assert r.status_code == 200, r.text
-    [call] = harness.generator.calls
+    last = harness.engine.stats.recent[-1]
     # The package's normalize_emo_vec: surprised x0.6875, calm x0.5625, sum within 0.8.
     expected = harness.engine.model.normalize_emo_vec([0, 0, 0, 0, 0, 0, 0.9, 0.3])
-    assert call["emo_vector"] == pytest.approx(expected)
-    assert call["emo_vector"][6] == pytest.approx(0.9 * 0.6875) and sum(call["emo_vector"]) <= 0.8
-    assert call["emo_alpha"] == 0.5 and not call["use_emo_text"]
-    assert harness.engine.stats.recent[-1].emo_vector == pytest.approx(expected)
+    assert last.emo_vector == pytest.approx(expected)
+    assert last.emo_vector[6] == pytest.approx(0.9 * 0.6875) and sum(last.emo_vector) <= 0.8
+    # As infer(): alpha scales the weights; the speaker's clip is the emotion reference, at alpha 1.
+    assert last.emo_alpha == 0.5 and last.emo_text is None
+    assert last.emo_weights == pytest.approx([int(v * 0.5 * 10000) / 10000 for v in expected])
+    assert last.emotion_reference == last.prompt and harness.merge.calls[0]["alpha"] == 1.0
 
 
 def test_emo_text_runs_the_emotion_model_with_a_capped_length(harness: Harness) -> None:
@@ -323,8 +332,8 @@ def test_emo_text_runs_the_emotion_model_with_a_capped_length(harness: Harness) 
     [output] = harness.qwen_generate.results
     assert asked["kwargs"]["max_new_tokens"] == 32768
     assert 0 < output.shape[1] - asked["kwargs"]["input_ids"].shape[1] <= 128
-    [call] = harness.generator.calls
-    assert call["use_emo_text"] is True and call["emo_text"] == "overjoyed"
+    last = harness.engine.stats.recent[-1]
+    assert last.emo_text == "overjoyed" and last.emo_weights == pytest.approx(list(emotions.values()))
 
 
 @pytest.mark.parametrize(
@@ -347,7 +356,7 @@ def test_bad_extras_are_answered_400(harness: Harness, extras: dict[str, Any], n
     err = r.json()["error"]
     assert err["param"] == "extras" and needle in err["message"], err["message"]
     assert "Valid extras: emo_voice, emo_vector, emo_text, emo_alpha" in err["message"]
-    assert not harness.generator.calls
+    assert not harness.decode.calls
 
 
 def test_an_unknown_emotion_voice_names_the_valid_ones(harness: Harness) -> None:
@@ -376,8 +385,141 @@ def test_streams_segment_by_segment_in_order(harness: Harness) -> None:
                 events.append(json.loads(line[6:]))
     deltas = [base64.b64decode(e["audio"]) for e in events if e["type"] == "speech.audio.delta"]
     assert events[-1]["type"] == "speech.audio.done"
-    assert [c["text"] for c in harness.generator.calls] == ["First part here.", "Second part follows."]
     first, second = list(harness.engine.stats.recent)[-2:]
+    assert [first.text, second.text] == ["First part here.", "Second part follows."]
     assert len(deltas) >= 2
     assert len(deltas[0]) // 2 == first.samples  # the first segment arrives on its own, first
     assert sum(len(d) for d in deltas) // 2 >= first.samples + second.samples
+
+
+# -- cross-request batching ----------------------------------------------------------------------
+
+GREEDY = {"num_beams": 1, "top_k": 1}  # the likeliest token at every step: no draw depends on the batch
+
+
+def package_codes(h: Harness, text: str, clip: Path, **kwargs: Any) -> tuple[list[list[int]], np.ndarray]:
+    """The speech tokens per part of ``text`` (up to the stop token) and the audio of the package's
+    own one-text path, ``IndexTTS2.infer``, with GREEDY's settings."""
+    model = h.engine.model
+    spy = Spy(model.gpt, "inference_speech")
+    try:
+        _, wav = model.infer(
+            spk_audio_prompt=str(clip),
+            text=text,
+            output_path=None,
+            do_sample=True,
+            temperature=0.8,
+            top_p=0.8,
+            top_k=1,
+            num_beams=1,
+            repetition_penalty=10.0,
+            length_penalty=0.0,
+            max_mel_tokens=CAP,
+            **kwargs,
+        )
+    finally:
+        del model.gpt.inference_speech  # the spy, an attribute of the instance
+    stop = model.stop_mel_token
+    parts = [codes[0].tolist() for codes, _ in spy.results]
+    return [p[: p.index(stop)] if stop in p else p for p in parts], wav.reshape(-1) / 32767
+
+
+def test_each_segment_of_a_batch_gets_the_packages_own_tokens(harness: Harness) -> None:
+    """Four segments of different lengths, voices and emotion controls, one with a lower cap, in
+    one synthesize call: one generate() for all, and each gets the tokens the package's own
+    one-text path gives it."""
+    narrator = upload(harness, "batch-narrator", seed=7)
+    angry = upload(harness, "batch-angry", seed=8)
+    default = harness.engine.model_dir / "voices" / "default.wav"
+    vector = [0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.2]
+    batch = [
+        Segment("Hi.", "default", extras=GREEDY),
+        Segment("The quick brown fox jumps over the lazy dog.", "batch-narrator", extras=GREEDY),
+        Segment(
+            "What a wonderful day.", "default", extras={**GREEDY, "emo_vector": vector, "emo_alpha": 0.7}
+        ),
+        Segment(
+            "Pack my box with five dozen liquor jugs, then go for a walk.",
+            "default",
+            extras={**GREEDY, "emo_voice": "batch-angry", "emo_alpha": 0.6, "max_mel_tokens": CAP // 2},
+        ),
+    ]
+    harness.clear()
+    audio = harness.engine.synthesize(batch)
+    [call] = harness.decode.calls
+    assert len({t.numel() for t in call["texts"]}) == 4  # four text lengths, padded and masked
+    records = list(harness.engine.stats.recent)[-4:]
+    assert [r.text for r in records] == [s.text for s in batch] and {r.batch_size for r in records} == {4}
+    model = harness.engine.model
+    expected = [
+        package_codes(harness, batch[0].text, default),
+        package_codes(harness, batch[1].text, narrator),
+        package_codes(
+            harness, batch[2].text, default, emo_vector=model.normalize_emo_vec(vector), emo_alpha=0.7
+        ),
+        package_codes(harness, batch[3].text, default, emo_audio_prompt=str(angry), emo_alpha=0.6),
+    ]
+    expected[3] = ([p[: CAP // 2] for p in expected[3][0]], expected[3][1])  # its own, lower cap
+    for record, (codes, _), wav in zip(records, expected, audio, strict=True):
+        assert [list(c) for c in record.codes] == codes and codes[0]
+        assert len(wav) == record.samples > 0 and np.isfinite(wav).all()
+    assert len(records[3].codes[0]) == CAP // 2 < len(records[2].codes[0])
+
+
+def test_a_seeded_segment_sounds_as_the_packages_own_path(harness: Harness) -> None:
+    """Alone (as a seeded segment always runs), with the same seed: the same tokens, and the same
+    random draws after them in s2mel's flow matching, so the same audio."""
+    import random
+
+    import torch
+
+    text = "A seeded sentence."
+    [audio] = harness.engine.synthesize([Segment(text, "default", seed=11, extras=GREEDY)])
+    record = harness.engine.stats.recent[-1]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(11)
+        random.seed(11)
+        codes, wav = package_codes(harness, text, harness.engine.model_dir / "voices" / "default.wav")
+    assert [list(c) for c in record.codes] == codes
+    assert audio.shape == wav.shape
+    np.testing.assert_allclose(audio, wav, atol=2e-3)  # the package's int16 rounding, and float noise
+
+
+def test_concurrent_requests_share_a_batch(harness: Harness) -> None:
+    """Requests sent together are decoded together (the server's batch-size histogram), and each
+    answers with its own audio."""
+
+    def batch_metrics() -> dict[str, float]:
+        text = httpx.get(f"{harness.server.url}/metrics", timeout=30).text
+        return {
+            s.name: s.value
+            for family in text_string_to_metric_families(text)
+            if family.name == "clarion_batch_size"
+            for s in family.samples
+            if s.labels.get("engine") == "indextts" and s.name.endswith(("_sum", "_count"))
+        }
+
+    texts = ["One voice here.", "Another one speaks.", "A third joins in now.", "And the last."]
+    before = batch_metrics()
+    harness.clear()
+
+    def post(text: str) -> httpx.Response:
+        body = {"model": "indextts", "voice": "default", "input": text, "response_format": "wav"}
+        return httpx.post(
+            f"{harness.server.url}/v1/audio/speech",
+            json={**body, "extras": FAST, "cache": False},
+            timeout=300,
+        )
+
+    with ThreadPoolExecutor(len(texts)) as pool:
+        responses = list(pool.map(post, texts))
+    after = batch_metrics()
+    for r in responses:
+        assert r.status_code == 200, r.text
+        samples, rate = wav_samples(r.content)
+        assert rate == SAMPLE_RATE and len(samples) > 0
+    segments = after["clarion_batch_size_sum"] - before.get("clarion_batch_size_sum", 0)
+    batches = after["clarion_batch_size_count"] - before.get("clarion_batch_size_count", 0)
+    assert segments == len(texts) and batches < len(texts)  # some batch held more than one
+    assert len(harness.decode.calls) == batches
+    assert max(r.batch_size for r in list(harness.engine.stats.recent)[-len(texts) :]) > 1

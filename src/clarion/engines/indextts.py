@@ -23,10 +23,14 @@ The hub cache can live elsewhere (``CLARION_ENGINE_OPTIONS__INDEXTTS__HUB_CACHE`
 ``HF_HUB_CACHE`` point the hub client there, so a missing file is an error naming it, never a
 download.
 
-Every segment is one ``IndexTTS2.infer`` call (no batching); the package's streaming generator is
-drained per segment, so Clarion streams sentence by sentence. The model keeps the last reference
-clip's conditioning on itself (keyed by the clip's path), so each worker has its own instance, and
-a clip re-uploaded under the same name (same path, new sha256) clears that cache first.
+Segments are batched across requests (``indextts_batch``): the speech tokens of every segment of a
+batch come from one ``generate`` call of the package's GPT, each row with its own voice, emotion
+and text, stopping at its own stop token; the latent pass, s2mel and BigVGAN then run per segment,
+as ``IndexTTS2.infer_generator`` runs them. Segments whose sampling knobs differ run as separate
+calls within the batch, and a seeded segment runs alone. Clarion streams sentence by sentence.
+Each voice's conditioning is computed by the package once per clip content and kept per voice;
+the package also keeps the last clip's on itself (keyed by its path), so each worker has its own
+instance, and a clip re-uploaded under the same name (same path, new sha256) clears that first.
 
 Request extras (``IndexTTSExtras``): one emotion mode at most, ``emo_voice`` (an uploaded clip or
 "default" as the emotion reference, mixed in by ``emo_alpha``), ``emo_vector`` (8 weights, in the
@@ -112,6 +116,9 @@ BUILTIN_VOICE = "default"
 BUILTIN_CLIP = "voices/default.wav"
 EMOTIONS = ("happy", "angry", "sad", "afraid", "disgusted", "melancholic", "surprised", "calm")
 PACKAGE_MAX_MEL_TOKENS = 1500  # infer's default; the GPT's table (gpt.max_mel_tokens) bounds it too
+MAX_TEXT_TOKENS = 120  # infer's max_text_tokens_per_segment: longer texts are split into parts
+VOICE_CACHE = 16  # reference clips whose conditioning stays in memory
+MAX_BATCH = 8
 # What `clarion[indextts]` plus `scripts/install-indextts.sh` install, by import name.
 _REQUIRED_MODULES = (
     "indextts",
@@ -248,6 +255,26 @@ class Generation:
     max_mel_tokens: int
     seed: int | None
     samples: int
+    codes: tuple[tuple[int, ...], ...] = ()  # speech tokens, per part of the text
+    batch_size: int = 1  # segments that shared its generate() call
+    emo_weights: tuple[float, ...] | None = None  # the weights mixed in (emo_vector or emo_text, x alpha)
+    emotion_reference: str = ""  # the clip the emotion conditioning came from (the speaker's by default)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A segment resolved for the model (``indextts_batch.Item``) plus what its record reports."""
+
+    segment: Segment
+    item: Any  # indextts_batch.Item
+    sampling: Any  # indextts_batch.Sampling
+    seed: int | None
+    prompt: str
+    emo_prompt: str | None
+    emo_alpha: float
+    emo_vector: list[float] | None
+    emo_text: str | None
+    emotion_reference: str
 
 
 @dataclass
@@ -390,12 +417,13 @@ class IndexTTSEngine:
     name: ClassVar[str] = "indextts"
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en", "zh"),
-        max_batch_size=1,  # infer() takes one text and one reference
-        batch_axis=False,
+        max_batch_size=MAX_BATCH,  # rows of one speech-token generate() call (indextts_batch)
+        batch_axis=True,
         streaming=Streaming.SENTENCE,
         cloning=True,
         speed_range=(1.0, 1.0),  # no rate control in infer(): Clarion time-stretches
-        thread_safe=False,  # the model caches the last reference's conditioning on itself
+        thread_safe=False,  # the model caches the last reference's conditioning on itself; one
+        # generate() at a time holds the batch's prefix on the inference model
         instructions_extra="emo_text",  # OpenAI's "speak cheerfully" is what emo_text describes
     )
     request_extras: ClassVar[type[EngineExtras]] = IndexTTSExtras
@@ -410,6 +438,10 @@ class IndexTTSEngine:
         self._model: Any = None  # indextts.infer_v2.IndexTTS2
         self._device: Any = None
         self._prompt_shas: dict[str, str] = {}  # reference path -> sha256 the model's cache holds
+        self._renderer: Any = None  # indextts_batch.BatchRenderer over the loaded model
+        # (clip path, content hash) -> its conditioning, most recently used last.
+        self._speakers: collections.OrderedDict[tuple[str, str], Any] = collections.OrderedDict()
+        self._emotions: collections.OrderedDict[tuple[str, str], Any] = collections.OrderedDict()
         self._lock = threading.Lock()  # guards stats
         self.stats = IndexTTSStats()
         self._identity: EngineIdentity | None = None  # set by load()
@@ -440,8 +472,10 @@ class IndexTTSEngine:
 
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
-        # One segment per call; one worker using every core beats several competing ones on a CPU.
-        return SchedulingDefaults(max_batch_size=1, max_wait_ms=0.0, workers=1, threads=max(1, cores))
+        # The speech-token decoder batches (batch 4 measured in docs/engines/indextts.md); a segment
+        # takes seconds, so waiting 20 ms for company costs little. One worker using every core
+        # beats several competing ones on a CPU. MAX_BATCH_SIZE=auto measures 1, 2, 4, 8.
+        return SchedulingDefaults(max_batch_size=4, max_wait_ms=20.0, workers=1, threads=max(1, cores))
 
     @property
     def sample_rate(self) -> int:
@@ -468,6 +502,11 @@ class IndexTTSEngine:
     def model(self) -> Any:
         """The package's IndexTTS2 (None until loaded)."""
         return self._model
+
+    @property
+    def renderer(self) -> Any:
+        """The ``indextts_batch.BatchRenderer`` over the loaded model (None until loaded)."""
+        return self._renderer
 
     # -- lifecycle ------------------------------------------------------------------------------
     def load(self, device: str, threads: int) -> None:
@@ -501,9 +540,12 @@ class IndexTTSEngine:
         self._cap_emotion_model(model)
         fingerprint = _files_fingerprint(self._dir, self._hub)
         self._identity = self._identity_of(fingerprint, "fp16" if fp16 else "fp32")
+        from clarion.engines.indextts_batch import BatchRenderer
+
         self._model = model
+        self._renderer = BatchRenderer(model)
         self._device = dev
-        self._prompt_shas.clear()
+        self._forget_voices()
         default = self._options.default_voice
         if default == BUILTIN_VOICE and not self._has_builtin():
             self.unload()
@@ -545,8 +587,14 @@ class IndexTTSEngine:
 
     def unload(self) -> None:
         self._model = None
-        self._prompt_shas.clear()
+        self._renderer = None
+        self._forget_voices()
         release_memory(self._device)
+
+    def _forget_voices(self) -> None:
+        self._prompt_shas.clear()
+        self._speakers.clear()
+        self._emotions.clear()
 
     def identity(self) -> EngineIdentity:
         return self._identity or self._identity_of("", self._options.precision)
@@ -618,11 +666,37 @@ class IndexTTSEngine:
 
     # -- synthesis -------------------------------------------------------------------------------
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
-        if self._model is None:
+        if self._model is None or self._renderer is None:
             raise EngineUnavailable("the indextts engine is not loaded")
-        return [self._render(seg) for seg in batch]
+        plans = [self._plan(seg) for seg in batch]
+        out: list[Audio] = [np.zeros(0, np.float32)] * len(batch)
+        # generate() takes one set of sampling knobs; a seeded segment runs alone, so its seed
+        # alone decides its audio.
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for n, plan in enumerate(plans):
+            key = (plan.sampling, n if plan.seed is not None else None)
+            groups.setdefault(key, []).append(n)
+        for (sampling, _), members in groups.items():
+            group = [plans[n] for n in members]
+            try:
+                with inference(), self._seeded(group[0].seed), warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", "The following generation flags are not valid")
+                    rendered = self._renderer.render([p.item for p in group], sampling)
+            except Exception as e:
+                raise EngineError(
+                    f"IndexTTS-2 failed on this batch: {type(e).__name__}: {str(e)[:300]}"
+                ) from e
+            for n, plan, result in zip(members, group, rendered, strict=True):
+                if not np.isfinite(result.audio).all():
+                    raise EngineError("IndexTTS-2 produced non-finite samples")
+                out[n] = result.audio
+                self._record(plan, result, len(members))
+        return out
 
-    def _render(self, seg: Segment) -> Audio:
+    def _plan(self, seg: Segment) -> _Plan:
+        """A segment's inputs, resolved as ``IndexTTS2.infer_generator`` resolves its arguments."""
+        from clarion.engines.indextts_batch import Item, Sampling
+
         extras = IndexTTSExtras.model_validate(dict(seg.extras))
         cap = min(extras.max_mel_tokens or self._options.max_mel_tokens, self._options.max_mel_tokens)
         model = self._model
@@ -638,62 +712,102 @@ class IndexTTSEngine:
         if extras.emo_vector is not None:
             vector = [float(v) for v in model.normalize_emo_vec(list(extras.emo_vector), apply_bias=True)]
         alpha = 1.0 if extras.emo_alpha is None else extras.emo_alpha
-        pieces: list[Any] = []
-        try:
-            with inference(), self._seeded(seg.seed):
-                stream = model.infer(
-                    spk_audio_prompt=str(speaker[0]),
-                    text=seg.text,
-                    output_path=None,
-                    emo_audio_prompt=emo_prompt,
-                    emo_alpha=alpha,
-                    emo_vector=vector,
-                    use_emo_text=extras.emo_text is not None,
-                    emo_text=extras.emo_text,
-                    stream_return=True,
-                    do_sample=True,
-                    temperature=extras.temperature,
-                    top_p=extras.top_p,
-                    top_k=extras.top_k,
-                    num_beams=extras.num_beams,
-                    repetition_penalty=extras.repetition_penalty,
-                    length_penalty=extras.length_penalty,
-                    max_mel_tokens=cap,
-                )
-                with warnings.catch_warnings():
-                    # The package warns once per call when max_mel_tokens cut a segment short.
-                    warnings.filterwarnings("ignore", "WARN: generation stopped", RuntimeWarning)
-                    pieces = [p for p in stream if p is not None]
-        except Exception as e:
-            raise EngineError(f"IndexTTS-2 failed on this segment: {type(e).__name__}: {str(e)[:300]}") from e
-        # The stream yields each part of the text, then the package's pause after it; joined without
-        # the last pause, that is what infer() returns without streaming.
-        if len(pieces) > 1:
-            pieces = pieces[:-1]
-        audio = (
-            np.concatenate([p.float().reshape(-1).numpy() for p in pieces])
-            if pieces
-            else np.zeros(0, np.float32)
-        )
-        audio = np.ascontiguousarray(audio, dtype=np.float32)
-        if not np.isfinite(audio).all():
-            raise EngineError("IndexTTS-2 produced non-finite samples")
-        record = Generation(
-            text=seg.text,
-            voice=seg.voice,
-            prompt=str(speaker[0]),
-            emo_prompt=emo_prompt,
-            emo_alpha=alpha,
-            emo_vector=tuple(vector) if vector is not None else None,
-            emo_text=extras.emo_text,
+        weights = vector
+        if extras.emo_text is not None:
+            weights = [float(v) for v in model.qwen_emo.inference(extras.emo_text).values()]
+        if weights is not None and alpha != 1.0:  # as infer(): scaled by alpha, cut to 4 decimals
+            weights = [int(x * max(0.0, min(1.0, alpha)) * 10000) / 10000 for x in weights]
+        # Without an emotion clip the speaker's clip is the emotion reference, at full strength.
+        emotion_ref = refs[1] if emo_prompt is not None and weights is None else speaker
+        merge_alpha = alpha if emotion_ref is not speaker else 1.0
+        item = Item(
+            speaker=self._speaker(speaker),
+            emotion=self._emotion(emotion_ref),
+            alpha=merge_alpha,
+            emo_vector=weights,
+            texts=self._texts(seg.text),
             max_mel_tokens=cap,
-            seed=seg.seed,
-            samples=int(audio.size),
+        )
+        sampling = Sampling(
+            temperature=extras.temperature,
+            top_p=extras.top_p,
+            top_k=extras.top_k,
+            num_beams=extras.num_beams,
+            repetition_penalty=extras.repetition_penalty,
+            length_penalty=extras.length_penalty,
+        )
+        return _Plan(
+            seg,
+            item,
+            sampling,
+            seg.seed,
+            str(speaker[0]),
+            emo_prompt,
+            alpha,
+            vector,
+            extras.emo_text,
+            str(emotion_ref[0]),
+        )
+
+    def _texts(self, text: str) -> list[Any]:
+        """The text's parts as infer() splits it, as token id tensors."""
+        import torch
+
+        tokenizer = self._model.tokenizer
+        parts = tokenizer.split_segments(tokenizer.tokenize(text), MAX_TEXT_TOKENS, quick_streaming_tokens=0)
+        return [
+            torch.tensor(tokenizer.convert_tokens_to_ids(part), dtype=torch.int32, device=self._model.device)
+            for part in parts
+        ]
+
+    def _speaker(self, ref: tuple[Path, str]) -> Any:
+        """A voice's conditioning, computed by the package once per clip content and kept here per
+        voice (the package itself keeps only the last clip's)."""
+        from clarion.engines.indextts_batch import Speaker
+
+        key = (str(ref[0]), ref[1])
+        found = self._speakers.get(key)
+        if found is None:
+            with inference():
+                found = Speaker(*self._model._get_speaker_conditioning(key[0]))
+            self._speakers[key] = found
+            while len(self._speakers) > VOICE_CACHE:
+                self._speakers.popitem(last=False)
+        self._speakers.move_to_end(key)
+        return found
+
+    def _emotion(self, ref: tuple[Path, str]) -> Any:
+        key = (str(ref[0]), ref[1])
+        found = self._emotions.get(key)
+        if found is None:
+            with inference():
+                found = self._model._get_emotion_conditioning(key[0])
+            self._emotions[key] = found
+            while len(self._emotions) > VOICE_CACHE:
+                self._emotions.popitem(last=False)
+        self._emotions.move_to_end(key)
+        return found
+
+    def _record(self, plan: _Plan, result: Any, batch_size: int) -> None:
+        record = Generation(
+            text=plan.segment.text,
+            voice=plan.segment.voice,
+            prompt=plan.prompt,
+            emo_prompt=plan.emo_prompt,
+            emo_alpha=plan.emo_alpha,
+            emo_vector=tuple(plan.emo_vector) if plan.emo_vector is not None else None,
+            emo_text=plan.emo_text,
+            max_mel_tokens=plan.item.max_mel_tokens,
+            seed=plan.seed,
+            samples=int(result.audio.size),
+            codes=tuple(tuple(c) for c in result.codes),
+            batch_size=batch_size,
+            emo_weights=tuple(plan.item.emo_vector) if plan.item.emo_vector is not None else None,
+            emotion_reference=plan.emotion_reference,
         )
         with self._lock:
             self.stats.generations += 1
             self.stats.recent.append(record)
-        return audio
 
     @contextlib.contextmanager
     def _seeded(self, seed: int | None) -> Iterator[None]:
