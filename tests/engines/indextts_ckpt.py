@@ -22,7 +22,8 @@ hidden state 17 of w2v-bert (so it keeps 17 layers, with tiny feed-forward block
 built at its full size, the speech vocabulary keeps 8192 codes, and BigVGAN keeps its 256x
 upsampling to 22.05 kHz.
 
-Also runnable: ``python -m tests.engines.indextts_ckpt DIR`` writes one into DIR."""
+Also runnable: ``python -m tests.engines.indextts_ckpt [DIR]`` writes one into DIR (default: the
+tests' cached one, built once) and prints its path last."""
 
 from __future__ import annotations
 
@@ -359,8 +360,12 @@ def write_checkpoint(path: Path, seed: int = 1234) -> None:
 
 
 if __name__ == "__main__":
-    target = (
-        Path(sys.argv[1]) if len(sys.argv) > 1 else default_root() / f"indextts-tiny-v{VERSION}" / "indextts"
-    )
-    write_checkpoint(target)
+    # With DIR: a fresh checkpoint there. Without: the tests' cached one, built once. Either way
+    # the last line is the checkpoint's path (for benchmarks/batching_gain.py --tiny).
+    if len(sys.argv) > 1:
+        target = Path(sys.argv[1])
+        write_checkpoint(target)
+    else:
+        target = tiny_models_dir() / "indextts"
     print(json.dumps({name: (target / name).stat().st_size for name in FILES}))
+    print(target)
