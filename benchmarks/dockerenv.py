@@ -68,6 +68,8 @@ IMAGE_INPUTS = (
     "deploy/docker",
     "src",
 )
+# The torch-gpu variant's dry run: its Dockerfile path on a stand-in for the CUDA PyTorch base.
+TORCH_GPU_DRY_IMAGE = "clarion:torch-gpu-dry"
 # Not inputs: build.sh's own outputs (the pulled Kokoro files follow from src/), secrets, caches.
 _NOT_INPUTS = ("deploy/docker/wheelhouse", "deploy/docker/models", "deploy/docker/secrets")
 
@@ -347,6 +349,103 @@ def _build_sh(docker: Docker, *args: str, timeout: float = 1500) -> None:
         raise RuntimeError(
             f"build.sh failed ({done.returncode}):\n{done.stdout[-4000:]}\n{done.stderr[-6000:]}"
         )
+
+
+def dockerfile_default(arg: str) -> str:
+    """The default of a build argument in deploy/docker/Dockerfile."""
+    for line in (REPO / "deploy" / "docker" / "Dockerfile").read_text().splitlines():
+        if line.startswith(f"ARG {arg}="):
+            return line.split("=", 1)[1]
+    raise KeyError(arg)
+
+
+# Installs the CPU torch and what it needs into Debian's system Python, as a CUDA PyTorch image
+# has its torch in its Python: plain wheel extraction, since Debian's minbase Python has no pip.
+_TORCH_BASE = """\
+FROM {python}
+LABEL {label}="{python} with the CPU torch in its system Python, not the official {name}"
+RUN --mount=type=bind,source={wheels},target=/wheels \\
+    for name in torch sympy mpmath networkx jinja2 markupsafe fsspec filelock typing_extensions; do \\
+      python3 -m zipfile -e /wheels/$name-[0-9]*.whl /usr/local/lib/python3.11/dist-packages/ || exit 1; \\
+    done \\
+ && python3 -c 'import torch; torch.zeros(1)'
+"""
+
+
+def ensure_torch_base_standin(docker: Docker, wheelhouse: Path) -> str:
+    """A stand-in for the Dockerfile's TORCH_CUDA_IMAGE, under its name: the Python stand-in
+    with torch in its system site-packages (CPU build; no CUDA here). Needs the torch-cpu
+    wheelhouse (build.sh --engines ... --offline --prepare-only)."""
+    name = dockerfile_default("TORCH_CUDA_IMAGE")
+    if docker.image_exists(name):
+        return name
+    dockerfile = _TORCH_BASE.format(
+        python=PYTHON_IMAGE, label=STANDIN_LABEL, name=name, wheels=wheelhouse.relative_to(REPO).as_posix()
+    )
+    done = subprocess.run(
+        [docker.cli, "build", "--file", "-", "--tag", name, str(REPO)],
+        input=dockerfile,
+        env=docker.env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the torch base stand-in failed:\n{done.stderr[-4000:]}")
+    return name
+
+
+def build_torch_gpu_dry(docker: Docker, engines: tuple[str, ...] = TORCH_ENGINES) -> Build:
+    """The torch-gpu variant as build.sh --gpu --engines builds it, on the stand-in base and
+    offline from the torch-cpu wheelhouse; the one argument changed is ONNXRUNTIME_GPU, the
+    CPU onnxruntime of the lock instead of the CUDA build (which needs CUDA libraries)."""
+    start = time.monotonic()
+    key = build_key(engines) + "-gpu-dry"
+    tag = TORCH_GPU_DRY_IMAGE
+    if docker.label(tag, KEY_LABEL) == key:
+        return Build(tag, key, time.monotonic() - start, cached=True)
+    ensure_standins(docker)
+    _build_sh(docker, "--engines", ",".join(engines), "--prepare-only")
+    wheelhouse = REPO / "deploy" / "docker" / "wheelhouse" / "torch-cpu"
+    ensure_torch_base_standin(docker, wheelhouse)
+    onnxruntime = next(
+        line
+        for line in (REPO / "requirements" / "test.lock").read_text().splitlines()
+        if line.startswith("onnxruntime==")
+    )
+    args = {
+        "VARIANT": "torch-gpu",
+        "EXTRAS": ",".join(("kokoro", *engines)),
+        "ENGINES": ",".join(engines),
+        "PIP_NO_INDEX": "1",
+        "WHEELHOUSE": wheelhouse.relative_to(REPO).as_posix(),
+        "ONNXRUNTIME_GPU": onnxruntime,
+    }
+    done = subprocess.run(
+        [
+            docker.cli,
+            "build",
+            "--file",
+            str(REPO / "deploy" / "docker" / "Dockerfile"),
+            "--target",
+            "runtime",
+            *(arg for name, value in args.items() for arg in ("--build-arg", f"{name}={value}")),
+            "--label",
+            f"{KEY_LABEL}={key}",
+            "--tag",
+            tag,
+            str(REPO),
+        ],
+        env=docker.env(),
+        capture_output=True,
+        text=True,
+        timeout=2400,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the torch-gpu dry build failed:\n{done.stderr[-6000:]}")
+    return Build(tag, key, time.monotonic() - start, cached=False)
 
 
 def build_key(engines: tuple[str, ...] = ()) -> str:

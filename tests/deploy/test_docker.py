@@ -44,8 +44,10 @@ from dockerenv import (
     Docker,
     DockerUnavailable,
     build,
+    build_torch_gpu_dry,
     compose_stack,
     dockerd,
+    dockerfile_default,
     drive,
     free_port,
 )
@@ -423,6 +425,46 @@ def test_torch_image_serves_the_torch_engines(docker: Docker, torch_image: str, 
             assert seconds > 0.05 and np.isfinite(rms) and rms > 0, (engine, seconds, rms)
     finally:
         docker("rm", "--force", name, check=False)
+
+
+@pytest.mark.timeout(3600)
+def test_torch_gpu_variant_uses_the_base_torch(docker: Docker, torch_image: str) -> None:
+    """The torch-gpu path of the Dockerfile, on a stand-in for the CUDA PyTorch base (NVIDIA's
+    images cannot be pulled here): the Python stand-in with the CPU torch in its system Python.
+    What it checks is the variant's own logic: the venv borrows the base's torch and installs no
+    second one, the engines' scripts run, and the onnxruntime swap happens (to the lock's CPU
+    build, standing in for onnxruntime-gpu, whose CUDA libraries are not here)."""
+    done = build_torch_gpu_dry(docker)
+    size = docker.image_size(done.tag)
+    print(f"\n{done.tag}: {size / 1e6:.0f} MB; cached={done.cached}: {done.seconds:.0f} s")
+    base = dockerfile_default("TORCH_CUDA_IMAGE")
+    labels = json.loads(docker("image", "inspect", "--format", "{{json .Config.Labels}}", base).stdout)
+    assert "not the official" in labels[STANDIN_LABEL]
+    env = json.loads(docker("image", "inspect", "--format", "{{json .Config.Env}}", done.tag).stdout)
+    assert "CLARION_DEVICE=cuda" in env
+    report = json.loads(
+        docker(
+            "run",
+            "--rm",
+            "--entrypoint",
+            "python3",
+            done.tag,
+            "-c",
+            "import json, sys, importlib.metadata as m, torch, onnxruntime\n"
+            "names = [d.metadata['Name'].lower() for d in m.distributions()]\n"
+            "print(json.dumps({'torch': torch.__file__, 'torches': names.count('torch'),"
+            " 'prefix': sys.prefix,"
+            " 'pins': {n: m.version(n) for n in ('chatterbox-tts', 'indextts2-inference')}}))",
+            timeout=300,
+        ).stdout
+    )
+    assert report["prefix"] == "/opt/venv", report
+    assert report["torch"].startswith("/usr/local/lib/python3.11/dist-packages/torch/"), report
+    assert report["torches"] == 1, report
+    assert set(report["pins"]) == {"chatterbox-tts", "indextts2-inference"}
+    # torch sits in the base instead of the venv: about the torch-cpu image's size, where a
+    # second torch would add some 700 MB.
+    assert size < docker.image_size(torch_image) + 200_000_000, size
 
 
 def test_torch_gpu_requirements_reuse_the_base_torch(tmp_path: Path) -> None:
