@@ -116,6 +116,7 @@ class SpeechServing:
                 "timestamps cannot ride in a raw audio stream: use stream_format 'sse' for streamed "
                 "audio with word events, or leave out 'stream' for one JSON response with both",
                 param="timestamps",
+                code="timestamps_unsupported",
             )
         job = self.job(req, input_limit=input_limit)
         if not req.cache or _no_cache(request):
