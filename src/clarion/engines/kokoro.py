@@ -13,8 +13,8 @@ G2P needs pyopenjtalk, which the ``kokoro`` extra does not install, and espeak's
 as "Chinese letter". The graph is fixed at batch 1, so batches are looped.
 
 Word timings (``synthesize_timed``) come from the model's own per-token durations, which the
-loaded graph gains as an extra output (clarion.engines.kokoro_graph); clarion.engines.kokoro_words
-maps them onto the text's words."""
+loaded graph gains as an extra output (clarion.engines.kokoro_graph); clarion.engines.phoneme_words
+maps them onto the text's words, as it does for Piper."""
 
 from __future__ import annotations
 
@@ -37,10 +37,10 @@ from clarion.engines.base import (
     Streaming,
     TimedAudio,
     VoiceInfo,
+    WordTiming,
     files_fingerprint,
 )
 from clarion.engines.kokoro_graph import with_durations_output
-from clarion.engines.kokoro_words import Token, text_words, word_timings
 from clarion.engines.mixing import is_mix, parse_mix
 from clarion.engines.onnx import (
     cpu_threads,
@@ -50,6 +50,14 @@ from clarion.engines.onnx import (
 )
 from clarion.engines.onnx import (
     thread_policy as onnx_thread_policy,
+)
+from clarion.engines.phoneme_words import (
+    Phone,
+    align_words,
+    is_separator,
+    phoneme_count,
+    spoken_groups,
+    text_words,
 )
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
@@ -356,11 +364,20 @@ class KokoroEngine:
         if not any(ch.isalpha() for ch in phonemes):
             return TimedAudio(np.zeros(0, np.float32))
         speed = min(max(seg.speed, SPEED_RANGE[0]), SPEED_RANGE[1])
-        audio, tokens = self._render_timed(phonemes, style, speed, seg.text)
-        words = word_timings(self._words(seg), tokens, lambda word: self._alone(word, seg.voice))
-        return TimedAudio(audio, words)
+        audio, phones = self._render_timed(phonemes, style, speed, seg.text)
+        return TimedAudio(audio, self._timings(seg, phones))
 
-    def _render_timed(self, phonemes: str, style: Any, speed: float, text: str) -> tuple[Audio, list[Token]]:
+    def _timings(self, seg: Segment, phones: Sequence[Phone]) -> tuple[WordTiming, ...]:
+        """The phonemiser's words (spaces and punctuation between phones) matched to the text's.
+        Espeak joins some ("of the" -> ʌvðə), so each text word's length alone guides the
+        match; phonemising one word costs microseconds."""
+        words = self._words(seg)
+        expected = [
+            phoneme_count([c for c in self._alone(word, seg.voice) if not is_separator(c)]) for word in words
+        ]
+        return tuple(align_words(words, expected, spoken_groups(phones)))
+
+    def _render_timed(self, phonemes: str, style: Any, speed: float, text: str) -> tuple[Audio, list[Phone]]:
         """What kokoro-onnx's create() renders (the same passes, trimming and pauses between
         passes), with each phoneme token's span in seconds. kokoro-onnx reads durations only
         from an output named "duration" and then also re-times pauses, changing the audio; so
@@ -371,7 +388,7 @@ class KokoroEngine:
         kokoro = self._kokoro
         passes = split_phonemes(" ".join(phonemes.split()))
         parts: list[Audio] = []
-        tokens: list[Token] = []
+        phones: list[Phone] = []
         offset = 0
         for k, chunk in enumerate(passes):
             ids = kokoro.tokenizer.tokenize(chunk)
@@ -392,17 +409,17 @@ class KokoroEngine:
             audio, (head, _) = trim(raw)
             starts = np.clip(edges[1:] - head, 0, len(audio)) + offset
             known = kokoro.tokenizer.known(chunk)
-            tokens.extend(
-                Token(ch, float(a) / SAMPLE_RATE, float(b) / SAMPLE_RATE)
+            phones.extend(
+                Phone(ch, float(a) / SAMPLE_RATE, float(b) / SAMPLE_RATE)
                 for ch, a, b in zip(known, starts[:-1], starts[1:], strict=False)
             )
             if k < len(passes) - 1:
                 pause = pause_after(chunk, SENTENCE_PAUSE, CLAUSE_PAUSE)
                 audio = np.concatenate([audio, np.zeros(int(pause * SAMPLE_RATE), audio.dtype)])
-                tokens.append(Token(" ", 0.0, 0.0))  # a word never runs across two passes
+                phones.append(Phone(" ", 0.0, 0.0))  # a word never runs across two passes
             parts.append(np.asarray(audio, np.float32))
             offset += len(audio)
-        return np.concatenate(parts), tokens
+        return np.concatenate(parts), phones
 
     def _words(self, seg: Segment) -> list[str]:
         """The text's words in the order the phonemiser reads them: for Mandarin voices, the
