@@ -15,7 +15,7 @@ import pytest
 
 from clarion.config import Settings
 from clarion.engines.base import Engine, Segment, TimesWords
-from clarion.engines.kokoro import KokoroEngine
+from clarion.engines.kokoro import KokoroEngine, spoken_words
 from clarion.engines.kokoro_graph import with_durations_output
 from clarion.engines.phoneme_words import Phone, text_words
 from clarion.errors import VoiceNotFound
@@ -391,3 +391,10 @@ def test_word_starts_agree_with_whisper(kokoro_engine: KokoroEngine) -> None:
             errors += [abs(ours[block.a + k][1] - heard[block.b + k][1]) for k in range(block.size)]
     assert len(errors) >= 0.8 * sum(len(text_words(t)) for t in sentences), errors
     assert float(np.median(errors)) <= 0.080, errors
+
+
+def test_words_keep_their_combining_marks() -> None:
+    # Devanagari vowel signs and a decomposed accent are marks, not \w: still inside the word.
+    assert spoken_words("नमस्ते, आप कैसे हैं?") == ["नमस्ते", "आप", "कैसे", "हैं"]
+    assert spoken_words("Cafe\u0301 l'été") == ["Cafe\u0301", "l'été"]
+    assert spoken_words("Don't stop, it's well-known.") == text_words("Don't stop, it's well-known.")

@@ -22,6 +22,7 @@ import importlib.util
 import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -131,6 +132,29 @@ _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 
 
 _SYLLABLE_END = re.compile(r"(ɨ|(?<=[aeəɤo])i)?([→↗↓↘]?)[nŋ]?$")
+
+
+def spoken_words(text: str) -> list[str]:
+    """phoneme_words.text_words, keeping combining marks inside a word: Devanagari's vowel
+    signs are not ``\\w``, so नमस्ते would fall apart into नमस and त."""
+    words = text_words(text)
+    if all(unicodedata.category(ch)[0] != "M" for ch in text):
+        return words
+    out: list[str] = []
+    run: list[str] = []
+    for i, ch in enumerate(text):
+        kind = unicodedata.category(ch)[0]
+        inner = (
+            ch in "'’" and bool(run) and i + 1 < len(text) and unicodedata.category(text[i + 1])[0] in "LN"
+        )
+        if kind in "LNM" or inner:
+            run.append(ch)
+        elif run:
+            out.append("".join(run))
+            run = []
+    if run:
+        out.append("".join(run))
+    return out
 
 
 def rhotacise(phonemes: str) -> str:
@@ -426,11 +450,11 @@ class KokoroEngine:
         jieba words misaki's G2P phonemises one by one, and English runs as words."""
         _, espeak = PREFIXES[seg.voice[0]]
         if espeak is not None:
-            return text_words(seg.text)
+            return spoken_words(seg.text)
         words: list[str] = []
         for span in language_spans(seg.text):
             if span.language == "en" and any(ch.isalpha() for ch in span.text):
-                words += text_words(span.text)
+                words += spoken_words(span.text)
             else:
                 words += self._zh_words(span.text)
         return words
