@@ -10,6 +10,7 @@ Pure functions on (symbol, start, end) triples, so they are tested without a mod
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -79,6 +80,12 @@ def align_words(
         return [WordTiming(w, 0.0, 0.0) for w in words]
     sizes = [max(phoneme_count([p.symbol for p in g]), 1) for g in groups]
     want = [max(float(e), 1.0) for e in expected]
+    said_upto, heard_upto = (
+        list(itertools.accumulate(want, initial=0.0)),
+        list(itertools.accumulate(sizes, initial=0)),
+    )
+    # Matches stay near the diagonal: only as far off it as the counts differ, plus a margin.
+    band = abs(n - m) + _MAX_SPAN + 2
     inf = float("inf")
     cost = [[inf] * (m + 1) for _ in range(n + 1)]
     move: list[list[tuple[int, int]]] = [[(0, 0)] * (m + 1) for _ in range(n + 1)]
@@ -86,7 +93,8 @@ def align_words(
     steps = [(1, 1), (1, 0), (0, 1)]
     steps += [(a, 1) for a in range(2, _MAX_SPAN + 1)] + [(1, b) for b in range(2, _MAX_SPAN + 1)]
     for i in range(n + 1):
-        for j in range(m + 1):
+        centre = i * m // n
+        for j in range(max(0, centre - band), min(m, centre + band) + 1):
             here = cost[i][j]
             if here == inf:
                 continue
@@ -96,7 +104,7 @@ def align_words(
                 if a == 0 or b == 0:
                     step = _UNMATCHED
                 else:
-                    said, heard = sum(want[i : i + a]), float(sum(sizes[j : j + b]))
+                    said, heard = said_upto[i + a] - said_upto[i], float(heard_upto[j + b] - heard_upto[j])
                     step = abs(said - heard) / max(said, heard) + _UNEVEN * (a + b - 2)
                 if here + step < cost[i + a][j + b]:
                     cost[i + a][j + b] = here + step
