@@ -67,3 +67,18 @@ def test_disk_hits_are_promoted_to_memory_and_observed(tmp_path: Path) -> None:
     fresh = AudioCache(1_000_000, tmp_path, 1_000_000, observe=lambda r, t: seen.append((r, t)))
     assert fresh.get("k") is not None and fresh.get("k") is not None
     assert seen == [("miss", "disk"), ("store", "memory"), ("hit", "disk"), ("hit", "memory")]
+
+
+def test_disk_tier_keeps_word_timings_and_reads_old_files_as_untimed(tmp_path: Path) -> None:
+    from clarion.types import WordTiming
+
+    words = (WordTiming("Hello", 0.05, 0.3), WordTiming("there", 0.36, 0.7))
+    tier = DiskTier(tmp_path, max_bytes=10_000_000)
+    tier.put("timed", (CachedChunk(np.ones(4, np.float32), "Hello there.", words), *entry(2, "")))
+    got = DiskTier(tmp_path, max_bytes=10_000_000).get("timed")
+    assert got is not None
+    assert got[0].words == words and got[1].words is None  # an untimed chunk stays untimed
+    # A file written before timings were kept: no "words" array, read as untimed.
+    np.savez(tmp_path / "old.npz", a0=np.ones(3, np.float32), texts=np.frombuffer(b'["Hi."]', np.uint8))
+    old = tier.get("old")
+    assert old is not None and old[0].text == "Hi." and old[0].words is None

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from clarion.types import Audio
+from clarion.types import Audio, WordTiming
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ Observer = Callable[[str, str], None]  # (result: hit|miss|store|evict, tier: me
 class CachedChunk:
     samples: Audio
     text: str
+    # Word timings, seconds from the start of this chunk; None when the request that made the
+    # entry did not ask for them (a request that does then synthesises and replaces it).
+    words: tuple[WordTiming, ...] | None = None
 
 
 Entry = tuple[CachedChunk, ...]
@@ -49,7 +52,13 @@ def cache_key(parts: Sequence[Any]) -> str:
 
 
 def _size(entry: Entry) -> int:
-    return sum(c.samples.nbytes + len(c.text.encode()) for c in entry)
+    return sum(c.samples.nbytes + len(c.text.encode()) + 48 * len(c.words or ()) for c in entry)
+
+
+def _words_from_json(value: Any) -> tuple[WordTiming, ...] | None:
+    if value is None:
+        return None
+    return tuple(WordTiming(str(w), float(s), float(e)) for w, s, e in value)
 
 
 class MemoryTier:
@@ -101,11 +110,16 @@ class DiskTier:
         try:
             with np.load(path, allow_pickle=False) as z:
                 texts = json.loads(bytes(z["texts"]).decode())
-                entry = tuple(CachedChunk(z[f"a{i}"].astype(np.float32), t) for i, t in enumerate(texts))
+                # Entries written before timings were kept have no "words": untimed.
+                timed = json.loads(bytes(z["words"]).decode()) if "words" in z.files else [None] * len(texts)
+                entry = tuple(
+                    CachedChunk(z[f"a{i}"].astype(np.float32), t, _words_from_json(w))
+                    for i, (t, w) in enumerate(zip(texts, timed, strict=True))
+                )
             os.utime(path)
         except FileNotFoundError:
             return None
-        except (OSError, ValueError, KeyError) as e:  # damaged file: drop it, answer a miss
+        except (OSError, ValueError, KeyError, TypeError) as e:  # damaged file: drop it, answer a miss
             log.warning("dropping unreadable cache file %s: %s", path.name, e)
             with contextlib.suppress(OSError):
                 self.bytes -= path.stat().st_size
@@ -117,6 +131,8 @@ class DiskTier:
         buf = io.BytesIO()
         arrays: dict[str, Any] = {f"a{i}": c.samples for i, c in enumerate(entry)}
         arrays["texts"] = np.frombuffer(json.dumps([c.text for c in entry]).encode(), dtype=np.uint8)
+        words = [None if c.words is None else [[w.word, w.start, w.end] for w in c.words] for c in entry]
+        arrays["words"] = np.frombuffer(json.dumps(words).encode(), dtype=np.uint8)
         np.savez(buf, allow_pickle=False, **arrays)
         data = buf.getvalue()
         if len(data) > self.max_bytes:

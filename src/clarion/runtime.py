@@ -21,6 +21,7 @@ from clarion.engines.base import (
     Engine,
     SchedulingDefaults,
     Segment,
+    TimesWords,
     VoiceInfo,
     check_own_options,
     provide_voice_store,
@@ -90,6 +91,8 @@ class EngineRuntime:
             "voices": len(self.voices),
             "streaming": caps.streaming.value,
             "cloning": caps.cloning,
+            # Word timings from the model's own durations (TimesWords): a request's `timestamps`.
+            "word_timestamps": isinstance(self.engine, TimesWords),
             "scheduling": {
                 "max_batch_size": self.batcher.max_batch_size,
                 "max_wait_ms": self.batcher.max_wait_s * 1000,

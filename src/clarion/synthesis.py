@@ -19,7 +19,7 @@ import numpy as np
 from clarion import __version__
 from clarion.cache import AudioCache, CachedChunk, cache_key
 from clarion.config import Settings
-from clarion.engines.base import Audio, AudioChunk, Segment, VoiceInfo
+from clarion.engines.base import Audio, AudioChunk, Segment, TimesWords, VoiceInfo, WordTiming
 from clarion.errors import DeadlineExceeded, NoSpeakableText, QueueFull, RateLimited
 from clarion.routing import VoiceRouter, reading_language, speaks_zh
 from clarion.runtime import EngineRuntime, Runtimes
@@ -68,6 +68,8 @@ class SpeechJob:
     partial: bool = False
     # "ssml": the text is SSML; "text": it is read as written; None: SSML if it starts with <speak.
     input_format: Literal["text", "ssml"] | None = None
+    # Word timings on every chunk (``AudioChunk.words``), from engines that give them.
+    timestamps: bool = False
 
     @property
     def is_ssml(self) -> bool:
@@ -213,20 +215,30 @@ class Synthesizer:
         key = self._cache_key(job) if self.cache is not None else None
         if key is not None and job.use_cache:
             entry = await self._cache_get(key)
-            if entry is not None:
+            # An entry made without timings cannot answer a request for them: made afresh, the
+            # new entry (with them) replaces it and serves both kinds.
+            if entry is not None and not (job.timestamps and any(c.words is None for c in entry)):
                 job.trace.cache = "hit"
+                at = 0  # samples so far: where each chunk's words start
                 for index, cached in enumerate(entry):
-                    yield AudioChunk(cached.samples, rate, index, cached.text)
+                    words = _shifted(cached.words, at / rate) if job.timestamps else None
+                    yield AudioChunk(cached.samples, rate, index, cached.text, words)
+                    at += len(cached.samples)
                 return
         plan, rest = await self._plan(job)
         if job.partial:
             plan[:1] = _first_clause_apart(plan[:1])  # a streamed request's first sound comes sooner
         job.trace.cache = "off" if key is None else ("miss" if job.use_cache else "bypass")
         produced: list[CachedChunk] = []
+        at = 0
         # aclosing: a client that leaves must cancel the queued segments now, not at GC time.
         async with contextlib.aclosing(self._synthesise(job, plan, rate, rest)) as chunks:
             async for chunk in chunks:
-                produced.append(CachedChunk(chunk.samples, chunk.text))
+                # _synthesise times words from the start of their chunk; the cache keeps them so.
+                produced.append(CachedChunk(chunk.samples, chunk.text, chunk.words))
+                if chunk.words is not None:
+                    chunk = dataclasses.replace(chunk, words=_shifted(chunk.words, at / rate))
+                at += len(chunk.samples)
                 yield chunk
         if key is not None and self.cache is not None:
             # Only complete results are stored (a client that left midway stores nothing).
@@ -262,17 +274,19 @@ class Synthesizer:
         rate: int,
         rest: asyncio.Future[list[Planned]] | None = None,
     ) -> AsyncGenerator[AudioChunk, None]:
-        """``plan``'s audio in order; ``rest``, while still being planned, joins it when ready."""
+        """``plan``'s audio in order; ``rest``, while still being planned, joins it when ready.
+        With ``job.timestamps``, each chunk's words are timed from the start of that chunk."""
         begun = time.monotonic()
         deadline = begun + job.timeout_s
         lookahead = self.settings.lookahead
         # A streamed request's segments queue by when the listener needs them; a whole reply's
         # keep the request's place in line (nobody hears any of it before the end).
         clock = PlaybackClock(begun) if job.partial and self.settings.queue_order == "playback" else None
-        # Each segment in flight: its whole audio, and (streamed in pieces) the pieces so far.
-        pending: collections.deque[tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None]] = (
-            collections.deque()
-        )
+        # Each segment in flight: its whole audio, (streamed in pieces) the pieces so far, and
+        # (timed) its word timings, which the batcher hands over just before the audio.
+        pending: collections.deque[
+            tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None, list[tuple[WordTiming, ...]]]
+        ] = collections.deque()
         submitted = 0
 
         def fill() -> None:
@@ -285,7 +299,7 @@ class Synthesizer:
                 if item.silence_s:
                     silence: asyncio.Future[Audio] = asyncio.get_running_loop().create_future()
                     silence.set_result(np.zeros(round(item.silence_s * rate), dtype=np.float32))
-                    pending.append((silence, None))
+                    pending.append((silence, None, []))
                     if clock is not None:
                         clock.expect(submitted, item.silence_s)
                     submitted += 1
@@ -296,7 +310,9 @@ class Synthesizer:
                     pace = self._paces.setdefault(item.runtime.name, Pace())
                     clock.expect(submitted, pace.estimate_s(len(item.segment.text), job.speed))
                 parts: asyncio.Queue[Audio | None] | None = None
-                if job.partial and _streams_pieces(item, rate):
+                timed = job.timestamps and isinstance(item.runtime.engine, TimesWords)
+                words: list[tuple[WordTiming, ...]] = []
+                if job.partial and not timed and _streams_pieces(item, rate):
                     parts = asyncio.Queue()
                 try:
                     fut = item.runtime.batcher.submit(
@@ -306,6 +322,7 @@ class Synthesizer:
                         background=job.background,
                         on_part=None if parts is None else parts.put_nowait,
                         order=order,
+                        on_words=words.append if timed else None,
                     )
                 except QueueFull:
                     if submitted == 0:
@@ -314,7 +331,7 @@ class Synthesizer:
                 if parts is not None:
                     # Pieces arrive before the result (both via the loop, in order): None ends them.
                     fut.add_done_callback(functools.partial(_end_of_pieces, parts))
-                pending.append((fut, parts))
+                pending.append((fut, parts, words))
                 submitted += 1
 
         uses: dict[str, list[str]] = {}  # each engine's segment texts
@@ -356,36 +373,39 @@ class Synthesizer:
                     remaining = deadline - time.monotonic()
                     if not pending or remaining <= 0:
                         raise self._deadline(job, index, len(plan))
-                    fut, parts = pending[0]
+                    fut, parts, words = pending[0]
+                    untimed = () if job.timestamps else None  # pieces come from engines without timings
                     sent = 0  # samples of this segment already handed out in pieces
                     try:
                         while parts is not None:
                             piece = await asyncio.wait_for(parts.get(), deadline - time.monotonic())
                             if piece is None:
                                 break
-                            yield AudioChunk(piece, rate, index, "" if sent else item.segment.text)
+                            yield AudioChunk(piece, rate, index, "" if sent else item.segment.text, untimed)
                             sent += len(piece)
                         audio = await asyncio.wait_for(fut, deadline - time.monotonic())
                     except TimeoutError:
                         raise self._deadline(job, index, len(plan)) from None
                     pending.popleft()
-                    if parts is None:
-                        audio = await _fit(audio, item, rate)
+                    fitted = await _fit(audio, item, rate) if parts is None else audio
                     if clock is not None:
                         # Real durations replace estimates before the next segments are queued.
-                        clock.produced(index, len(audio) / rate)
+                        clock.produced(index, len(fitted) / rate)
                     if not item.silence_s:
                         self._paces.setdefault(item.runtime.name, Pace()).observe(
-                            len(item.segment.text), len(audio) / rate, job.speed
+                            len(item.segment.text), len(fitted) / rate, job.speed
                         )
                     fill()
                     if parts is None:
-                        yield AudioChunk(audio, rate, index, item.segment.text)
+                        timing = _fitted_words(words, audio, item, fitted, rate) if job.timestamps else None
+                        yield AudioChunk(fitted, rate, index, item.segment.text, timing)
                     elif len(audio) > sent:  # the whole result is what counts: anything not yet sent
-                        yield AudioChunk(audio[sent:], rate, index, "" if sent else item.segment.text)
+                        yield AudioChunk(
+                            audio[sent:], rate, index, "" if sent else item.segment.text, untimed
+                        )
                     index += 1
         finally:
-            for fut, _ in pending:
+            for fut, _, _ in pending:
                 fut.cancel()
             if rest is not None:
                 rest.cancel()
@@ -484,6 +504,22 @@ async def _fit(audio: Audio, item: Planned, rate: int) -> Audio:
         return resample(out, item.runtime.engine.sample_rate, rate)
 
     return await asyncio.to_thread(work)
+
+
+def _fitted_words(
+    words: list[tuple[WordTiming, ...]], audio: Audio, item: Planned, fitted: Audio, rate: int
+) -> tuple[WordTiming, ...]:
+    """A segment's word timings on its fitted audio: time-stretching scales them by the
+    length it changed the audio by (resampling keeps them)."""
+    if not words or not len(audio):
+        return ()
+    scale = (len(fitted) / rate) / (len(audio) / item.runtime.engine.sample_rate)
+    end = len(fitted) / rate
+    return tuple(WordTiming(w.word, min(w.start * scale, end), min(w.end * scale, end)) for w in words[0])
+
+
+def _shifted(words: tuple[WordTiming, ...] | None, seconds: float) -> tuple[WordTiming, ...]:
+    return tuple(WordTiming(w.word, w.start + seconds, w.end + seconds) for w in words or ())
 
 
 def _stretch_factor(speed: float, native: tuple[float, float]) -> float:

@@ -71,6 +71,9 @@ class AudioChunk:
     sample_rate: int
     index: int
     text: str
+    # When the request asked for timestamps: the words of this chunk's segment, in seconds
+    # from the start of the request's audio (empty where its engine gives none); else None.
+    words: tuple[WordTiming, ...] | None = None
 
     @property
     def duration(self) -> float:

@@ -6,17 +6,22 @@ Everything that needs the pulled model is marked slow: the pull and load alone t
 from __future__ import annotations
 
 import concurrent.futures
+import itertools
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import Engine, Segment
-from clarion.engines.kokoro import KokoroEngine
+from clarion.engines.base import Engine, Segment, TimesWords
+from clarion.engines.kokoro import KokoroEngine, spoken_words
+from clarion.engines.kokoro_graph import with_durations_output
+from clarion.engines.phoneme_words import Phone, text_words
 from clarion.errors import VoiceNotFound
 from clarion.models import KOKORO_VOICES as MODELS_VOICES
+from clarion.types import WordTiming
 from tests.asr import assert_english_speech
 from tests.signals import rms
 
@@ -202,3 +207,202 @@ def test_erhua_merge_gives_one_r_coloured_syllable() -> None:
     assert "ny↓ɚ↗" in said  # 女儿 keeps ér
     assert "naɚ↓" in said and "waɚ↗" in said
     assert said.count("ɚ") == 3
+
+
+# -- word timings from the model's durations --------------------------------------------------
+
+FOX_WORDS = ["The", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog"]
+JOINED = "He has been there for a long time, as a matter of fact."  # espeak: hˈæzbiːn, fɚɹə
+
+
+@pytest.fixture(scope="module")
+def fox_timed(kokoro_engine: KokoroEngine) -> tuple[np.ndarray, tuple[WordTiming, ...]]:
+    timed = kokoro_engine.synthesize_timed([Segment(FOX, "af_heart")])[0]
+    return timed.samples, timed.words
+
+
+def _assert_well_formed(words: tuple[WordTiming, ...], samples: np.ndarray) -> None:
+    seconds = len(samples) / RATE
+    starts = [w.start for w in words]
+    assert starts == sorted(starts), words
+    assert all(0.0 <= w.start < w.end <= seconds + 1e-9 for w in words), words
+    # Consecutive words do not overlap: the next starts where this one ends or later.
+    assert all(a.end <= b.start + 1e-9 for a, b in itertools.pairwise(words)), words
+
+
+@pytest.mark.slow
+def test_the_patched_graph_names_the_duration_predictors_frame_counts(kokoro_models_dir: Path) -> None:
+    """Checked with the onnx package, independently of the wire-format patcher: the added
+    output is a graph output, and it is the rounded, clipped duration prediction that the
+    length regulator's CumSum adds up."""
+    onnx = pytest.importorskip("onnx")
+    shipped = (kokoro_models_dir / "kokoro" / "kokoro-v1.0.int8.onnx").read_bytes()
+    patched, name = with_durations_output(shipped)
+    assert name is not None and patched.startswith(shipped)
+    model = onnx.load_from_string(patched)
+    assert [o.name for o in model.graph.output] == ["audio", name]
+    producer = {out: node for node in model.graph.node for out in node.output}
+    assert any(n.op_type == "CumSum" and n.input[0] == name for n in model.graph.node)
+    chain = []
+    node = producer[name]
+    while node.op_type not in ("Round", "Ceil") and len(chain) < 8:
+        chain.append(node.op_type)
+        node = producer[node.input[0]]
+    assert node.op_type == "Round" and chain == ["Gather", "Cast", "Clip"]
+    # Round(sum of the predictor's sigmoid bins / speed): the frames at the requested speed.
+    divide = producer[node.input[0]]
+    assert divide.op_type == "Div" and divide.input[1] == "speed"
+    sigmoid = producer[producer[divide.input[0]].input[0]]
+    assert sigmoid.op_type == "Sigmoid" and "duration_proj" in sigmoid.input[0]
+    # Patching an already patched graph adds nothing.
+    assert with_durations_output(patched) == (patched, name)
+
+
+@pytest.fixture(scope="module")
+def shipped_session(kokoro_models_dir: Path) -> Any:
+    """The graph as shipped, unpatched, in a plain one-thread session."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    return ort.InferenceSession(str(kokoro_models_dir / "kokoro" / "kokoro-v1.0.int8.onnx"), options)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("speed", [1.0, 1.5])
+def test_durations_count_600_samples_a_frame_and_leave_the_audio_alone(
+    shipped_session: Any, kokoro_engine: KokoroEngine, speed: float
+) -> None:
+    tokenizer = kokoro_engine._kokoro.tokenizer
+    ids = tokenizer.tokenize(tokenizer.phonemize(FOX, "en-us"))
+    feeds = {
+        "tokens": np.array([[0, *ids, 0]], np.int64),
+        "style": kokoro_engine._style("af_heart")[len(ids) - 1],
+        "speed": np.array([speed], np.float32),
+    }
+    (plain,) = shipped_session.run(None, feeds)
+    audio, frames = kokoro_engine._kokoro.sess.run(None, feeds)
+    np.testing.assert_array_equal(audio, plain)
+    assert frames.shape == (len(ids) + 2,) and frames.min() >= 1
+    assert int(frames.sum()) * 600 == audio.size
+
+
+@pytest.mark.slow
+def test_timed_audio_is_the_plain_audio(kokoro_engine: KokoroEngine, fox: np.ndarray) -> None:
+    assert isinstance(kokoro_engine, TimesWords)
+    segs = [Segment(FOX, "af_heart"), Segment(JOINED, "af_heart", speed=1.5)]
+    timed = kokoro_engine.synthesize_timed(segs)
+    np.testing.assert_array_equal(timed[0].samples, fox)
+    np.testing.assert_array_equal(timed[1].samples, kokoro_engine.synthesize([segs[1]])[0])
+
+
+@pytest.mark.slow
+def test_one_timing_per_spoken_word_in_order(fox_timed: tuple[np.ndarray, tuple[WordTiming, ...]]) -> None:
+    samples, words = fox_timed
+    assert [w.word for w in words] == FOX_WORDS
+    _assert_well_formed(words, samples)
+    seconds = len(samples) / RATE
+    assert words[0].start < 0.25  # the trimmed audio starts with the first word
+    assert words[-1].end == pytest.approx(seconds, abs=0.05)
+    spoken = sum(w.end - w.start for w in words)
+    assert 0.8 * seconds <= spoken <= seconds
+
+
+@pytest.mark.slow
+def test_speed_scales_the_timings(
+    kokoro_engine: KokoroEngine, fox_timed: tuple[np.ndarray, tuple[WordTiming, ...]]
+) -> None:
+    _, normal = fox_timed
+    fast = kokoro_engine.synthesize_timed([Segment(FOX, "af_heart", speed=1.5)])[0]
+    assert [w.word for w in fast.words] == FOX_WORDS
+    _assert_well_formed(fast.words, fast.samples)
+    # Frame counts are rounded per token at each speed, and trimming moves the start a little.
+    errors = [abs(f.start - n.start / 1.5) for f, n in zip(fast.words, normal, strict=True)]
+    assert float(np.median(errors)) < 0.04, errors
+    assert fast.words[-1].end == pytest.approx(normal[-1].end / 1.5, abs=0.08)
+
+
+@pytest.mark.slow
+def test_words_espeak_joins_are_still_one_timing_each(kokoro_engine: KokoroEngine) -> None:
+    timed = kokoro_engine.synthesize_timed([Segment(JOINED, "af_heart")])[0]
+    assert [w.word for w in timed.words] == text_words(JOINED)
+    _assert_well_formed(timed.words, timed.samples)
+
+
+@pytest.mark.slow
+def test_mandarin_words_are_the_g2p_words(kokoro_engine: KokoroEngine, zh: np.ndarray) -> None:
+    timed = kokoro_engine.synthesize_timed([Segment(ZH, "zf_xiaoxiao", language="zh")])[0]
+    np.testing.assert_array_equal(timed.samples, zh)
+    assert "".join(w.word for w in timed.words) == re.sub(r"[^\u4e00-\u9fff]", "", ZH)
+    assert [w.word for w in timed.words][:3] == ["今天天气", "很", "好"]
+    _assert_well_formed(timed.words, timed.samples)
+    mixed = kokoro_engine.synthesize_timed(
+        [Segment("我很喜欢这个Wonderful Computer。", "zf_xiaoxiao", "zh")]
+    )[0]
+    assert [w.word for w in mixed.words] == ["我", "很", "喜欢", "这个", "Wonderful", "Computer"]
+    _assert_well_formed(mixed.words, mixed.samples)
+
+
+@pytest.mark.slow
+def test_punctuation_only_has_no_words(kokoro_engine: KokoroEngine) -> None:
+    timed = kokoro_engine.synthesize_timed([Segment("...", "af_heart")])[0]
+    assert timed.samples.size == 0 and timed.words == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # espeak-ng joins these in the sentence: hˈæzbiːn, fɚɹə, ðˌæɾə, ʌvðə, ɪnðə
+        ("He has been there for a long time.", [("has", "hˈæz"), ("been", "biːn"), ("long", "lˈɔŋ")]),
+        ("Is that a cat or a dog?", [("that", "ðˌæ"), ("a", "ɾə"), ("cat", "kˈæt"), ("a", "ɐ")]),
+        ("It is one of the best things in the world.", [("of", "ʌv"), ("the", "ðə"), ("in", "ɪn")]),
+    ],
+)
+@pytest.mark.slow
+def test_joined_words_are_cut_where_each_one_sounds(
+    kokoro_engine: KokoroEngine, text: str, expected: list[tuple[str, str]]
+) -> None:
+    """On the real espeak phonemiser, with one phoneme a tenth of a second: each text word gets
+    the phonemes it is read with, also inside a word espeak joined."""
+    seg = Segment(text, "af_heart")
+    phonemes = kokoro_engine._kokoro.tokenizer.known(kokoro_engine._phonemes(seg))
+    phones = [Phone(ch, i / 10, (i + 1) / 10) for i, ch in enumerate(phonemes)]
+    timings = kokoro_engine._timings(seg, phones)
+    assert [w.word for w in timings] == text_words(text)
+    heard = [(w.word, phonemes[round(w.start * 10) : round(w.end * 10)]) for w in timings]
+    rest = iter(heard)
+    assert all(pair in rest for pair in expected), heard  # in this order
+
+
+@pytest.mark.slow
+def test_word_starts_agree_with_whisper(kokoro_engine: KokoroEngine) -> None:
+    """Against Whisper tiny.en's word timestamps (faster-whisper) on a few sentences, espeak's
+    joined words among them: median absolute error of word starts at most 80 ms (20 sentences,
+    238 words measured 47 ms here; docs/engines/kokoro.md)."""
+    pytest.importorskip("faster_whisper", reason="the quality extra is not installed")
+    import difflib
+
+    from clarion.optimize.asr import word_times
+
+    sentences = [
+        FOX,
+        "As a matter of fact, I was going to tell you about it before you left.",
+        "It is one of the best things in the world to watch the sun rise over the mountains.",
+    ]
+    errors: list[float] = []
+    for text in sentences:
+        timed = kokoro_engine.synthesize_timed([Segment(text, "af_heart")])[0]
+        ours = [(w.word.lower(), w.start) for w in timed.words]
+        heard = word_times(timed.samples, RATE)
+        match = difflib.SequenceMatcher(a=[w for w, _ in ours], b=[w for w, _, _ in heard], autojunk=False)
+        for block in match.get_matching_blocks():
+            errors += [abs(ours[block.a + k][1] - heard[block.b + k][1]) for k in range(block.size)]
+    assert len(errors) >= 0.8 * sum(len(text_words(t)) for t in sentences), errors
+    assert float(np.median(errors)) <= 0.080, errors
+
+
+def test_words_keep_their_combining_marks() -> None:
+    # Devanagari vowel signs and a decomposed accent are marks, not \w: still inside the word.
+    assert spoken_words("नमस्ते, आप कैसे हैं?") == ["नमस्ते", "आप", "कैसे", "हैं"]
+    assert spoken_words("Cafe\u0301 l'été") == ["Cafe\u0301", "l'été"]
+    assert spoken_words("Don't stop, it's well-known.") == text_words("Don't stop, it's well-known.")

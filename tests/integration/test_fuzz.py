@@ -32,7 +32,10 @@ UNSPEAKABLE = (400, "no_speakable_text", "")  # "." is a valid string; that it r
 SSML = (400, "invalid_ssml", "")  # input_format=ssml with input that is not well-formed SSML
 # Han characters in a string for an English-only server: no loaded voice reads them.
 LANGUAGE = (400, "unsupported_language", "")
-SPEECH = {VOICE, UNSPEAKABLE, SSML, LANGUAGE}
+# timestamps: true where the engine gives none (which engines do is the server's state), or
+# with a raw audio stream (a combination of two fields, which JSON Schema does not say simply).
+TIMESTAMPS = (400, "timestamps_unsupported", "")
+SPEECH = {VOICE, UNSPEAKABLE, SSML, LANGUAGE, TIMESTAMPS}
 RIGHTFUL: dict[str, set[Rightful]] = {
     "POST /v1/audio/speech": SPEECH,
     "GET /v1/tts": SPEECH,

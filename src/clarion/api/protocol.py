@@ -81,6 +81,13 @@ class SpeechRequest(BaseModel):
         description="False: synthesise afresh instead of answering from the audio cache "
         "(so does the header 'Cache-Control: no-cache').",
     )
+    timestamps: bool = Field(
+        default=False,
+        description="Word timings, from engines that give them (GET /v1/models: "
+        "engine.word_timestamps; others answer 400). Not streamed: the response is JSON "
+        "(SpeechWithTimestamps) instead of audio. With stream_format 'sse': a "
+        "speech.audio.words event after each segment's audio. Not with plain 'stream'.",
+    )
 
     @property
     def voice_id(self) -> str:
@@ -89,6 +96,33 @@ class SpeechRequest(BaseModel):
     @property
     def streaming(self) -> bool:
         return self.stream or self.stream_format is not None
+
+
+class WordTimestamp(BaseModel):
+    """One word and when it is heard, in seconds from the start of the response's audio."""
+
+    word: str
+    start: float
+    end: float
+
+
+class SpeechWithTimestamps(BaseModel):
+    """POST /v1/audio/speech with ``timestamps: true``, not streamed: the audio and its words."""
+
+    audio: str = Field(description="The whole audio file in response_format, base64.")
+    format: AudioFormat
+    sample_rate: int
+    audio_seconds: float
+    words: list[WordTimestamp]
+
+
+class SpeechWordsEvent(BaseModel):
+    """The SSE event after a segment's audio when ``timestamps`` is set (stream_format 'sse')."""
+
+    type: Literal["speech.audio.words"] = "speech.audio.words"
+    segment: int = Field(description="The segment's index in the request, from 0.")
+    text: str = Field(description="The segment's text as read (normalised).")
+    words: list[WordTimestamp]
 
 
 class BatchItem(BaseModel):

@@ -24,7 +24,7 @@ from clarion.api.protocol import SpeechRequest
 from clarion.audio.encoders import StreamEncoder, encode
 from clarion.audio.formats import AudioFormat
 from clarion.config import Settings
-from clarion.engines.base import AudioChunk
+from clarion.engines.base import AudioChunk, TimesWords
 from clarion.errors import Cancelled, ClarionError, InputTooLarge, InvalidRequest, NotReady, TooManyStreams
 from clarion.observability.metrics import Metrics
 from clarion.service import Service
@@ -79,13 +79,45 @@ class SpeechServing:
         if req.instructions and target is not None:
             extras.setdefault(target, req.instructions)  # an explicit extras value wins
         extras = self.service.validate_extras(runtime, extras)
+        if req.timestamps:
+            self._check_timestamps(runtime.name, runtime.engine)
         return SpeechJob(
-            runtime, voice, req.input, req.speed, req.seed, timeout, extras, input_format=req.input_format
+            runtime,
+            voice,
+            req.input,
+            req.speed,
+            req.seed,
+            timeout,
+            extras,
+            input_format=req.input_format,
+            timestamps=req.timestamps,
+        )
+
+    def _check_timestamps(self, name: str, engine: object) -> None:
+        if isinstance(engine, TimesWords):
+            return
+        able = [n for n, rt in self.service.runtimes.items() if isinstance(rt.engine, TimesWords)]
+        which = (
+            f"engines that do here: {', '.join(able)} (any of their voices)"
+            if able
+            else "no engine loaded here does"
+        )
+        raise InvalidRequest(
+            f"engine {name!r} gives no word timestamps; {which} (GET /v1/models: engine.word_timestamps)",
+            param="timestamps",
+            code="timestamps_unsupported",
         )
 
     async def respond(
         self, request: Request, req: SpeechRequest, *, input_limit: tuple[int, str] | None = None
     ) -> Response:
+        if req.timestamps and req.streaming and req.stream_format != "sse":
+            raise InvalidRequest(
+                "timestamps cannot ride in a raw audio stream: use stream_format 'sse' for streamed "
+                "audio with word events, or leave out 'stream' for one JSON response with both",
+                param="timestamps",
+                code="timestamps_unsupported",
+            )
         job = self.job(req, input_limit=input_limit)
         if not req.cache or _no_cache(request):
             job = dataclasses.replace(job, use_cache=False)
@@ -105,6 +137,8 @@ class SpeechServing:
             return await self._sse(job, chunks, fmt, req.sample_rate)
         if req.streaming:
             return await self._chunked(job, chunks, fmt, req.sample_rate)
+        if req.timestamps:
+            return await self._whole_timed(request, job, chunks, fmt, req.sample_rate)
         return await self._whole(request, job, chunks, fmt, req.sample_rate)
 
     async def _traced(
@@ -164,6 +198,41 @@ class SpeechServing:
         fmt: AudioFormat,
         out_rate: int | None,
     ) -> Response:
+        body, seconds, _ = await self._file(request, job, stream, fmt, out_rate)
+        return Response(body, media_type=fmt.media_type, headers=_usage_headers(job, seconds))
+
+    async def _whole_timed(
+        self,
+        request: Request,
+        job: SpeechJob,
+        stream: AsyncGenerator[AudioChunk, None],
+        fmt: AudioFormat,
+        out_rate: int | None,
+    ) -> Response:
+        """The whole file, base64, with its words: one JSON body (SpeechWithTimestamps)."""
+        body, seconds, chunks = await self._file(request, job, stream, fmt, out_rate)
+        payload = {
+            "audio": base64.b64encode(body).decode("ascii"),
+            "format": fmt.value,
+            "sample_rate": out_rate or job.runtime.engine.sample_rate,
+            "audio_seconds": round(seconds, 3),
+            "words": [w for c in chunks for w in _words_json(c)],
+        }
+        return Response(
+            json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+            media_type="application/json",
+            headers=_usage_headers(job, seconds),
+        )
+
+    async def _file(
+        self,
+        request: Request,
+        job: SpeechJob,
+        stream: AsyncGenerator[AudioChunk, None],
+        fmt: AudioFormat,
+        out_rate: int | None,
+    ) -> tuple[bytes, float, list[AudioChunk]]:
+        """The request's audio encoded whole, its length in seconds, and its chunks."""
         chunks = await _unless_disconnected(request, _collect(stream))
         rate = job.runtime.engine.sample_rate
         samples = np.concatenate([c.samples for c in chunks]) if chunks else np.zeros(0, np.float32)
@@ -171,7 +240,7 @@ class SpeechServing:
             body = encode(samples, rate, fmt)  # a dtype conversion: cheaper than a thread hop
         else:
             body = await asyncio.to_thread(encode, samples, rate, fmt, out_rate)
-        return Response(body, media_type=fmt.media_type, headers=_usage_headers(job, len(samples) / rate))
+        return body, len(samples) / rate, chunks
 
     # -- chunked audio -----------------------------------------------------------
     async def _chunked(
@@ -227,6 +296,16 @@ class SpeechServing:
                     data = await _encode(encoder, fmt, pending)
                     if data:
                         yield delta(data)
+                    if pending.words is not None and pending.text:  # a segment's first chunk
+                        words = _words_json(pending)
+                        yield event(
+                            {
+                                "type": "speech.audio.words",
+                                "segment": pending.index,
+                                "text": pending.text,
+                                "words": words,
+                            }
+                        )
                     pending = await anext(chunks, None)
                 tail = encoder.close()
                 if tail:
@@ -300,6 +379,11 @@ async def _disconnected(request: Request) -> None:
     # The body has been read already, so the next ASGI message can only be the disconnect.
     while (await request.receive())["type"] != "http.disconnect":
         pass
+
+
+def _words_json(chunk: AudioChunk) -> list[dict[str, object]]:
+    """A chunk's words as the API gives them: times rounded to the millisecond."""
+    return [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in chunk.words or ()]
 
 
 def _usage_headers(job: SpeechJob, seconds: float) -> dict[str, str]:

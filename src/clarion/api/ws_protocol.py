@@ -6,7 +6,8 @@ of ``{"type": "text", "text": ...}``, ``{"type": "flush"}``, ``{"type": "cancel"
 
 Server to client: audio as binary frames (headerless 16-bit little-endian mono PCM at
 ``sample_rate``), and JSON text frames: ``ready`` (once, after the settings),
-``segment.start`` and ``segment.end`` around each segment's audio, ``cancelled`` (after a
+``segment.start`` and ``segment.end`` around each segment's audio (with ``timestamps``,
+``segment.end`` carries the segment's ``words``), ``cancelled`` (after a
 cancel), ``done`` (after a close, before the socket closes with 1000) and ``error``
 (OpenAI's error body; ``fatal`` errors are followed by close code 1008 for a client error,
 1011 for a server error)."""
@@ -43,7 +44,11 @@ class StreamSettings(BaseModel):
     instructions: str | None = Field(default=None, max_length=4096)
     timeout: float | None = Field(default=None, gt=0, description="Each segment's deadline in seconds.")
     cache: bool = True
-    timestamps: bool = Field(default=False, description="Word timings in segment.end, where the engine can.")
+    timestamps: bool = Field(
+        default=False,
+        description="Word timings in segment.end ('words': word, start, end in seconds from the start of "
+        "that segment's audio). Engines without them (GET /v1/models: engine.word_timestamps) refuse it.",
+    )
     idle_flush_ms: float | None = Field(
         default=None,
         ge=0,

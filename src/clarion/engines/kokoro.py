@@ -10,13 +10,19 @@ a syllable of its own (玩儿 -> wa↗n ɚ↗); with ``erhua: merge`` the erhua 
 clarion.text.zh finds are folded into the syllable before (玩儿 -> waɚ↗), lexical 儿 (女儿,
 儿子) untouched. Japanese voices are not offered: their
 G2P needs pyopenjtalk, which the ``kokoro`` extra does not install, and espeak's ``ja`` reads kanji
-as "Chinese letter". The graph is fixed at batch 1, so batches are looped."""
+as "Chinese letter". The graph is fixed at batch 1, so batches are looped.
+
+Word timings (``synthesize_timed``) come from the model's own per-token durations, which the
+loaded graph gains as an extra output (clarion.engines.kokoro_graph); clarion.engines.phoneme_words
+maps them onto the text's words, as it does for Piper."""
 
 from __future__ import annotations
 
 import importlib.util
+import logging
 import re
 import threading
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,9 +36,12 @@ from clarion.engines.base import (
     SchedulingDefaults,
     Segment,
     Streaming,
+    TimedAudio,
     VoiceInfo,
+    WordTiming,
     files_fingerprint,
 )
+from clarion.engines.kokoro_graph import with_durations_output
 from clarion.engines.mixing import is_mix, parse_mix
 from clarion.engines.onnx import (
     cpu_threads,
@@ -43,13 +52,24 @@ from clarion.engines.onnx import (
 from clarion.engines.onnx import (
     thread_policy as onnx_thread_policy,
 )
+from clarion.engines.phoneme_words import (
+    Phone,
+    align_words,
+    is_separator,
+    phoneme_count,
+    spoken_groups,
+    text_words,
+)
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES, KOKORO_VOICES_FILE, kokoro_dir, kokoro_missing
+from clarion.text.lang import has_han
 from clarion.text.spans import language_spans
 from clarion.text.zh import erhua_suffixes
 
 if TYPE_CHECKING:
     from clarion.config import Settings
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 24_000
 LICENCE = "Apache-2.0"
@@ -104,8 +124,37 @@ _REQUIRED_MODULES = ("kokoro_onnx", "misaki", "jieba", "pypinyin", "pypinyin_dic
 MAX_CACHED_MIXES = 16
 SUPPORTED_VOICES: tuple[str, ...] = tuple(v for v in KOKORO_VOICES if v[0] in PREFIXES)
 
+# What kokoro-onnx's create() puts after a batch when a segment is longer than one model pass
+# (its defaults); the timed path renders the same audio, so it pauses the same.
+SENTENCE_PAUSE = 0.25
+CLAUSE_PAUSE = 0.1
+_HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
+
 
 _SYLLABLE_END = re.compile(r"(ɨ|(?<=[aeəɤo])i)?([→↗↓↘]?)[nŋ]?$")
+
+
+def spoken_words(text: str) -> list[str]:
+    """phoneme_words.text_words, keeping combining marks inside a word: Devanagari's vowel
+    signs are not ``\\w``, so नमस्ते would fall apart into नमस and त."""
+    words = text_words(text)
+    if all(unicodedata.category(ch)[0] != "M" for ch in text):
+        return words
+    out: list[str] = []
+    run: list[str] = []
+    for i, ch in enumerate(text):
+        kind = unicodedata.category(ch)[0]
+        inner = (
+            ch in "'’" and bool(run) and i + 1 < len(text) and unicodedata.category(text[i + 1])[0] in "LN"
+        )
+        if kind in "LNM" or inner:
+            run.append(ch)
+        elif run:
+            out.append("".join(run))
+            run = []
+    if run:
+        out.append("".join(run))
+    return out
 
 
 def rhotacise(phonemes: str) -> str:
@@ -142,6 +191,10 @@ class KokoroEngine:
         self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
         self._erhua_merge = settings.options_for(self.name).erhua == "merge"
         self._identity: EngineIdentity | None = None  # set by load()
+        # Set by load(): the graph's token input, audio output and per-token durations output.
+        self._token_input = "tokens"
+        self._audio_output = "audio"
+        self._durations: str | None = None
 
     @classmethod
     def probe(cls, settings: Settings) -> str | None:
@@ -192,8 +245,20 @@ class KokoroEngine:
             # member from the zip on every call.
             styles = {v: np.asarray(npz[v], np.float32) for v in SUPPORTED_VOICES if v in npz.files}
         model = graph_path(self._settings, self.name, "model", self._dir / KOKORO_MODEL_FILE)
-        sess = session(model, device, threads, self._settings.onnx)
+        # The durations output is patched in memory (~0.2 s for the int8 graph); the session
+        # computes the same audio either way, so the plain path runs on the same session.
+        patched, durations = with_durations_output(model.read_bytes())
+        if durations is None:
+            log.warning("kokoro: no per-token durations found in %s; word timings are off", model)
+        sess = session(patched, device, threads, self._settings.onnx)
+        # kokoro-onnx checks that the session's model file exists; one built from bytes has none.
+        sess._model_path = str(model)
         kokoro = Kokoro.from_session(sess, str(voices_path))
+        names = {i.name for i in sess.get_inputs()}
+        # Older exports name the token input "tokens", newer ones "input_ids" (as kokoro-onnx reads it).
+        self._token_input = "input_ids" if "input_ids" in names else "tokens"
+        self._audio_output = sess.get_outputs()[0].name
+        self._durations = durations
         if any(v.startswith("z") for v in styles):
             self._zh_g2p = self._make_zh_g2p()
         self._styles = styles
@@ -308,3 +373,111 @@ class KokoroEngine:
         except ValueError as e:  # e.g. phonemes outside the model's vocabulary
             raise EngineError(f"kokoro could not render {seg.text[:40]!r}: {e}") from e
         return np.asarray(audio, np.float32)
+
+    def synthesize_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
+        """``synthesize``'s audio, to the sample, with when each word of the text is heard."""
+        if self._kokoro is None:
+            raise EngineUnavailable("the kokoro engine is not loaded")
+        if self._durations is None:
+            raise EngineError("this Kokoro graph has no per-token durations to time words with")
+        return [self._one_timed(seg) for seg in batch]
+
+    def _one_timed(self, seg: Segment) -> TimedAudio:
+        style = self._style(seg.voice)
+        phonemes = self._phonemes(seg).strip()
+        if not any(ch.isalpha() for ch in phonemes):
+            return TimedAudio(np.zeros(0, np.float32))
+        speed = min(max(seg.speed, SPEED_RANGE[0]), SPEED_RANGE[1])
+        audio, phones = self._render_timed(phonemes, style, speed, seg.text)
+        return TimedAudio(audio, self._timings(seg, phones))
+
+    def _timings(self, seg: Segment, phones: Sequence[Phone]) -> tuple[WordTiming, ...]:
+        """The phonemiser's words (spaces and punctuation between phones) matched to the text's.
+        Espeak joins some ("of the" -> ʌvðə), so each text word's length alone guides the
+        match; phonemising one word costs microseconds."""
+        words = self._words(seg)
+        expected = [
+            phoneme_count([c for c in self._alone(word, seg.voice) if not is_separator(c)]) for word in words
+        ]
+        return tuple(align_words(words, expected, spoken_groups(phones)))
+
+    def _render_timed(self, phonemes: str, style: Any, speed: float, text: str) -> tuple[Audio, list[Phone]]:
+        """What kokoro-onnx's create() renders (the same passes, trimming and pauses between
+        passes), with each phoneme token's span in seconds. kokoro-onnx reads durations only
+        from an output named "duration" and then also re-times pauses, changing the audio; so
+        the durations output keeps its own name and this path runs the passes itself."""
+        from kokoro_onnx.chunker import pause_after, split_phonemes
+        from kokoro_onnx.trim import trim
+
+        kokoro = self._kokoro
+        passes = split_phonemes(" ".join(phonemes.split()))
+        parts: list[Audio] = []
+        phones: list[Phone] = []
+        offset = 0
+        for k, chunk in enumerate(passes):
+            ids = kokoro.tokenizer.tokenize(chunk)
+            if not ids:
+                raise EngineError(f"kokoro could not render {text[:40]!r}: no phonemes in its vocabulary")
+            feeds = {
+                self._token_input: np.array([[0, *ids, 0]], np.int64),
+                "style": np.asarray(style[min(len(ids), len(style)) - 1], np.float32),
+                "speed": np.array([speed], np.float32),
+            }
+            raw, frames = kokoro.sess.run([self._audio_output, self._durations], feeds)
+            raw = np.asarray(raw, np.float32).ravel()
+            frames = np.asarray(frames).ravel()
+            # Frame counts for the leading pad, each token and the trailing pad. The decoder
+            # makes 600 samples a frame (sum of frames x 600 == audio length, checked in the
+            # tests); dividing by this run's own lengths keeps another export's hop right too.
+            edges = np.concatenate([[0], np.cumsum(frames)]) * (len(raw) / max(int(frames.sum()), 1))
+            audio, (head, _) = trim(raw)
+            starts = np.clip(edges[1:] - head, 0, len(audio)) + offset
+            known = kokoro.tokenizer.known(chunk)
+            phones.extend(
+                Phone(ch, float(a) / SAMPLE_RATE, float(b) / SAMPLE_RATE)
+                for ch, a, b in zip(known, starts[:-1], starts[1:], strict=False)
+            )
+            if k < len(passes) - 1:
+                pause = pause_after(chunk, SENTENCE_PAUSE, CLAUSE_PAUSE)
+                audio = np.concatenate([audio, np.zeros(int(pause * SAMPLE_RATE), audio.dtype)])
+                phones.append(Phone(" ", 0.0, 0.0))  # a word never runs across two passes
+            parts.append(np.asarray(audio, np.float32))
+            offset += len(audio)
+        return np.concatenate(parts), phones
+
+    def _words(self, seg: Segment) -> list[str]:
+        """The text's words in the order the phonemiser reads them: for Mandarin voices, the
+        jieba words misaki's G2P phonemises one by one, and English runs as words."""
+        _, espeak = PREFIXES[seg.voice[0]]
+        if espeak is not None:
+            return spoken_words(seg.text)
+        words: list[str] = []
+        for span in language_spans(seg.text):
+            if span.language == "en" and any(ch.isalpha() for ch in span.text):
+                words += spoken_words(span.text)
+            else:
+                words += self._zh_words(span.text)
+        return words
+
+    def _zh_words(self, text: str) -> list[str]:
+        import jieba  # type: ignore[import-untyped]  # no stubs, and not in pyproject's list
+
+        cuts = erhua_suffixes(text) if self._erhua_merge and "儿" in text else []
+        # The same pieces _zh_phonemes reads (a merged 儿 is not read), each cut by jieba as
+        # misaki's G2P cuts it.
+        bounds = [0, *(c + 1 for c in cuts)]
+        ends = [*cuts, len(text)]
+        words: list[str] = []
+        with self._zh_lock:
+            for start, end in zip(bounds, ends, strict=True):
+                for run in _HAN_RUN.findall(text[start:end]):
+                    words += jieba.lcut(run, cut_all=False)
+        return words
+
+    def _alone(self, word: str, voice: str) -> str:
+        """One word phonemised by itself, to weigh it when the word counts differ."""
+        _, espeak = PREFIXES[voice[0]]
+        if espeak is None and has_han(word):
+            with self._zh_lock:
+                return str(self._zh_g2p(word)[0] or "")
+        return str(self._kokoro.tokenizer.phonemize(word, espeak or "en-us"))

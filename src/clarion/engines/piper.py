@@ -4,7 +4,8 @@ The VITS graph has a dynamic batch axis, so a batch runs as one model call: phon
 padded to the longest item and ``input_lengths`` masks the padding. The padded output is as long
 as the longest item; each item's own length comes from the graph's integer phoneme durations
 (``w_ceil``, the tensor piper's ``patch_voice_with_alignment`` exposes), which we expose as a
-second output at load: ``audio length = sum(w_ceil) * hop_length``, exact.
+second output at load: ``audio length = sum(w_ceil) * hop_length``, exact. The same durations
+time each phoneme, hence each word (``synthesize_timed``, see ``phoneme_words``).
 
 Output is not reproducible: the graph draws its noise (``noise_scale``, ``noise_w``) from ONNX
 RandomNormalLike ops, seeded once per session, so the same text differs from call to call and
@@ -33,7 +34,9 @@ from clarion.engines.base import (
     SchedulingDefaults,
     Segment,
     Streaming,
+    TimedAudio,
     VoiceInfo,
+    WordTiming,
     files_fingerprint,
 )
 from clarion.engines.onnx import (
@@ -45,6 +48,7 @@ from clarion.engines.onnx import (
 from clarion.engines.onnx import (
     thread_policy as onnx_thread_policy,
 )
+from clarion.engines.phoneme_words import Phone, align_words, phoneme_count, spoken_groups, text_words
 from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
 if TYPE_CHECKING:
@@ -56,6 +60,9 @@ LICENCE = "MIT (voice), GPL-3.0 (piper-tts runtime)"
 DEFAULT_SAMPLE_RATE = 22_050
 MAX_BATCH = 8
 SPEED_RANGE = (0.5, 2.0)
+
+# piper's phoneme-id markers (piper.const): sentence start, and the pad after each phoneme.
+BOS, PAD = "^", "_"
 
 Scales = tuple[float, float, float]  # the graph's order: noise_scale, length_scale, noise_w
 
@@ -220,6 +227,13 @@ class PiperEngine:
         return (noise, float(cfg.length_scale) / speed, noise_w)
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        return [rendered.samples for rendered in self._render(batch, timed=False)]
+
+    def synthesize_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
+        """``synthesize`` plus word timings from the same run's phoneme durations."""
+        return self._render(batch, timed=True)
+
+    def _render(self, batch: Sequence[Segment], *, timed: bool) -> list[TimedAudio]:
         voice = self._voice
         if voice is None:
             raise EngineUnavailable("the piper engine is not loaded")
@@ -230,6 +244,7 @@ class PiperEngine:
         # piper splits text into sentences and renders each on its own; every sentence of every
         # segment becomes one item of the model batch.
         owners: list[int] = []
+        said: list[list[str]] = []  # each item's phonemes
         ids: list[list[int]] = []
         groups: dict[Scales, list[int]] = defaultdict(list)  # `scales` is one per run, not per item
         for i, seg in enumerate(batch):
@@ -240,22 +255,53 @@ class PiperEngine:
                 if phonemes:
                     groups[scales].append(len(ids))
                     owners.append(i)
+                    said.append(phonemes)
                     ids.append(voice.phonemes_to_ids(phonemes))
 
-        rendered: list[Audio] = [np.zeros(0, np.float32)] * len(ids)
+        rendered: list[tuple[Audio, npt.NDArray[np.int64]]] = [
+            (np.zeros(0, np.float32), np.zeros(0, np.int64))
+        ]
+        rendered *= len(ids)
         for scales, members in groups.items():
             members.sort(key=lambda k: len(ids[k]))  # neighbours in length pad least
             for start in range(0, len(members), MAX_BATCH):
                 chunk = members[start : start + MAX_BATCH]
-                for k, audio in zip(chunk, self._run(voice, [ids[k] for k in chunk], scales), strict=True):
-                    rendered[k] = audio
+                for k, item in zip(chunk, self._run(voice, [ids[k] for k in chunk], scales), strict=True):
+                    rendered[k] = item
 
         parts: list[list[Audio]] = [[] for _ in batch]
-        for owner, audio in zip(owners, rendered, strict=True):
+        phones: list[list[Phone]] = [[] for _ in batch]
+        seconds_per_frame = voice.config.hop_length / self._sample_rate
+        for owner, phonemes, (audio, frames) in zip(owners, said, rendered, strict=True):
+            if timed:
+                offset = sum(len(a) for a in parts[owner]) / self._sample_rate
+                phones[owner] += _phones(
+                    voice.config.phoneme_id_map, phonemes, frames, seconds_per_frame, offset
+                )
             parts[owner].append(audio)
-        return [np.concatenate(p) if p else np.zeros(0, np.float32) for p in parts]
+        out: list[TimedAudio] = []
+        for seg, pieces, heard in zip(batch, parts, phones, strict=True):
+            audio = np.concatenate(pieces) if pieces else np.zeros(0, np.float32)
+            out.append(TimedAudio(audio, self._words(voice, seg.text, heard) if timed else ()))
+        return out
 
-    def _run(self, voice: Any, items: list[list[int]], scales: Scales) -> list[Audio]:
+    def _words(self, voice: Any, text: str, phones: list[Phone]) -> tuple[WordTiming, ...]:
+        words = text_words(text)
+        if not words:
+            return ()
+        # Each word's length said on its own, all in one espeak call: commas keep the words
+        # apart (espeak would run "of the" together as in the sentence).
+        with self._espeak_lock:
+            alone = [p for sentence in voice.phonemize(", ".join(words)) for p in sentence]
+        lengths = [phoneme_count([p.symbol for p in g]) for g in spoken_groups(_as_phones(alone))]
+        if len(lengths) != len(words):  # espeak read some word as several: letters will do
+            lengths = [len(w) for w in words]
+        return tuple(align_words(words, lengths, spoken_groups(phones)))
+
+    def _run(
+        self, voice: Any, items: list[list[int]], scales: Scales
+    ) -> list[tuple[Audio, npt.NDArray[np.int64]]]:
+        """Each item's audio, and its phoneme ids' durations in frames."""
         cfg = voice.config
         padded = np.zeros((len(items), max(len(x) for x in items)), np.int64)
         for row, x in zip(padded, items, strict=True):
@@ -273,8 +319,44 @@ class PiperEngine:
             raise EngineError(f"piper failed on a batch of {len(items)}: {e}") from e
         audio = np.asarray(audio, np.float32).reshape(len(items), -1)
         # Durations are whole frames, zero on padding; VITS clamps an item's length to >= 1 frame.
-        frames = np.maximum(np.asarray(durations).reshape(len(items), -1).sum(axis=1), 1)
-        lengths = np.minimum(np.rint(frames).astype(np.int64) * cfg.hop_length, audio.shape[1])
+        per_id = np.rint(np.asarray(durations).reshape(len(items), -1)).astype(np.int64)
+        frames = np.maximum(per_id.sum(axis=1), 1)
+        lengths = np.minimum(frames * cfg.hop_length, audio.shape[1])
         # No peak normalisation (piper's CLI default): raw peaks sit around 0.4-0.5, and scaling
         # each sentence on its own would make loudness jump between sentences.
-        return [np.clip(a[:n], -1.0, 1.0) for a, n in zip(audio, lengths, strict=True)]
+        return [
+            (np.clip(a[:n], -1.0, 1.0), d[: len(x)])
+            for a, n, d, x in zip(audio, lengths, per_id, items, strict=True)
+        ]
+
+
+def _phones(
+    id_map: Mapping[str, Sequence[int]],
+    phonemes: Sequence[str],
+    frames: npt.NDArray[np.int64],
+    seconds_per_frame: float,
+    offset: float,
+) -> list[Phone]:
+    """When each phoneme is heard, from its ids' durations: the ids run BOS, PAD, then each
+    phoneme followed by PAD, then EOS (piper's ``phonemes_to_ids``, which skips phonemes the
+    voice has no id for)."""
+    ends = np.cumsum(frames) * seconds_per_frame + offset
+    starts = ends - frames * seconds_per_frame
+    pad = len(id_map.get(PAD, ()))
+    at = len(id_map.get(BOS, ())) + pad
+    out: list[Phone] = []
+    for phoneme in phonemes:
+        width = len(id_map.get(phoneme, ()))
+        if not width:
+            continue
+        last = min(at + width, len(frames)) - 1
+        if last < at:
+            break
+        out.append(Phone(phoneme, float(starts[at]), float(ends[last])))
+        at += width + pad
+    return out
+
+
+def _as_phones(symbols: Sequence[str]) -> list[Phone]:
+    """Untimed phonemes, for counting a word's length."""
+    return [Phone(s, 0.0, 0.0) for s in symbols]

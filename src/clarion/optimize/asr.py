@@ -32,6 +32,25 @@ def transcribe(audio: np.ndarray, sample_rate: int) -> str:
     return " ".join(s.text.strip() for s in segments).strip()
 
 
+def word_times(audio: np.ndarray, sample_rate: int) -> list[tuple[str, float, float]]:
+    """Each word Whisper hears, with its start and end in seconds: (word, start, end), the word
+    lower-cased without punctuation (the reference that word-timestamp accuracy is judged by)."""
+    import soxr
+
+    samples = np.asarray(audio, np.float32)
+    if sample_rate != WHISPER_RATE:
+        samples = soxr.resample(samples, sample_rate, WHISPER_RATE).astype(np.float32)
+    segments, _ = _model().transcribe(
+        samples, language="en", beam_size=1, vad_filter=False, word_timestamps=True
+    )
+    out: list[tuple[str, float, float]] = []
+    for segment in segments:
+        for word in segment.words or ():
+            for part in _words(word.word):  # "ten-thirty" is one Whisper word; ours are two
+                out.append((part, float(word.start), float(word.end)))
+    return out
+
+
 def _words(text: str) -> list[str]:
     return re.sub(r"[^\w\s]", " ", text.lower()).split()
 

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from clarion.engines.base import Audio, Segment
+from clarion.engines.base import Audio, Segment, WordTiming
 from clarion.errors import (
     ClarionError,
     DeadlineExceeded,
@@ -53,6 +53,7 @@ class _Item:
     work: Work
     trace: Trace | None = None
     on_part: Callable[[Audio], None] | None = None  # wants audio while it is generated
+    on_words: Callable[[tuple[WordTiming, ...]], None] | None = None  # wants its word timings
     streamed: bool = False  # some audio already went out through on_part
     queued: bool = True  # still counted in the queue (not yet taken, cancelled or failed)
 
@@ -165,6 +166,7 @@ class Batcher:
         background: bool = False,
         on_part: Callable[[Audio], None] | None = None,
         order: float | None = None,
+        on_words: Callable[[tuple[WordTiming, ...]], None] | None = None,
     ) -> asyncio.Future[Audio]:
         """Queue one segment; raises QueueFull at once when the queue is at capacity.
         ``trace``, if given, is told the segment's queue wait and batch size when it runs.
@@ -173,12 +175,16 @@ class Batcher:
         generates it (engines that stream tokens); the future still gets the whole audio.
         ``order`` is the segment's place in line, a ``time.monotonic()`` stamp: the start
         of its request, so that all of a request's segments queue as if sent at once
-        (default: now, first come first served)."""
+        (default: now, first come first served). ``on_words``, if given, gets the segment's
+        word timings just before the future its audio: its batch runs through the engine's
+        ``synthesize_timed`` (only for ``TimesWords`` engines)."""
         self.ensure_room(1)
         loop = asyncio.get_running_loop()
         now = time.monotonic()
         work = Work.of([segment.text])
-        item = _Item(segment, loop.create_future(), now + timeout_s, now, timeout_s, work, trace, on_part)
+        item = _Item(
+            segment, loop.create_future(), now + timeout_s, now, timeout_s, work, trace, on_part, on_words
+        )
         item.future.add_done_callback(self._forget_if_queued(item))
         entry = (now if order is None else order, next(self._arrivals), item)
         heapq.heappush(self._background if background else self._queue, entry)
@@ -367,8 +373,15 @@ class Batcher:
         work = sum((i.work for i in batch), Work())
         self._running_work[id(batch)] = (start, work)
         sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
+        # A batch is timed when any of its items wants timings; the others ignore theirs.
+        timed = any(i.on_words is not None for i in batch)
+        words: list[tuple[WordTiming, ...]] = []
         try:
-            results = await self.executor.run([i.segment for i in batch], sink)
+            if timed:
+                rendered = await self.executor.run_timed([i.segment for i in batch])
+                results, words = [r.samples for r in rendered], [r.words for r in rendered]
+            else:
+                results = await self.executor.run([i.segment for i in batch], sink)
             if len(results) != len(batch):
                 raise EngineError(
                     f"engine {self.name!r} returned {len(results)} results for {len(batch)} inputs"
@@ -396,9 +409,11 @@ class Batcher:
         elapsed = time.monotonic() - start
         self.cost.observe(work, elapsed)
         self._record(BatchReport(len(batch), elapsed, sum(len(r) for r in results), waits))
-        for item, audio, wait in zip(batch, results, waits, strict=True):
+        for k, (item, audio, wait) in enumerate(zip(batch, results, waits, strict=True)):
             if item.trace is not None:
                 item.trace.add(wait, len(batch))
+            if item.on_words is not None and not item.future.done():
+                item.on_words(words[k])
             if not item.future.done():
                 item.future.set_result(audio)
                 self.stats.completed += 1

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from clarion.engines.base import Audio, Engine, Segment, Streaming, StreamsBatches
+from clarion.engines.base import Audio, Engine, Segment, Streaming, StreamsBatches, TimedAudio, TimesWords
 
 # Receives, from the thread that runs the batch, each piece of a streamed batch: one array
 # per segment with the samples new since the last piece (see StreamsBatches).
@@ -53,7 +53,17 @@ class Executor(Protocol):
         streams (``streams_parts``) also hands out pieces while it works; others ignore it."""
         ...
 
+    async def run_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
+        """The batch's audio with its word timings (``TimesWords`` engines only)."""
+        ...
+
     def close(self) -> None: ...
+
+
+def synthesize_timed(engine: Engine, batch: Sequence[Segment]) -> list[TimedAudio]:
+    if not isinstance(engine, TimesWords):
+        raise TypeError(f"engine {engine.name!r} gives no word timings")  # callers check first
+    return engine.synthesize_timed(batch)
 
 
 class ThreadExecutor:
@@ -110,6 +120,18 @@ class ThreadExecutor:
     async def run(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> list[Audio]:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._pool, self._call, list(batch), on_part)
+
+    def _call_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
+        engine = self._shared if self._shared is not None else self._instances.get()
+        try:
+            return synthesize_timed(engine, batch)
+        finally:
+            if self._shared is None:
+                self._instances.put(engine)
+
+    async def run_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, self._call_timed, list(batch))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

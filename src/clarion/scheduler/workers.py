@@ -44,13 +44,15 @@ from clarion.engines.base import (
     SchedulingDefaults,
     Segment,
     StreamsBatches,
+    TimedAudio,
+    TimesWords,
     VoiceInfo,
     WritesModelManifest,
     exports_onnx,
     request_extras,
 )
 from clarion.errors import EngineError, EngineUnavailable, WorkerLost
-from clarion.scheduler.executor import PartSink, run_streamed, streams_parts
+from clarion.scheduler.executor import PartSink, run_streamed, streams_parts, synthesize_timed
 
 if TYPE_CHECKING:
     from clarion.config import Settings
@@ -136,10 +138,13 @@ def _worker_main(
             conn.send(("ok", None))
             return
         worked = True
+        result: list[Audio] | list[TimedAudio]
         try:
             if op == "stream" and streams_parts(engine):
                 # Each piece goes to the parent as it comes: ("part", [...]) before the ("ok", ...).
                 result = run_streamed(engine, payload, lambda part: conn.send(("part", part)))
+            elif op == "timed":
+                result = synthesize_timed(engine, payload)  # TimedAudio pickles: words ride along
             else:
                 result = engine.synthesize(payload)
         except Exception as exc:
@@ -161,8 +166,9 @@ def _send_error(conn: Connection, exc: Exception) -> None:
 @dataclass(slots=True)
 class _Job:
     batch: list[Segment]
-    future: Future[list[Audio]]
+    future: Future[Any]  # list[Audio], or list[TimedAudio] when timed
     on_part: PartSink | None = None
+    timed: bool = False
 
 
 class _Worker:
@@ -280,7 +286,8 @@ class _Worker:
         assert self.conn is not None and self.proc is not None
         started = time.monotonic()
         try:
-            self.conn.send(("stream" if job.on_part is not None else "synth", job.batch))
+            op = "timed" if job.timed else "stream" if job.on_part is not None else "synth"
+            self.conn.send((op, job.batch))
         except (OSError, ValueError):
             self._lost("crash", job)
             return
@@ -473,11 +480,22 @@ class ProcessExecutor:
         return await asyncio.wrap_future(self.submit(batch, on_part))
 
     def submit(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> Future[list[Audio]]:
+        future: Future[list[Audio]] = Future()
+        self._queue(_Job(list(batch), future, on_part))
+        return future
+
+    async def run_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
+        return await asyncio.wrap_future(self.submit_timed(batch))
+
+    def submit_timed(self, batch: Sequence[Segment]) -> Future[list[TimedAudio]]:
+        future: Future[list[TimedAudio]] = Future()
+        self._queue(_Job(list(batch), future, timed=True))
+        return future
+
+    def _queue(self, job: _Job) -> None:
         if self.closing:
             raise WorkerLost(f"engine {self.name!r} is shutting down")
-        job = _Job(list(batch), Future(), on_part)
         self.jobs.put(job)
-        return job.future
 
     # -- state, for readiness and /v1/models ------------------------------------------
     @property
@@ -594,15 +612,23 @@ def _remote_stream(self: RemoteEngine, batch: Sequence[Segment]) -> Iterator[lis
     future.result()  # the worker's failure, if it failed
 
 
+def _remote_timed(self: RemoteEngine, batch: Sequence[Segment]) -> list[TimedAudio]:
+    """``TimesWords`` through a worker process (blocking, like ``RemoteEngine.synthesize``)."""
+    return self._pool.submit_timed(batch).result()
+
+
 def _proxy_class(cls: type[Engine]) -> type[RemoteEngine]:
     """A RemoteEngine class with the optional capabilities of ``cls`` that it can honour from
-    the parent: streaming (through the pipe) and the class-level ones. ``CalibratesOnnx`` needs
-    the loaded model itself and is not forwarded (`clarion optimize` loads engines in-process)."""
+    the parent: streaming and word timings (through the pipe) and the class-level ones.
+    ``CalibratesOnnx`` needs the loaded model itself and is not forwarded (`clarion optimize`
+    loads engines in-process)."""
     members: dict[str, Any] = {"name": cls.name, "capabilities": cls.capabilities, "engine_cls": cls}
     if (schema := request_extras(cls)) is not None:
         members["request_extras"] = schema
     if issubclass(cls, StreamsBatches):
         members["synthesize_stream"] = _remote_stream
+    if issubclass(cls, TimesWords):
+        members["synthesize_timed"] = _remote_timed
     if isinstance(probe := _as_object(cls), HasDeterministicExtras):
         members["deterministic_extras"] = probe.deterministic_extras
     if issubclass(cls, DescribesThreads):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
 
-from clarion.api.protocol import SpeechRequest, Speed
+from clarion.api.protocol import SpeechRequest, SpeechWithTimestamps, SpeechWordsEvent, Speed
 from clarion.api.serving import SpeechServing
 from clarion.audio.formats import AudioFormat
 
@@ -23,12 +23,40 @@ AUDIO_RESPONSES: dict[int | str, dict[str, object]] = {
 }
 
 
+def _words_event_schema() -> dict[str, Any]:
+    """SpeechWordsEvent inline: its WordTimestamp is in the components already (through
+    SpeechWithTimestamps)."""
+    schema = SpeechWordsEvent.model_json_schema(ref_template="#/components/schemas/{model}")
+    schema.pop("$defs", None)
+    return schema
+
+
+SPEECH_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "model": SpeechWithTimestamps,  # FastAPI puts its schema under application/json
+        "content": {
+            **{f.media_type: {} for f in AudioFormat},
+            "text/event-stream": {
+                "schema": {
+                    "description": "stream_format 'sse': 'data: <json>' events: speech.audio.delta "
+                    "(base64 audio), speech.audio.words after each segment's audio when timestamps "
+                    "is set, then speech.audio.done with usage, or error.",
+                    "anyOf": [_words_event_schema(), {"type": "object"}],
+                }
+            },
+        },
+        "description": "Audio in the requested format; with timestamps (not streamed), JSON with the "
+        "audio in base64 and its words; with stream_format 'sse', server-sent events.",
+    },
+}
+
+
 def _serving(request: Request) -> SpeechServing:
     serving: SpeechServing = request.app.state.speech
     return serving
 
 
-@router.post("/v1/audio/speech", response_class=Response, responses=AUDIO_RESPONSES)
+@router.post("/v1/audio/speech", response_class=Response, responses=SPEECH_RESPONSES)
 async def create_speech(body: SpeechRequest, request: Request) -> Response:
     return await _serving(request).respond(request, body)
 

@@ -181,6 +181,7 @@ class _Session:
             extras=opts.extras,
             sample_rate=opts.sample_rate,
             cache=opts.cache,
+            timestamps=opts.timestamps,  # refused (1008) where the engine gives none
         )
         job = self.serving.job(req)
         self.job = dataclasses.replace(job, partial=True, use_cache=opts.cache)
@@ -194,7 +195,7 @@ class _Session:
         self.counted = True
         if opts.idle_flush_ms is not None:
             self.idle_s = opts.idle_flush_ms / 1000
-        self.timestamps = opts.timestamps and False  # no engine gives word timings yet
+        self.timestamps = opts.timestamps
         self.encoder = self._encoder(opts.sample_rate)
         self.out_rate = self.encoder.output_rate
         self.record.update(engine=job.runtime.name, voice=job.voice.id)
@@ -387,6 +388,7 @@ class _Session:
             piece = self.pieces[0]
             started = False
             samples = 0
+            words: list[dict[str, object]] = []  # from the start of this segment's audio
             while True:
                 item = await piece.queue.get()
                 if piece.dropped or item is _END:
@@ -403,6 +405,7 @@ class _Session:
                     await self._emit({"type": "segment.start", "segment": piece.index, "text": piece.text})
                 data = self.encoder.write(item.samples)
                 samples += len(item.samples)
+                words += _words_json(item)
                 if data and not piece.dropped:
                     await self._send_bytes(data)
             if piece.dropped:
@@ -414,9 +417,14 @@ class _Session:
                 self.record["segments"] += 1
                 self.record["characters"] += len(piece.text)
                 self.record["audio_s"] += seconds
-                await self._emit(
-                    {"type": "segment.end", "segment": piece.index, "audio_seconds": round(seconds, 3)}
-                )
+                end: dict[str, Any] = {
+                    "type": "segment.end",
+                    "segment": piece.index,
+                    "audio_seconds": round(seconds, 3),
+                }
+                if self.timestamps:
+                    end["words"] = words
+                await self._emit(end)
 
     async def _emit(self, event: dict[str, Any]) -> None:
         async with self.send_lock:
@@ -455,6 +463,10 @@ class _Session:
                 **self.record,
             },
         )
+
+
+def _words_json(chunk: AudioChunk) -> list[dict[str, object]]:
+    return [{"word": w.word, "start": round(w.start, 3), "end": round(w.end, 3)} for w in chunk.words or ()]
 
 
 def _json_object(message: Any) -> dict[str, Any]:
