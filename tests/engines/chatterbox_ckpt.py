@@ -22,7 +22,9 @@ The checkpoint is loaded through the real ``from_local`` with the same shrinking
 any process that loads it must call :func:`tiny_architecture` first; outside it, the loader
 and ``clarion models check chatterbox`` refuse it for its shapes, as they should.
 
-Also runnable: ``python -m tests.engines.chatterbox_ckpt DIR`` writes one into DIR."""
+Also runnable (see :func:`main`): ``python -m tests.engines.chatterbox_ckpt`` prints the cached
+checkpoint's directory, ``... DIR`` writes one into DIR, and ``... serve ARGS`` runs
+``clarion serve`` able to load it (benchmarks/batching_gain.py ``--tiny``)."""
 
 from __future__ import annotations
 
@@ -215,7 +217,25 @@ def write_checkpoint(path: Path, seed: int = 1234) -> None:
     )
 
 
+def main(argv: list[str]) -> None:
+    """``python -m tests.engines.chatterbox_ckpt``: build the cached checkpoint once and print
+    its directory; ``... DIR``: write one into DIR; ``... serve ARGS``: run ``clarion serve ARGS``
+    with the tests' sizes in force, so that a server (a benchmark's) can load the tiny checkpoint
+    (point CLARION_ENGINE_OPTIONS__CHATTERBOX__PATH at it)."""
+    if argv[:1] == ["serve"]:
+        from clarion.cli import app
+
+        with tiny_architecture():
+            app(argv, prog_name="clarion")
+        return
+    if argv:
+        target = Path(argv[0])
+        write_checkpoint(target)
+        print(json.dumps({name: (target / name).stat().st_size for name in FILES}))
+        return
+    with tiny_architecture():
+        print(tiny_models_dir() / "chatterbox")
+
+
 if __name__ == "__main__":
-    target = Path(sys.argv[1]) if len(sys.argv) > 1 else default_root() / f"chatterbox-tiny-v{VERSION}"
-    write_checkpoint(target)
-    print(json.dumps({name: (target / name).stat().st_size for name in FILES}))
+    main(sys.argv[1:])

@@ -8,8 +8,8 @@ segment's prompt is built by the package's ``prepare_input_embeds`` as in ``T3.i
 prompts are left-padded to one length under an attention mask, and explicit position ids give
 every row the positions it has when decoded alone. Each segment keeps its own sampling settings,
 stop, token cap and random generator, so with the same seed a segment gets the same tokens as
-from ``T3.inference``; a finished row is fed a stop token and masked out of nothing, and its
-results are ignored.
+from ``T3.inference``. Rows never attend to each other, so a finished row is simply fed the stop
+token until the last row ends, and what it computes meanwhile is ignored.
 
 :func:`render` does S3Gen's flow stage (token encoder and the flow-matching decoder) for all
 segments of one voice in one batch, with each segment's starting noise drawn from its own
@@ -56,6 +56,8 @@ def decode(t3: Any, rows: Sequence[Row]) -> list[Any]:
         TopPLogitsWarper,
     )
 
+    if not rows:
+        return []
     hp = t3.hp
     device = t3.device
     n = len(rows)
