@@ -466,6 +466,44 @@ def test_each_segment_of_a_batch_gets_the_packages_own_tokens(harness: Harness) 
     assert len(records[3].codes[0]) == CAP // 2 < len(records[2].codes[0])
 
 
+def test_the_latent_pass_of_a_batch_matches_the_packages_forward(harness: Harness) -> None:
+    """Rows of different text and token lengths get their latents in one left-padded, masked pass:
+    each row's are those of the package's UnifiedVoice.forward on that row alone."""
+    import torch
+
+    model, decoder = harness.engine.model, harness.engine.renderer.decoder
+    spk, _, _, _ = model._get_speaker_conditioning(str(harness.engine.model_dir / "voices" / "default.wav"))
+    emo = spk  # no emotion control: the speaker's clip
+    lengths = torch.tensor([spk.shape[-1]])
+    tokenizer = model.tokenizer
+    texts = [
+        torch.tensor(tokenizer.convert_tokens_to_ids(tokenizer.tokenize(t)), dtype=torch.int32)
+        for t in ("Hi.", "The quick brown fox jumps over the lazy dog.", "What a day.")
+    ]
+    random_codes = torch.Generator().manual_seed(0)
+    codes = [torch.randint(0, 8192, (n,), generator=random_codes) for n in (5, 12, 9)]
+    with torch.no_grad():
+        emovec = model.gpt.merge_emovec(spk, emo, lengths, lengths, alpha=1.0)
+        cond = decoder.conditioning(spk, emovec)
+        batched = decoder.latents([cond] * 3, texts, codes)
+        speaker = model.gpt.get_conditioning(spk.transpose(1, 2), lengths)
+        for text, code, got in zip(texts, codes, batched, strict=True):
+            want = model.gpt(
+                speaker,
+                text.unsqueeze(0),
+                torch.tensor([text.numel()]),
+                code.unsqueeze(0),
+                torch.tensor([code.numel()]),
+                emo,
+                cond_mel_lengths=lengths,
+                emo_cond_mel_lengths=lengths,
+                emo_vec=emovec,
+                use_speed=torch.zeros(1, dtype=torch.long),
+            )
+            assert got.shape == want.shape == (1, code.numel(), want.shape[-1])
+            torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
 def test_a_seeded_segment_sounds_as_the_packages_own_path(harness: Harness) -> None:
     """Alone (as a seeded segment always runs), with the same seed: the same tokens, and the same
     random draws after them in s2mel's flow matching, so the same audio."""

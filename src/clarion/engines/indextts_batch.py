@@ -13,7 +13,9 @@ those two things:
   so a step feeds one token per row, and computes logits for the last position only.
 
 ``generate`` then stops each row at its own stop token (``eos_token_id``) and fills finished rows
-with it, and its sampling, repetition penalty and beam search are the package's. Decoding is
+with it, and its sampling, repetition penalty and beam search are the package's. The latent pass
+after it (``UnifiedVoice.forward``) runs on all rows at once too, left-padded and masked the same
+way. Decoding is
 greedy when ``top_k`` is 1 (or with one beam and ``do_sample`` off): then each row's tokens are
 those of the package's single-text path (tested)."""
 
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 SILENCE_S = 0.2  # infer()'s interval_silence between the parts of a long text
 DIFFUSION_STEPS = 25  # what infer() runs s2mel's flow matching with
@@ -119,22 +122,19 @@ class BatchDecoder:
         self._gpt = gpt
         self._model = _cached_inference_model(gpt)
 
-    def conditioning(
-        self, spk_cond_emb: torch.Tensor, emovec: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def conditioning(self, spk_cond_emb: torch.Tensor, emovec: torch.Tensor) -> torch.Tensor:
         """One row's ``[speaker + emotion][duration][duration]`` latents (1, 34, dim), as
-        ``UnifiedVoice.inference_speech`` builds them, and the speaker's latents alone (what
-        ``inference_speech`` returns beside the codes, for the latent pass)."""
+        ``UnifiedVoice.inference_speech`` and ``forward`` build them."""
         gpt = self._gpt
         lengths = torch.tensor([spk_cond_emb.shape[-1]], device=spk_cond_emb.device)
-        speaker: torch.Tensor = gpt.get_conditioning(spk_cond_emb.transpose(1, 2), lengths)
+        speaker = gpt.get_conditioning(spk_cond_emb.transpose(1, 2), lengths)
         zeros = torch.zeros(1, dtype=torch.long, device=spk_cond_emb.device)
         duration = gpt.speed_emb(zeros)
         duration_half = gpt.speed_emb(torch.ones_like(zeros))
-        conds = torch.cat(
+        conds: torch.Tensor = torch.cat(
             (speaker + emovec.unsqueeze(1), duration_half.unsqueeze(1), duration.unsqueeze(1)), 1
         )
-        return conds, speaker
+        return conds
 
     def generate(
         self, conds: list[torch.Tensor], texts: list[torch.Tensor], max_new_tokens: int, sampling: Sampling
@@ -174,6 +174,38 @@ class BatchDecoder:
         codes: torch.Tensor = output[:, inputs.shape[1] :]
         return codes
 
+    def latents(
+        self, conds: list[torch.Tensor], texts: list[torch.Tensor], codes: list[torch.Tensor]
+    ) -> list[torch.Tensor]:
+        """What ``UnifiedVoice.forward`` returns (the speech tokens' latents, (1, tokens, dim)) for
+        each row, in one pass: each row's ``[cond][start text stop][start codes stop]`` sequence
+        is built as forward builds it, then left-padded with the padding masked, so no row sees
+        another's length."""
+        gpt = self._gpt
+        rows = []
+        for cond, text, code in zip(conds, texts, codes, strict=True):
+            t = F.pad(
+                F.pad(text.unsqueeze(0), (0, 1), value=gpt.stop_text_token),
+                (1, 0),
+                value=gpt.start_text_token,
+            )
+            c = F.pad(
+                F.pad(code.unsqueeze(0), (0, 1), value=gpt.stop_mel_token), (1, 0), value=gpt.start_mel_token
+            )
+            text_emb = gpt.text_embedding(t) + gpt.text_pos_embedding(t)
+            mel_emb = gpt.mel_embedding(c) + gpt.mel_pos_embedding(c)
+            rows.append(torch.cat([cond, text_emb, mel_emb], dim=1)[0])
+        longest = max(r.shape[0] for r in rows)
+        emb = rows[0].new_zeros(len(rows), longest, rows[0].shape[-1])
+        mask = torch.zeros(len(rows), longest, dtype=torch.long, device=emb.device)
+        for i, r in enumerate(rows):
+            emb[i, longest - r.shape[0] :] = r
+            mask[i, longest - r.shape[0] :] = 1
+        hidden = gpt.gpt(inputs_embeds=emb, attention_mask=mask, return_dict=True).last_hidden_state
+        enc = gpt.final_norm(hidden)
+        # forward keeps the codes' positions, without the stop token and the one after it.
+        return [enc[i : i + 1, longest - c.numel() - 2 : longest - 2] for i, c in enumerate(codes)]
+
 
 @dataclass(frozen=True, slots=True)
 class Speaker:
@@ -208,17 +240,16 @@ class Rendered:
 @dataclass(frozen=True, slots=True)
 class _Row:
     item: int
-    conds: torch.Tensor
-    speaker_latent: torch.Tensor
-    emovec: torch.Tensor
+    conds: torch.Tensor  # its conditioning latents (1, 34, dim)
     text: torch.Tensor
 
 
 class BatchRenderer:
     """Several segments through a loaded ``IndexTTS2``: their texts' parts decode together (one
-    ``BatchDecoder.generate``); the latent pass, s2mel and BigVGAN then run per part, since the
-    length regulator's interpolation, the flow matching's prompt and the convolutions all depend
-    on each part's own length (padding would change every row's audio)."""
+    ``BatchDecoder.generate``) and get their latents together (``BatchDecoder.latents``); s2mel
+    and BigVGAN then run per part, since the length regulator's interpolation, the flow
+    matching's prompt (the voice's clip) and the convolutions all depend on each part's own
+    length (padding would change every row's audio)."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
@@ -261,20 +292,37 @@ class BatchRenderer:
         with torch.no_grad(), self._autocast():
             for n, item in enumerate(items):
                 emovec = self.emovec(item)
-                conds, latent = self.decoder.conditioning(item.speaker.cond, emovec)
-                rows += [_Row(n, conds, latent, emovec, text) for text in item.texts]
+                conds = self.decoder.conditioning(item.speaker.cond, emovec)
+                rows += [_Row(n, conds, text) for text in item.texts]
             longest = max(item.max_mel_tokens for item in items)
             codes = self.decoder.generate([r.conds for r in rows], [r.text for r in rows], longest, sampling)
+            tokens: list[torch.Tensor] = []
+            for row, row_codes in zip(rows, codes, strict=True):
+                kept = row_codes[: items[row.item].max_mel_tokens]  # its own cap: generate ran to the longest
+                stops = (kept == model.stop_mel_token).nonzero()
+                tokens.append(kept[: int(stops[0, 0])] if stops.numel() else kept)
+            spoken = [i for i, t in enumerate(tokens) if t.numel()]
+            latents = (
+                self.decoder.latents(
+                    [rows[i].conds for i in spoken],
+                    [rows[i].text for i in spoken],
+                    [tokens[i] for i in spoken],
+                )
+                if spoken
+                else []
+            )
         out = [Rendered(np.zeros(0, np.float32)) for _ in items]
         parts: list[list[np.ndarray]] = [[] for _ in items]
-        for row, row_codes in zip(rows, codes, strict=True):
-            item = items[row.item]
-            kept = row_codes[: item.max_mel_tokens]  # the row's own cap: generate ran to the batch's
-            stops = (kept == model.stop_mel_token).nonzero()
-            length = int(stops[0, 0]) if stops.numel() else int(kept.numel())
-            tokens = kept[:length].unsqueeze(0)
-            out[row.item].codes.append([int(t) for t in tokens[0]])
-            parts[row.item].append(self._speech(row, item, tokens) if length else np.zeros(0, np.float32))
+        latent_of = dict(zip(spoken, latents, strict=True))
+        for i, (row, row_tokens) in enumerate(zip(rows, tokens, strict=True)):
+            out[row.item].codes.append([int(t) for t in row_tokens])
+            latent = latent_of.get(i)
+            audio = (
+                np.zeros(0, np.float32)
+                if latent is None
+                else self._speech(items[row.item], row_tokens, latent)
+            )
+            parts[row.item].append(audio)
         gap = np.zeros(int(22_050 * SILENCE_S), np.float32)
         for n, pieces in enumerate(parts):
             joined: list[np.ndarray] = []
@@ -283,26 +331,14 @@ class BatchRenderer:
             out[n].audio = np.concatenate(joined) if joined else np.zeros(0, np.float32)
         return out
 
-    def _speech(self, row: _Row, item: Item, codes: torch.Tensor) -> np.ndarray:
-        """One part's audio from its speech tokens: infer_generator's steps after generation."""
+    def _speech(self, item: Item, tokens: torch.Tensor, latent: torch.Tensor) -> np.ndarray:
+        """One part's audio from its speech tokens and their latents: infer_generator's s2mel and
+        BigVGAN steps."""
         model = self._model
         speaker = item.speaker
+        codes = tokens.unsqueeze(0)
         device = codes.device
-        text = row.text.unsqueeze(0)
         with torch.no_grad():
-            with self._autocast():
-                latent = model.gpt(
-                    row.speaker_latent,
-                    text,
-                    torch.tensor([text.shape[-1]], device=device),
-                    codes,
-                    torch.tensor([codes.shape[-1]], device=device),
-                    item.emotion,
-                    cond_mel_lengths=torch.tensor([speaker.cond.shape[-1]], device=device),
-                    emo_cond_mel_lengths=torch.tensor([item.emotion.shape[-1]], device=device),
-                    emo_vec=row.emovec,
-                    use_speed=torch.zeros(1, dtype=torch.long, device=device),
-                )
             s2mel = model.s2mel.models
             latent = s2mel["gpt_layer"](latent)
             semantic = model.semantic_codec.quantizer.vq2emb(codes.unsqueeze(1)).transpose(1, 2) + latent
