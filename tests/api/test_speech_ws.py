@@ -287,7 +287,7 @@ async def refused(ws: ClientConnection) -> tuple[dict[str, Any], int | None]:
     [
         ({"voice": "no-such-voice"}, "voice_not_found", None),
         ({"voice": "heart", "speed": 9}, "invalid_request", "speed"),
-        ({"voice": "heart", "response_format": "mp3"}, "invalid_request", "response_format"),
+        ({"voice": "heart", "response_format": "flac"}, "invalid_request", "response_format"),
         ({"voice": "heart", "colour": "blue"}, "invalid_request", "colour"),
     ],
 )
@@ -401,3 +401,42 @@ def test_a_streamed_http_request_speaks_its_first_clause_on_its_own(server: Runn
 def test_the_openapi_description_names_the_route(server: RunningServer) -> None:
     schema = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
     assert "/v1/audio/speech/stream" in schema["info"]["description"]
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "opus", "aac"])
+def test_compressed_audio_is_one_whole_stream_per_turn(server: RunningServer, fmt: str) -> None:
+    """Each turn's bytes decode on their own, to the audio its segments announced: the codec's
+    held-back tail is sent before the turn's last segment.end, not with the next turn."""
+    from clarion.audio.decode import decode
+
+    async def go() -> tuple[dict[str, Any], list[tuple[bytes, float]]]:
+        turns: list[tuple[bytes, float]] = []
+        async with session(server, response_format=fmt) as ws:
+            ready = await event(ws)
+            for text in ("The first turn is short.", "Then a second turn follows it."):
+                await ws.send(json.dumps({"type": "text", "text": text}))
+                await ws.send(json.dumps({"type": "flush"}))
+                audio, seconds = bytearray(), 0.0
+                while True:
+                    message = await asyncio.wait_for(ws.recv(), 60)
+                    if isinstance(message, bytes):
+                        audio += message
+                        continue
+                    got = json.loads(message)
+                    assert got["type"] in ("segment.start", "segment.end"), got
+                    if got["type"] == "segment.end":
+                        seconds += got["audio_seconds"]
+                        break  # one segment a turn: each text is one short sentence
+                turns.append((bytes(audio), seconds))
+            await ws.send(json.dumps({"type": "close"}))
+            events, rest = await until_done(ws)
+            assert events[-1]["type"] == "done" and rest == b""
+        return ready, turns
+
+    ready, turns = run(go())
+    assert ready["format"] == fmt
+    for data, seconds in turns:
+        audio, rate = decode(data)
+        assert rate == (48000 if fmt == "opus" else ready["sample_rate"])  # Opus always decodes at 48 kHz
+        assert abs(len(audio) / rate - seconds) < 0.15, (len(audio) / rate, seconds)
+        assert rms(audio) > 0.01

@@ -34,8 +34,11 @@ class StreamSettings(BaseModel):
     type: Literal["settings"] = "settings"
     model: str = Field(default="auto", min_length=1, max_length=128)
     voice: VoiceId
-    response_format: Literal["pcm"] = Field(
-        default="pcm", description="Headerless signed 16-bit little-endian mono, in binary frames."
+    response_format: Literal["pcm", "mp3", "opus", "aac"] = Field(
+        default="pcm",
+        description="'pcm': headerless signed 16-bit little-endian mono. 'mp3', 'opus' (Ogg) and 'aac' "
+        "(ADTS): one stream per turn; the turn's last bytes follow its last segment, and the next "
+        "turn (or the audio after a cancel) starts a new stream. Binary frames either way.",
     )
     sample_rate: int | None = Field(default=None, ge=8000, le=48000, description="Output rate; resampled.")
     speed: Speed = 1.0

@@ -107,6 +107,7 @@ class _Session:
         self.idle_s = self.settings.ws_idle_flush_ms / 1000
         self.job: SpeechJob | None = None
         self.encoder: StreamEncoder | None = None
+        self.format = AudioFormat.PCM
         self.out_rate = 0
         self.timestamps = False
         self.record: dict[str, Any] = {"segments": 0, "cancels": 0, "characters": 0, "audio_s": 0.0}
@@ -196,13 +197,14 @@ class _Session:
         if opts.idle_flush_ms is not None:
             self.idle_s = opts.idle_flush_ms / 1000
         self.timestamps = opts.timestamps
+        self.format = AudioFormat(opts.response_format)
         self.encoder = self._encoder(opts.sample_rate)
         self.out_rate = self.encoder.output_rate
         self.record.update(engine=job.runtime.name, voice=job.voice.id)
         await self._emit(
             {
                 "type": "ready",
-                "format": "pcm",
+                "format": self.format.value,
                 "sample_rate": self.out_rate,
                 "model": job.runtime.name,
                 "voice": job.voice.id,
@@ -212,7 +214,7 @@ class _Session:
 
     def _encoder(self, out_rate: int | None) -> StreamEncoder:
         assert self.job is not None
-        return StreamEncoder(AudioFormat.PCM, self.job.runtime.engine.sample_rate, out_rate)
+        return StreamEncoder(self.format, self.job.runtime.engine.sample_rate, out_rate)
 
     def _authorise(self, given: object) -> None:
         """The same keys and per-key rate limit as HTTP: 'Authorization: Bearer' on the
@@ -412,6 +414,13 @@ class _Session:
                 continue  # cancelled: _drop_all took it out of line
             self.pieces.popleft()
             self._start_more()
+            if not self.pieces and self.format is not AudioFormat.PCM and self.encoder is not None:
+                # The turn is over: a codec's held-back tail goes out now, not with the next
+                # turn's audio, and that turn starts a stream of its own.
+                tail = self.encoder.close()
+                self.encoder = self._encoder(self.out_rate)
+                if tail:
+                    await self._send_bytes(tail)
             if started and self.job is not None:
                 seconds = samples / self.job.runtime.engine.sample_rate
                 self.record["segments"] += 1
