@@ -295,6 +295,16 @@ SERVE_SHRUNK = (
 )
 
 
+def startup_failure(probe: httpx.Client, url: str) -> str | None:
+    """The error a server whose start-up failed keeps reporting on /health/live, if so."""
+    try:
+        live = probe.get(f"{url}/health/live", timeout=30)
+    except httpx.TransportError:  # not listening yet
+        return None
+    failed = live.headers.get("content-type") == "application/json" and live.json().get("status") == "failed"
+    return live.text if failed else None
+
+
 @pytest.fixture(scope="module")
 def torch_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory as an operator lays it out (<models_dir>/<engine>), holding the random
@@ -407,6 +417,7 @@ def test_torch_image_serves_the_torch_engines(docker: Docker, torch_image: str, 
             while not is_ready(probe, url):
                 running = docker("inspect", "--format", "{{.State.Running}}", name).stdout.strip()
                 assert running == "true" and time.monotonic() < deadline, docker("logs", name).stderr[-4000:]
+                assert (failure := startup_failure(probe, url)) is None, failure
                 time.sleep(1)
         ready = httpx.get(f"{url}/health/ready").json()
         assert set(TORCH_ENGINES) <= set(ready["engines"]), ready
