@@ -473,9 +473,9 @@ class IndexTTSEngine:
     @classmethod
     def scheduling_defaults(cls, cores: int) -> SchedulingDefaults:
         # The speech-token decoder batches (batch 4 measured in docs/engines/indextts.md); a segment
-        # takes seconds, so waiting 20 ms for company costs little. One worker using every core
-        # beats several competing ones on a CPU. MAX_BATCH_SIZE=auto measures 1, 2, 4, 8.
-        return SchedulingDefaults(max_batch_size=4, max_wait_ms=20.0, workers=1, threads=max(1, cores))
+        # takes a second or more, so waiting 50 ms for company costs little. One worker using every
+        # core beats several competing ones on a CPU. MAX_BATCH_SIZE=auto measures 1, 2, 4, 8.
+        return SchedulingDefaults(max_batch_size=4, max_wait_ms=50.0, workers=1, threads=max(1, cores))
 
     @property
     def sample_rate(self) -> int:
