@@ -684,7 +684,7 @@ class IndexTTSEngine:
                     rendered = self._renderer.render([p.item for p in group], sampling)
             except Exception as e:
                 raise EngineError(
-                    f"IndexTTS-2 failed on this batch: {type(e).__name__}: {str(e)[:300]}"
+                    f"IndexTTS-2 failed on {len(group)} segment(s): {type(e).__name__}: {str(e)[:300]}"
                 ) from e
             for n, plan, result in zip(members, group, rendered, strict=True):
                 if not np.isfinite(result.audio).all():
