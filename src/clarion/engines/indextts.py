@@ -713,8 +713,9 @@ class IndexTTSEngine:
             vector = [float(v) for v in model.normalize_emo_vec(list(extras.emo_vector), apply_bias=True)]
         alpha = 1.0 if extras.emo_alpha is None else extras.emo_alpha
         weights = vector
-        if extras.emo_text is not None:
-            weights = [float(v) for v in model.qwen_emo.inference(extras.emo_text).values()]
+        if extras.emo_text is not None:  # the emotion model may sample: the seed covers it too
+            with inference(), self._seeded(seg.seed):
+                weights = [float(v) for v in model.qwen_emo.inference(extras.emo_text).values()]
         if weights is not None and alpha != 1.0:  # as infer(): scaled by alpha, cut to 4 decimals
             weights = [int(x * max(0.0, min(1.0, alpha)) * 10000) / 10000 for x in weights]
         # Without an emotion clip the speaker's clip is the emotion reference, at full strength.
