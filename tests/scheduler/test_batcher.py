@@ -125,6 +125,25 @@ async def test_batch_waits_up_to_max_wait_for_company() -> None:
     await b.close()
 
 
+async def test_the_wait_for_company_starts_when_a_worker_comes_free() -> None:
+    """A segment that queued behind a long batch has waited past max_wait by the time the
+    worker is free; the next request of a client the long batch answered, sent at once, still
+    joins it instead of running behind a batch of one."""
+    engine = RecordingEngine()
+    b = make(engine, max_batch_size=2, max_wait_ms=1000)
+    engine.gate.clear()
+    first = [b.submit(seg("a"), 30), b.submit(seg("a2"), 30)]  # a full batch: it goes at once
+    await asyncio.sleep(0.05)
+    waiting = b.submit(seg("b"), 30)
+    await asyncio.sleep(1.3)  # "b" has now waited longer than max_wait
+    engine.gate.set()
+    await asyncio.gather(*first)
+    follow_up = b.submit(seg("c"), 30)
+    await asyncio.gather(waiting, follow_up)
+    assert engine.batches == [["a", "a2"], ["b", "c"]]
+    await b.close()
+
+
 async def test_no_wait_means_no_batching_delay() -> None:
     """With max_wait 0 a lone segment goes at once: one sent just after it runs in a batch of
     its own, where the test above (a 5 s wait) puts the same two in one batch. Judged by the

@@ -1,14 +1,18 @@
 """The dynamic batcher: one per loaded engine.
 
-Segments from any number of requests wait in one bounded queue, in the order of the
-stamp each was submitted with: by default the start of its request, so a request's later
-segments, submitted as its earlier ones finish, go ahead of requests that came after it
-(what admission control's estimate assumes); a streamed request's segments carry their
-playback deadlines instead (``scheduler/playback.py``). A
-collector task forms a batch whenever an executor worker is free: it takes the first live
-segment in line, then waits up to ``max_wait_ms`` (from that segment's arrival) for more, up to
-``max_batch_size``. Because batches only form when a worker is free, load makes
-batches grow by itself while an idle server answers at once.
+Segments from any number of requests wait in one bounded queue, in the order of the stamp
+each was submitted with: by default the start of its request, so a request's later segments,
+submitted as its earlier ones finish, go ahead of requests that came after it (what admission
+control's estimate assumes); a streamed request's segments carry their playback deadlines
+instead (``scheduler/playback.py``).
+
+A collector task forms a batch whenever an executor worker is free: it takes the first live
+segment in line, then waits up to ``max_wait_ms`` for more, up to ``max_batch_size``. The wait
+counts from that segment's arrival or from the moment the worker came free, whichever is
+later: under load, the requests the last batch answered send their next segments just after
+it ends, and those belong in the next batch rather than behind a batch of one. Because batches
+only form when a worker is free, load makes batches grow by itself while an idle server
+answers at once.
 
 Segments whose caller has gone (future cancelled) or whose deadline has passed are
 dropped before they reach the engine. A failing batch is retried item by item, so one
@@ -323,7 +327,7 @@ class Batcher:
         while True:
             await self._free.acquire()
             try:
-                batch = await self._form_batch()
+                batch = await self._form_batch(time.monotonic())
             except BaseException:
                 self._free.release()
                 raise
@@ -331,14 +335,14 @@ class Batcher:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    async def _form_batch(self) -> list[_Item]:
+    async def _form_batch(self, free_since: float) -> list[_Item]:
         first = self._pop_live()
         while first is None:
             self._wakeup.clear()
             await self._wakeup.wait()
             first = self._pop_live()
         batch = [first]
-        fill_until = first.enqueued + self.max_wait_s
+        fill_until = max(first.enqueued, free_since) + self.max_wait_s
         while len(batch) < self.max_batch_size:
             nxt = self._pop_live()
             if nxt is not None:
