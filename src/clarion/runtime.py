@@ -4,6 +4,7 @@ counts an engine's users, reloads it lazily and unloads it when idle."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import functools
 import logging
@@ -344,14 +345,28 @@ class Runtimes:
         warm: list[tuple[str, float]] = []  # (text, seconds) of each warm-up synthesis
         parts = {"load": load_s}
         if self.settings.warmup:
+            # No longer than a first request needs: the first-run allocations and the main
+            # language's sentence (the cost model's first figure), and for every other language
+            # a short text, which is enough to load its phonemiser and dictionaries.
             langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
-            texts = [(lang, WARMUP_TEXT[lang]) for lang in langs]
-            texts += [(lang, WARMUP_SHORT[lang]) for lang in langs[:1]]
-            for lang, text in texts:
+            texts = [
+                (lang, WARMUP_TEXT[lang] if i == 0 else WARMUP_SHORT[lang]) for i, lang in enumerate(langs)
+            ]
+            t_all = time.perf_counter()
+
+            def run(lang: str, text: str) -> tuple[str, float]:
                 t_warm = time.perf_counter()
                 engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
-                warm.append((text, time.perf_counter() - t_warm))
-            parts["warm-up"] = sum(seconds for _, seconds in warm)
+                return text, time.perf_counter() - t_warm
+
+            if engine.capabilities.thread_safe and len(texts) > 1:
+                # Side by side: one language's dictionaries load (Python) while another's
+                # sentence runs in the model (native code, on the other cores).
+                with concurrent.futures.ThreadPoolExecutor(len(texts)) as pool:
+                    warm = list(pool.map(lambda t: run(*t), texts))
+            else:
+                warm = [run(lang, text) for lang, text in texts]
+            parts["warm-up"] = time.perf_counter() - t_all
         t_calibrate = time.perf_counter()
         batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
         if calibration is not None:
@@ -370,8 +385,9 @@ class Runtimes:
             queue_size=opts.queue_size or self.settings.queue_size,
             on_batch=self.metrics.on_batch(name, engine.sample_rate) if self.metrics else None,
         )
-        # Admission control's first figures (the first, cold run included: it errs on the safe side).
-        batcher.seed(warm)
+        # Admission control's first figure: the main language's sentence (a cold run, beside the
+        # other languages' warm-ups: it errs on the safe side). Real batches refine it.
+        batcher.seed(warm[:1])
         if self.metrics:
             self.metrics.engine_events.labels(name, "load").inc()
         ttl = None if opts.keep_warm else (opts.idle_unload_s or self.settings.idle_unload_s)
