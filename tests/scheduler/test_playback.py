@@ -42,7 +42,7 @@ def test_clock_dues_follow_the_audio_before_each_segment() -> None:
 
 
 class GatedNull(NullEngine):
-    """The null engine, holding its first call until released, and logging what it renders
+    """The null engine, holding its second call until released, and logging what it renders
     in the order it renders it (one worker, batches of one)."""
 
     def __init__(self, settings: Settings) -> None:
@@ -53,14 +53,16 @@ class GatedNull(NullEngine):
 
     def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
         self.log.extend(seg.text for seg in batch)
-        self.entered.set()
-        self.gate.wait(30)
+        if len(self.log) == 2:
+            self.entered.set()
+            self.gate.wait(30)
         return super().synthesize(batch)
 
 
 async def _order_seen(queue_order: str) -> list[str]:
-    """Stream A (five sentences) is rendering its first when stream B (two) arrives: the
-    order in which the engine then renders the rest."""
+    """Stream A (five sentences) is rendering its second when stream B (two) arrives: the
+    order in which the engine then renders the rest. (A stream's first segment runs alone, so
+    A's later sentences queue once its first is made.)"""
     settings = Settings(
         engines=["null"], default_engine="null", warmup=False, queue_order=queue_order, cache_memory_mb=0
     )
@@ -77,8 +79,8 @@ async def _order_seen(queue_order: str) -> list[str]:
         a = asyncio.create_task(listen(f"{first} A two is here now. A three. A four. A five."))
         await asyncio.to_thread(engine.entered.wait, 10)
         b = asyncio.create_task(listen("B one is here. B two is here."))
-        # A's next three and B's two are queued (lookahead 4: A's window holds four).
-        await settled(lambda: rt.batcher.queue_depth == 5)
+        # A's last three and B's first are queued (B's second follows its first).
+        await settled(lambda: rt.batcher.queue_depth == 4)
         engine.gate.set()
         heard_a, heard_b = await asyncio.wait_for(asyncio.gather(a, b), 30)
         assert [t[:6] for t in heard_a] == ["A one ", "A two ", "A thre", "A four", "A five"]
@@ -91,9 +93,11 @@ async def _order_seen(queue_order: str) -> list[str]:
 
 async def test_a_new_streams_first_segment_goes_ahead_of_queued_later_sentences() -> None:
     order = await _order_seen("playback")
-    # B's first sentence is needed now; A's second only once A's first (seconds of audio) has
-    # played. B's second is due after B's first plays, still before A's later sentences.
-    assert order[:3] == ["Aone", "Bone", "Btwo"], order
+    # B's first sentence is needed now; A's third only once A's first two have played. B's
+    # second, queued once its first is made (the worker may have taken one of A's by then), is
+    # due after B's first plays: still before A's last.
+    assert order[:3] == ["Aone", "Atwo", "Bone"], order
+    assert order.index("Btwo") < order.index("Afive."), order
     assert sorted(order) == sorted(["Aone", "Atwo", "Athree.", "Afour.", "Afive.", "Bone", "Btwo"])
 
 

@@ -84,6 +84,7 @@ class _Piece:
     queue: asyncio.Queue[object] = dataclasses.field(default_factory=asyncio.Queue)
     task: asyncio.Task[None] | None = None
     dropped: bool = False
+    synthesised: bool = False  # its synthesis has ended (all its audio is queued, or it failed)
 
 
 @router.websocket(ROUTE)
@@ -304,11 +305,15 @@ class _Session:
         self.changed.set()
 
     def _start_more(self) -> None:
-        """Keep up to ``lookahead`` pieces in synthesis."""
+        """Keep up to ``lookahead`` pieces in synthesis; a turn's first piece alone, so that
+        the pieces behind it do not take cores from the first sound."""
+        head = self.pieces[0] if self.pieces else None
+        alone = head is not None and head.opens_turn and not head.synthesised
+        limit = 1 if alone else self.settings.lookahead
         running = 0
         for piece in self.pieces:
             if piece.task is None:
-                if running >= self.settings.lookahead:
+                if running >= limit:
                     break
                 piece.task = asyncio.create_task(self._produce(piece), name="clarion-ws-piece")
                 running += 1
@@ -368,6 +373,7 @@ class _Session:
             piece.queue.put_nowait(EngineError(f"engine {engine!r} failed: {type(e).__name__}: {e}"))
             return
         finally:
+            piece.synthesised = True
             if not piece.dropped:
                 self._start_more()
         piece.queue.put_nowait(_END)
