@@ -184,10 +184,7 @@ class SpeechServing:
                 batch_size=round(trace.mean_batch_size, 2),
             )
         latency = time.perf_counter() - start
-        metrics.synthesis_seconds.labels(engine).observe(latency)
-        metrics.recent.add(first if first is not None else latency, latency, seconds)
-        metrics.audio_seconds.labels(engine, voice).inc(seconds)
-        metrics.characters.labels(engine, voice).inc(len(job.text))
+        metrics.on_synthesis(engine, voice, first, latency, seconds, len(job.text))
 
     # -- whole file --------------------------------------------------------------
     async def _whole(

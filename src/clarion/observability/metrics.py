@@ -102,6 +102,16 @@ class Metrics:
         )
         self.ready = Gauge("clarion_ready", "1 when the server accepts synthesis requests.", registry=r)
 
+    def on_synthesis(
+        self, engine: str, voice: str, first_s: float | None, latency_s: float, audio_s: float, chars: int
+    ) -> None:
+        """One finished synthesis (a request, or a WebSocket piece): its latency, the audio
+        and characters it made, and the live summary /v1/stats reads."""
+        self.synthesis_seconds.labels(engine).observe(latency_s)
+        self.recent.add(first_s if first_s is not None else latency_s, latency_s, audio_s)
+        self.audio_seconds.labels(engine, voice).inc(audio_s)
+        self.characters.labels(engine, voice).inc(chars)
+
     def on_cache(self, result: str, tier: str) -> None:
         self.cache_events.labels(result, tier).inc()
 

@@ -378,10 +378,7 @@ class _Session:
                 self._start_more()
         piece.queue.put_nowait(_END)
         latency = time.perf_counter() - piece.cut_at
-        self.metrics.synthesis_seconds.labels(engine).observe(latency)
-        self.metrics.recent.add(first if first is not None else latency, latency, seconds)
-        self.metrics.audio_seconds.labels(engine, job.voice.id).inc(seconds)
-        self.metrics.characters.labels(engine, job.voice.id).inc(len(piece.text))
+        self.metrics.on_synthesis(engine, job.voice.id, first, latency, seconds, len(piece.text))
 
     # -- writing --------------------------------------------------------------------
     async def _send(self) -> None:
