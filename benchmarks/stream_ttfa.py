@@ -23,14 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from clarion.bench.client import OpenAITarget
 from clarion.bench.texts import load_texts
-from harness import Server, free_port, pinned, process, run_level  # same directory
+from harness import Server, clarion_server, run_level  # same directory
 
 VOICES = {"kokoro": "af_heart", "hibari": "heart", "piper": "joe"}
 ORDERS = ("playback", "arrival")
@@ -38,17 +37,13 @@ ORDERS = ("playback", "arrival")
 
 @contextmanager
 def server(engine: str, order: str, cores: str) -> Iterator[Server]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "clarion.cli", "serve", "--port", str(port), "-e", engine]
-    cmd += ["--default-engine", engine, "--log-level", "warning"]
-    env = {**os.environ, "CLARION_QUEUE_ORDER": order, "CLARION_CACHE_MEMORY_MB": "0"}
     # Admission would refuse some of a closed loop's requests at the higher levels; both
     # orders are compared on the same work, all of it served.
-    env["CLARION_ADMISSION_CONTROL"] = "false"
-    with process(pinned(cmd, cores), f"{url}/health/ready", env) as pid:
+    env = {"CLARION_QUEUE_ORDER": order, "CLARION_CACHE_MEMORY_MB": "0", "CLARION_ADMISSION_CONTROL": "false"}
+    with clarion_server(engine, cores, env) as plain:
+        url = plain.target.describe()["url"]
         target = OpenAITarget(url, model=engine, voice=VOICES.get(engine), fmt="pcm", stream=True)
-        yield Server(order, target, pid)
+        yield Server(order, target, plain.pid)
 
 
 def _ms(v: float | None) -> str:
