@@ -876,7 +876,9 @@ async function speak(ev) {
   const since = () => String(Math.round(performance.now() - t0));
   if (sink.kind === 'webaudio') {
     sink.onstart = () => (audio.dataset.playingMs = since());
-    sink.onend = () => ($('#stop').hidden = true);
+    sink.onend = () => {
+      if (state.lastSink === sink) $('#stop').hidden = true;
+    };
   } else {
     if (state.onPlaying) audio.removeEventListener('playing', state.onPlaying);
     state.onPlaying = () => (audio.dataset.playingMs ||= since());
@@ -916,6 +918,7 @@ async function speak(ev) {
     if (first === null) throw new Error('The server sent no audio.');
     audio.dataset.completeMs = since();
     const { download } = await sink.finish(parts);
+    if (state.lastSink !== sink) return; // a newer Speak owns the page now
     const total = (performance.now() - t0) / 1000;
     const ext = settings.response_format;
     setLink($('#download'), 'speech', download, `clarion-${settings.voice}.${ext}`.replace(/[^\w.+-]/g, '_'));
@@ -924,17 +927,23 @@ async function speak(ev) {
     } catch (e) {
       showError(errorEl, describe(e));
     }
+    if (state.lastSink !== sink) return;
     audio.dataset.ready = 'true';
     const when = sink.streaming ? 'Time to first audio' : 'First bytes';
-    setStatus(statusEl, `${when}: ${ms(first)} · complete after ${ms(total)}.`);
+    // Stop may come after the last byte, while the file is still being readied: it has the last word.
+    if (controller.signal.aborted) setStatus(statusEl, 'Stopped.');
+    else setStatus(statusEl, `${when}: ${ms(first)} · complete after ${ms(total)}.`);
   } catch (e) {
+    if (state.lastSink !== sink) return; // stopped already, by the newer Speak
     sink.stop();
     if (e.name === 'AbortError') setStatus(statusEl, 'Stopped.');
     else showError(errorEl, describe(e));
   } finally {
     if (state.speech && state.speech.controller === controller) state.speech = null;
-    $('#speak').disabled = false;
-    $('#stop').hidden = !sink.playing; // Web Audio may play on after the last byte
+    if (state.lastSink === sink) {
+      $('#speak').disabled = false;
+      $('#stop').hidden = !sink.playing; // Web Audio may play on after the last byte
+    }
   }
 }
 
