@@ -198,6 +198,12 @@ class OnnxOptions(BaseModel):
         "built the first time two runs overlap: a run that starts while another is running uses it, "
         "so a lone segment gets every core and several at once do not split every op between them.",
     )
+    graph_cache: bool = Field(
+        # Optimising Kokoro's graph is 0.5 s of each session's 0.7 s (benchmarks/cold_start.py).
+        default=True,
+        description="Keep each graph as ONNX Runtime optimised it for this CPU under "
+        "data_dir/onnx-graphs, so later starts load it without optimising again (CPU only).",
+    )
     providers: list[Literal["tensorrt", "cuda", "cpu"]] | None = Field(
         default=None,
         description="Execution providers in order; unset: cuda then cpu on CUDA devices, cpu otherwise. "

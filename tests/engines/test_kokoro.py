@@ -187,6 +187,32 @@ def test_a_kept_arena_gives_the_same_audio_as_the_shrinking_default(
     np.testing.assert_allclose(again, fox, atol=1e-4)
 
 
+@pytest.mark.slow
+def test_a_start_from_the_kept_optimised_graph_speaks_as_a_fresh_one(
+    kokoro_models_dir: Path, tmp_path: Path
+) -> None:
+    def load(**onnx: Any) -> tuple[np.ndarray, np.ndarray]:
+        engine = KokoroEngine(Settings(models_dir=kokoro_models_dir, data_dir=tmp_path, onnx=onnx))
+        engine.load("cpu", 1)
+        try:
+            segments = [Segment(FOX, "af_heart"), Segment(ZH, "zf_xiaoxiao", language="zh")]
+            en, zh = engine.synthesize(segments)
+            return en, zh
+        finally:
+            engine.unload()
+
+    fresh = load(graph_cache=False)
+    assert not (tmp_path / "onnx-graphs").exists()
+    first = load()  # optimises, and keeps the result
+    [kept] = list((tmp_path / "onnx-graphs").glob("*.onnx"))
+    written = kept.stat().st_mtime_ns
+    again = load()  # loads what was kept
+    assert kept.stat().st_mtime_ns == written
+    for a, b, c in zip(fresh, first, again, strict=True):
+        np.testing.assert_array_equal(b, c)
+        np.testing.assert_allclose(a, c, atol=1e-4)
+
+
 def test_erhua_merge_gives_one_r_coloured_syllable() -> None:
     """On misaki's real Mandarin G2P (no model needed): ZHG2P reads 儿 as a syllable of its own;
     with erhua: merge the suffix folds into the syllable before, lexical 儿 stays a syllable."""

@@ -113,3 +113,67 @@ def test_the_policy_says_how_the_cores_are_used() -> None:
     assert cpu_threads(6) == 6
     assert "no spinning" in thread_policy(2, 2, 2)
     assert "one intra-op thread" in thread_policy(2, 1, 2)
+
+
+def scaled_graph(path: Path, factor: float) -> Path:
+    """y = x * factor: a graph that tells which file a session was built from."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["n"])
+    k = helper.make_tensor("k", TensorProto.FLOAT, [], [factor])
+    mul = helper.make_node("Mul", ["x", "k"], ["y"])
+    graph = helper.make_graph([mul], "scaled", [x], [y], initializer=[k])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, path)
+    return path
+
+
+def test_the_optimised_graph_is_kept_and_loaded_instead_of_the_source(tmp_path: Path) -> None:
+    cache = tmp_path / "graphs"
+    source = tiny_graph(tmp_path / "tiny.onnx").read_bytes()
+    x = np.arange(5, dtype=np.float32)
+    first = session(source, "cpu", 1, OnnxOptions(), cache_dir=cache)
+    np.testing.assert_array_equal(first.run(None, {"x": x})[0], x * 2 + 1)
+    [kept] = list(cache.glob("*.onnx"))  # whole, under its key; no temporary file left
+    ort.InferenceSession(str(kept), providers=["CPUExecutionProvider"])  # a valid graph
+
+    # A later session is built from the kept file, not from the source: swap in a graph that
+    # computes something else under the same key and the session computes that.
+    scaled_graph(kept, 3.0)
+    again = session(source, "cpu", 2, OnnxOptions(), cache_dir=cache)
+    np.testing.assert_array_equal(again.run(None, {"x": x})[0], x * 3)
+
+
+def test_a_torn_kept_graph_is_rebuilt_from_the_source(tmp_path: Path) -> None:
+    cache = tmp_path / "graphs"
+    source = tiny_graph(tmp_path / "tiny.onnx")
+    session(source, "cpu", 1, OnnxOptions(), cache_dir=cache)
+    [kept] = list(cache.glob("*.onnx"))
+    kept.write_bytes(kept.read_bytes()[:40])  # a crash mid-copy, a full disk
+    x = np.arange(3, dtype=np.float32)
+    sess = session(source, "cpu", 1, OnnxOptions(), cache_dir=cache)
+    np.testing.assert_array_equal(sess.run(None, {"x": x})[0], x * 2 + 1)
+    ort.InferenceSession(str(kept), providers=["CPUExecutionProvider"])  # replaced by a whole one
+
+
+def test_each_source_level_and_device_has_its_own_entry_or_none(tmp_path: Path) -> None:
+    cache = tmp_path / "graphs"
+    a = tiny_graph(tmp_path / "a.onnx").read_bytes()
+    b = scaled_graph(tmp_path / "b.onnx", 5.0).read_bytes()
+    x = np.ones(2, dtype=np.float32)
+    assert session(b, "cpu", 1, OnnxOptions(), cache_dir=cache).run(None, {"x": x})[0].tolist() == [5, 5]
+    assert session(a, "cpu", 1, OnnxOptions(), cache_dir=cache).run(None, {"x": x})[0].tolist() == [3, 3]
+    session(a, "cpu", 1, OnnxOptions(graph_optimization="basic"), cache_dir=cache)
+    assert len(list(cache.glob("*.onnx"))) == 3
+    # Nothing to keep when nothing is optimised; and other providers' graphs are not ours to keep.
+    session(a, "cpu", 1, OnnxOptions(graph_optimization="disable"), cache_dir=cache)
+    session(a, "cpu", 1, OnnxOptions(providers=["tensorrt", "cpu"]), cache_dir=cache)
+    assert len(list(cache.glob("*.onnx"))) == 3
+
+
+def test_an_unwritable_cache_only_costs_the_optimisation(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("not a directory")
+    x = np.arange(3, dtype=np.float32)
+    sess = session(tiny_graph(tmp_path / "tiny.onnx"), "cpu", 1, OnnxOptions(), cache_dir=blocked / "graphs")
+    np.testing.assert_array_equal(sess.run(None, {"x": x})[0], x * 2 + 1)

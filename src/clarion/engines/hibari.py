@@ -23,7 +23,7 @@ from clarion.engines.base import (
     VoiceInfo,
     files_fingerprint,
 )
-from clarion.engines.onnx import cpu_threads, session
+from clarion.engines.onnx import cpu_threads, graph_cache_dir, session
 from clarion.engines.onnx import thread_policy as onnx_thread_policy
 from clarion.errors import VoiceNotFound
 
@@ -111,7 +111,7 @@ class HibariEngine:
                 files.append(Path(oov))
             tts = Hibari(voice=name, threads=threads, g2p=g2ps[british])
             graph = voice_path(name, download_missing=False)
-            tts.sess = session(graph, device, threads, options)
+            tts.sess = session(graph, device, threads, options, cache_dir=graph_cache_dir(self._settings))
             files.append(Path(graph))
             models[name] = tts
         self._models = models

@@ -45,6 +45,7 @@ from clarion.engines.kokoro_graph import with_durations_output
 from clarion.engines.mixing import is_mix, parse_mix
 from clarion.engines.onnx import (
     cpu_threads,
+    graph_cache_dir,
     graph_path,
     selected_variant,
     session,
@@ -250,7 +251,9 @@ class KokoroEngine:
         patched, durations = with_durations_output(model.read_bytes())
         if durations is None:
             log.warning("kokoro: no per-token durations found in %s; word timings are off", model)
-        sess = session(patched, device, threads, self._settings.onnx)
+        sess = session(
+            patched, device, threads, self._settings.onnx, cache_dir=graph_cache_dir(self._settings)
+        )
         # kokoro-onnx checks that the session's model file exists; one built from bytes has none.
         sess._model_path = str(model)
         kokoro = Kokoro.from_session(sess, str(voices_path))

@@ -41,6 +41,7 @@ from clarion.engines.base import (
 )
 from clarion.engines.onnx import (
     cpu_threads,
+    graph_cache_dir,
     graph_path,
     selected_variant,
     session,
@@ -168,7 +169,9 @@ class PiperEngine:
         config = PiperConfig.from_dict(json.loads(config_path.read_text(encoding="utf-8")))
         model = graph_path(self._settings, self.name, "model", shipped)
         patched, durations = with_duration_output(model)
-        sess = session(patched, device, threads, self._settings.onnx)
+        sess = session(
+            patched, device, threads, self._settings.onnx, cache_dir=graph_cache_dir(self._settings)
+        )
         voice = PiperVoice(session=sess, config=config)
         self._sample_rate = config.sample_rate
         self._outputs = [sess.get_outputs()[0].name, durations]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from clarion.engines.chattts.checkpoint import official_hashes, read_manifest
-from clarion.engines.onnx import graph_path, selected_variant, session
+from clarion.engines.onnx import graph_cache_dir, graph_path, selected_variant, session
 from clarion.errors import EngineError, EngineUnavailable
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def use_onnx_variant(chat: Any, settings: Settings, model_dir: Path, device: Any
     sessions = {}
     for graph in ENGINE_GRAPHS:
         path = graph_path(settings, ENGINE, graph, export_dir(settings, key) / f"{graph}.onnx")
-        sess = session(path, device.type, threads, settings.onnx)
+        sess = session(path, device.type, threads, settings.onnx, cache_dir=graph_cache_dir(settings))
         made_from = sess.get_modelmeta().custom_metadata_map.get(SOURCE_META)
         if made_from != key:
             raise EngineUnavailable(
