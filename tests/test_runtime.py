@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
 from clarion.config import Settings
+from clarion.engines.base import Audio, Segment
 from clarion.engines.null import NullEngine
+from clarion.engines.onnx import AdaptiveSession
 from clarion.errors import EngineUnavailable
 from clarion.runtime import Runtimes
 
@@ -63,3 +68,42 @@ async def test_when_the_default_engine_cannot_load_start_up_fails_and_the_rest_g
     with pytest.raises(EngineUnavailable, match="deliberately"):
         await runtimes.start()
     assert runtimes.by_name == {}
+
+
+async def test_warm_up_runs_the_model_once_and_readies_every_languages_front_end(
+    kokoro_models_dir: Path, tmp_path: Path
+) -> None:
+    from clarion.engines.kokoro import KokoroEngine
+
+    class Recording(KokoroEngine):
+        def __init__(self, settings: Settings) -> None:
+            super().__init__(settings)
+            self.ran: list[list[str]] = []
+            self.prepared: list[tuple[str, str]] = []
+
+        def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+            self.ran.append([seg.language for seg in batch])
+            return super().synthesize(batch)
+
+        def prepare(self, segment: Segment) -> None:
+            self.prepared.append((segment.language, segment.voice))
+            super().prepare(segment)
+
+    settings = Settings(engines=["kokoro"], models_dir=kokoro_models_dir, data_dir=tmp_path, warmup=True)
+    engine = Recording(settings)
+    runtimes = Runtimes(settings, {"kokoro": engine})
+    await runtimes.start()
+    try:
+        # One model run, in the main language: the first-run cost is the model's, whatever the
+        # language. Mandarin's phonemiser and dictionaries load beside it, with its own voice.
+        assert engine.ran == [["en"]]
+        assert engine.prepared == [("zh", engine.default_voice("zh"))]
+        assert runtimes.by_name["kokoro"].batcher.cost.ready  # admission has its first figure
+        sess = engine._kokoro.sess
+        if (os.cpu_count() or 1) > 1:
+            # Nothing overlapped, so no second (single-threaded) session was built at start-up.
+            assert isinstance(sess, AdaptiveSession)
+            assert sess.runs == {"wide": 1, "narrow": 0}
+            assert not sess.narrow_ready
+    finally:
+        await runtimes.stop()

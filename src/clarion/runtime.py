@@ -20,6 +20,7 @@ from clarion.config import Settings
 from clarion.engines.base import (
     DescribesThreads,
     Engine,
+    PreparesText,
     SchedulingDefaults,
     Segment,
     TimesWords,
@@ -42,8 +43,7 @@ from clarion.voices.store import VoiceStore
 log = logging.getLogger(__name__)
 
 WARMUP_TEXT = {"en": "Hello, this is a warm-up.", "zh": "你好，这是预热。"}
-# A short one after the sentences: two lengths tell admission control's cost model the fixed
-# and the per-character part of a segment's cost before the first request.
+# What loads another language's front end at warm-up.
 WARMUP_SHORT = {"en": "OK.", "zh": "好。"}
 
 
@@ -345,27 +345,8 @@ class Runtimes:
         warm: list[tuple[str, float]] = []  # (text, seconds) of each warm-up synthesis
         parts = {"load": load_s}
         if self.settings.warmup:
-            # No longer than a first request needs: the first-run allocations and the main
-            # language's sentence (the cost model's first figure), and for every other language
-            # a short text, which is enough to load its phonemiser and dictionaries.
-            langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
-            texts = [
-                (lang, WARMUP_TEXT[lang] if i == 0 else WARMUP_SHORT[lang]) for i, lang in enumerate(langs)
-            ]
             t_all = time.perf_counter()
-
-            def run(lang: str, text: str) -> tuple[str, float]:
-                t_warm = time.perf_counter()
-                engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
-                return text, time.perf_counter() - t_warm
-
-            if engine.capabilities.thread_safe and len(texts) > 1:
-                # Side by side: one language's dictionaries load (Python) while another's
-                # sentence runs in the model (native code, on the other cores).
-                with concurrent.futures.ThreadPoolExecutor(len(texts)) as pool:
-                    warm = list(pool.map(lambda t: run(*t), texts))
-            else:
-                warm = [run(lang, text) for lang, text in texts]
+            warm = self._warm_up(engine)
             parts["warm-up"] = time.perf_counter() - t_all
         t_calibrate = time.perf_counter()
         batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
@@ -386,8 +367,8 @@ class Runtimes:
             on_batch=self.metrics.on_batch(name, engine.sample_rate) if self.metrics else None,
         )
         # Admission control's first figure: the main language's sentence (a cold run, beside the
-        # other languages' warm-ups: it errs on the safe side). Real batches refine it.
-        batcher.seed(warm[:1])
+        # other languages' front ends loading: it errs on the safe side). Real batches refine it.
+        batcher.seed(warm)
         if self.metrics:
             self.metrics.engine_events.labels(name, "load").inc()
         ttl = None if opts.keep_warm else (opts.idle_unload_s or self.settings.idle_unload_s)
@@ -406,6 +387,44 @@ class Runtimes:
             "engine %s ready in %.1f s (%s): %s", name, rt.load_seconds, rt.describe_load(), rt.thread_policy
         )
         return rt
+
+    @staticmethod
+    def _warm_up(engine: Engine) -> list[tuple[str, float]]:
+        """No longer than a first request needs: the model's first-run allocations with the main
+        language's sentence (the cost model's first figure), and every other language's
+        phonemiser and dictionaries. (text, seconds) of each model run, the sentence first."""
+        langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
+        if not langs:
+            return []
+        main, others = langs[0], langs[1:]
+
+        def run(lang: str, text: str) -> tuple[str, float]:
+            t_warm = time.perf_counter()
+            engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
+            return text, time.perf_counter() - t_warm
+
+        def prepare(lang: str) -> None:
+            segment = Segment(WARMUP_SHORT[lang], engine.default_voice(lang), lang)
+            if isinstance(engine, PreparesText):
+                engine.prepare(segment)
+            else:
+                engine.synthesize([segment])
+
+        if not others:
+            return [run(main, WARMUP_TEXT[main])]
+        if not engine.capabilities.thread_safe:
+            first = run(main, WARMUP_TEXT[main])
+            for lang in others:
+                prepare(lang)
+            return [first]
+        # Side by side: the other languages' dictionaries load (Python) while the sentence runs
+        # in the model (native code, on the other cores).
+        with concurrent.futures.ThreadPoolExecutor(len(others)) as pool:
+            preparing = [pool.submit(prepare, lang) for lang in others]
+            first = run(main, WARMUP_TEXT[main])
+            for done in preparing:
+                done.result()
+        return [first]
 
     def _batch_size(
         self, engine: Engine, asked: int | Literal["auto"] | None, default: int

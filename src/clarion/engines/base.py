@@ -428,6 +428,17 @@ class DescribesThreads(Protocol):
 
 
 @runtime_checkable
+class PreparesText(Protocol):
+    """Optional: the front end's work for a segment (phonemiser, dictionaries) without the model.
+
+    A language's first use costs its front end's loading; the model's first runs cost the same
+    in any language. Warm-up therefore runs the model once, in the main language, and for every
+    other language only ``prepare``, beside that run (engines.base ``Capabilities.languages``)."""
+
+    def prepare(self, segment: Segment) -> None: ...
+
+
+@runtime_checkable
 class TimesWords(Protocol):
     """Optional: word timings from the model's own durations, in the same call as the audio.
 

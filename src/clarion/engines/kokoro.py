@@ -322,6 +322,11 @@ class KokoroEngine:
             raise EngineUnavailable("the kokoro engine is not loaded")
         return [self._one(seg) for seg in batch]
 
+    def prepare(self, segment: Segment) -> None:
+        if self._kokoro is None:
+            raise EngineUnavailable("the kokoro engine is not loaded")
+        self._phonemes(segment)  # loads the voice's phonemiser: espeak, or misaki and jieba
+
     def _phonemes(self, seg: Segment) -> str:
         _, espeak = PREFIXES[seg.voice[0]]
         if espeak is not None:
