@@ -70,7 +70,7 @@ async def test_when_the_default_engine_cannot_load_start_up_fails_and_the_rest_g
     assert runtimes.by_name == {}
 
 
-async def test_warm_up_runs_the_model_once_and_readies_every_languages_front_end(
+async def test_warm_up_runs_the_model_once_and_other_front_ends_load_after(
     kokoro_models_dir: Path, tmp_path: Path
 ) -> None:
     from clarion.engines.kokoro import KokoroEngine
@@ -95,9 +95,13 @@ async def test_warm_up_runs_the_model_once_and_readies_every_languages_front_end
     await runtimes.start()
     try:
         # One model run, in the main language: the first-run cost is the model's, whatever the
-        # language. Mandarin's phonemiser and dictionaries load beside it, with its own voice.
+        # language. Mandarin's phonemiser and dictionaries load after it, in the background.
+        rt = runtimes.by_name["kokoro"]
+        assert rt.preparing is not None
+        rt.preparing.result(timeout=60)
         assert engine.ran == [["en"]]
         assert engine.prepared == [("zh", engine.default_voice("zh"))]
+        assert set(rt.load_parts) == {"load", "warm-up", "front ends, in the background"}
         assert runtimes.by_name["kokoro"].batcher.cost.ready  # admission has its first figure
         sess = engine._kokoro.sess
         if (os.cpu_count() or 1) > 1:

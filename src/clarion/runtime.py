@@ -9,6 +9,7 @@ import contextlib
 import functools
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ class EngineRuntime:
     # and "calibration", in seconds.
     load_parts: dict[str, float] = field(default_factory=dict)
     idle_unload_s: float | None = None  # None: stays loaded
+    # Other languages' front ends loading after the engine is ready (Runtimes._prepare_later).
+    preparing: concurrent.futures.Future[None] | None = None
     refs: int = 0  # requests using the engine now; a used engine is never unloaded
     last_used: float = field(default_factory=time.monotonic)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -82,7 +85,8 @@ class EngineRuntime:
 
     def describe_load(self) -> str:
         """What loading took, part by part ("load 0.8 s, warm-up 0.4 s")."""
-        return ", ".join(f"{part} {seconds:.1f} s" for part, seconds in self.load_parts.items())
+        parts = list(self.load_parts.items())  # one C-level copy: a background part may be added
+        return ", ".join(f"{part} {seconds:.1f} s" for part, seconds in parts)
 
     def describe(self) -> dict[str, Any]:
         caps = self.engine.capabilities
@@ -257,7 +261,7 @@ class Runtimes:
     # -- loading ------------------------------------------------------------------
     def _engine_names(self) -> list[str]:
         names = list(dict.fromkeys([self.settings.default_engine, *self.settings.engines]))
-        available = discover(self.settings)
+        available = discover(self.settings, names)
         for name in names:
             entry = available.get(name)
             if entry is not None and entry.cls is not None:
@@ -383,48 +387,74 @@ class Runtimes:
             parts,
             idle_unload_s=ttl,
         )
+        if self.settings.warmup:
+            rt.preparing = self._prepare_later(name, engine, parts)
+        later = "; other languages' front ends load in the background" if rt.preparing else ""
         log.info(
-            "engine %s ready in %.1f s (%s): %s", name, rt.load_seconds, rt.describe_load(), rt.thread_policy
+            "engine %s ready in %.1f s (%s%s): %s",
+            name,
+            rt.load_seconds,
+            rt.describe_load(),
+            later,
+            rt.thread_policy,
         )
         return rt
 
     @staticmethod
     def _warm_up(engine: Engine) -> list[tuple[str, float]]:
         """No longer than a first request needs: the model's first-run allocations with the main
-        language's sentence (the cost model's first figure), and every other language's
-        phonemiser and dictionaries. (text, seconds) of each model run, the sentence first."""
+        language's sentence (the cost model's first figure). Other languages: see
+        ``_prepare_later``; engines without ``PreparesText`` run a short text in each, here.
+        (text, seconds) of the main language's run."""
         langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
         if not langs:
             return []
-        main, others = langs[0], langs[1:]
 
         def run(lang: str, text: str) -> tuple[str, float]:
             t_warm = time.perf_counter()
             engine.synthesize([Segment(text, engine.default_voice(lang), lang)])
             return text, time.perf_counter() - t_warm
 
-        def prepare(lang: str) -> None:
-            segment = Segment(WARMUP_SHORT[lang], engine.default_voice(lang), lang)
-            if isinstance(engine, PreparesText):
-                engine.prepare(segment)
-            else:
-                engine.synthesize([segment])
-
-        if not others:
-            return [run(main, WARMUP_TEXT[main])]
-        if not engine.capabilities.thread_safe:
-            first = run(main, WARMUP_TEXT[main])
-            for lang in others:
-                prepare(lang)
-            return [first]
-        # Side by side: the other languages' dictionaries load (Python) while the sentence runs
-        # in the model (native code, on the other cores).
-        with concurrent.futures.ThreadPoolExecutor(len(others)) as pool:
-            preparing = [pool.submit(prepare, lang) for lang in others]
-            first = run(main, WARMUP_TEXT[main])
-            for done in preparing:
-                done.result()
+        first = run(langs[0], WARMUP_TEXT[langs[0]])
+        if not isinstance(engine, PreparesText):
+            for lang in langs[1:]:
+                run(lang, WARMUP_SHORT[lang])
         return [first]
+
+    @staticmethod
+    def _prepare_later(
+        name: str, engine: Engine, parts: dict[str, float]
+    ) -> concurrent.futures.Future[None] | None:
+        """Other languages' front ends (phonemisers, dictionaries: about 1 s of Python for
+        Kokoro's Mandarin) load in the background once the engine is ready. Beside the warm-up's
+        model run they tripled it (the interpreter's lock and the cores were shared), and an
+        engine that can serve its main language should not wait for them; a request in such a
+        language before they are done waits for its front end (``PreparesText.prepare``)."""
+        langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT][1:]
+        if not langs or not isinstance(engine, PreparesText):
+            return None
+        future: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+        def prepare() -> None:
+            t0 = time.perf_counter()
+            try:
+                for lang in langs:
+                    engine.prepare(Segment(WARMUP_SHORT[lang], engine.default_voice(lang), lang))
+            except Exception as e:  # the language's first request meets it again and says why
+                log.warning("engine %s could not prepare %s: %s", name, ", ".join(langs), e)
+                future.set_exception(e)
+                return
+            parts["front ends, in the background"] = time.perf_counter() - t0
+            log.info(
+                "engine %s: %s front end(s) ready, %.1f s after the engine",
+                name,
+                ", ".join(langs),
+                time.perf_counter() - t0,
+            )
+            future.set_result(None)
+
+        threading.Thread(target=prepare, name=f"{name}-front-ends", daemon=True).start()
+        return future
 
     def _batch_size(
         self, engine: Engine, asked: int | Literal["auto"] | None, default: int

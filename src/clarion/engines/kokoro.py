@@ -18,12 +18,13 @@ maps them onto the text's words, as it does for Piper."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import importlib.util
 import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -168,6 +169,21 @@ def rhotacise(phonemes: str) -> str:
     return phonemes[: m.start()] + "ɚ" + m.group(2)
 
 
+def _in_background(make: Callable[[], Any], name: str) -> concurrent.futures.Future[Any]:
+    """``make()`` in a daemon thread of its own (a pool's worker would keep a stopping
+    interpreter waiting for it)."""
+    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+
+    def run() -> None:
+        try:
+            future.set_result(make())
+        except BaseException as e:  # handed to whoever waits for the result
+            future.set_exception(e)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
+    return future
+
+
 class KokoroEngine:
     name: ClassVar[str] = "kokoro"
     onnx_exported: ClassVar[bool] = False  # its graph is the shipped one (ExportsOnnx)
@@ -188,7 +204,8 @@ class KokoroEngine:
         self._kokoro: Any = None  # kokoro_onnx.Kokoro
         self._styles: dict[str, Any] = {}  # voice -> float32 [510, 1, 256]
         self._mixes: dict[str, Any] = {}  # blended voices ("a(0.7)+b(0.3)") made so far
-        self._zh_g2p: Any = None  # misaki.zh.ZHG2P, built at load when Mandarin voices exist
+        # misaki.zh.ZHG2P with jieba's dictionary loaded, built on first use (_zh).
+        self._zh_g2p: concurrent.futures.Future[Any] | None = None
         self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
         self._erhua_merge = settings.options_for(self.name).erhua == "merge"
         self._identity: EngineIdentity | None = None  # set by load()
@@ -262,8 +279,6 @@ class KokoroEngine:
         self._token_input = "input_ids" if "input_ids" in names else "tokens"
         self._audio_output = sess.get_outputs()[0].name
         self._durations = durations
-        if any(v.startswith("z") for v in styles):
-            self._zh_g2p = self._make_zh_g2p()
         self._styles = styles
         self._kokoro = kokoro
         self._identity = EngineIdentity.of(
@@ -276,12 +291,25 @@ class KokoroEngine:
     @staticmethod
     def _make_zh_g2p() -> Any:
         try:
+            import jieba  # type: ignore[import-untyped]  # no stubs
             from misaki.zh import ZHG2P
         except ImportError as e:
             raise EngineUnavailable(
                 f"misaki[zh] is not installed ({e}): pip install 'clarion[kokoro]'"
             ) from e
-        return ZHG2P()
+        g2p = ZHG2P()
+        jieba.initialize()  # its dictionary, which it would otherwise load on the first text
+        return g2p
+
+    def _zh(self) -> Any:
+        """The Mandarin G2P, built on first use: about 1 s of Python (pypinyin's tables, jieba's
+        dictionary), which the runtime spends after the engine is ready (``prepare``). Callers
+        that come while it is being built wait for it; a failure is raised to each of them."""
+        with self._zh_lock:
+            if self._zh_g2p is None:
+                self._zh_g2p = _in_background(self._make_zh_g2p, "kokoro-zh-g2p")
+            building = self._zh_g2p
+        return building.result()
 
     def unload(self) -> None:
         self._kokoro = None
@@ -346,12 +374,13 @@ class KokoroEngine:
         cuts = erhua_suffixes(text) if self._erhua_merge and "儿" in text else []
         pieces: list[str] = []
         start = 0
+        g2p = self._zh()
         with self._zh_lock:
             for cut in cuts:
                 # The text up to the suffix, with its last syllable r-coloured; the 儿 is not read.
-                pieces.append(rhotacise(str(self._zh_g2p(text[start:cut])[0] or "")))
+                pieces.append(rhotacise(str(g2p(text[start:cut])[0] or "")))
                 start = cut + 1
-            pieces.append(str(self._zh_g2p(text[start:])[0] or "") if start < len(text) else "")
+            pieces.append(str(g2p(text[start:])[0] or "") if start < len(text) else "")
         return " ".join(p.strip() for p in pieces if p.strip())
 
     def _style(self, voice: str) -> Any:
@@ -468,7 +497,7 @@ class KokoroEngine:
         return words
 
     def _zh_words(self, text: str) -> list[str]:
-        import jieba  # type: ignore[import-untyped]  # no stubs, and not in pyproject's list
+        import jieba
 
         cuts = erhua_suffixes(text) if self._erhua_merge and "儿" in text else []
         # The same pieces _zh_phonemes reads (a merged 儿 is not read), each cut by jieba as
@@ -486,6 +515,7 @@ class KokoroEngine:
         """One word phonemised by itself, to weigh it when the word counts differ."""
         _, espeak = PREFIXES[voice[0]]
         if espeak is None and has_han(word):
+            g2p = self._zh()
             with self._zh_lock:
-                return str(self._zh_g2p(word)[0] or "")
+                return str(g2p(word)[0] or "")
         return str(self._kokoro.tokenizer.phonemize(word, espeak or "en-us"))

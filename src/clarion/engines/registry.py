@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, cast
 from clarion.errors import EngineUnavailable
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from clarion.config import Settings
     from clarion.engines.base import Engine
 
@@ -31,11 +33,14 @@ class EngineEntry:
     problem: str | None  # why it cannot be used here, if it cannot
 
 
-def discover(settings: Settings) -> dict[str, EngineEntry]:
-    """Every engine registered on this install, with the reason it can't load where it can't."""
+def discover(settings: Settings, only: Iterable[str] | None = None) -> dict[str, EngineEntry]:
+    """Every engine registered on this install (or those of them named in ``only``), with the
+    reason it can't load where it can't. Loading and probing an engine imports its module and
+    packages, so a server asks only for the engines it serves."""
+    wanted = None if only is None else set(only)
     found: dict[str, EngineEntry] = {}
     for ep in entry_points(group=GROUP):
-        if ep.name in found:
+        if ep.name in found or (wanted is not None and ep.name not in wanted):
             continue  # the first distribution wins, as importlib orders them
         try:
             cls = cast("type[Engine]", ep.load())
@@ -51,10 +56,10 @@ def discover(settings: Settings) -> dict[str, EngineEntry]:
 
 
 def engine_class(name: str, settings: Settings) -> type[Engine]:
-    entries = discover(settings)
-    entry = entries.get(name)
+    entry = discover(settings, [name]).get(name)
     if entry is None:
-        raise EngineUnavailable(f"no engine named {name!r}; registered engines: {', '.join(sorted(entries))}")
+        registered = sorted(ep.name for ep in entry_points(group=GROUP))
+        raise EngineUnavailable(f"no engine named {name!r}; registered engines: {', '.join(registered)}")
     if entry.cls is None or entry.problem:
         raise EngineUnavailable(f"engine {name!r} cannot load here: {entry.problem}")
     return entry.cls
