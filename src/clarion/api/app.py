@@ -26,6 +26,7 @@ from clarion.engines.base import Engine
 from clarion.jobs import BatchJobs
 from clarion.observability.metrics import CONTENT_TYPE, Metrics, process_age_s
 from clarion.service import Service
+from clarion.text import zh as text_zh
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,8 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
                 log.exception("start-up failed")
                 return
             await jobs.start()
+            # What the first Mandarin number and the first upload would otherwise load.
+            await asyncio.to_thread(text_zh.preload)
             try:
                 # The upload decoder's forkserver, started now so the first upload is quick.
                 await asyncio.to_thread(sandbox.warm)
