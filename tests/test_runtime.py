@@ -6,6 +6,7 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -70,8 +71,9 @@ async def test_when_the_default_engine_cannot_load_start_up_fails_and_the_rest_g
     assert runtimes.by_name == {}
 
 
+@pytest.mark.parametrize("when", ["background", "before-ready"])
 async def test_warm_up_runs_the_model_once_and_other_front_ends_load_after(
-    kokoro_models_dir: Path, tmp_path: Path
+    kokoro_models_dir: Path, tmp_path: Path, when: Literal["background", "before-ready"]
 ) -> None:
     from clarion.engines.kokoro import KokoroEngine
 
@@ -89,7 +91,13 @@ async def test_warm_up_runs_the_model_once_and_other_front_ends_load_after(
             self.prepared.append((segment.language, segment.voice))
             super().prepare(segment)
 
-    settings = Settings(engines=["kokoro"], models_dir=kokoro_models_dir, data_dir=tmp_path, warmup=True)
+    settings = Settings(
+        engines=["kokoro"],
+        models_dir=kokoro_models_dir,
+        data_dir=tmp_path,
+        warmup=True,
+        warmup_other_languages=when,
+    )
     engine = Recording(settings)
     runtimes = Runtimes(settings, {"kokoro": engine})
     await runtimes.start()
@@ -97,11 +105,15 @@ async def test_warm_up_runs_the_model_once_and_other_front_ends_load_after(
         # One model run, in the main language: the first-run cost is the model's, whatever the
         # language. Mandarin's phonemiser and dictionaries load after it, in the background.
         rt = runtimes.by_name["kokoro"]
-        assert rt.preparing is not None
-        rt.preparing.result(timeout=60)
+        if when == "background":
+            assert rt.preparing is not None
+            rt.preparing.result(timeout=60)
+        else:  # done when the engine is ready, and counted in its load time
+            assert rt.preparing is None
+            assert sum(rt.load_parts.values()) <= rt.load_seconds + 1e-3
         assert engine.ran == [["en"]]
         assert engine.prepared == [("zh", engine.default_voice("zh"))]
-        assert set(rt.load_parts) == {"load", "warm-up", "front ends, in the background"}
+        assert set(rt.load_parts) == {"load", "warm-up", "other languages"}
         assert runtimes.by_name["kokoro"].batcher.cost.ready  # admission has its first figure
         sess = engine._kokoro.sess
         if (os.cpu_count() or 1) > 1:

@@ -354,6 +354,14 @@ class Settings(BaseSettings):
     )
     engine_options: dict[str, EngineOptions] = Field(default_factory=dict)
     warmup: bool = True
+    warmup_other_languages: Literal["background", "before-ready"] = Field(
+        # Kokoro's Mandarin front end is about 1 s of Python that holds the interpreter: in the
+        # background, ready comes that much sooner, but a request in those first seconds waits
+        # for it (docs/benchmarks.md, cold start).
+        default="background",
+        description="When an engine's other languages' front ends load (phonemisers, dictionaries): "
+        "after the engine is ready, or before it counts as ready.",
+    )
     idle_unload_s: float | None = Field(
         default=None,
         gt=0,

@@ -9,7 +9,6 @@ import contextlib
 import functools
 import logging
 import os
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from clarion import background
 from clarion.config import Settings
 from clarion.engines.base import (
     DescribesThreads,
@@ -43,7 +43,7 @@ from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
-WARMUP_TEXT = {"en": "Hello, this is a warm-up.", "zh": "你好，这是预热。"}
+WARMUP_TEXT = {"en": "Hello there.", "zh": "你好。"}
 # What loads another language's front end at warm-up.
 WARMUP_SHORT = {"en": "OK.", "zh": "好。"}
 
@@ -387,9 +387,13 @@ class Runtimes:
             parts,
             idle_unload_s=ttl,
         )
-        if self.settings.warmup:
-            rt.preparing = self._prepare_later(name, engine, parts)
-        later = "; other languages' front ends load in the background" if rt.preparing else ""
+        others = self._other_languages(name, engine, parts) if self.settings.warmup else None
+        if others is not None and self.settings.warmup_other_languages == "before-ready":
+            others()
+            rt.load_seconds = time.perf_counter() - t0
+        elif others is not None:
+            rt.preparing = background.start(others, f"{name}-front-ends")
+        later = "; other languages load in the background" if rt.preparing else ""
         log.info(
             "engine %s ready in %.1f s (%s%s): %s",
             name,
@@ -422,39 +426,30 @@ class Runtimes:
         return [first]
 
     @staticmethod
-    def _prepare_later(
-        name: str, engine: Engine, parts: dict[str, float]
-    ) -> concurrent.futures.Future[None] | None:
-        """Other languages' front ends (phonemisers, dictionaries: about 1 s of Python for
-        Kokoro's Mandarin) load in the background once the engine is ready. Beside the warm-up's
-        model run they tripled it (the interpreter's lock and the cores were shared), and an
-        engine that can serve its main language should not wait for them; a request in such a
-        language before they are done waits for its front end (``PreparesText.prepare``)."""
+    def _other_languages(name: str, engine: Engine, parts: dict[str, float]) -> Callable[[], None] | None:
+        """Loading the front ends (phonemisers, dictionaries) of an engine's languages but the
+        first, where the engine can do that without the model (``PreparesText``): about 1 s of
+        Python for Kokoro's Mandarin. Beside the warm-up's model run it tripled that run (the
+        interpreter's lock and the cores were shared), so it comes after: in the background
+        once the engine is ready (``Settings.warmup_other_languages``), where a request in such
+        a language waits for it, or before the engine counts as ready."""
         langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT][1:]
         if not langs or not isinstance(engine, PreparesText):
             return None
-        future: concurrent.futures.Future[None] = concurrent.futures.Future()
+        prepares = engine
 
         def prepare() -> None:
             t0 = time.perf_counter()
             try:
                 for lang in langs:
-                    engine.prepare(Segment(WARMUP_SHORT[lang], engine.default_voice(lang), lang))
+                    prepares.prepare(Segment(WARMUP_SHORT[lang], engine.default_voice(lang), lang))
             except Exception as e:  # the language's first request meets it again and says why
                 log.warning("engine %s could not prepare %s: %s", name, ", ".join(langs), e)
-                future.set_exception(e)
-                return
-            parts["front ends, in the background"] = time.perf_counter() - t0
-            log.info(
-                "engine %s: %s front end(s) ready, %.1f s after the engine",
-                name,
-                ", ".join(langs),
-                time.perf_counter() - t0,
-            )
-            future.set_result(None)
+                raise
+            took = parts["other languages"] = time.perf_counter() - t0
+            log.info("engine %s: the front ends of %s are ready after %.1f s", name, ", ".join(langs), took)
 
-        threading.Thread(target=prepare, name=f"{name}-front-ends", daemon=True).start()
-        return future
+        return prepare
 
     def _batch_size(
         self, engine: Engine, asked: int | Literal["auto"] | None, default: int

@@ -221,9 +221,7 @@ def test_erhua_merge_gives_one_r_coloured_syllable() -> None:
 
     keep = KokoroEngine(Settings())
     merge = KokoroEngine(Settings(engine_options={"kokoro": EngineOptions(erhua="merge")}))
-    built: concurrent.futures.Future[Any] = concurrent.futures.Future()
-    built.set_result(KokoroEngine._make_zh_g2p())
-    keep._zh_g2p = merge._zh_g2p = built
+    keep._zh_g2p = merge._zh_g2p = KokoroEngine._make_zh_g2p()
 
     def phonemes(engine: KokoroEngine, text: str) -> str:
         return engine._phonemes(Segment(text, "zf_xiaoxiao", language="zh"))

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import Response
 
-from clarion import __version__, allocator
+from clarion import __version__, allocator, background
 from clarion.api.connections import guarded_protocol
 from clarion.api.errors import install_error_handlers
 from clarion.api.middleware import RequestContext
@@ -77,8 +77,8 @@ def create_app(settings: Settings | None = None, engines: Mapping[str, Engine] |
                 log.exception("start-up failed")
                 return
             await jobs.start()
-            # What the first Mandarin number and the first upload would otherwise load.
-            await asyncio.to_thread(text_zh.preload)
+            # What the first Mandarin number would otherwise load.
+            background.start(text_zh.preload, "front-end-preload")
             try:
                 # The upload decoder's forkserver, started now so the first upload is quick.
                 await asyncio.to_thread(sandbox.warm)

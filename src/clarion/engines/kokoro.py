@@ -18,13 +18,12 @@ maps them onto the text's words, as it does for Piper."""
 
 from __future__ import annotations
 
-import concurrent.futures
 import importlib.util
 import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -169,21 +168,6 @@ def rhotacise(phonemes: str) -> str:
     return phonemes[: m.start()] + "ɚ" + m.group(2)
 
 
-def _in_background(make: Callable[[], Any], name: str) -> concurrent.futures.Future[Any]:
-    """``make()`` in a daemon thread of its own (a pool's worker would keep a stopping
-    interpreter waiting for it)."""
-    future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-
-    def run() -> None:
-        try:
-            future.set_result(make())
-        except BaseException as e:  # handed to whoever waits for the result
-            future.set_exception(e)
-
-    threading.Thread(target=run, name=name, daemon=True).start()
-    return future
-
-
 class KokoroEngine:
     name: ClassVar[str] = "kokoro"
     onnx_exported: ClassVar[bool] = False  # its graph is the shipped one (ExportsOnnx)
@@ -205,7 +189,8 @@ class KokoroEngine:
         self._styles: dict[str, Any] = {}  # voice -> float32 [510, 1, 256]
         self._mixes: dict[str, Any] = {}  # blended voices ("a(0.7)+b(0.3)") made so far
         # misaki.zh.ZHG2P with jieba's dictionary loaded, built on first use (_zh).
-        self._zh_g2p: concurrent.futures.Future[Any] | None = None
+        self._zh_g2p: Any = None
+        self._zh_build = threading.Lock()  # one build; who comes meanwhile waits for it
         self._zh_lock = threading.Lock()  # jieba and misaki keep unguarded caches
         self._erhua_merge = settings.options_for(self.name).erhua == "merge"
         self._identity: EngineIdentity | None = None  # set by load()
@@ -303,13 +288,11 @@ class KokoroEngine:
 
     def _zh(self) -> Any:
         """The Mandarin G2P, built on first use: about 1 s of Python (pypinyin's tables, jieba's
-        dictionary), which the runtime spends after the engine is ready (``prepare``). Callers
-        that come while it is being built wait for it; a failure is raised to each of them."""
-        with self._zh_lock:
+        dictionary), which the runtime spends after the engine is ready (``prepare``)."""
+        with self._zh_build:
             if self._zh_g2p is None:
-                self._zh_g2p = _in_background(self._make_zh_g2p, "kokoro-zh-g2p")
-            building = self._zh_g2p
-        return building.result()
+                self._zh_g2p = self._make_zh_g2p()
+            return self._zh_g2p
 
     def unload(self) -> None:
         self._kokoro = None
