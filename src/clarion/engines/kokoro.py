@@ -247,6 +247,10 @@ class KokoroEngine:
             # Held as arrays and passed to create(): kokoro-onnx would otherwise re-read the npz
             # member from the zip on every call.
             styles = {v: np.asarray(npz[v], np.float32) for v in SUPPORTED_VOICES if v in npz.files}
+        if any(v.startswith("z") for v in styles):
+            # Imported now (60 ms), though the Mandarin front end loads later (_zh): jieba adds
+            # its own stderr handler on import, which the runtime takes over after each load.
+            import jieba  # type: ignore[import-untyped]  # noqa: F401  # no stubs
         model = graph_path(self._settings, self.name, "model", self._dir / KOKORO_MODEL_FILE)
         # The durations output is patched in memory (~0.2 s for the int8 graph); the session
         # computes the same audio either way, so the plain path runs on the same session.

@@ -238,7 +238,16 @@ class GraphCache:
             so.optimized_model_filepath = str(tmp)
         except OSError:
             tmp = None  # not writable here: sessions still build, only slower
-        sess = ort.InferenceSession(self.source, sess_options=so, providers=providers)
+        try:
+            sess = ort.InferenceSession(self.source, sess_options=so, providers=providers)
+        except Exception:
+            if tmp is None:
+                raise
+            # Saving failed (a full disk fails the whole build): build again, keeping nothing.
+            log.warning("could not keep the optimised graph in %s; building without it", self.path.parent)
+            tmp.unlink(missing_ok=True)
+            so.optimized_model_filepath = ""
+            return ort.InferenceSession(self.source, sess_options=so, providers=providers)
         if tmp is not None:
             try:
                 os.replace(tmp, self.path)  # whole or not at all, also against another process
