@@ -280,7 +280,7 @@ class KokoroEngine:
     @staticmethod
     def _make_zh_g2p() -> Any:
         try:
-            import jieba  # type: ignore[import-untyped]  # no stubs
+            import jieba
             from misaki.zh import ZHG2P
         except ImportError as e:
             raise EngineUnavailable(
