@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import os
 import threading
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 
 from clarion.config import Settings
+from clarion.engines.base import Segment, company_expected
 from clarion.engines.hibari import HibariEngine
 from clarion.engines.kokoro import KokoroEngine
 from clarion.engines.onnx import AdaptiveSession, ShrinkingSession
@@ -151,3 +153,57 @@ def test_the_narrow_session_can_be_turned_off(tmp_path: Path) -> None:
         assert not isinstance(engine._models["heart"].sess, AdaptiveSession)
     finally:
         engine.unload()
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="needs several cores")
+def test_sentences_queued_together_share_the_cores_from_the_first_and_a_lone_one_gets_them_all(
+    tmp_path: Path,
+) -> None:
+    """A paragraph's sentences, queued at once: the first starts while nothing runs yet, but the
+    scheduler knows the others start beside it, so it takes a single-threaded session too
+    instead of every core's threads. A sentence alone still gets every core."""
+    settings = Settings(engines=["hibari"], default_engine="hibari", warmup=False, data_dir=tmp_path)
+    runtimes = Runtimes(settings)
+    sentences = ["The first sentence is here.", "A second one follows.", "Then a third.", "And a fourth."]
+
+    async def run() -> dict[str, int]:
+        await runtimes.start()
+        try:
+            rt = runtimes.by_name["hibari"]
+            assert rt.batcher.executor.workers >= 2
+            engine = rt.engine
+            assert isinstance(engine, HibariEngine)
+            sess = engine._models["heart"].sess
+            assert isinstance(sess, AdaptiveSession)
+            sess.build_narrow_now()
+            await asyncio.gather(*(rt.batcher.submit(Segment(s, "heart"), 60) for s in sentences))
+            together = dict(sess.runs)
+            await rt.batcher.submit(Segment("Now one sentence alone.", "heart"), 60)
+            return {
+                "together_wide": together["wide"],
+                "together_narrow": together["narrow"],
+                "alone_wide": sess.runs["wide"] - together["wide"],
+            }
+        finally:
+            await runtimes.stop()
+
+    runs = asyncio.run(run())
+    # Every sentence but possibly the last (which may find itself alone) shared the cores.
+    assert runs["together_narrow"] >= len(sentences) - 1, runs
+    assert runs["alone_wide"] == 1, runs
+
+
+def test_a_run_expected_to_have_company_takes_one_thread_though_it_starts_alone() -> None:
+    wide, narrow = HeldSession("wide"), HeldSession("narrow")
+    wide.release.set()
+    narrow.release.set()
+    sess = AdaptiveSession(wide, lambda: narrow)
+    sess.build_narrow_now()
+
+    def expecting(flag: bool) -> str:
+        company_expected.set(flag)
+        return str(sess.run(None, {}))
+
+    assert contextvars.copy_context().run(expecting, True) == "narrow"
+    assert contextvars.copy_context().run(expecting, False) == "wide"
+    assert sess.run(None, {}) == "wide"  # the default: nothing expected

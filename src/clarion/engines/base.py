@@ -8,6 +8,7 @@ Queues, deadlines, threads and asynchrony belong to the scheduler, not to engine
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import enum
 import hashlib
 import importlib.metadata
@@ -276,6 +277,13 @@ class EngineIdentity:
             "variant": self.variant,
             "options": dict(self.options),
         }
+
+
+# Set by the scheduler for each batch it runs: whether it expects other batches of the same
+# engine to run beside this one (one is running, or more work is queued and a worker is free
+# to take it at once). An engine that can lay a run out either way reads it: all cores for a
+# run that will be alone, one for a run that will share them (onnx.AdaptiveSession).
+company_expected: contextvars.ContextVar[bool] = contextvars.ContextVar("company_expected", default=False)
 
 
 def package_version(distribution: str) -> str:

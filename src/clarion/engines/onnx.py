@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from clarion.engines.base import company_expected
 from clarion.errors import EngineUnavailable
 
 if TYPE_CHECKING:
@@ -259,10 +260,11 @@ class GraphCache:
 class AdaptiveSession:
     """One graph as two sessions: the given one, with every core's threads, and a narrow one
     with a single intra-op thread. A run that starts while no other run of this graph is in
-    flight gets the wide session (a lone segment on every core); one that starts while another
-    is running gets the narrow one, so that under load each core runs a segment of its own
-    instead of every op being split across cores that are busy anyway (which measured 0.83 to
-    0.94x the throughput of single-threaded sessions, docs/scheduling.md#cores).
+    flight, and none is expected (``company_expected``), gets the wide session (a lone segment
+    on every core); one that starts while another is running or expected gets the narrow one,
+    so that under load each core runs a segment of its own instead of every op being split
+    across cores that are busy anyway (which measured 0.83 to 0.94x the throughput of
+    single-threaded sessions, docs/scheduling.md#cores).
 
     The narrow session is built in the background the first time two runs overlap (a server
     that never sees concurrency never pays its memory); until it is ready both runs use the
@@ -283,7 +285,10 @@ class AdaptiveSession:
 
     def run(self, output_names: Any, input_feed: Any, run_options: Any = None) -> Any:
         with self._lock:
-            alone = self._running == 0
+            # Alone now and, as far as the scheduler knows, for the rest of the run: a run that
+            # starts just before its company (a paragraph's first sentence) would otherwise
+            # keep every core's threads while the others start beside it.
+            alone = self._running == 0 and not company_expected.get()
             self._running += 1
             narrow = None if alone else self._narrow
             if not alone and narrow is None and not self._building:

@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from clarion.engines.base import Audio, Segment, WordTiming
+from clarion.engines.base import Audio, Segment, WordTiming, company_expected
 from clarion.errors import (
     ClarionError,
     DeadlineExceeded,
@@ -377,6 +377,9 @@ class Batcher:
         work = sum((i.work for i in batch), Work())
         self._running_work[id(batch)] = (start, work)
         sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
+        # Company: another batch is running, or more is queued and a worker is free for it now
+        # (a whole paragraph's sentences, queued at once). This task's own context: no reset.
+        company_expected.set(self._busy > 1 or (self._live > 0 and self._busy < self.executor.workers))
         # A batch is timed when any of its items wants timings; the others ignore theirs.
         timed = any(i.on_words is not None for i in batch)
         words: list[tuple[WordTiming, ...]] = []

@@ -4,6 +4,7 @@ here, or in watched worker processes (``workers.ProcessExecutor``)."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import queue
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -119,7 +120,9 @@ class ThreadExecutor:
 
     async def run(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> list[Audio]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call, list(batch), on_part)
+        # In the caller's context, as asyncio.to_thread does: the batcher's company_expected.
+        ctx = contextvars.copy_context()
+        return await loop.run_in_executor(self._pool, ctx.run, self._call, list(batch), on_part)
 
     def _call_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
         engine = self._shared if self._shared is not None else self._instances.get()
@@ -131,7 +134,8 @@ class ThreadExecutor:
 
     async def run_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._call_timed, list(batch))
+        ctx = contextvars.copy_context()
+        return await loop.run_in_executor(self._pool, ctx.run, self._call_timed, list(batch))
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
