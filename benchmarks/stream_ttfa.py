@@ -1,12 +1,12 @@
 """Time to first audio of streamed paragraphs under load: the queue by playback deadline
 against first come, first served, in one run.
 
-Two `clarion serve -e ENGINE` servers run side by side, pinned to the same cores: one with
-CLARION_QUEUE_ORDER=playback (the default), one with CLARION_QUEUE_ORDER=arrival. Each level
-is clarion bench's closed loop of streamed requests (``stream: true``, PCM, so playback
-underruns are counted) over the built-in long texts (paragraphs of several sentences); the
-servers take turns within each level (the order turns each level), so drifts in the machine's
-other load hit both alike.
+`clarion serve -e ENGINE` servers run side by side, pinned to the same cores, one per queue
+order compared (--orders, default playback and arrival; `first` is the third, see
+CLARION_QUEUE_ORDER). Each level is clarion bench's closed loop of streamed requests
+(``stream: true``, PCM, so playback underruns are counted) over the built-in long texts
+(paragraphs of several sentences); the servers take turns within each level (the order turns
+each level), so drifts in the machine's other load hit all alike.
 
 Printed per server and level: TTFA p50/p99, latency p50/p99, TTFA / latency p50, underruns
 (streams with one / all), audio s/s; then per level the ratios playback / arrival of TTFA
@@ -32,7 +32,7 @@ from clarion.bench.texts import load_texts
 from harness import Server, clarion_server, run_level  # same directory
 
 VOICES = {"kokoro": "af_heart", "hibari": "heart", "piper": "joe"}
-ORDERS = ("playback", "arrival")
+ORDERS = ("playback", "first", "arrival")
 
 
 @contextmanager
@@ -73,13 +73,17 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=40.0, help="per server and level")
     ap.add_argument("--cores", default=f"0-{(os.cpu_count() or 1) - 1}")
     ap.add_argument("--json", help="write every level's figures here")
+    ap.add_argument("--orders", default="playback,arrival", help=f"queue orders to compare, of {ORDERS}")
     args = ap.parse_args()
     texts = load_texts("long")
     levels = [int(c) for c in args.levels.split(",")]
+    orders = tuple(args.orders.split(","))
+    if "arrival" not in orders or not set(orders) <= set(ORDERS):
+        ap.error(f"--orders: some of {ORDERS}, with arrival (the baseline)")
     with ExitStack() as stack:
-        servers = {o: stack.enter_context(server(args.engine, o, args.cores)) for o in ORDERS}
+        servers = {o: stack.enter_context(server(args.engine, o, args.cores)) for o in orders}
         for turn, concurrency in enumerate(levels):
-            order = ORDERS if turn % 2 == 0 else ORDERS[::-1]
+            order = orders if turn % 2 == 0 else orders[::-1]
             for name in order:
                 # Two halves each, interleaved, like the other side-by-side benchmarks.
                 run_level(servers[name], texts, concurrency, args.seconds / 2)
@@ -89,17 +93,21 @@ def main() -> None:
     results: dict[str, Any] = {"engine": args.engine, "levels": {}}
     for i, concurrency in enumerate(levels):
         print(f"concurrency {concurrency}:")
-        halves = {o: servers[o].levels[2 * i : 2 * i + 2] for o in ORDERS}
+        halves = {o: servers[o].levels[2 * i : 2 * i + 2] for o in orders}
         merged = {o: merge(h) for o, h in halves.items()}
-        for o in ORDERS:
+        for o in orders:
             print(row(o, merged[o]))
-        p, a = merged["playback"], merged["arrival"]
-        print(
-            f"  playback / arrival: ttfa p50 {ratio(p['ttfa_s']['p50'], a['ttfa_s']['p50'])}, "
-            f"ttfa p99 {ratio(p['ttfa_s']['p99'], a['ttfa_s']['p99'])}, "
-            f"latency p50 {ratio(p['latency_s']['p50'], a['latency_s']['p50'])}, "
-            f"throughput {ratio(p['audio_s_per_s'], a['audio_s_per_s'])}"
-        )
+        a = merged["arrival"]
+        for o in orders:
+            if o == "arrival":
+                continue
+            p = merged[o]
+            print(
+                f"  {o} / arrival: ttfa p50 {ratio(p['ttfa_s']['p50'], a['ttfa_s']['p50'])}, "
+                f"ttfa p99 {ratio(p['ttfa_s']['p99'], a['ttfa_s']['p99'])}, "
+                f"latency p50 {ratio(p['latency_s']['p50'], a['latency_s']['p50'])}, "
+                f"throughput {ratio(p['audio_s_per_s'], a['audio_s_per_s'])}"
+            )
         results["levels"][concurrency] = merged
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:

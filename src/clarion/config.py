@@ -408,12 +408,14 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Longest batch latency that 'auto' batch calibration may choose."
     )
     lookahead: int = Field(default=4, ge=1, le=64, description="Segments of one request in flight at once.")
-    queue_order: Literal["playback", "arrival"] = Field(
+    queue_order: Literal["playback", "first", "arrival"] = Field(
         default="playback",
         description="'playback': a streamed request's segments queue by when a listener needs them "
         "(its first one at once, each later one when the audio before it has played), so a new "
-        "stream's first audio does not wait behind other streams' later sentences. 'arrival': every "
-        "segment keeps its request's place in line (first come, first served).",
+        "stream's first audio does not wait behind other streams' later sentences. 'first': a "
+        "streamed request's first segment goes ahead of every later one; later ones keep their "
+        "request's place in line. 'arrival': every segment keeps its request's place in line "
+        "(first come, first served).",
     )
 
     # -- security ----------------------------------------------------------------

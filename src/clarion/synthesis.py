@@ -33,6 +33,10 @@ from clarion.text.split import split_sentences
 from clarion.text.ssml import Pause, Say, looks_like_ssml, parse_ssml
 from clarion.voices.store import VoiceStore
 
+# queue_order "first": how far ahead of its request's place a stream's first segment queues,
+# i.e. ahead of every segment of any request begun less than this long before it.
+FIRST_AHEAD_S = 3600.0
+
 
 @dataclass(frozen=True, slots=True)
 class Planned:
@@ -309,6 +313,8 @@ class Synthesizer:
                     submitted += 1
                     continue
                 order = begun
+                if job.partial and submitted == 0 and self.settings.queue_order == "first":
+                    order = begun - FIRST_AHEAD_S
                 if clock is not None:
                     order = clock.due(submitted)
                     pace = self._paces.setdefault(item.runtime.name, Pace())

@@ -105,3 +105,9 @@ async def test_arrival_order_keeps_each_requests_place_in_line() -> None:
     order = await _order_seen("arrival")
     # A's fifth sentence, queued once its first finished, still goes ahead of B.
     assert order == ["Aone", "Atwo", "Athree.", "Afour.", "Afive.", "Bone", "Btwo"], order
+
+
+async def test_first_order_puts_a_new_streams_first_segment_ahead_and_then_keeps_arrival() -> None:
+    order = await _order_seen("first")
+    # B's first sentence jumps the queue; its second keeps B's place in line, after all of A's.
+    assert order == ["Aone", "Atwo", "Bone", "Athree.", "Afour.", "Afive.", "Btwo"], order
