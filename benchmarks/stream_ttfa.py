@@ -1,20 +1,20 @@
-"""Time to first audio of streamed paragraphs under load: the queue by playback deadline
-against first come, first served, in one run.
+"""Time to first audio of streamed paragraphs under load, and playback underruns: the queue
+orders (CLARION_QUEUE_ORDER) against first come, first served, in one run.
 
 `clarion serve -e ENGINE` servers run side by side, pinned to the same cores, one per queue
-order compared (--orders, default playback and arrival; `first` is the third, see
-CLARION_QUEUE_ORDER). Each level is clarion bench's closed loop of streamed requests
-(``stream: true``, PCM, so playback underruns are counted) over the built-in long texts
-(paragraphs of several sentences); the servers take turns within each level (the order turns
-each level), so drifts in the machine's other load hit all alike.
+order compared (--orders, default all three: first, playback, arrival). Each level is clarion
+bench's closed loop of streamed requests (``stream: true``, PCM, so playback underruns are
+counted) over the built-in long texts (paragraphs of several sentences); the servers take
+turns within each level (the order turns each level), so drifts in the machine's other load
+hit all alike.
 
 Printed per server and level: TTFA p50/p99, latency p50/p99, TTFA / latency p50, underruns
-(streams with one / all), audio s/s; then per level the ratios playback / arrival of TTFA
+(streams with one / all), audio s/s; then per level each order's ratios to arrival of TTFA
 p50 and p99, latency p50 and throughput. The target (issue 29): at concurrency 4, TTFA p50 at
-most 0.3x latency p50 with the playback order, and no more underruns than arrival order.
+most 0.3x latency p50 with the default order (first), and no more underruns than arrival order.
 
 Usage: python benchmarks/stream_ttfa.py [--engine kokoro] [--levels 4,8] [--seconds 40]
-       [--cores 0-1] [--json out.json]
+       [--cores 0-1] [--orders first,playback,arrival] [--json out.json]
 (Kokoro needs its files: `clarion models pull kokoro`, or CLARION_MODELS_DIR pointing at them.)
 """
 
@@ -32,7 +32,7 @@ from clarion.bench.texts import load_texts
 from harness import Server, clarion_server, run_level  # same directory
 
 VOICES = {"kokoro": "af_heart", "hibari": "heart", "piper": "joe"}
-ORDERS = ("playback", "first", "arrival")
+ORDERS = ("first", "playback", "arrival")
 
 
 @contextmanager
@@ -73,7 +73,9 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=40.0, help="per server and level")
     ap.add_argument("--cores", default=f"0-{(os.cpu_count() or 1) - 1}")
     ap.add_argument("--json", help="write every level's figures here")
-    ap.add_argument("--orders", default="playback,arrival", help=f"queue orders to compare, of {ORDERS}")
+    ap.add_argument(
+        "--orders", default="first,playback,arrival", help=f"queue orders to compare, of {ORDERS}"
+    )
     args = ap.parse_args()
     texts = load_texts("long")
     levels = [int(c) for c in args.levels.split(",")]

@@ -408,13 +408,15 @@ class Settings(BaseSettings):
         default=1.0, gt=0, description="Longest batch latency that 'auto' batch calibration may choose."
     )
     lookahead: int = Field(default=4, ge=1, le=64, description="Segments of one request in flight at once.")
-    queue_order: Literal["playback", "first", "arrival"] = Field(
-        default="playback",
-        description="'playback': a streamed request's segments queue by when a listener needs them "
-        "(its first one at once, each later one when the audio before it has played), so a new "
-        "stream's first audio does not wait behind other streams' later sentences. 'first': a "
-        "streamed request's first segment goes ahead of every later one; later ones keep their "
-        "request's place in line. 'arrival': every segment keeps its request's place in line "
+    queue_order: Literal["first", "playback", "arrival"] = Field(
+        # 'first' over 'playback': as quick a first audio, and when the engine cannot keep up
+        # with every listener it does not make every stream stall by turns (stream_ttfa.py).
+        default="first",
+        description="'first': a streamed request's first segment queues ahead of every later one, "
+        "so a new stream's first audio does not wait behind other streams' later sentences; later "
+        "ones keep their request's place in line. 'playback': a streamed request's segments queue "
+        "by when a listener needs them (its first one at once, each later one when the audio "
+        "before it has played). 'arrival': every segment keeps its request's place in line "
         "(first come, first served).",
     )
 

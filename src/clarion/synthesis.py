@@ -283,8 +283,9 @@ class Synthesizer:
         begun = time.monotonic()
         deadline = begun + job.timeout_s
         lookahead = self.settings.lookahead
-        # A streamed request's segments queue by when the listener needs them; a whole reply's
-        # keep the request's place in line (nobody hears any of it before the end).
+        # A whole reply's segments keep the request's place in line (nobody hears any of it
+        # before the end); a streamed one's first segment goes ahead ("first"), or each of its
+        # segments queues by when the listener needs it ("playback"): Settings.queue_order.
         clock = PlaybackClock(begun) if job.partial and self.settings.queue_order == "playback" else None
         # Each segment in flight: its whole audio, (streamed in pieces) the pieces so far, and
         # (timed) its word timings, which the batcher hands over just before the audio.
