@@ -13,9 +13,10 @@ import numpy as np
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import Segment, StreamsBatches
+from clarion.engines.base import Segment, StreamsBatches, company_expected
 from clarion.errors import EngineUnavailable, WorkerLost
 from clarion.scheduler.workers import ProcessExecutor
+from tests.company_engine import CompanyEngine
 from tests.faulty_engine import FaultyEngine
 from tests.heap import FREED_MB
 from tests.polling import wait_until
@@ -221,3 +222,24 @@ async def test_a_busy_worker_hands_back_freed_memory_every_so_often(trim_busy_s:
     # interval can.
     trim = {"malloc_trim_idle_s": 30.0, "malloc_trim_busy_s": trim_busy_s}
     await litter_handed_back(trim, handed_back=bool(trim_busy_s))
+
+
+async def test_the_company_hint_reaches_the_worker_process() -> None:
+    """A worker process's own runs never overlap: whether others run beside it only the parent's
+    batcher knows, and it says so with each batch (timed or not)."""
+    pool = ProcessExecutor(
+        CompanyEngine, Settings(), workers=1, device="cpu", threads=1, timeout_s=30, start_timeout_s=60
+    )
+    pool.start()
+    try:
+        batch = [Segment("Hello.", "null", "en")]
+        alone = await pool.run(batch)
+        token = company_expected.set(True)  # as the batcher sets it in the batch's task
+        try:
+            together = await pool.run(batch)
+        finally:
+            company_expected.reset(token)
+        again = await pool.run(batch)
+        assert [a[0] for a in (alone[0], together[0], again[0])] == [0.0, 1.0, 0.0]
+    finally:
+        pool.close()

@@ -48,6 +48,7 @@ from clarion.engines.base import (
     TimesWords,
     VoiceInfo,
     WritesModelManifest,
+    company_expected,
     exports_onnx,
     request_extras,
 )
@@ -129,7 +130,7 @@ def _worker_main(
             ):
                 trim()
                 worked, last_trim = False, time.monotonic()
-            op, payload = conn.recv()
+            op, payload, *rest = conn.recv()
         except (EOFError, OSError):
             return  # the parent died: nothing left to serve
         if op == "stop":
@@ -138,6 +139,9 @@ def _worker_main(
             conn.send(("ok", None))
             return
         worked = True
+        # The parent batcher's hint (engines.base.company_expected): this process's own runs
+        # never overlap, so only the parent knows whether other workers run beside this one.
+        company_expected.set(bool(rest and rest[0]))
         result: list[Audio] | list[TimedAudio]
         try:
             if op == "stream" and streams_parts(engine):
@@ -169,6 +173,7 @@ class _Job:
     future: Future[Any]  # list[Audio], or list[TimedAudio] when timed
     on_part: PartSink | None = None
     timed: bool = False
+    company: bool = False  # the batcher's company_expected when it handed the batch over
 
 
 class _Worker:
@@ -287,7 +292,7 @@ class _Worker:
         started = time.monotonic()
         try:
             op = "timed" if job.timed else "stream" if job.on_part is not None else "synth"
-            self.conn.send((op, job.batch))
+            self.conn.send((op, job.batch, job.company))
         except (OSError, ValueError):
             self._lost("crash", job)
             return
@@ -481,7 +486,7 @@ class ProcessExecutor:
 
     def submit(self, batch: Sequence[Segment], on_part: PartSink | None = None) -> Future[list[Audio]]:
         future: Future[list[Audio]] = Future()
-        self._queue(_Job(list(batch), future, on_part))
+        self._queue(_Job(list(batch), future, on_part, company=company_expected.get()))
         return future
 
     async def run_timed(self, batch: Sequence[Segment]) -> list[TimedAudio]:
@@ -489,7 +494,7 @@ class ProcessExecutor:
 
     def submit_timed(self, batch: Sequence[Segment]) -> Future[list[TimedAudio]]:
         future: Future[list[TimedAudio]] = Future()
-        self._queue(_Job(list(batch), future, timed=True))
+        self._queue(_Job(list(batch), future, timed=True, company=company_expected.get()))
         return future
 
     def _queue(self, job: _Job) -> None:
