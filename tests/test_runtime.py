@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from typing import Literal
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import Audio, Segment
+from clarion.engines.base import Audio, PreparesText, Segment
 from clarion.engines.null import NullEngine
 from clarion.engines.onnx import AdaptiveSession
 from clarion.errors import EngineUnavailable
@@ -121,5 +122,34 @@ async def test_warm_up_runs_the_model_once_and_other_front_ends_load_after(
             assert isinstance(sess, AdaptiveSession)
             assert sess.runs == {"wide": 1, "narrow": 0}
             assert not sess.narrow_ready
+    finally:
+        await runtimes.stop()
+
+
+class PreparingNull(NullEngine):
+    """The null engine (English and Mandarin) with a front end to prepare, not thread-safe."""
+
+    capabilities = dataclasses.replace(NullEngine.capabilities, thread_safe=False)
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.prepared: list[str] = []
+
+    def prepare(self, segment: Segment) -> None:
+        self.prepared.append(segment.language)
+
+
+async def test_an_engine_that_is_not_thread_safe_prepares_other_languages_before_ready() -> None:
+    # In the background it would run beside requests on the same instance.
+    settings = Settings(engines=["a"], default_engine="a", warmup=True)
+    engine = PreparingNull(settings)
+    assert isinstance(engine, PreparesText)
+    runtimes = Runtimes(settings, {"a": engine})
+    await runtimes.start()
+    try:
+        rt = runtimes.by_name["a"]
+        assert rt.preparing is None
+        assert engine.prepared == ["zh"]
+        assert "other languages" in rt.load_parts
     finally:
         await runtimes.stop()

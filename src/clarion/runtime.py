@@ -388,7 +388,10 @@ class Runtimes:
             idle_unload_s=ttl,
         )
         others = self._other_languages(name, engine, parts) if self.settings.warmup else None
-        if others is not None and self.settings.warmup_other_languages == "before-ready":
+        # In the background it runs beside requests, on the same engine instance: only where
+        # the engine may be called from several threads at once.
+        later_ok = self.settings.warmup_other_languages == "background" and engine.capabilities.thread_safe
+        if others is not None and not later_ok:
             others()
             rt.load_seconds = time.perf_counter() - t0
         elif others is not None:

@@ -441,7 +441,8 @@ class PreparesText(Protocol):
 
     A language's first use costs its front end's loading; the model's first runs cost the same
     in any language. Warm-up therefore runs the model once, in the main language, and for every
-    other language only ``prepare``, beside that run (engines.base ``Capabilities.languages``)."""
+    other language only ``prepare``: after the engine is ready, beside requests, where the engine
+    is ``thread_safe``; before, otherwise (``Capabilities.languages``)."""
 
     def prepare(self, segment: Segment) -> None: ...
 
