@@ -63,7 +63,7 @@ class EngineRuntime:
     # and "calibration", in seconds.
     load_parts: dict[str, float] = field(default_factory=dict)
     idle_unload_s: float | None = None  # None: stays loaded
-    # Other languages' front ends loading after the engine is ready (Runtimes._prepare_later).
+    # Other languages' front ends loading after the engine is ready (Runtimes._other_languages).
     preparing: concurrent.futures.Future[None] | None = None
     refs: int = 0  # requests using the engine now; a used engine is never unloaded
     last_used: float = field(default_factory=time.monotonic)
@@ -348,9 +348,11 @@ class Runtimes:
         voices = {v.id: v for v in engine.voices()}
         warm: list[tuple[str, float]] = []  # (text, seconds) of each warm-up synthesis
         parts = {"load": load_s}
+        # The languages warm-up has a text for, the engine's main one first.
+        langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
         if self.settings.warmup:
             t_all = time.perf_counter()
-            warm = self._warm_up(engine)
+            warm = self._warm_up(engine, langs)
             parts["warm-up"] = time.perf_counter() - t_all
         t_calibrate = time.perf_counter()
         batch, calibration = self._batch_size(engine, opts.max_batch_size, defaults.max_batch_size)
@@ -387,7 +389,7 @@ class Runtimes:
             parts,
             idle_unload_s=ttl,
         )
-        others = self._other_languages(name, engine, parts) if self.settings.warmup else None
+        others = self._other_languages(name, engine, langs[1:], parts) if self.settings.warmup else None
         # In the background it runs beside requests, on the same engine instance: only where
         # the engine may be called from several threads at once.
         later_ok = self.settings.warmup_other_languages == "background" and engine.capabilities.thread_safe
@@ -408,12 +410,11 @@ class Runtimes:
         return rt
 
     @staticmethod
-    def _warm_up(engine: Engine) -> list[tuple[str, float]]:
+    def _warm_up(engine: Engine, langs: list[str]) -> list[tuple[str, float]]:
         """No longer than a first request needs: the model's first-run allocations with the main
         language's sentence (the cost model's first figure). Other languages: see
-        ``_prepare_later``; engines without ``PreparesText`` run a short text in each, here.
+        ``_other_languages``; engines without ``PreparesText`` run a short text in each, here.
         (text, seconds) of the main language's run."""
-        langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT]
         if not langs:
             return []
 
@@ -429,14 +430,15 @@ class Runtimes:
         return [first]
 
     @staticmethod
-    def _other_languages(name: str, engine: Engine, parts: dict[str, float]) -> Callable[[], None] | None:
+    def _other_languages(
+        name: str, engine: Engine, langs: list[str], parts: dict[str, float]
+    ) -> Callable[[], None] | None:
         """Loading the front ends (phonemisers, dictionaries) of an engine's languages but the
         first, where the engine can do that without the model (``PreparesText``): about 1 s of
         Python for Kokoro's Mandarin. Beside the warm-up's model run it tripled that run (the
         interpreter's lock and the cores were shared), so it comes after: in the background
         once the engine is ready (``Settings.warmup_other_languages``), where a request in such
         a language waits for it, or before the engine counts as ready."""
-        langs = [lang for lang in engine.capabilities.languages if lang in WARMUP_TEXT][1:]
         if not langs or not isinstance(engine, PreparesText):
             return None
         prepares = engine

@@ -3,8 +3,9 @@
 Segments from any number of requests wait in one bounded queue, in the order of the stamp
 each was submitted with: by default the start of its request, so a request's later segments,
 submitted as its earlier ones finish, go ahead of requests that came after it (what admission
-control's estimate assumes); a streamed request's segments carry their playback deadlines
-instead (``scheduler/playback.py``).
+control's estimate assumes). A streamed request's first segment carries a stamp far ahead of
+that (queue order "first"), or each of its segments its playback deadline (queue order
+"playback", ``scheduler/playback.py``): ``synthesis.py`` stamps them.
 
 A collector task forms a batch whenever an executor worker is free: it takes the first live
 segment in line, then waits up to ``max_wait_ms`` for more, up to ``max_batch_size``. The wait
