@@ -46,7 +46,11 @@ SETTINGS: dict[str, dict[str, str]] = {
     "arena shrunk, mmap threshold fixed at 1 MiB": {"CLARION_MALLOC_TRIM_IDLE_S": "0", **OWN_HEAPS},
     "arena shrunk, threshold fixed, heaps trimmed when idle": OWN_HEAPS,
     "arena shrunk, threshold fixed, trimmed, threads share two heaps": OWN_ARENAS,
-    "arena shrunk, threshold fixed, trimmed, two heaps, one shared arena (default)": {},
+    "arena shrunk, threshold fixed, trimmed, two heaps, one shared arena": {
+        "CLARION_MALLOC_MMAP_THRESHOLD_KB": "1024",
+        "CLARION_MALLOC_TRIM_THRESHOLD_KB": "0",
+    },
+    "all that, threshold 32 MiB, heap tops kept until trimmed (default)": {},
 }
 IDLE_S = 5.0  # after the last request, before RSS is read once more: what the server keeps
 EVERY = 25  # requests between RSS samples

@@ -1,19 +1,25 @@
 """The C allocator's settings for a long-running server process (glibc only).
 
-glibc serves a block larger than its mmap threshold from its own mapping, returned to the
-system on free. But the threshold is dynamic: each time such a block is freed, the threshold
-rises to its size (up to 32 MB). After ONNX Runtime's arena has given back a few chunks of
-some megabytes, blocks of that size come from the heap instead, where a freed block in the
-middle stays resident for good. Fixing the threshold keeps large blocks in mappings, so memory
-given back is really gone from the process (benchmarks/onnx_memory.py shows the difference).
+A run's tensors are blocks of up to some megabytes, freed when the run ends (ONNX Runtime's
+arena gives its chunks back, ``OnnxOptions.arena_shrinkage``). What glibc does with them
+decides both the next run's speed and the memory the process keeps:
 
-Smaller blocks still come from the heaps, and glibc returns only the free space at a heap's
-top. ``trim`` returns the free pages in the middle too; the server calls it when synthesis
-goes idle, so what a burst left behind does not stay. What a trim cannot return is a page
-with one live block on it, and each heap has its share of those. glibc gives threads heaps of
-their own, up to eight per core, and the server's threads come and go (encoders, thread
-pools, ONNX Runtime's own), so the number of heaps, and the memory they keep, creeps up for
-a long time. ``cap_arenas`` bounds it.
+- a block above the mmap threshold gets its own mapping, unmapped on free, and the next
+  run faults every page of it in again (about a tenth of a Piper sentence's time);
+- a block from a heap stays resident when freed and the next run reuses its pages, except
+  that glibc returns the free space at a heap's top beyond the trim threshold at once.
+
+glibc's defaults move the mmap threshold up as large blocks are freed and return heap tops
+above 128 KiB, so runs keep faulting. The server fixes the mmap threshold at 32 MiB and keeps
+heap tops up to 1 GiB (``fix_mmap_threshold``, ``keep_heap_tops``): while synthesis is busy,
+its pages stay for the next run. ``trim`` hands every free page back, the top and the
+middle; the server calls it when synthesis goes idle and every so often under load, so what
+a burst held does not stay (benchmarks/onnx_memory.py shows the difference).
+
+What a trim cannot return is a page with one live block on it, and each heap has its share of
+those. glibc gives threads heaps of their own, up to eight per core, and the server's threads
+come and go (encoders, thread pools, ONNX Runtime's own), so the number of heaps, and the
+memory they keep, creeps up for a long time. ``cap_arenas`` bounds it.
 """
 
 from __future__ import annotations
@@ -31,7 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-M_MMAP_THRESHOLD = -3  # glibc <malloc.h>; setting it also turns the dynamic threshold off
+M_TRIM_THRESHOLD = -1  # glibc <malloc.h>
+M_MMAP_THRESHOLD = -3  # setting it also turns the dynamic threshold off
 M_ARENA_MAX = -8
 
 
@@ -69,6 +76,15 @@ def fix_mmap_threshold(kb: int | None) -> bool:
     return _mallopt(M_MMAP_THRESHOLD, kb * 1024, "mmap threshold (bytes)")
 
 
+def keep_heap_tops(kb: int | None) -> bool:
+    """Leave up to ``kb`` KiB free at a heap's top instead of returning it at each free, for
+    the life of this process (None: glibc's 128 KiB, which rises with the dynamic mmap
+    threshold). Whether it was set."""
+    if not kb:
+        return False
+    return _mallopt(M_TRIM_THRESHOLD, min(kb * 1024, 2**31 - 1), "trim threshold (bytes)")
+
+
 def cap_arenas(n: int | None) -> bool:
     """Let threads share at most ``n`` heaps (glibc's arenas), for the life of this process
     (None: glibc's eight per core). Heaps made before stay; glibc settles its limit when the
@@ -81,6 +97,7 @@ def cap_arenas(n: int | None) -> bool:
 def configure(settings: Settings) -> None:
     """The server's allocator settings, in this process; before the models load."""
     fix_mmap_threshold(settings.malloc_mmap_threshold_kb)
+    keep_heap_tops(settings.malloc_trim_threshold_kb)
     cap_arenas(settings.malloc_arena_max)
 
 

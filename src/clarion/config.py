@@ -258,13 +258,22 @@ class Settings(BaseSettings):
     )
     log_text: bool = Field(default=False, description="Put request input text in the access log (privacy).")
     malloc_mmap_threshold_kb: int = Field(
-        # Fixed rather than glibc's dynamic threshold, so memory the ONNX arena gives back
-        # leaves the process (clarion.allocator; benchmarks/onnx_memory.py).
-        default=1024,
+        # Fixed, so glibc's dynamic threshold cannot move; at 32 MiB a run's tensors come from
+        # the heaps and their pages serve the next run, until a trim (clarion.allocator).
+        default=32768,
         ge=0,
         le=32768,
         description="glibc: blocks this large (KiB) get their own mapping, returned to the system "
         "when freed. 0: glibc's dynamic threshold.",
+    )
+    malloc_trim_threshold_kb: int = Field(
+        # glibc's 128 KiB gives a run's freed tensors back at once, and the next run faults every
+        # page in again: about a tenth of a Piper sentence's time (benchmarks/vs_piper_http.py).
+        default=1 << 20,
+        ge=0,
+        le=(1 << 21) - 1,
+        description="glibc: free space at a heap's top beyond this (KiB) is returned to the system "
+        "at once; below it, at the next trim (malloc_trim_idle_s, malloc_trim_busy_s). 0: glibc's own.",
     )
     malloc_arena_max: int = Field(
         # Each thread that allocates may get a heap of its own, up to eight per core, and each

@@ -191,8 +191,9 @@ async def test_streamed_pieces_cross_the_pipe_in_order() -> None:
 
 async def litter_handed_back(trim: dict[str, float], handed_back: bool) -> None:
     """A worker on the ``trim`` settings runs LITTER; whether it then hands the litter back.
-    glibc's dynamic mmap threshold, so the litter stays on the heap unless trimmed."""
-    pool = make_pool(settings=Settings(malloc_mmap_threshold_kb=0, **trim))
+    On the server's allocator settings the litter's blocks come from the heap and stay there
+    unless trimmed (clarion.allocator)."""
+    pool = make_pool(settings=Settings(**trim))
     pool.start()
     try:
         await pool.run([seg("warm up")])
