@@ -36,6 +36,12 @@ if mmap_kb == "server":  # a real server on its default settings, started and st
     with serve(Settings(engines=["hibari"])):
         pass
     fixed = kept = capped = None
+elif mmap_kb == "configure":  # the server's settings, with malloc_trim_idle_s = the second argument
+    from clarion.allocator import configure
+    from clarion.config import Settings
+
+    configure(Settings(malloc_trim_idle_s=float(top_kb)))
+    fixed = kept = capped = None
 else:
     fixed = fix_mmap_threshold(int(mmap_kb) or None)
     kept = keep_heap_tops(int(top_kb) or None)
@@ -128,6 +134,14 @@ def test_the_server_keeps_run_sized_blocks_in_its_heaps_until_a_trim() -> None:
     assert trimmed["kept_mb"] < 5
     # The server's own threads made a heap or so before the cap; the eight share those.
     assert served["heaps"] <= 3
+
+
+def test_heap_tops_are_kept_only_where_the_server_trims() -> None:
+    trimming, never = probe("configure", 1), probe("configure", 0)
+    assert trimming["faults"] < 0.05 * PAGES_PER_RUN
+    # No trims would ever give kept tops back: glibc's own threshold returns them at once.
+    assert never["faults"] >= 0.9 * PAGES_PER_RUN
+    assert never["held_mb"] < 5
 
 
 def test_a_trim_gives_back_freed_blocks_left_in_the_heap() -> None:

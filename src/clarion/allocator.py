@@ -97,7 +97,8 @@ def cap_arenas(n: int | None) -> bool:
 def configure(settings: Settings) -> None:
     """The server's allocator settings, in this process; before the models load."""
     fix_mmap_threshold(settings.malloc_mmap_threshold_kb)
-    keep_heap_tops(settings.malloc_trim_threshold_kb)
+    # Kept tops go back only through the trims: without them, glibc's own threshold.
+    keep_heap_tops(settings.malloc_trim_threshold_kb if settings.malloc_trim_idle_s else None)
     cap_arenas(settings.malloc_arena_max)
 
 

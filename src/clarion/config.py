@@ -274,7 +274,7 @@ class Settings(BaseSettings):
         le=(1 << 21) - 1,
         description="glibc: free space at a heap's top beyond this (KiB) is returned to the system "
         "at once; below it, at the next trim (malloc_trim_idle_s, malloc_trim_busy_s; with trims "
-        "off, never). 0: glibc's own.",
+        "off, this is not set). 0: glibc's own.",
     )
     malloc_arena_max: int = Field(
         # Each thread that allocates may get a heap of its own, up to eight per core, and each
