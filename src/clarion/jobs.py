@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import io
 import json
 import logging
@@ -415,7 +416,9 @@ class BatchJobs:
         full before it was rendered), unless the job was deleted: under the lock that deletion
         takes, so nothing lands after it."""
         with self._write_lock:
-            if job_id in self._cancelled:
+            # After a failed write nothing more lands: the job reads "failed" only once the
+            # failed write has cleaned up, and no other starts after it.
+            if job_id in self._cancelled or job_id in self._failure:
                 return
             if payload is None or (self.quota is not None and self._used + len(payload) > self.quota):
                 why = (
@@ -426,7 +429,15 @@ class BatchJobs:
                     f"not stored: {why}: batch jobs may hold {(self.quota or 0) / 1e6:g} MB "
                     "(CLARION_BATCH_DISK_MB); delete finished jobs and submit the rest again"
                 ).encode()
-            _write_atomic(target, payload)
+            try:
+                _write_atomic(target, payload)
+            except OSError as e:
+                why = "no space left on the device" if e.errno == errno.ENOSPC else str(e)
+                self._failure[job_id] = (
+                    f"could not store results under {target.parent} ({why}); finished items are kept: "
+                    "free space and restart the server to resume"
+                )
+                raise
             self._used += len(payload)
 
     async def _run_all(self) -> None:
@@ -493,14 +504,8 @@ class BatchJobs:
                 try:
                     await asyncio.to_thread(self._store, job_id, i, target, payload)
                 except OSError as e:
-                    if job_id in self._cancelled:
-                        return
-                    why = "no space left on the device" if e.errno == 28 else str(e)
-                    self._failure[job_id] = (
-                        f"could not store results under {items} ({why}); finished items are kept: "
-                        "free space and restart the server to resume"
-                    )
-                    log.error("batch job %s stopped: %s", job_id, self._failure[job_id])
+                    if job_id not in self._cancelled:  # _store said why
+                        log.error("batch job %s stopped: %s", job_id, self._failure.get(job_id, e))
 
         await asyncio.gather(*(one(i) for i in todo))
         log.info("batch job %s finished in %.1f s", job_id, time.monotonic() - t0)
