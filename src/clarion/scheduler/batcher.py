@@ -51,7 +51,11 @@ from clarion.scheduler.executor import Executor
 log = logging.getLogger(__name__)
 
 BACKGROUND_AGING_S = 30.0  # a batch-job segment waiting this long goes ahead of interactive ones
-ALONE_MOST = 4  # queued segments, at most, that a batch may hold back to run alone (see _execute)
+ALONE_MOST = 4  # queued segments, at most, that a batch may hold back to run alone (see _collect)
+
+
+def _work_of(batch: list[_Item]) -> Work:
+    return sum((i.work for i in batch), Work())
 
 
 @dataclass(slots=True, eq=False)
@@ -150,7 +154,9 @@ class Batcher:
         self.cost_alone = CostModel()
         self.cost_beside = CostModel()
         self._starts = 0  # batches started so far
-        self._held: int | None = None  # while a batch runs alone on purpose: how many were queued
+        # While a batch runs alone on purpose: how many were queued then (submit ends the hold
+        # when more are).
+        self._held: int | None = None
         self._queued = Work()
         self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
@@ -208,6 +214,8 @@ class Batcher:
         entry = (now if order is None else order, next(self._arrivals), item)
         heapq.heappush(self._background if background else self._queue, entry)
         self._live += 1
+        if self._held is not None and self._live > self._held:
+            self._held = None  # the hold was chosen for what was queued then: side by side again
         self._queued += work
         self.stats.submitted += 1
         self._wakeup.set()
@@ -356,19 +364,13 @@ class Batcher:
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
-    def _holding(self) -> bool:
-        """A batch runs alone on purpose and nothing has been queued since it started. Once
-        something has, side by side wins again (it was chosen only for what was queued then)."""
-        if self._held is not None and self._live > self._held:
-            self._held = None
-        return self._held is not None
-
     async def _form_batch(self, free_since: float) -> list[_Item]:
-        first = None if self._holding() else self._pop_live()
+        # While a batch runs alone on purpose, what was queued then waits for it (_collect).
+        first = None if self._held is not None else self._pop_live()
         while first is None:
             self._wakeup.clear()
             await self._wakeup.wait()
-            first = None if self._holding() else self._pop_live()
+            first = None if self._held is not None else self._pop_live()
         batch = [first]
         fill_until = max(first.enqueued, free_since) + self.max_wait_s
         while len(batch) < self.max_batch_size:
@@ -402,7 +404,7 @@ class Batcher:
     async def _execute(self, batch: list[_Item], *, alone: bool = False) -> None:
         start = time.monotonic()
         waits = [start - i.enqueued for i in batch]
-        work = sum((i.work for i in batch), Work())
+        work = _work_of(batch)
         self._running_work[id(batch)] = (start, work)
         sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
         # Company: another batch is running, or more is queued and a worker is free for it now
@@ -465,7 +467,7 @@ class Batcher:
     def _run_alone(self, batch: list[_Item]) -> bool:
         """Whether the batch about to start and the few segments queued behind it end sooner
         one after another, each on every core, than side by side (cost.one_after_another)."""
-        work = sum((i.work for i in batch), Work())
+        work = _work_of(batch)
         queued = [e[2].work for q in (self._queue, self._background) for e in q if e[2].queued]
         return one_after_another(self.cost_alone, self.cost_beside, [work, *queued], self.executor.workers)
 
