@@ -13,15 +13,7 @@ import numpy as np
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import (
-    Audio,
-    Capabilities,
-    EngineIdentity,
-    SchedulingDefaults,
-    Segment,
-    VoiceInfo,
-    company_expected,
-)
+from clarion.engines.base import Audio, Capabilities, EngineIdentity, SchedulingDefaults, Segment, VoiceInfo
 from clarion.errors import DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.executor import ThreadExecutor
@@ -393,76 +385,4 @@ async def test_an_item_whose_audio_went_out_is_not_retried_after_a_failure() -> 
         await doomed
     assert len(await fine) > 0
     assert len(got) == 1  # the piece before the failure, and no second run's pieces
-    await b.close()
-
-
-class PacedEngine(RecordingEngine):
-    """Takes time in proportion to the text, 1.8x faster when it runs without company expected
-    (as an adaptive ONNX session's every core against its single thread), and records each
-    run: text, start, end and whether company was expected."""
-
-    PER_CHAR_S = 0.002
-    SPEED_UP = 1.8
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.runs: list[tuple[str, float, float, bool]] = []
-
-    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
-        company = company_expected.get()
-        start = time.monotonic()
-        chars = sum(len(s.text) for s in batch)
-        time.sleep(self.PER_CHAR_S * chars / (1.0 if company else self.SPEED_UP))
-        with self.lock:
-            self.runs.append(("".join(s.text for s in batch), start, time.monotonic(), company))
-        return [np.zeros(len(s.text), np.float32) for s in batch]
-
-
-@pytest.mark.timing  # learns from paced runs, and judges which overlapped
-async def test_a_short_and_a_long_sentence_run_one_after_another_on_every_core() -> None:
-    """Side by side, the long sentence of "Hi. <long>" would run on one core for most of its
-    time while the other idled; once the batcher has seen runs alone and runs beside each
-    other, it runs such a pair one after another, each without company expected. Two of a
-    length still run side by side."""
-    engine = PacedEngine()
-    b = make(engine, workers=2)
-    long_a, long_b = "a" * 300, "b" * 300  # 0.6 s side by side: longer than a stalled loop
-    for n in range(5):  # learn: pairs of a length side by side, and lone sentences
-        await asyncio.gather(b.submit(seg(f"{n}" + "p" * 60), 30), b.submit(seg(f"{n}" + "q" * 60), 30))
-        await b.submit(seg(f"{n}" + "r" * (20 + 20 * n)), 30)
-    assert b.cost_alone.seen >= 4 and b.cost_beside.seen >= 4
-
-    engine.runs.clear()
-    await asyncio.gather(b.submit(seg("Hi."), 30), b.submit(seg(long_a), 30))
-    (first, _, f_end, f_company), (second, s_start, _, s_company) = engine.runs
-    assert {first, second} == {"Hi.", long_a}
-    assert not f_company and not s_company  # each on every core
-    assert s_start >= f_end  # one after the other
-
-    engine.runs.clear()
-    await asyncio.gather(b.submit(seg(long_a), 30), b.submit(seg(long_b), 30))
-    assert all(company for *_, company in engine.runs)
-    (_, _, a_end, _), (_, b_start, _, _) = sorted(engine.runs, key=lambda r: r[1])
-    assert b_start < a_end  # side by side
-    await b.close()
-
-
-@pytest.mark.timing  # learns from paced runs, and judges which overlapped
-async def test_a_segment_queued_while_one_runs_alone_is_not_held_back() -> None:
-    """The hold is for what was queued when the lone run started: a later request's segment
-    ends it, and the held segment and the new one run beside the lone one."""
-    engine = PacedEngine()
-    b = make(engine, workers=2)
-    for n in range(5):
-        await asyncio.gather(b.submit(seg(f"{n}" + "p" * 60), 30), b.submit(seg(f"{n}" + "q" * 60), 30))
-        await b.submit(seg(f"{n}" + "r" * (20 + 20 * n)), 30)
-    engine.runs.clear()
-    pair = [b.submit(seg("x" * 500), 30), b.submit(seg("Hi."), 30)]
-    await asyncio.sleep(0.05)  # the long one runs alone, "Hi." held for after it
-    assert len(engine.runs) == 0
-    late = b.submit(seg("Late."), 30)
-    await asyncio.gather(*pair, late)
-    ends = {text: end for text, _, end, _ in engine.runs}
-    assert ends["Hi."] < ends["x" * 500]  # no longer held for the long one
-    assert ends["Late."] < ends["x" * 500]
     await b.close()

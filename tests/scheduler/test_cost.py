@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from clarion.scheduler.cost import CJK_WEIGHT, MIN_SEEN, CostModel, Work, one_after_another, weighted_chars
+from clarion.scheduler.cost import CJK_WEIGHT, CostModel, Work, weighted_chars
 
 
 def test_weighted_chars_counts_letters_and_weights_cjk() -> None:
@@ -60,36 +60,3 @@ def test_old_batches_leave_the_window() -> None:
     for _ in range(4):
         model.observe(Work(1, 10), 0.1)  # the engine got faster (warm caches, less load)
     assert model.seconds(Work(1, 10)) == pytest.approx(0.1)
-
-
-def fitted(per_char: float, seen: int = MIN_SEEN) -> CostModel:
-    """A model that has seen ``seen`` batches costing ``per_char`` a character."""
-    model = CostModel()
-    for n in range(seen):
-        work = Work.of(["x" * (10 + 20 * n)])
-        model.observe(work, per_char * work.chars)
-    return model
-
-
-def test_a_long_segment_with_a_short_one_runs_one_after_another() -> None:
-    # Every core makes a segment 1.8x as fast as one core: side by side, the long one would
-    # run on one core for most of the time while the other idles.
-    alone, beside = fitted(0.001 / 1.8), fitted(0.001)
-    short, long = Work.of(["Hi."]), Work.of(["x" * 100])
-    assert one_after_another(alone, beside, [short, long], workers=2)
-    assert one_after_another(alone, beside, [long, short], workers=2)
-    # Two of a length keep both cores busy side by side: 0.1 s against 0.111 s.
-    assert not one_after_another(alone, beside, [long, long], workers=2)
-    # So do four of a length and a short one, spread over two workers...
-    assert not one_after_another(alone, beside, [long, long, short, long, long], workers=2)
-    # ...where three would leave the third alone on one core: 0.17 s against 0.2 s.
-    assert one_after_another(alone, beside, [long, long, short, long], workers=2)
-
-
-def test_side_by_side_stays_until_both_costs_are_known_or_there_is_no_speed_up() -> None:
-    short, long = Work.of(["Hi."]), Work.of(["x" * 100])
-    assert not one_after_another(fitted(0.001 / 1.8, MIN_SEEN - 1), fitted(0.001), [short, long], 2)
-    assert not one_after_another(fitted(0.001 / 1.8), fitted(0.001, MIN_SEEN - 1), [short, long], 2)
-    # Every core no faster than one (an engine without a wider session): never worth waiting.
-    assert not one_after_another(fitted(0.001), fitted(0.001), [short, long], 2)
-    assert not one_after_another(fitted(0.001 / 1.8), fitted(0.001), [short, long], workers=1)

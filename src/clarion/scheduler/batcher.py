@@ -15,11 +15,6 @@ it ends, and those belong in the next batch rather than behind a batch of one. B
 only form when a worker is free, load makes batches grow by itself while an idle server
 answers at once.
 
-A batch that starts while nothing else runs may hold back the few segments queued behind it
-when running them one after another, each on every core, ends sooner than side by side (a
-short sentence and a long one): ``cost.one_after_another``, from what the batcher has seen
-segments take alone and beside others.
-
 Segments whose caller has gone (future cancelled) or whose deadline has passed are
 dropped before they reach the engine. A failing batch is retried item by item, so one
 bad input fails only its own request.
@@ -45,17 +40,12 @@ from clarion.errors import (
     ServiceUnavailable,
     WorkerLost,
 )
-from clarion.scheduler.cost import CostModel, Work, one_after_another
+from clarion.scheduler.cost import CostModel, Work
 from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
 
 BACKGROUND_AGING_S = 30.0  # a batch-job segment waiting this long goes ahead of interactive ones
-ALONE_MOST = 4  # queued segments, at most, that a batch may hold back to run alone (see _collect)
-
-
-def _work_of(batch: list[_Item]) -> Work:
-    return sum((i.work for i in batch), Work())
 
 
 @dataclass(slots=True, eq=False)
@@ -147,16 +137,6 @@ class Batcher:
         self._live = 0  # queued items (both queues) whose future is still pending
         # What admission control weighs: the work queued and running, and its learned cost.
         self.cost = CostModel()
-        # The same, apart: batches that ran alone from start to end, without company expected
-        # (an adaptive session's every core), and batches that started expecting company (its
-        # single-threaded session). Their ratio decides whether a few segments run one after
-        # another rather than side by side (cost.one_after_another).
-        self.cost_alone = CostModel()
-        self.cost_beside = CostModel()
-        self._starts = 0  # batches started so far
-        # While a batch runs alone on purpose: how many were queued then (submit ends the hold
-        # when more are).
-        self._held: int | None = None
         self._queued = Work()
         self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
@@ -214,8 +194,6 @@ class Batcher:
         entry = (now if order is None else order, next(self._arrivals), item)
         heapq.heappush(self._background if background else self._queue, entry)
         self._live += 1
-        if self._held is not None and self._live > self._held:
-            self._held = None  # the hold was chosen for what was queued then: side by side again
         self._queued += work
         self.stats.submitted += 1
         self._wakeup.set()
@@ -354,23 +332,16 @@ class Batcher:
             except BaseException:
                 self._free.release()
                 raise
-            # Counted here, before the next batch forms, so that its choices see this one.
-            self._busy += 1
-            alone = self._busy == 1 and 0 < self._live <= ALONE_MOST and self._run_alone(batch)
-            if alone:
-                # Sooner one after another: this batch takes every core, the queued wait for it.
-                self._held = self._live
-            task = asyncio.get_running_loop().create_task(self._run(batch, alone))
+            task = asyncio.get_running_loop().create_task(self._run(batch))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
     async def _form_batch(self, free_since: float) -> list[_Item]:
-        # While a batch runs alone on purpose, what was queued then waits for it (_collect).
-        first = None if self._held is not None else self._pop_live()
+        first = self._pop_live()
         while first is None:
             self._wakeup.clear()
             await self._wakeup.wait()
-            first = None if self._held is not None else self._pop_live()
+            first = self._pop_live()
         batch = [first]
         fill_until = max(first.enqueued, free_since) + self.max_wait_s
         while len(batch) < self.max_batch_size:
@@ -388,33 +359,28 @@ class Batcher:
                 break
         return batch
 
-    async def _run(self, batch: list[_Item], alone: bool) -> None:
+    async def _run(self, batch: list[_Item]) -> None:
         try:
             # Items cancelled while the batch was forming are not worth computing.
             batch = [i for i in batch if not i.future.done()]
             if batch:
-                await self._execute(batch, alone=alone)
+                self._busy += 1
+                try:
+                    await self._execute(batch)
+                finally:
+                    self._busy -= 1
         finally:
-            self._busy -= 1
-            if alone:
-                self._held = None
-                self._wakeup.set()
             self._free.release()
 
-    async def _execute(self, batch: list[_Item], *, alone: bool = False) -> None:
+    async def _execute(self, batch: list[_Item]) -> None:
         start = time.monotonic()
         waits = [start - i.enqueued for i in batch]
-        work = _work_of(batch)
+        work = sum((i.work for i in batch), Work())
         self._running_work[id(batch)] = (start, work)
         sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
         # Company: another batch is running, or more is queued and a worker is free for it now
         # (a whole paragraph's sentences, queued at once). This task's own context: no reset.
-        # Held-back company (``alone``, chosen in _collect) is not company.
-        company = not alone and (self._busy > 1 or (self._live > 0 and self._busy < self.executor.workers))
-        alone_from_start = self._busy == 1
-        company_expected.set(company)
-        self._starts += 1
-        started = self._starts
+        company_expected.set(self._busy > 1 or (self._live > 0 and self._busy < self.executor.workers))
         # A batch is timed when any of its items wants timings; the others ignore theirs.
         timed = any(i.on_words is not None for i in batch)
         words: list[tuple[WordTiming, ...]] = []
@@ -450,10 +416,6 @@ class Batcher:
             del self._running_work[id(batch)]
         elapsed = time.monotonic() - start
         self.cost.observe(work, elapsed)
-        if company:
-            self.cost_beside.observe(work, elapsed)
-        elif alone_from_start and self._starts == started:  # and nothing started beside it
-            self.cost_alone.observe(work, elapsed)
         self._record(BatchReport(len(batch), elapsed, sum(len(r) for r in results), waits))
         for k, (item, audio, wait) in enumerate(zip(batch, results, waits, strict=True)):
             if item.trace is not None:
@@ -463,13 +425,6 @@ class Batcher:
             if not item.future.done():
                 item.future.set_result(audio)
                 self.stats.completed += 1
-
-    def _run_alone(self, batch: list[_Item]) -> bool:
-        """Whether the batch about to start and the few segments queued behind it end sooner
-        one after another, each on every core, than side by side (cost.one_after_another)."""
-        work = _work_of(batch)
-        queued = [e[2].work for q in (self._queue, self._background) for e in q if e[2].queued]
-        return one_after_another(self.cost_alone, self.cost_beside, [work, *queued], self.executor.workers)
 
     def _part_sink(self, batch: list[_Item]) -> Callable[[list[Audio]], None]:
         """Called on the executor's thread with each streamed piece of the batch; hands

@@ -22,8 +22,6 @@ import numpy as np
 
 CJK_WEIGHT = 3.5
 WINDOW = 64  # batches remembered for the fit
-MIN_SEEN = 4  # batches of each kind before one_after_another trusts the two fits
-MARGIN = 0.05  # one_after_another's choice must win by this much: side by side is the default
 
 
 def weighted_chars(text: str) -> float:
@@ -68,11 +66,6 @@ class CostModel:
     def ready(self) -> bool:
         return bool(self._seen)
 
-    @property
-    def seen(self) -> int:
-        """Batches the fit is over."""
-        return len(self._seen)
-
     def seconds(self, work: Work) -> float:
         return self.per_segment * work.segments + self.per_char * work.chars
 
@@ -95,18 +88,3 @@ class CostModel:
         elif per_segment < 0:
             per_segment, per_char = 0.0, float(y.sum() / x[:, 1].sum())
         self.per_segment, self.per_char = per_segment, per_char
-
-
-def one_after_another(alone: CostModel, beside: CostModel, works: list[Work], workers: int) -> bool:
-    """Whether these segments end sooner run one after another, each alone on every core
-    (``alone``'s costs), than side by side on ``workers`` workers that each get a core of their
-    own (``beside``'s costs, placed longest first on the least loaded worker). Side by side
-    wins while the work spreads evenly; one after another wins when one long segment would be
-    left running on a single core while the others idle, as with "Hi. <a long sentence>"."""
-    if workers < 2 or len(works) < 2 or min(alone.seen, beside.seen) < MIN_SEEN:
-        return False
-    serial = sum(alone.seconds(w) for w in works)
-    loads = [0.0] * workers
-    for cost in sorted((beside.seconds(w) for w in works), reverse=True):
-        loads[loads.index(min(loads))] += cost
-    return serial < (1.0 - MARGIN) * max(loads)
