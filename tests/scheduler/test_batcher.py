@@ -13,7 +13,15 @@ import numpy as np
 import pytest
 
 from clarion.config import Settings
-from clarion.engines.base import Audio, Capabilities, EngineIdentity, SchedulingDefaults, Segment, VoiceInfo
+from clarion.engines.base import (
+    Audio,
+    Capabilities,
+    EngineIdentity,
+    SchedulingDefaults,
+    Segment,
+    VoiceInfo,
+    company_expected,
+)
 from clarion.errors import DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
 from clarion.scheduler.batcher import Batcher
 from clarion.scheduler.executor import ThreadExecutor
@@ -385,4 +393,110 @@ async def test_an_item_whose_audio_went_out_is_not_retried_after_a_failure() -> 
         await doomed
     assert len(await fine) > 0
     assert len(got) == 1  # the piece before the failure, and no second run's pieces
+    await b.close()
+
+
+class PacedEngine(RecordingEngine):
+    """Takes time in proportion to the text, 1.8x faster when it runs without company expected
+    (as an adaptive ONNX session's every core against its single thread), and records each
+    run: text, start, end and whether company was expected. "Stalls." takes half a second
+    more than its length says."""
+
+    PER_CHAR_S = 0.002
+    SPEED_UP = 1.8
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[tuple[str, float, float, bool]] = []
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        company = company_expected.get()
+        start = time.monotonic()
+        chars = sum(len(s.text) for s in batch)
+        time.sleep(self.PER_CHAR_S * chars / (1.0 if company else self.SPEED_UP))
+        if any(s.text == "Stalls." for s in batch):
+            time.sleep(0.5)
+        with self.lock:
+            self.runs.append(("".join(s.text for s in batch), start, time.monotonic(), company))
+        return [np.zeros(len(s.text), np.float32) for s in batch]
+
+    def run(self, text: str) -> tuple[float, float, bool]:
+        """(start, end, company) of the run of ``text``."""
+        (found,) = [(start, end, company) for t, start, end, company in self.runs if t == text]
+        return found
+
+
+async def paced() -> tuple[PacedEngine, Batcher]:
+    """A two-worker batcher over a PacedEngine that has seen runs alone and runs beside another."""
+    engine = PacedEngine()
+    b = make(engine, workers=2)
+    for n in range(5):  # pairs of a length side by side, and lone sentences of several lengths
+        await asyncio.gather(b.submit(seg(f"{n}" + "p" * 60), 30), b.submit(seg(f"{n}" + "q" * 60), 30))
+        await b.submit(seg(f"{n}" + "r" * (20 + 20 * n)), 30)
+    assert b.cost_alone.seen >= 4 and b.cost_beside.seen >= 4
+    engine.runs.clear()
+    return engine, b
+
+
+@pytest.mark.timing  # learns from paced runs, and judges which overlapped
+async def test_a_long_segment_waits_for_a_short_lone_run_and_then_takes_every_core() -> None:
+    """ "Hi. <long>": the long sentence, queued while "Hi." runs alone, would run on one core
+    beside it and go on alone on that core; it waits the few milliseconds and runs alone."""
+    engine, b = await paced()
+    long = "a" * 300  # 0.6 s beside, 0.33 alone
+    hi = b.submit(seg("Hi."), 30)
+    await asyncio.sleep(0.002)  # "Hi." runs, alone
+    await asyncio.gather(hi, b.submit(seg(long), 30))
+    _, hi_end, hi_company = engine.run("Hi.")
+    long_start, _, long_company = engine.run(long)
+    assert not hi_company and not long_company  # each on every core
+    assert long_start >= hi_end  # one after the other
+    await b.close()
+
+
+@pytest.mark.timing  # learns from paced runs, and judges which overlapped
+async def test_a_segment_queued_behind_a_long_lone_run_starts_at_once() -> None:
+    """Waiting for a long lone run would cost more than running beside it on one core."""
+    engine, b = await paced()
+    long = "x" * 500
+    first = b.submit(seg(long), 30)
+    await asyncio.sleep(0.02)
+    await asyncio.gather(first, b.submit(seg("Hi there."), 30))
+    _, hi_end, hi_company = engine.run("Hi there.")
+    _, long_end, _ = engine.run(long)
+    assert hi_company and hi_end < long_end
+    await b.close()
+
+
+@pytest.mark.timing  # learns from paced runs, and judges which overlapped
+async def test_a_lone_run_far_past_its_expected_time_holds_nothing_back() -> None:
+    """The wait is bounded by the estimate: behind a run that stalls (a slow or stuck engine),
+    the queued segment starts beside it once the run has taken twice its expected time."""
+    engine, b = await paced()
+    long = "a" * 300
+    stalls = b.submit(seg("Stalls."), 30)
+    await asyncio.sleep(0.002)
+    await asyncio.gather(stalls, b.submit(seg(long), 30))
+    _, stall_end, _ = engine.run("Stalls.")
+    long_start, _, long_company = engine.run(long)
+    assert long_company and long_start < stall_end
+    await b.close()
+
+
+@pytest.mark.timing  # learns from paced runs, and judges which overlapped
+async def test_a_short_and_a_long_segment_queued_together_run_one_after_another() -> None:
+    """Queued at once with nothing running (a short reply's sentences), "Hi." takes every core
+    and the long one waits for it; two of a length still share the cores from the start."""
+    engine, b = await paced()
+    long_a, long_b = "a" * 300, "b" * 300
+    await asyncio.gather(b.submit(seg("Hi."), 30), b.submit(seg(long_a), 30))
+    _, hi_end, hi_company = engine.run("Hi.")
+    long_start, _, long_company = engine.run(long_a)
+    assert not hi_company and not long_company
+    assert long_start >= hi_end
+
+    await asyncio.gather(b.submit(seg(long_b), 30), b.submit(seg(long_a + "."), 30))
+    _, b_end, b_company = engine.run(long_b)
+    a_start, _, a_company = engine.run(long_a + ".")
+    assert b_company and a_company and a_start < b_end  # side by side
     await b.close()

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from clarion.scheduler.cost import CJK_WEIGHT, CostModel, Work, weighted_chars
+from clarion.scheduler.cost import CJK_WEIGHT, MIN_SEEN, CostModel, Work, hold_pays, weighted_chars
 
 
 def test_weighted_chars_counts_letters_and_weights_cjk() -> None:
@@ -60,3 +60,38 @@ def test_old_batches_leave_the_window() -> None:
     for _ in range(4):
         model.observe(Work(1, 10), 0.1)  # the engine got faster (warm caches, less load)
     assert model.seconds(Work(1, 10)) == pytest.approx(0.1)
+
+
+def fitted(per_char: float, seen: int = MIN_SEEN) -> CostModel:
+    """A model that has seen ``seen`` batches costing ``per_char`` a character."""
+    model = CostModel()
+    for n in range(seen):
+        work = Work.of(["x" * (10 + 20 * n)])
+        model.observe(work, per_char * work.chars)
+    return model
+
+
+def test_a_long_segment_waits_for_a_short_lone_run_to_end() -> None:
+    # Every core makes a segment 1.8x as fast as one core: beside the short run, the long one
+    # would run on one core for most of its time while the other idles.
+    alone, beside = fitted(0.001 / 1.8), fitted(0.001)
+    long = Work.of(["x" * 100])  # 0.056 s alone, 0.1 s beside
+    assert hold_pays(alone, beside, 0.002, [long], workers=2)
+    # Not behind a long lone run: 0.05 s more of it, then 0.056, against 0.1 at once.
+    assert not hold_pays(alone, beside, 0.05, [long], workers=2)
+    # Two or four of a length spread evenly over two workers: 0.10 s against 0.11 one after
+    # another, 0.20 against 0.22...
+    assert not hold_pays(alone, beside, 0.002, [long] * 2, workers=2)
+    assert not hold_pays(alone, beside, 0.002, [long] * 4, workers=2)
+    # ...where three would leave the third on one core while the other idles: 0.17 against 0.20.
+    assert hold_pays(alone, beside, 0.002, [long] * 3, workers=2)
+
+
+def test_nothing_waits_until_both_costs_are_known_or_when_every_core_is_no_faster() -> None:
+    long = Work.of(["x" * 100])
+    assert not hold_pays(fitted(0.001 / 1.8, MIN_SEEN - 1), fitted(0.001), 0.002, [long], 2)
+    assert not hold_pays(fitted(0.001 / 1.8), fitted(0.001, MIN_SEEN - 1), 0.002, [long], 2)
+    # An engine without a wider session: waiting only adds the running batch's time.
+    assert not hold_pays(fitted(0.001), fitted(0.001), 0.002, [long], 2)
+    assert not hold_pays(fitted(0.001 / 1.8), fitted(0.001), 0.002, [long], workers=1)
+    assert not hold_pays(fitted(0.001 / 1.8), fitted(0.001), 0.002, [], workers=2)

@@ -15,6 +15,13 @@ it ends, and those belong in the next batch rather than behind a batch of one. B
 only form when a worker is free, load makes batches grow by itself while an idle server
 answers at once.
 
+A segment that would start beside a batch running alone on every core (an adaptive session's
+wide one) may wait for it instead, when that batch ends soon enough that the segment, then on
+every core itself, ends sooner than it would now beside it on one core: "Hi. <a long
+sentence>" runs as two lone runs, whether its sentences were queued together or the second
+came while the first ran. ``cost.hold_pays`` decides, from what the batcher has seen batches
+take alone and beside others, when a batch is dispatched, something is queued or a batch ends.
+
 Segments whose caller has gone (future cancelled) or whose deadline has passed are
 dropped before they reach the engine. A failing batch is retried item by item, so one
 bad input fails only its own request.
@@ -24,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import heapq
 import itertools
 import logging
@@ -40,12 +48,14 @@ from clarion.errors import (
     ServiceUnavailable,
     WorkerLost,
 )
-from clarion.scheduler.cost import CostModel, Work
+from clarion.scheduler.cost import CostModel, Work, hold_pays
 from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
 
 BACKGROUND_AGING_S = 30.0  # a batch-job segment waiting this long goes ahead of interactive ones
+HOLD_MOST = 4  # queued segments, at most, that may wait for a lone batch (see _hold_s)
+HOLD_OVERRUN = 2.0  # a lone batch this many times past its expected time no longer holds anything
 
 
 @dataclass(slots=True, eq=False)
@@ -137,6 +147,13 @@ class Batcher:
         self._live = 0  # queued items (both queues) whose future is still pending
         # What admission control weighs: the work queued and running, and its learned cost.
         self.cost = CostModel()
+        # The same, apart: batches that ran alone from start to end without company expected
+        # (an adaptive session's every core), and batches that started expecting company (its
+        # single-threaded one). Their ratio decides whether a segment waits for a lone batch.
+        self.cost_alone = CostModel()
+        self.cost_beside = CostModel()
+        self._starts = 0  # batches dispatched so far
+        self._lone: tuple[int, float, Work] | None = None  # running without company: number, start, work
         self._queued = Work()
         self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
@@ -332,16 +349,62 @@ class Batcher:
             except BaseException:
                 self._free.release()
                 raise
-            task = asyncio.get_running_loop().create_task(self._run(batch))
+            # Counted here, before the next batch forms, so that its choices see this one.
+            self._busy += 1
+            self._starts += 1
+            company = self._company() and not self._alone_pays(batch)
+            if not company:
+                self._lone = (self._starts, time.monotonic(), sum((i.work for i in batch), Work()))
+            task = asyncio.get_running_loop().create_task(self._run(batch, company, self._starts))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
 
+    def _company(self) -> bool:
+        """Whether a batch dispatched now should expect company (engines.base.company_expected):
+        another batch is running, or more is queued and a worker is free for it now (a whole
+        paragraph's sentences, queued at once). Its own dispatch is counted in ``_busy``."""
+        return self._busy > 1 or (self._live > 0 and self._busy < self.executor.workers)
+
+    def _alone_pays(self, batch: list[_Item]) -> bool:
+        """Whether the batch dispatched now, with nothing else running, should take every core
+        and the few segments queued behind it wait for it (``_hold_s``), rather than all of
+        them share the cores at once: "Hi. <a long sentence>", queued together."""
+        if self._busy != 1 or not 0 < self._live <= HOLD_MOST:
+            return False
+        works = [sum((i.work for i in batch), Work()), *self._queued_works()]
+        return hold_pays(self.cost_alone, self.cost_beside, 0.0, works, self.executor.workers)
+
+    def _queued_works(self) -> list[Work]:
+        return [e[2].work for q in (self._queue, self._background) for e in q if e[2].queued]
+
+    def _hold_s(self) -> float:
+        """How long the queued segments may wait for the batch running alone, or 0 to start
+        now: while waiting and then running alone ends sooner (``cost.hold_pays``). The wait
+        ends when that batch does, when more is queued (the choice is made again), or once
+        the batch has run HOLD_OVERRUN times its expected time (the estimates are off)."""
+        if self._lone is None or self._busy != 1 or not 0 < self._live <= HOLD_MOST:
+            return 0.0
+        _, start, work = self._lone
+        expected = self.cost_alone.seconds(work)
+        elapsed = time.monotonic() - start
+        if elapsed >= HOLD_OVERRUN * expected:
+            return 0.0
+        running_s = max(0.0, expected - elapsed)
+        if not hold_pays(
+            self.cost_alone, self.cost_beside, running_s, self._queued_works(), self.executor.workers
+        ):
+            return 0.0
+        return HOLD_OVERRUN * expected - elapsed
+
     async def _form_batch(self, free_since: float) -> list[_Item]:
-        first = self._pop_live()
-        while first is None:
+        while True:
+            hold = self._hold_s()
+            first = None if hold else self._pop_live()
+            if first is not None:
+                break
             self._wakeup.clear()
-            await self._wakeup.wait()
-            first = self._pop_live()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), hold or None)
         batch = [first]
         fill_until = max(first.enqueued, free_since) + self.max_wait_s
         while len(batch) < self.max_batch_size:
@@ -359,28 +422,26 @@ class Batcher:
                 break
         return batch
 
-    async def _run(self, batch: list[_Item]) -> None:
+    async def _run(self, batch: list[_Item], company: bool, number: int) -> None:
         try:
             # Items cancelled while the batch was forming are not worth computing.
             batch = [i for i in batch if not i.future.done()]
             if batch:
-                self._busy += 1
-                try:
-                    await self._execute(batch)
-                finally:
-                    self._busy -= 1
+                await self._execute(batch, company, number)
         finally:
+            self._busy -= 1
+            if self._lone is not None and self._lone[0] == number:
+                self._lone = None
+                self._wakeup.set()  # what waited for it may start
             self._free.release()
 
-    async def _execute(self, batch: list[_Item]) -> None:
+    async def _execute(self, batch: list[_Item], company: bool, number: int) -> None:
         start = time.monotonic()
         waits = [start - i.enqueued for i in batch]
         work = sum((i.work for i in batch), Work())
         self._running_work[id(batch)] = (start, work)
         sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
-        # Company: another batch is running, or more is queued and a worker is free for it now
-        # (a whole paragraph's sentences, queued at once). This task's own context: no reset.
-        company_expected.set(self._busy > 1 or (self._live > 0 and self._busy < self.executor.workers))
+        company_expected.set(company)  # decided at dispatch (_company); this task's own context
         # A batch is timed when any of its items wants timings; the others ignore theirs.
         timed = any(i.on_words is not None for i in batch)
         words: list[tuple[WordTiming, ...]] = []
@@ -408,7 +469,7 @@ class Batcher:
                     if item.streamed:
                         self._fail(item, exc)
                     elif not item.future.done():
-                        await self._execute([item])
+                        await self._execute([item], company, number)
                 return
             self._fail(batch[0], exc)
             return
@@ -416,6 +477,10 @@ class Batcher:
             del self._running_work[id(batch)]
         elapsed = time.monotonic() - start
         self.cost.observe(work, elapsed)
+        if company:
+            self.cost_beside.observe(work, elapsed)
+        elif self._starts == number:  # nothing started beside it
+            self.cost_alone.observe(work, elapsed)
         self._record(BatchReport(len(batch), elapsed, sum(len(r) for r in results), waits))
         for k, (item, audio, wait) in enumerate(zip(batch, results, waits, strict=True)):
             if item.trace is not None:

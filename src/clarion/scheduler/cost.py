@@ -22,6 +22,8 @@ import numpy as np
 
 CJK_WEIGHT = 3.5
 WINDOW = 64  # batches remembered for the fit
+MIN_SEEN = 4  # batches of each kind before hold_pays trusts the alone and beside fits
+MARGIN = 0.05  # hold_pays must win by this much: starting at once is the default
 
 
 def weighted_chars(text: str) -> float:
@@ -66,6 +68,11 @@ class CostModel:
     def ready(self) -> bool:
         return bool(self._seen)
 
+    @property
+    def seen(self) -> int:
+        """Batches the fit is over."""
+        return len(self._seen)
+
     def seconds(self, work: Work) -> float:
         return self.per_segment * work.segments + self.per_char * work.chars
 
@@ -88,3 +95,21 @@ class CostModel:
         elif per_segment < 0:
             per_segment, per_char = 0.0, float(y.sum() / x[:, 1].sum())
         self.per_segment, self.per_char = per_segment, per_char
+
+
+def hold_pays(
+    alone: CostModel, beside: CostModel, running_s: float, queued: list[Work], workers: int
+) -> bool:
+    """Whether segments queued behind a batch that runs alone on every core end sooner if they
+    wait for it and then run one after another, each alone (``alone``'s costs), than if they
+    start at once beside it, on workers with a core each (``beside``'s costs, placed longest
+    first on the worker free soonest; the running batch holds one for ``running_s`` more).
+    Starting at once wins while the work spreads evenly; waiting wins when one long segment
+    would be left on a single core while the other idles, as with "Hi. <a long sentence>"."""
+    if workers < 2 or not queued or min(alone.seen, beside.seen) < MIN_SEEN:
+        return False
+    serial = running_s + sum(alone.seconds(w) for w in queued)
+    loads = [running_s] + [0.0] * (workers - 1)
+    for cost in sorted((beside.seconds(w) for w in queued), reverse=True):
+        loads[loads.index(min(loads))] += cost
+    return serial < (1.0 - MARGIN) * max(loads)
