@@ -191,12 +191,16 @@ def test_a_kept_arena_gives_the_same_audio_as_the_shrinking_default(
 def test_a_start_from_the_kept_optimised_graph_speaks_as_a_fresh_one(
     kokoro_models_dir: Path, tmp_path: Path
 ) -> None:
+    timings: list[tuple[WordTiming, ...]] = []
+
     def load(**onnx: Any) -> tuple[np.ndarray, np.ndarray]:
         engine = KokoroEngine(Settings(models_dir=kokoro_models_dir, data_dir=tmp_path, onnx=onnx))
         engine.load("cpu", 1)
         try:
             segments = [Segment(FOX, "af_heart"), Segment(ZH, "zf_xiaoxiao", language="zh")]
             en, zh = engine.synthesize(segments)
+            # The durations output, which a kept graph names without the patch being made again.
+            timings.append(engine.synthesize_timed([Segment(FOX, "af_heart")])[0].words)
             return en, zh
         finally:
             engine.unload()
@@ -211,6 +215,9 @@ def test_a_start_from_the_kept_optimised_graph_speaks_as_a_fresh_one(
     for a, b, c in zip(fresh, first, again, strict=True):
         np.testing.assert_array_equal(b, c)
         np.testing.assert_allclose(a, c, atol=1e-4)
+    assert len(timings[0]) == len(FOX.split())
+    assert [w.word for w in timings[2]] == [w.word for w in timings[0]]
+    assert timings[2] == timings[1]
 
 
 def test_erhua_merge_gives_one_r_coloured_syllable() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +14,14 @@ from onnx import TensorProto, helper
 
 from clarion import allocator
 from clarion.config import OnnxOptions
-from clarion.engines.onnx import ShrinkingSession, cpu_threads, session, session_options, thread_policy
+from clarion.engines.onnx import (
+    EditedGraph,
+    ShrinkingSession,
+    cpu_threads,
+    session,
+    session_options,
+    thread_policy,
+)
 
 
 def tiny_graph(path: Path) -> Path:
@@ -177,6 +186,40 @@ def test_each_source_level_and_device_has_its_own_entry_or_none(tmp_path: Path) 
     session(a, "cpu", 1, OnnxOptions(graph_optimization="disable"), cache_dir=cache)
     session(a, "cpu", 1, OnnxOptions(providers=["tensorrt", "cpu"]), cache_dir=cache)
     assert len(list(cache.glob("*.onnx"))) == 3
+
+
+def test_an_edited_graph_is_kept_under_its_file_and_edit_and_not_edited_again(tmp_path: Path) -> None:
+    """Kokoro's durations output: the edit runs when the graph is optimised, and a later start
+    that finds the entry neither reads the file nor edits it. Another edit, or a changed file,
+    has an entry of its own."""
+    cache = tmp_path / "graphs"
+    path = tiny_graph(tmp_path / "tiny.onnx")
+    edits: list[str] = []
+
+    def scaled_by(factor: float) -> Callable[[bytes], bytes]:
+        def edit(source: bytes) -> bytes:
+            assert source == path.read_bytes()
+            edits.append(f"x{factor:g}")
+            return scaled_graph(tmp_path / f"scaled-{factor:g}.onnx", factor).read_bytes()
+
+        return edit
+
+    x = np.arange(4, dtype=np.float32)
+    for _ in range(2):
+        sess = session(EditedGraph(path, scaled_by(5.0), "x5/1"), "cpu", 1, OnnxOptions(), cache_dir=cache)
+        np.testing.assert_array_equal(sess.run(None, {"x": x})[0], x * 5)
+    assert edits == ["x5"]  # the second session came from the cache
+    sess = session(EditedGraph(path, scaled_by(7.0), "x7/1"), "cpu", 1, OnnxOptions(), cache_dir=cache)
+    np.testing.assert_array_equal(sess.run(None, {"x": x})[0], x * 7)
+    tiny_graph(path)  # written again: a new file under the same name
+    os.utime(path, ns=(0, 0))
+    session(EditedGraph(path, scaled_by(5.0), "x5/1"), "cpu", 1, OnnxOptions(), cache_dir=cache)
+    assert edits == ["x5", "x7", "x5"]
+    assert len(list(cache.glob("*.onnx"))) == 3
+    # Without the cache, every session is built from the edited bytes.
+    sess = session(EditedGraph(path, scaled_by(5.0), "x5/1"), "cpu", 1, OnnxOptions())
+    np.testing.assert_array_equal(sess.run(None, {"x": x})[0], x * 5)
+    assert len(edits) == 4
 
 
 def test_an_unwritable_cache_only_costs_the_optimisation(tmp_path: Path) -> None:

@@ -41,9 +41,10 @@ from clarion.engines.base import (
     WordTiming,
     files_fingerprint,
 )
-from clarion.engines.kokoro_graph import with_durations_output
+from clarion.engines.kokoro_graph import DURATIONS_EDIT, add_durations_output
 from clarion.engines.mixing import is_mix, parse_mix
 from clarion.engines.onnx import (
+    EditedGraph,
     cpu_threads,
     graph_cache_dir,
     graph_path,
@@ -247,19 +248,17 @@ class KokoroEngine:
             # Held as arrays and passed to create(): kokoro-onnx would otherwise re-read the npz
             # member from the zip on every call.
             styles = {v: np.asarray(npz[v], np.float32) for v in SUPPORTED_VOICES if v in npz.files}
-        if any(v.startswith("z") for v in styles):
-            # Imported now (60 ms), though the Mandarin front end loads later (_zh): jieba adds
-            # its own stderr handler on import, which the runtime takes over after each load.
-            import jieba  # type: ignore[import-untyped]  # noqa: F401  # no stubs
         model = graph_path(self._settings, self.name, "model", self._dir / KOKORO_MODEL_FILE)
-        # The durations output is patched in memory (~0.2 s for the int8 graph); the session
-        # computes the same audio either way, so the plain path runs on the same session.
-        patched, durations = with_durations_output(model.read_bytes())
+        # The durations output is patched in memory (~0.2 s for the int8 graph, unless the
+        # optimised-graph cache has it); the session computes the same audio either way, so the
+        # plain path runs on the same session.
+        graph = EditedGraph(model, add_durations_output, DURATIONS_EDIT)
+        sess = session(graph, device, threads, self._settings.onnx, cache_dir=graph_cache_dir(self._settings))
+        # The patch appends the durations (int64) as the last output: a graph from the cache
+        # names them too, without the file being read and scanned again.
+        durations = next((o.name for o in sess.get_outputs()[1:] if o.type == "tensor(int64)"), None)
         if durations is None:
             log.warning("kokoro: no per-token durations found in %s; word timings are off", model)
-        sess = session(
-            patched, device, threads, self._settings.onnx, cache_dir=graph_cache_dir(self._settings)
-        )
         # kokoro-onnx checks that the session's model file exists; one built from bytes has none.
         sess._model_path = str(model)
         kokoro = Kokoro.from_session(sess, str(voices_path))
@@ -280,12 +279,17 @@ class KokoroEngine:
     @staticmethod
     def _make_zh_g2p() -> Any:
         try:
-            import jieba
+            import jieba  # type: ignore[import-untyped]  # no stubs
             from misaki.zh import ZHG2P
         except ImportError as e:
             raise EngineUnavailable(
                 f"misaki[zh] is not installed ({e}): pip install 'clarion[kokoro]'"
             ) from e
+        # Imported here, after the engine is ready (0.12 s of a cold start otherwise): jieba's
+        # own stderr handler and debug level, set on import, would print its records as plain
+        # text beside the server's log, in a worker process too. They go the root's way instead.
+        jieba.default_logger.removeHandler(jieba.log_console)
+        jieba.default_logger.setLevel(logging.NOTSET)
         g2p = ZHG2P()
         jieba.initialize()  # its dictionary, which it would otherwise load on the first text
         return g2p

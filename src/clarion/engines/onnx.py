@@ -11,6 +11,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -122,8 +123,25 @@ def shared_cpu_arena() -> None:
     ort.create_and_register_allocator(info, ort.OrtArenaCfg({"arena_extend_strategy": SAME_AS_REQUESTED}))
 
 
+@dataclass(frozen=True, slots=True)
+class EditedGraph:
+    """A graph file with an edit made to its bytes before a session is built (Kokoro's
+    durations output). The optimised-graph cache keys it by the file and ``tag`` (name the
+    edit and its version), so a start that finds its entry neither reads the file nor edits it."""
+
+    path: Path
+    edit: Callable[[bytes], bytes]
+    tag: str
+
+    def build(self) -> bytes:
+        return self.edit(self.path.read_bytes())
+
+
+Model = str | Path | bytes | EditedGraph
+
+
 def session(
-    model: str | Path | bytes,
+    model: Model,
     device: str,
     threads: int,
     options: OnnxOptions | None = None,
@@ -143,8 +161,9 @@ def session(
         if cache is not None:
             sess = cache.session(session_options(n, options), providers)
         else:
-            src = model if isinstance(model, bytes) else str(model)
-            sess = ort.InferenceSession(src, sess_options=session_options(n, options), providers=providers)
+            sess = ort.InferenceSession(
+                _source(model), sess_options=session_options(n, options), providers=providers
+            )
         if options is not None and options.arena_shrinkage and options.cpu_mem_arena:
             return ShrinkingSession(sess)
         return sess
@@ -153,6 +172,13 @@ def session(
     if threads > 1 and device == "cpu" and (options is None or options.narrow_session):
         return AdaptiveSession(wide, functools.partial(build, 1))
     return wide
+
+
+def _source(model: Model) -> str | bytes:
+    """What ``InferenceSession`` takes: a path's string, or the graph's bytes."""
+    if isinstance(model, EditedGraph):
+        return model.build()
+    return model if isinstance(model, bytes) else str(model)
 
 
 def graph_cache_dir(settings: Settings) -> Path | None:
@@ -192,13 +218,13 @@ class GraphCache:
 
     VERSION = 1  # of what is kept; a change invalidates every entry
 
-    def __init__(self, path: Path, source: str | bytes) -> None:
+    def __init__(self, path: Path, source: Model) -> None:
         self.path = path
         self.source = source
 
     @classmethod
     def for_model(
-        cls, cache_dir: Path | None, model: str | Path | bytes, device: str, options: OnnxOptions | None
+        cls, cache_dir: Path | None, model: Model, device: str, options: OnnxOptions | None
     ) -> GraphCache | None:
         level = options.graph_optimization if options is not None else "all"
         if cache_dir is None or device != "cpu" or level == "disable":
@@ -210,16 +236,17 @@ class GraphCache:
         digest = hashlib.sha256()
         if isinstance(model, bytes):
             digest.update(model)  # 0.05 s for Kokoro's 88 MB
-            source: str | bytes = model
         else:
+            path = model.path if isinstance(model, EditedGraph) else model
             try:
-                st = os.stat(model)
+                st = os.stat(path)
             except OSError:
                 return None  # the plain build says what is wrong with the path
-            source = str(model)
-            digest.update(f"{os.path.abspath(source)}|{st.st_size}|{st.st_mtime_ns}".encode())
+            digest.update(f"{os.path.abspath(path)}|{st.st_size}|{st.st_mtime_ns}".encode())
+            if isinstance(model, EditedGraph):
+                digest.update(f"|edited: {model.tag}".encode())
         digest.update(f"|{cls.VERSION}|{ort.__version__}|{level}|{_machine()}".encode())
-        return cls(cache_dir / f"{digest.hexdigest()[:32]}.onnx", source)
+        return cls(cache_dir / f"{digest.hexdigest()[:32]}.onnx", model)
 
     def session(self, so: Any, providers: list[Any]) -> Any:
         import onnxruntime as ort
@@ -239,8 +266,9 @@ class GraphCache:
             so.optimized_model_filepath = str(tmp)
         except OSError:
             tmp = None  # not writable here: sessions still build, only slower
+        source = _source(self.source)
         try:
-            sess = ort.InferenceSession(self.source, sess_options=so, providers=providers)
+            sess = ort.InferenceSession(source, sess_options=so, providers=providers)
         except Exception:
             if tmp is None:
                 raise
@@ -248,7 +276,7 @@ class GraphCache:
             log.warning("could not keep the optimised graph in %s; building without it", self.path.parent)
             tmp.unlink(missing_ok=True)
             so.optimized_model_filepath = ""
-            return ort.InferenceSession(self.source, sess_options=so, providers=providers)
+            return ort.InferenceSession(source, sess_options=so, providers=providers)
         if tmp is not None:
             try:
                 os.replace(tmp, self.path)  # whole or not at all, also against another process
