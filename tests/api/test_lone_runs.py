@@ -15,6 +15,7 @@ from clarion.audio.decode import decode
 from clarion.config import EngineOptions, Settings
 from clarion.engines.base import Audio, Segment, company_expected
 from clarion.engines.null import NullEngine
+from clarion.scheduler.cost import MIN_SEEN
 from tests.server import serve
 
 # Paced runs, judged by which overlapped: a busy machine must not stretch one into another.
@@ -71,11 +72,13 @@ def test_a_short_first_sentence_and_a_long_second_run_one_after_another() -> Non
             audio, _ = decode(response.content)
             assert len(audio) > 0
 
-        # What the server learns from: sentences of a length in pairs, side by side, and
-        # sentences alone, on every core.
-        for n in range(5):
-            speak(f"Pair {n} has a first sentence of some length. Pair {n} has a second sentence, as long.")
-            speak(f"Sentence {n} comes alone" + ", and goes on" * n + ".")
+        # All the server learns from: replies of two sentences, never one alone. Their
+        # sentences are queued together, so it must choose to run some alone to learn that cost.
+        batcher = server.app.state.service.runtimes["paced"].batcher
+        for n in range(6):
+            more = ", and goes on" * n
+            speak(f"Reply {n} has a first sentence{more}. Reply {n} has a second sentence, as long{more}.")
+        assert batcher.cost_alone.seen >= MIN_SEEN and batcher.cost_beside.seen >= MIN_SEEN
         engine.runs.clear()
 
         speak(f"Hi. {LONG}")

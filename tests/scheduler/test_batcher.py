@@ -24,6 +24,7 @@ from clarion.engines.base import (
 )
 from clarion.errors import DeadlineExceeded, EngineError, QueueFull, ServiceUnavailable
 from clarion.scheduler.batcher import Batcher
+from clarion.scheduler.cost import MIN_SEEN
 from clarion.scheduler.executor import ThreadExecutor
 from tests.streaming_engine import TokenEngine
 from tests.streaming_engine import expected as streamed_expected
@@ -499,4 +500,29 @@ async def test_a_short_and_a_long_segment_queued_together_run_one_after_another(
     _, b_end, b_company = engine.run(long_b)
     a_start, _, a_company = engine.run(long_a + ".")
     assert b_company and a_company and a_start < b_end  # side by side
+    await b.close()
+
+
+@pytest.mark.timing  # learns from paced runs, and judges which overlapped
+async def test_a_batcher_that_only_gets_segments_in_pairs_learns_what_a_lone_run_costs() -> None:
+    """Every reply has two sentences, so none is ever queued alone: once runs side by side are
+    timed, the next pairs run one after another on every core until lone runs are timed too;
+    then the costs decide, and a short and a long sentence run one after another."""
+    engine = PacedEngine()
+    b = make(engine, workers=2)
+    for n in range(6):
+        await asyncio.gather(
+            b.submit(seg(f"{n}" + "p" * (30 + 15 * n)), 30), b.submit(seg(f"{n}" + "q" * (30 + 15 * n)), 30)
+        )
+    assert b.cost_alone.seen >= MIN_SEEN and b.cost_beside.seen >= MIN_SEEN
+    lone = [run for run in engine.runs if not run[3]]
+    assert len(lone) <= 2 * MIN_SEEN  # learning cost a few pairs, not every one
+    engine.runs.clear()
+
+    long = "a" * 300
+    await asyncio.gather(b.submit(seg("Hi."), 30), b.submit(seg(long), 30))
+    _, hi_end, hi_company = engine.run("Hi.")
+    long_start, _, long_company = engine.run(long)
+    assert not hi_company and not long_company
+    assert long_start >= hi_end
     await b.close()

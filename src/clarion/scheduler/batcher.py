@@ -48,7 +48,7 @@ from clarion.errors import (
     ServiceUnavailable,
     WorkerLost,
 )
-from clarion.scheduler.cost import CostModel, Work, hold_pays
+from clarion.scheduler.cost import MIN_SEEN, CostModel, Work, hold_pays
 from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
@@ -369,28 +369,41 @@ class Batcher:
         """Whether the batch dispatched now, with nothing else running, should take every core
         and the few segments queued behind it wait for it (``_hold_s``), rather than all of
         them share the cores at once: "Hi. <a long sentence>", queued together."""
-        if self._busy != 1 or not 0 < self._live <= HOLD_MOST:
+        if self._busy != 1 or not 0 < self._live <= HOLD_MOST or self.executor.workers < 2:
             return False
+        if self._exploring():
+            return True
         works = [sum((i.work for i in batch), Work()), *self._queued_works()]
         return hold_pays(self.cost_alone, self.cost_beside, 0.0, works, self.executor.workers)
+
+    def _exploring(self) -> bool:
+        """Whether lone runs are still to be measured: runs beside another are, and the choice
+        above needs both. A reply's sentences are queued together, so without this a server
+        that only ever gets replies of several sentences would never run, and so never time,
+        one alone. Its first few such replies run their sentences one after another instead;
+        from then on the measured costs decide."""
+        return self.cost_beside.seen >= MIN_SEEN and self.cost_alone.seen < MIN_SEEN
 
     def _queued_works(self) -> list[Work]:
         return [e[2].work for q in (self._queue, self._background) for e in q if e[2].queued]
 
     def _hold_s(self) -> float:
         """How long the queued segments may wait for the batch running alone, or 0 to start
-        now: while waiting and then running alone ends sooner (``cost.hold_pays``). The wait
-        ends when that batch does, when more is queued (the choice is made again), or once
-        the batch has run HOLD_OVERRUN times its expected time (the estimates are off)."""
+        now: while waiting and then running alone ends sooner (``cost.hold_pays``), or while
+        lone runs are still to be measured (``_exploring``). The wait ends when that batch
+        does, when more is queued (the choice is made again), or once the batch has run
+        HOLD_OVERRUN times its expected time (the estimates are off)."""
         if self._lone is None or self._busy != 1 or not 0 < self._live <= HOLD_MOST:
             return 0.0
         _, start, work = self._lone
-        expected = self.cost_alone.seconds(work)
+        exploring = self._exploring()
+        # Until lone runs are measured, the cost beside another bounds one (it is no faster).
+        expected = (self.cost_beside if exploring else self.cost_alone).seconds(work)
         elapsed = time.monotonic() - start
         if elapsed >= HOLD_OVERRUN * expected:
             return 0.0
         running_s = max(0.0, expected - elapsed)
-        if not hold_pays(
+        if not exploring and not hold_pays(
             self.cost_alone, self.cost_beside, running_s, self._queued_works(), self.executor.workers
         ):
             return 0.0
