@@ -526,3 +526,22 @@ async def test_a_batcher_that_only_gets_segments_in_pairs_learns_what_a_lone_run
     assert not hi_company and not long_company
     assert long_start >= hi_end
     await b.close()
+
+
+@pytest.mark.timing  # learns from paced runs, and judges which overlapped
+async def test_a_segment_waits_for_the_last_of_a_pair_and_then_takes_every_core() -> None:
+    """Two sentences run side by side and a third is queued behind them (a paragraph's last):
+    when the shorter of the pair is done the other nearly is, so the third waits for it and
+    runs on every core instead of starting beside it on one."""
+    engine, b = await paced()
+    # 0.52 s and 0.6 s side by side; the third 0.6 s beside the second, 0.33 s after it, alone
+    first, second, third = "a" * 260, "b" * 300, "c" * 300
+    pair = [b.submit(seg(first), 30), b.submit(seg(second), 30)]
+    await asyncio.sleep(0.05)
+    await asyncio.gather(*pair, b.submit(seg(third), 30))
+    _, first_end, first_company = engine.run(first)
+    _, second_end, second_company = engine.run(second)
+    third_start, _, third_company = engine.run(third)
+    assert first_company and second_company  # the pair shares the cores
+    assert not third_company and third_start >= max(first_end, second_end)
+    await b.close()

@@ -153,7 +153,8 @@ class Batcher:
         self.cost_alone = CostModel()
         self.cost_beside = CostModel()
         self._starts = 0  # batches dispatched so far
-        self._lone: tuple[int, float, Work] | None = None  # running without company: number, start, work
+        # Batches dispatched and not yet done: number -> (dispatched at, work, company expected).
+        self._dispatched: dict[int, tuple[float, Work, bool]] = {}
         self._queued = Work()
         self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
@@ -353,8 +354,7 @@ class Batcher:
             self._busy += 1
             self._starts += 1
             company = self._company() and not self._alone_pays(batch)
-            if not company:
-                self._lone = (self._starts, time.monotonic(), sum((i.work for i in batch), Work()))
+            self._dispatched[self._starts] = (time.monotonic(), sum((i.work for i in batch), Work()), company)
             task = asyncio.get_running_loop().create_task(self._run(batch, company, self._starts))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
@@ -388,17 +388,20 @@ class Batcher:
         return [e[2].work for q in (self._queue, self._background) for e in q if e[2].queued]
 
     def _hold_s(self) -> float:
-        """How long the queued segments may wait for the batch running alone, or 0 to start
-        now: while waiting and then running alone ends sooner (``cost.hold_pays``), or while
-        lone runs are still to be measured (``_exploring``). The wait ends when that batch
-        does, when more is queued (the choice is made again), or once the batch has run
-        HOLD_OVERRUN times its expected time (the estimates are off)."""
-        if self._lone is None or self._busy != 1 or not 0 < self._live <= HOLD_MOST:
+        """How long the queued segments may wait for the one batch running, or 0 to start now:
+        while waiting and then running alone ends sooner (``cost.hold_pays``), or, behind a
+        batch running alone, while lone runs are still to be measured (``_exploring``). The
+        running batch may itself have started beside another that is done now: the last of a
+        paragraph's sentences then waits for the one still running when that is nearly done,
+        and runs on every core. The wait ends when that batch does, when more is queued (the
+        choice is made again), or once the batch has run HOLD_OVERRUN times its expected time
+        (the estimates are off)."""
+        if self._busy != 1 or len(self._dispatched) != 1 or not 0 < self._live <= HOLD_MOST:
             return 0.0
-        _, start, work = self._lone
-        exploring = self._exploring()
+        ((start, work, company),) = self._dispatched.values()
+        exploring = not company and self._exploring()
         # Until lone runs are measured, the cost beside another bounds one (it is no faster).
-        expected = (self.cost_beside if exploring else self.cost_alone).seconds(work)
+        expected = (self.cost_beside if company or exploring else self.cost_alone).seconds(work)
         elapsed = time.monotonic() - start
         if elapsed >= HOLD_OVERRUN * expected:
             return 0.0
@@ -443,9 +446,8 @@ class Batcher:
                 await self._execute(batch, company, number)
         finally:
             self._busy -= 1
-            if self._lone is not None and self._lone[0] == number:
-                self._lone = None
-                self._wakeup.set()  # what waited for it may start
+            del self._dispatched[number]
+            self._wakeup.set()  # what waited for it may start
             self._free.release()
 
     async def _execute(self, batch: list[_Item], company: bool, number: int) -> None:
