@@ -439,15 +439,20 @@ async def paced() -> tuple[PacedEngine, Batcher]:
     return engine, b
 
 
+async def behind(b: Batcher, first: str, second: str, after_s: float) -> None:
+    """``second`` submitted ``after_s`` after ``first`` (which is running by then); both done."""
+    running = b.submit(seg(first), 30)
+    await asyncio.sleep(after_s)
+    await asyncio.gather(running, b.submit(seg(second), 30))
+
+
 @pytest.mark.timing  # learns from paced runs, and judges which overlapped
 async def test_a_long_segment_waits_for_a_short_lone_run_and_then_takes_every_core() -> None:
     """ "Hi. <long>": the long sentence, queued while "Hi." runs alone, would run on one core
     beside it and go on alone on that core; it waits the few milliseconds and runs alone."""
     engine, b = await paced()
     long = "a" * 300  # 0.6 s beside, 0.33 alone
-    hi = b.submit(seg("Hi."), 30)
-    await asyncio.sleep(0.002)  # "Hi." runs, alone
-    await asyncio.gather(hi, b.submit(seg(long), 30))
+    await behind(b, "Hi.", long, 0.002)  # "Hi." runs, alone
     _, hi_end, hi_company = engine.run("Hi.")
     long_start, _, long_company = engine.run(long)
     assert not hi_company and not long_company  # each on every core
@@ -460,9 +465,7 @@ async def test_a_segment_queued_behind_a_long_lone_run_starts_at_once() -> None:
     """Waiting for a long lone run would cost more than running beside it on one core."""
     engine, b = await paced()
     long = "x" * 500
-    first = b.submit(seg(long), 30)
-    await asyncio.sleep(0.02)
-    await asyncio.gather(first, b.submit(seg("Hi there."), 30))
+    await behind(b, long, "Hi there.", 0.02)
     _, hi_end, hi_company = engine.run("Hi there.")
     _, long_end, _ = engine.run(long)
     assert hi_company and hi_end < long_end
@@ -475,9 +478,7 @@ async def test_a_lone_run_far_past_its_expected_time_holds_nothing_back() -> Non
     the queued segment starts beside it once the run has taken twice its expected time."""
     engine, b = await paced()
     long = "a" * 300
-    stalls = b.submit(seg("Stalls."), 30)
-    await asyncio.sleep(0.002)
-    await asyncio.gather(stalls, b.submit(seg(long), 30))
+    await behind(b, "Stalls.", long, 0.002)
     _, stall_end, _ = engine.run("Stalls.")
     long_start, _, long_company = engine.run(long)
     assert long_company and long_start < stall_end
