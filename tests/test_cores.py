@@ -73,7 +73,7 @@ def test_a_lone_hibari_run_uses_several_intra_op_threads_and_no_spinning(tmp_pat
 def test_every_onnx_engine_gives_each_worker_every_core(engine: Any, cores: int) -> None:
     defaults = engine.scheduling_defaults(cores)
     assert (defaults.workers, defaults.threads) == (cores, cores)
-    policy = engine.thread_policy(defaults.workers, defaults.threads, cores)
+    policy = engine.thread_policy(defaults.workers, defaults.threads, cores, Settings())
     assert ("no spinning" in policy) == (cores > 1)
 
 

@@ -63,6 +63,7 @@ class EngineRuntime:
     # and "calibration", in seconds.
     load_parts: dict[str, float] = field(default_factory=dict)
     idle_unload_s: float | None = None  # None: stays loaded
+    thread_policy: str = ""  # how the workers use the cores, in words (Runtimes._thread_policy)
     # Other languages' front ends loading after the engine is ready (Runtimes._other_languages).
     preparing: concurrent.futures.Future[None] | None = None
     refs: int = 0  # requests using the engine now; a used engine is never unloaded
@@ -72,16 +73,6 @@ class EngineRuntime:
     @property
     def loaded(self) -> bool:
         return all(e.loaded for e in self.batcher.executor.instances())
-
-    @property
-    def thread_policy(self) -> str:
-        """How the engine's workers use the cores: the engine's own account (ONNX engines:
-        clarion.engines.onnx.thread_policy), else the bare figures."""
-        cls = type(self.engine)  # a worker process's proxy forwards the engine class's account
-        workers, threads, cores = self.batcher.executor.workers, self.scheduling.threads, os.cpu_count() or 1
-        if issubclass(cls, DescribesThreads):
-            return cls.thread_policy(workers, threads, cores)
-        return f"{workers} worker(s) of {threads} intra-op thread(s) each on {cores} core(s)"
 
     def describe_load(self) -> str:
         """What loading took, part by part ("load 0.8 s, warm-up 0.4 s")."""
@@ -330,6 +321,15 @@ class Runtimes:
             executor.close()
             raise
 
+    def _thread_policy(self, engine: Engine, scheduling: SchedulingDefaults) -> str:
+        """The engine's own account of how its workers use the cores (ONNX engines:
+        clarion.engines.onnx.thread_policy), else the bare figures."""
+        cls = type(engine)  # a worker process's proxy forwards the engine class's account
+        workers, threads, cores = scheduling.workers, scheduling.threads, os.cpu_count() or 1
+        if issubclass(cls, DescribesThreads):
+            return cls.thread_policy(workers, threads, cores, self.settings)
+        return f"{workers} worker(s) of {threads} intra-op thread(s) each on {cores} core(s)"
+
     def _worker_event(self, name: str) -> Callable[[str], None]:
         def event(kind: str) -> None:
             if self.metrics:
@@ -388,6 +388,7 @@ class Runtimes:
             calibration,
             parts,
             idle_unload_s=ttl,
+            thread_policy=self._thread_policy(engine, scheduling),
         )
         others = self._other_languages(name, engine, langs[1:], parts) if self.settings.warmup else None
         # In the background it runs beside requests, on the same engine instance: only where

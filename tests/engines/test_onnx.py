@@ -13,7 +13,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from clarion import allocator
-from clarion.config import OnnxOptions
+from clarion.config import OnnxOptions, Settings
 from clarion.engines.onnx import (
     EditedGraph,
     ShrinkingSession,
@@ -128,8 +128,14 @@ def test_several_threads_never_spin_and_one_thread_is_left_alone() -> None:
 def test_the_policy_says_how_the_cores_are_used() -> None:
     assert cpu_threads(0) == 1
     assert cpu_threads(6) == 6
-    assert "no spinning" in thread_policy(2, 2, 2)
-    assert "one intra-op thread" in thread_policy(2, 1, 2)
+    settings = Settings()
+    assert "no spinning" in thread_policy(2, 2, 2, settings)
+    assert "one intra-op thread" in thread_policy(2, 1, 2, settings)
+    assert "single-threaded session" in thread_policy(2, 2, 2, settings)
+    # Without the second session, segments at once share the one session's threads.
+    alone = settings.model_copy(update={"onnx": OnnxOptions(narrow_session=False)})
+    policy = thread_policy(2, 2, 2, alone)
+    assert "single-threaded" not in policy and "split every core" in policy
 
 
 def scaled_graph(path: Path, factor: float) -> Path:

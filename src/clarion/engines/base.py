@@ -32,7 +32,7 @@ from typing import (
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from clarion.config import EngineOptions, engine_option_variable
+from clarion.config import EngineOptions, Settings, engine_option_variable
 from clarion.errors import ConfigError
 
 # The shared types live on the ground floor; re-exported here for engines written against this module.
@@ -432,7 +432,7 @@ class DescribesThreads(Protocol):
     ``scheduling.thread_policy`` and the ready log)."""
 
     @staticmethod
-    def thread_policy(workers: int, threads: int, cores: int) -> str: ...
+    def thread_policy(workers: int, threads: int, cores: int, settings: Settings) -> str: ...
 
 
 @runtime_checkable

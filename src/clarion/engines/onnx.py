@@ -69,11 +69,15 @@ def cpu_threads(cores: int) -> int:
     return max(1, cores)
 
 
-def thread_policy(workers: int, threads: int, cores: int) -> str:
+def thread_policy(workers: int, threads: int, cores: int, settings: Settings) -> str:
     """How an ONNX engine's workers use the cores, for /v1/models."""
     if threads <= 1:
         return f"{workers} worker(s) of one intra-op thread each on {cores} core(s)"
-    shared = "a lone segment uses every core; one that starts while another runs, a single-threaded session"
+    shared = (
+        "a lone segment uses every core; one that starts while another runs, a single-threaded session"
+        if settings.onnx.narrow_session
+        else "one session per graph, so segments that run at once split every core between them"
+    )
     return f"{workers} worker(s), {threads} intra-op threads per session, no spinning: {shared}"
 
 
