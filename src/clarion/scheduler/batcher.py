@@ -15,12 +15,13 @@ it ends, and those belong in the next batch rather than behind a batch of one. B
 only form when a worker is free, load makes batches grow by itself while an idle server
 answers at once.
 
-A segment that would start beside a batch running alone on every core (an adaptive session's
-wide one) may wait for it instead, when that batch ends soon enough that the segment, then on
-every core itself, ends sooner than it would now beside it on one core: "Hi. <a long
-sentence>" runs as two lone runs, whether its sentences were queued together or the second
-came while the first ran. ``cost.hold_pays`` decides, from what the batcher has seen batches
-take alone and beside others, when a batch is dispatched, something is queued or a batch ends.
+A segment that would start beside the one batch running may wait for it instead, when that
+batch ends soon enough that the segment, then alone on every core (an adaptive session's wide
+one), ends sooner than it would now beside it on one core: "Hi. <a long sentence>" runs as
+two lone runs, whether its sentences were queued together or the second came while the first
+ran, and a paragraph's last sentence waits for the nearly done one beside which it would
+start. ``cost.hold_pays`` decides, from what the batcher has seen batches take alone and
+beside others, when a batch is dispatched, something is queued or a batch ends.
 
 Segments whose caller has gone (future cancelled) or whose deadline has passed are
 dropped before they reach the engine. A failing batch is retried item by item, so one
@@ -54,8 +55,8 @@ from clarion.scheduler.executor import Executor
 log = logging.getLogger(__name__)
 
 BACKGROUND_AGING_S = 30.0  # a batch-job segment waiting this long goes ahead of interactive ones
-HOLD_MOST = 4  # queued segments, at most, that may wait for a lone batch (see _hold_s)
-HOLD_OVERRUN = 2.0  # a lone batch this many times past its expected time no longer holds anything
+HOLD_MOST = 4  # queued segments, at most, that may wait for the running batch (see _hold_s)
+HOLD_OVERRUN = 2.0  # a batch this many times past its expected time no longer holds anything
 
 
 @dataclass(slots=True, eq=False)
@@ -153,10 +154,10 @@ class Batcher:
         self.cost_alone = CostModel()
         self.cost_beside = CostModel()
         self._starts = 0  # batches dispatched so far
-        # Batches dispatched and not yet done: number -> (dispatched at, work, company expected).
+        # Batches dispatched and not yet done, number -> (dispatched at, work, company expected):
+        # what _hold_s waits for and what admission counts as running.
         self._dispatched: dict[int, tuple[float, Work, bool]] = {}
         self._queued = Work()
-        self._running_work: dict[int, tuple[float, Work]] = {}  # id(batch) -> (start, work)
         self._wakeup = asyncio.Event()
         self._room_waiters: list[asyncio.Future[None]] = []  # see room()
         self._free = asyncio.Semaphore(executor.workers)
@@ -265,7 +266,7 @@ class Batcher:
         """Worker-seconds still owed to what is queued and running."""
         now = time.monotonic()
         running = 0.0
-        for start, work in self._running_work.values():
+        for start, work, _ in self._dispatched.values():
             expected = self.cost.seconds(work)
             # A batch running past its estimate is still owed something (a tenth, say).
             running += max(expected - (now - start), 0.1 * expected)
@@ -454,7 +455,6 @@ class Batcher:
         start = time.monotonic()
         waits = [start - i.enqueued for i in batch]
         work = sum((i.work for i in batch), Work())
-        self._running_work[id(batch)] = (start, work)
         sink = self._part_sink(batch) if any(i.on_part is not None for i in batch) else None
         company_expected.set(company)  # decided at dispatch (_company); this task's own context
         # A batch is timed when any of its items wants timings; the others ignore theirs.
@@ -488,8 +488,6 @@ class Batcher:
                 return
             self._fail(batch[0], exc)
             return
-        finally:
-            del self._running_work[id(batch)]
         elapsed = time.monotonic() - start
         self.cost.observe(work, elapsed)
         if company:
