@@ -164,7 +164,6 @@ class Batcher:
         self._running: set[asyncio.Task[None]] = set()
         self._collector: asyncio.Task[None] | None = None
         self._closed = False
-        self._busy = 0  # workers running a batch
 
     # -- public ---------------------------------------------------------------
     @property
@@ -173,7 +172,8 @@ class Batcher:
 
     @property
     def in_flight(self) -> int:
-        return self._busy
+        """Batches dispatched and not yet done: workers busy."""
+        return len(self._dispatched)
 
     def start(self) -> None:
         if self._collector is None:
@@ -351,11 +351,13 @@ class Batcher:
             except BaseException:
                 self._free.release()
                 raise
-            # Counted here, before the next batch forms, so that its choices see this one.
-            self._busy += 1
+            # Counted here, before the next batch forms, so that its choices see this one, and
+            # before its own choice (see _company).
             self._starts += 1
+            dispatched, work = time.monotonic(), sum((i.work for i in batch), Work())
+            self._dispatched[self._starts] = (dispatched, work, True)
             company = self._company() and not self._alone_pays(batch)
-            self._dispatched[self._starts] = (time.monotonic(), sum((i.work for i in batch), Work()), company)
+            self._dispatched[self._starts] = (dispatched, work, company)
             task = asyncio.get_running_loop().create_task(self._run(batch, company, self._starts))
             self._running.add(task)
             task.add_done_callback(self._running.discard)
@@ -363,14 +365,14 @@ class Batcher:
     def _company(self) -> bool:
         """Whether a batch dispatched now should expect company (engines.base.company_expected):
         another batch is running, or more is queued and a worker is free for it now (a whole
-        paragraph's sentences, queued at once). Its own dispatch is counted in ``_busy``."""
-        return self._busy > 1 or (self._live > 0 and self._busy < self.executor.workers)
+        paragraph's sentences, queued at once). Its own dispatch is counted in ``in_flight``."""
+        return self.in_flight > 1 or (self._live > 0 and self.in_flight < self.executor.workers)
 
     def _alone_pays(self, batch: list[_Item]) -> bool:
         """Whether the batch dispatched now, with nothing else running, should take every core
         and the few segments queued behind it wait for it (``_hold_s``), rather than all of
         them share the cores at once: "Hi. <a long sentence>", queued together."""
-        if self._busy != 1 or not 0 < self._live <= HOLD_MOST or self.executor.workers < 2:
+        if self.in_flight != 1 or not 0 < self._live <= HOLD_MOST or self.executor.workers < 2:
             return False
         if self._exploring():
             return True
@@ -397,7 +399,7 @@ class Batcher:
         and runs on every core. The wait ends when that batch does, when more is queued (the
         choice is made again), or once the batch has run HOLD_OVERRUN times its expected time
         (the estimates are off)."""
-        if self._busy != 1 or len(self._dispatched) != 1 or not 0 < self._live <= HOLD_MOST:
+        if self.in_flight != 1 or not 0 < self._live <= HOLD_MOST:
             return 0.0
         ((start, work, company),) = self._dispatched.values()
         exploring = not company and self._exploring()
@@ -446,7 +448,6 @@ class Batcher:
             if batch:
                 await self._execute(batch, company, number)
         finally:
-            self._busy -= 1
             del self._dispatched[number]
             self._wakeup.set()  # what waited for it may start
             self._free.release()
