@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 BACKGROUND_AGING_S = 30.0  # a batch-job segment waiting this long goes ahead of interactive ones
 HOLD_MOST = 4  # queued segments, at most, that may wait for the running batch (see _hold_s)
-HOLD_OVERRUN = 2.0  # a batch this many times past its expected time no longer holds anything
+HOLD_OVERRUN = 2.0  # a batch this many times past its expected time no longer holds anything,
+HOLD_SLACK_S = 0.05  # nor one this far past it: a few milliseconds' jitter must not end the wait
 
 
 @dataclass(slots=True, eq=False)
@@ -398,7 +399,7 @@ class Batcher:
         paragraph's sentences then waits for the one still running when that is nearly done,
         and runs on every core. The wait ends when that batch does, when more is queued (the
         choice is made again), or once the batch has run HOLD_OVERRUN times its expected time
-        (the estimates are off)."""
+        and HOLD_SLACK_S past it (the estimates are off)."""
         if self.in_flight != 1 or not 0 < self._live <= HOLD_MOST:
             return 0.0
         ((start, work, company),) = self._dispatched.values()
@@ -406,14 +407,15 @@ class Batcher:
         # Until lone runs are measured, the cost beside another bounds one (it is no faster).
         expected = (self.cost_beside if company or exploring else self.cost_alone).seconds(work)
         elapsed = time.monotonic() - start
-        if elapsed >= HOLD_OVERRUN * expected:
+        limit = max(HOLD_OVERRUN * expected, expected + HOLD_SLACK_S)
+        if elapsed >= limit:
             return 0.0
         running_s = max(0.0, expected - elapsed)
         if not exploring and not hold_pays(
             self.cost_alone, self.cost_beside, running_s, self._queued_works(), self.executor.workers
         ):
             return 0.0
-        return HOLD_OVERRUN * expected - elapsed
+        return limit - elapsed
 
     async def _form_batch(self, free_since: float) -> list[_Item]:
         while True:
