@@ -357,7 +357,7 @@ class Batcher:
             self._starts += 1
             dispatched, work = time.monotonic(), sum((i.work for i in batch), Work())
             self._dispatched[self._starts] = (dispatched, work, True)
-            company = self._company() and not self._alone_pays(batch)
+            company = self._company() and not self._alone_pays(work)
             self._dispatched[self._starts] = (dispatched, work, company)
             task = asyncio.get_running_loop().create_task(self._run(batch, company, self._starts))
             self._running.add(task)
@@ -369,15 +369,15 @@ class Batcher:
         paragraph's sentences, queued at once). Its own dispatch is counted in ``in_flight``."""
         return self.in_flight > 1 or (self._live > 0 and self.in_flight < self.executor.workers)
 
-    def _alone_pays(self, batch: list[_Item]) -> bool:
-        """Whether the batch dispatched now, with nothing else running, should take every core
-        and the few segments queued behind it wait for it (``_hold_s``), rather than all of
-        them share the cores at once: "Hi. <a long sentence>", queued together."""
+    def _alone_pays(self, work: Work) -> bool:
+        """Whether the batch dispatched now (its ``work``), with nothing else running, should
+        take every core and the few segments queued behind it wait for it (``_hold_s``), rather
+        than all of them share the cores at once: "Hi. <a long sentence>", queued together."""
         if self.in_flight != 1 or not 0 < self._live <= HOLD_MOST or self.executor.workers < 2:
             return False
         if self._exploring():
             return True
-        works = [sum((i.work for i in batch), Work()), *self._queued_works()]
+        works = [work, *self._queued_works()]
         return hold_pays(self.cost_alone, self.cost_beside, 0.0, works, self.executor.workers)
 
     def _exploring(self) -> bool:
