@@ -6,7 +6,15 @@ import random
 
 import pytest
 
-from clarion.scheduler.cost import CJK_WEIGHT, MIN_SEEN, CostModel, Work, hold_pays, weighted_chars
+from clarion.scheduler.cost import (
+    CJK_WEIGHT,
+    MIN_SEEN,
+    CostModel,
+    ScaledCost,
+    Work,
+    hold_pays,
+    weighted_chars,
+)
 
 
 def test_weighted_chars_counts_letters_and_weights_cjk() -> None:
@@ -62,13 +70,60 @@ def test_old_batches_leave_the_window() -> None:
     assert model.seconds(Work(1, 10)) == pytest.approx(0.1)
 
 
-def fitted(per_char: float, seen: int = MIN_SEEN) -> CostModel:
-    """A model that has seen ``seen`` batches costing ``per_char`` a character."""
-    model = CostModel()
+def fitted(per_char: float, seen: int = MIN_SEEN) -> ScaledCost:
+    """A kind of run that has seen ``seen`` batches costing ``per_char`` a character, over a
+    shared model that saw them too."""
+    base = CostModel()
+    kind = ScaledCost(base)
     for n in range(seen):
         work = Work.of(["x" * (10 + 20 * n)])
-        model.observe(work, per_char * work.chars)
-    return model
+        base.observe(work, per_char * work.chars)
+        kind.observe(work, per_char * work.chars)
+    return kind
+
+
+def test_a_kind_of_run_learns_its_speed_against_the_shared_fit() -> None:
+    base = CostModel()
+    alone, beside = ScaledCost(base), ScaledCost(base)
+    assert alone.seconds(Work(1, 50)) == 0.0  # nothing known yet
+    rng = random.Random(2)
+    for _ in range(30):
+        work = Work(1, rng.randint(5, 200))
+        true = 0.01 + 0.002 * work.chars  # one core each
+        if rng.random() < 0.5:
+            base.observe(work, true / 1.6)
+            alone.observe(work, true / 1.6)  # every core: 1.6x as fast
+        else:
+            base.observe(work, true)
+            beside.observe(work, true)
+    assert alone.seen + beside.seen == 30
+    short, long = Work(1, 5), Work(1, 200)
+    for work in (short, long):
+        assert beside.seconds(work) / alone.seconds(work) == pytest.approx(1.6, rel=0.01)
+    # Long texts still cost more than short ones, in both kinds.
+    assert alone.seconds(long) > 10 * alone.seconds(short)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_like_lengths_alone_still_compare_the_kinds_at_other_lengths(seed: int) -> None:
+    # Each kind sees only sentences of about one length, with timing noise; fitted on their own,
+    # two coefficients from that spread go anywhere (a ratio of 0.08 or 33 at 5 characters for
+    # some of these seeds). The shared fit, which the warm-up's short sentence widened, keeps a
+    # long text costing more, and the kinds' ratio holds at every length.
+    base = CostModel()
+    base.observe(Work(1, 8), 0.02)  # the warm-up sentence
+    alone, beside = ScaledCost(base), ScaledCost(base)
+    rng = random.Random(seed)
+    for _ in range(MIN_SEEN):
+        for kind, speed in ((alone, 1.6), (beside, 1.0)):
+            work = Work(1, rng.randint(95, 105))
+            seconds = 0.002 * work.chars / speed * rng.uniform(0.9, 1.1)
+            base.observe(work, seconds)
+            kind.observe(work, seconds)
+    for chars in (5, 300):
+        ratio = beside.seconds(Work(1, chars)) / alone.seconds(Work(1, chars))
+        assert 1.3 < ratio < 1.9
+    assert alone.seconds(Work(1, 300)) > 2 * alone.seconds(Work(1, 100))
 
 
 def test_a_long_segment_waits_for_a_short_lone_run_to_end() -> None:

@@ -49,7 +49,7 @@ from clarion.errors import (
     ServiceUnavailable,
     WorkerLost,
 )
-from clarion.scheduler.cost import MIN_SEEN, CostModel, Work, hold_pays
+from clarion.scheduler.cost import MIN_SEEN, CostModel, ScaledCost, Work, hold_pays
 from clarion.scheduler.executor import Executor
 
 log = logging.getLogger(__name__)
@@ -149,11 +149,12 @@ class Batcher:
         self._live = 0  # queued items (both queues) whose future is still pending
         # What admission control weighs: the work queued and running, and its learned cost.
         self.cost = CostModel()
-        # The same, apart: batches that ran alone from start to end without company expected
-        # (an adaptive session's every core), and batches that started expecting company (its
-        # single-threaded one). Their ratio decides whether a segment waits for a lone batch.
-        self.cost_alone = CostModel()
-        self.cost_beside = CostModel()
+        # How two kinds of batch compare with that: those that ran alone from start to end
+        # without company expected (an adaptive session's every core), and those that started
+        # expecting company (its single-threaded one). Their ratio decides whether a segment
+        # waits for a lone batch.
+        self.cost_alone = ScaledCost(self.cost)
+        self.cost_beside = ScaledCost(self.cost)
         self._starts = 0  # batches dispatched so far
         # Batches dispatched and not yet done, number -> (dispatched at, work, company expected):
         # what _hold_s waits for and what admission counts as running.

@@ -22,7 +22,7 @@ import numpy as np
 
 CJK_WEIGHT = 3.5
 WINDOW = 64  # batches remembered for the fit
-MIN_SEEN = 4  # batches of each kind before hold_pays trusts the alone and beside fits
+MIN_SEEN = 4  # batches of each kind before hold_pays trusts the alone and beside costs
 MARGIN = 0.05  # hold_pays must win by this much: starting at once is the default
 
 
@@ -63,6 +63,7 @@ class CostModel:
         self._seen: collections.deque[tuple[Work, float]] = collections.deque(maxlen=window)
         self.per_segment = 0.0
         self.per_char = 0.0
+        self.fits = 0  # times the coefficients changed: what ScaledCost's cache keys on
 
     @property
     def ready(self) -> bool:
@@ -95,10 +96,52 @@ class CostModel:
         elif per_segment < 0:
             per_segment, per_char = 0.0, float(y.sum() / x[:, 1].sum())
         self.per_segment, self.per_char = per_segment, per_char
+        self.fits += 1
+
+
+class ScaledCost:
+    """The cost of one kind of run (alone on every core, or beside another) as a multiple of a
+    shared model's estimate. Each kind sees few batches, often of like lengths: two coefficients
+    fitted on so narrow a spread extrapolate badly (all of it per segment, say, and nothing per
+    character), and comparing two such fits compares their noise. The shared model sees every
+    batch, so its shape is the steadier; a kind learns only how much faster or slower it runs."""
+
+    def __init__(self, base: CostModel, window: int = WINDOW) -> None:
+        self._base = base
+        self._seen: collections.deque[tuple[Work, float]] = collections.deque(maxlen=window)
+        self._observed = 0
+        self._factor = 1.0
+        self._factor_at = (-1, -1)  # (base.fits, _observed) the factor was computed at
+
+    @property
+    def seen(self) -> int:
+        """Batches the factor is over."""
+        return len(self._seen)
+
+    @property
+    def factor(self) -> float:
+        """Seconds these batches took over the seconds the shared model gives them."""
+        at = (self._base.fits, self._observed)
+        if at != self._factor_at:
+            estimated = sum(self._base.seconds(w) for w, _ in self._seen)
+            taken = sum(s for _, s in self._seen)
+            self._factor = taken / estimated if estimated > 0 else 1.0
+            self._factor_at = at
+        return self._factor
+
+    def seconds(self, work: Work) -> float:
+        return self.factor * self._base.seconds(work)
+
+    def observe(self, work: Work, seconds: float) -> None:
+        """One finished batch of this kind; the shared model is given it too, by the caller."""
+        if work.segments <= 0 or seconds <= 0:
+            return
+        self._seen.append((work, seconds))
+        self._observed += 1
 
 
 def hold_pays(
-    alone: CostModel, beside: CostModel, running_s: float, queued: list[Work], workers: int
+    alone: ScaledCost, beside: ScaledCost, running_s: float, queued: list[Work], workers: int
 ) -> bool:
     """Whether segments queued behind a batch that runs alone on every core end sooner if they
     wait for it and then run one after another, each alone (``alone``'s costs), than if they
