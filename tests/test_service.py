@@ -64,6 +64,20 @@ async def test_real_voice_renders_every_sentence(service: Service) -> None:
     assert all(np.abs(c.samples).max() > 0.05 for c in ten)
 
 
+async def test_a_stream_read_at_playback_pace_outlasts_its_deadline(service: Service) -> None:
+    """The deadline is on the server's work: time the listener holds each chunk (a player that
+    reads as it plays, a slow link) does not count, or every stream whose audio lasts longer
+    than its timeout would break midway."""
+    rt, voice = service.resolve("hibari", "heart")
+    job = SpeechJob(rt, voice, "Good morning. " * 8, timeout_s=2.0, partial=True)
+    chunks = []
+    async for chunk in service.stream(job):
+        chunks.append(chunk)
+        await asyncio.sleep(0.5)  # 4 s in all, twice the deadline
+    assert [c.index for c in chunks] == list(range(8))
+    assert all(np.abs(c.samples).max() > 0.05 for c in chunks)
+
+
 async def test_chinese_on_english_voice_is_refused(service: Service) -> None:
     rt, voice = service.resolve("hibari", "heart")
     with pytest.raises(InvalidRequest, match="Mandarin") as refused:

@@ -80,6 +80,18 @@ class SpeechJob:
         return self.input_format == "ssml" or (self.input_format is None and looks_like_ssml(self.text))
 
 
+@dataclass(slots=True)
+class Deadline:
+    """When a request's work is due, a ``time.monotonic()`` stamp. The caller moves it on by
+    the time it holds each chunk: a stream read at playback pace (a player, a slow link)
+    lasts as long as its audio, longer than any deadline on the server's own work."""
+
+    at: float
+
+    def left(self) -> float:
+        return self.at - time.monotonic()
+
+
 class Synthesizer:
     def __init__(
         self,
@@ -235,15 +247,18 @@ class Synthesizer:
         job.trace.cache = "off" if key is None else ("miss" if job.use_cache else "bypass")
         produced: list[CachedChunk] = []
         at = 0
+        deadline = Deadline(time.monotonic() + job.timeout_s)
         # aclosing: a client that leaves must cancel the queued segments now, not at GC time.
-        async with contextlib.aclosing(self._synthesise(job, plan, rate, rest)) as chunks:
+        async with contextlib.aclosing(self._synthesise(job, plan, rate, deadline, rest)) as chunks:
             async for chunk in chunks:
                 # _synthesise times words from the start of their chunk; the cache keeps them so.
                 produced.append(CachedChunk(chunk.samples, chunk.text, chunk.words))
                 if chunk.words is not None:
                     chunk = dataclasses.replace(chunk, words=_shifted(chunk.words, at / rate))
                 at += len(chunk.samples)
+                held = time.monotonic()
                 yield chunk
+                deadline.at += time.monotonic() - held
         if key is not None and self.cache is not None:
             # Only complete results are stored (a client that left midway stores nothing).
             await self._cache_put(key, tuple(produced))
@@ -276,12 +291,12 @@ class Synthesizer:
         job: SpeechJob,
         plan: list[Planned],
         rate: int,
+        deadline: Deadline,
         rest: asyncio.Future[list[Planned]] | None = None,
     ) -> AsyncGenerator[AudioChunk, None]:
         """``plan``'s audio in order; ``rest``, while still being planned, joins it when ready.
         With ``job.timestamps``, each chunk's words are timed from the start of that chunk."""
         begun = time.monotonic()
-        deadline = begun + job.timeout_s
         lookahead = self.settings.lookahead
         # A whole reply's segments keep the request's place in line (nobody hears any of it
         # before the end); a streamed one's first segment goes ahead ("first"), or each of its
@@ -328,7 +343,7 @@ class Synthesizer:
                 try:
                     fut = item.runtime.batcher.submit(
                         item.segment,
-                        max(0.0, deadline - time.monotonic()),
+                        max(0.0, deadline.left()),
                         job.trace,
                         background=job.background,
                         on_part=None if parts is None else parts.put_nowait,
@@ -369,7 +384,7 @@ class Synthesizer:
                 while True:
                     if index == len(plan) and rest is not None:
                         try:
-                            left = max(0.0, deadline - time.monotonic())
+                            left = max(0.0, deadline.left())
                             await asyncio.wait_for(asyncio.shield(rest), left)
                         except TimeoutError:
                             raise self._deadline(job, index, len(plan)) from None
@@ -377,24 +392,23 @@ class Synthesizer:
                     if index == len(plan):
                         break
                     item = plan[index]
-                    while not pending and submitted < len(plan) and time.monotonic() < deadline:
+                    while not pending and submitted < len(plan) and deadline.left() > 0:
                         # The queue was full: wait for room there, not by polling.
-                        await plan[submitted].runtime.batcher.room(deadline - time.monotonic())
+                        await plan[submitted].runtime.batcher.room(deadline.left())
                         fill()
-                    remaining = deadline - time.monotonic()
-                    if not pending or remaining <= 0:
+                    if not pending or deadline.left() <= 0:
                         raise self._deadline(job, index, len(plan))
                     fut, parts, words = pending[0]
                     untimed = () if job.timestamps else None  # pieces come from engines without timings
                     sent = 0  # samples of this segment already handed out in pieces
                     try:
                         while parts is not None:
-                            piece = await asyncio.wait_for(parts.get(), deadline - time.monotonic())
+                            piece = await asyncio.wait_for(parts.get(), deadline.left())
                             if piece is None:
                                 break
                             yield AudioChunk(piece, rate, index, "" if sent else item.segment.text, untimed)
                             sent += len(piece)
-                        audio = await asyncio.wait_for(fut, deadline - time.monotonic())
+                        audio = await asyncio.wait_for(fut, deadline.left())
                     except TimeoutError:
                         raise self._deadline(job, index, len(plan)) from None
                     pending.popleft()
