@@ -74,6 +74,12 @@ class InputTooLarge(ClarionError):
     code = "input_too_long"
 
 
+class ExceedsDeadline(InputTooLarge):
+    """More text than the engine can read within the request's deadline, even when idle."""
+
+    code = "input_exceeds_deadline"
+
+
 class Conflict(ClarionError):
     status = 409
     type = "invalid_request_error"

@@ -20,7 +20,7 @@ from clarion import __version__
 from clarion.cache import AudioCache, CachedChunk, cache_key
 from clarion.config import Settings
 from clarion.engines.base import Audio, AudioChunk, Segment, TimesWords, VoiceInfo, WordTiming
-from clarion.errors import DeadlineExceeded, NoSpeakableText, QueueFull, RateLimited
+from clarion.errors import DeadlineExceeded, ExceedsDeadline, NoSpeakableText, QueueFull, RateLimited
 from clarion.routing import VoiceRouter, reading_language, speaks_zh
 from clarion.runtime import EngineRuntime, Runtimes
 from clarion.scheduler.batcher import Trace
@@ -438,19 +438,32 @@ class Synthesizer:
                     rest.exception()  # retrieved: the request already failed or left
 
     def _admit(self, job: SpeechJob, uses: Mapping[str, list[str]]) -> None:
-        """Latency-aware admission: refuse at once (429) a request that the learned
-        costs say would miss its deadline, instead of queueing it to time out."""
+        """Latency-aware admission: refuse at once a request that the learned costs say
+        would miss its deadline, instead of queueing it to time out: 413 when it would even
+        on an idle engine, else 429 until the work ahead of it has drained."""
         if not self.settings.admission_control or job.background:
             return  # batch jobs wait their turn behind interactive traffic instead
+        budget = job.timeout_s * self.settings.admission_headroom
         for name, texts in uses.items():
             runtime = self.runtimes.by_name[name]
+            alone = runtime.batcher.estimated_completion_s(texts, ahead=False)
+            if alone is not None and alone > budget:
+                # Not a matter of load: retrying (as clients do after a 429) cannot help.
+                raise ExceedsDeadline(
+                    f"this input would take about {alone:.0f} s on engine {runtime.name!r} with "
+                    f"nothing else queued, more than the {budget:.0f} s its {job.timeout_s:g} s "
+                    f"deadline allows (CLARION_ADMISSION_HEADROOM {self.settings.admission_headroom:g}); "
+                    f"send less text, or raise 'timeout' (up to {self.settings.max_request_timeout_s:g} s)",
+                    param="input",
+                )
             estimate = runtime.batcher.estimated_completion_s(texts)
-            if estimate is not None and estimate > job.timeout_s * self.settings.admission_headroom:
+            if estimate is not None and estimate > budget:
                 raise RateLimited(
                     f"engine {runtime.name!r} is busy: this request would take about {estimate:.1f} s, "
-                    f"past its {job.timeout_s:g} s deadline; retry later, send less text, or raise 'timeout'",
+                    f"more than the {budget:.1f} s its {job.timeout_s:g} s deadline allows; retry later, "
+                    "send less text, or raise 'timeout'",
                     code="predicted_deadline_miss",
-                    retry_after=max(1.0, estimate - job.timeout_s),
+                    retry_after=max(1.0, estimate - budget),
                 )
 
     @staticmethod

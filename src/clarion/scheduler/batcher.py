@@ -252,16 +252,18 @@ class Batcher:
             return 1.0
         return self._ahead_s() / self.executor.workers
 
-    def estimated_completion_s(self, texts: list[str]) -> float | None:
+    def estimated_completion_s(self, texts: list[str], *, ahead: bool = True) -> float | None:
         """Rough time until new segments with these texts are all done, or None before
         the batcher has measured anything. Everything queued or running is ahead of them
-        and all workers share it; the last segment still needs one worker on its own.
-        With no texts: the wait for what is ahead alone, a lower bound for any request."""
+        (unless ``ahead`` is false: an idle engine) and all workers share it; the last
+        segment still needs one worker on its own. With no texts: the wait for what is
+        ahead alone, a lower bound for any request."""
         if not self.cost.ready:
             return None
         new = Work.of(texts)
         last = max((Work.of([t]) for t in texts), key=self.cost.seconds, default=Work())
-        shared = self._ahead_s() + self.cost.seconds(new) - self.cost.seconds(last)
+        before = self._ahead_s() if ahead else 0.0
+        shared = before + self.cost.seconds(new) - self.cost.seconds(last)
         return shared / self.executor.workers + self.cost.seconds(last)
 
     def _ahead_s(self) -> float:

@@ -46,6 +46,7 @@ from clarion.errors import (
     ClarionError,
     DeadlineExceeded,
     EngineError,
+    ExceedsDeadline,
     InputTooLarge,
     InvalidRequest,
     NoSpeakableText,
@@ -65,7 +66,7 @@ ROUTE = "/v1/audio/speech/stream"
 
 # Errors that fail one piece, not the connection: load and time (the client may go on,
 # or slow down). Anything else ends the connection.
-_PIECE_ERRORS = (RateLimited, ServiceUnavailable, DeadlineExceeded)
+_PIECE_ERRORS = (RateLimited, ServiceUnavailable, DeadlineExceeded, ExceedsDeadline)
 _END = object()  # a piece's audio is complete
 
 
@@ -401,7 +402,7 @@ class _Session:
                 if isinstance(item, ClarionError):
                     if not isinstance(item, _PIECE_ERRORS):
                         raise _Fatal(item)
-                    self.metrics.rejected.labels(item.code or "unknown").inc()  # 429, 503 or 504
+                    self.metrics.rejected.labels(item.code or "unknown").inc()  # 429, 413, 503 or 504
                     await self._emit({"type": "error", "segment": piece.index, "fatal": False, **item.body()})
                     break
                 assert isinstance(item, AudioChunk) and self.encoder is not None
