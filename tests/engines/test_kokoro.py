@@ -8,6 +8,8 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,16 @@ def fox(kokoro_engine: KokoroEngine) -> np.ndarray:
 @pytest.fixture(scope="module")
 def zh(kokoro_engine: KokoroEngine) -> np.ndarray:
     return kokoro_engine.synthesize([Segment(ZH, "zf_xiaoxiao", language="zh")])[0]
+
+
+def test_the_mandarin_front_end_starts_without_a_warning() -> None:
+    # Built in a fresh interpreter: jieba, once imported by another test, warns no more.
+    code = "from clarion.engines.kokoro import KokoroEngine; KokoroEngine._make_zh_g2p()"
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Warning" not in done.stderr, done.stderr[-2000:]
 
 
 def test_probe_names_what_is_missing(tmp_path: Path) -> None:

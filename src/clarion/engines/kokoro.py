@@ -23,6 +23,7 @@ import logging
 import re
 import threading
 import unicodedata
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -278,6 +279,9 @@ class KokoroEngine:
 
     @staticmethod
     def _make_zh_g2p() -> Any:
+        # jieba imports pkg_resources, whose deprecation notice would be the server log's one
+        # warning at every start, with nothing for an operator to do about it.
+        warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning, r"jieba\.")
         try:
             import jieba  # type: ignore[import-untyped]  # no stubs
             from misaki.zh import ZHG2P
