@@ -74,6 +74,12 @@ class InputTooLarge(ClarionError):
     code = "input_too_long"
 
 
+class UnreadableScript(InvalidRequest):
+    """Letters of a script the voice cannot read (it would spell them out by name)."""
+
+    code = "unsupported_language"
+
+
 class ExceedsDeadline(InputTooLarge):
     """More text than the engine can read within the request's deadline, even when idle."""
 

@@ -20,14 +20,21 @@ from clarion import __version__
 from clarion.cache import AudioCache, CachedChunk, cache_key
 from clarion.config import Settings
 from clarion.engines.base import Audio, AudioChunk, Segment, TimesWords, VoiceInfo, WordTiming
-from clarion.errors import DeadlineExceeded, ExceedsDeadline, NoSpeakableText, QueueFull, RateLimited
+from clarion.errors import (
+    DeadlineExceeded,
+    ExceedsDeadline,
+    NoSpeakableText,
+    QueueFull,
+    RateLimited,
+    UnreadableScript,
+)
 from clarion.routing import VoiceRouter, reading_language, speaks_zh
 from clarion.runtime import EngineRuntime, Runtimes
 from clarion.scheduler.batcher import Trace
 from clarion.scheduler.executor import streams_parts
 from clarion.scheduler.playback import Pace, PlaybackClock
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TaggedSegment, TextFrontEnd
-from clarion.text.lang import has_han
+from clarion.text.lang import foreign_letters, has_han
 from clarion.text.spans import Language
 from clarion.text.split import split_sentences
 from clarion.text.ssml import Pause, Say, looks_like_ssml, parse_ssml
@@ -160,6 +167,7 @@ class Synthesizer:
         return plan
 
     def segments(self, job: SpeechJob) -> list[Planned]:
+        self._check_script(job)
         out = [planned for part in self.plan_parts(job) for planned in part]
         if not any(not p.silence_s for p in out):
             raise self._nothing_to_say(job)
@@ -174,6 +182,22 @@ class Synthesizer:
         return NoSpeakableText(
             f"input has nothing to say: after normalisation it reads {shown!r}, with no letters, "
             "digits or Chinese characters; send text with words in it",
+            param="input",
+        )
+
+    def _check_script(self, job: SpeechJob) -> None:
+        """Refuse letters the voice would read out by name ("Arabic letter meem..."), where
+        no voice is routed to read them (Chinese is: ``_mandarin_reader``)."""
+        voice = job.voice
+        readable = {voice.lang, *(job.runtime.engine.capabilities.languages if voice.lang == "mul" else ())}
+        found = foreign_letters(job.text, readable)
+        if found is None:
+            return
+        able = sorted(v.id for v in self.router.all_voices() if v.lang == found.language)[:8]
+        choose = f", or choose a voice that reads them ({', '.join(able)})" if able else ""
+        raise UnreadableScript(
+            f"input has {found.script} letters ({found.sample!r}), which voice {voice.id!r} "
+            f"({voice.language}) cannot read; remove or transliterate them{choose}",
             param="input",
         )
 
@@ -203,6 +227,7 @@ class Synthesizer:
         if len(job.text) < _PLAN_IN_PARTS_CHARS or job.is_ssml:
             return self.segments(job), None
         # Checked up front: a routing error must be an HTTP error, not a failure midway.
+        self._check_script(job)
         self._mandarin_reader(job)
         parts = self.plan_parts(job)
         head = next(parts, [])

@@ -208,6 +208,29 @@ def test_chinese_sentences_in_an_english_request_are_routed_to_a_mandarin_voice(
     assert rms(tail) > 0.01
 
 
+def test_letters_the_voice_would_spell_out_are_refused_with_what_to_do(client: openai.OpenAI) -> None:
+    # An English voice would read these as "Arabic letter meem, Arabic letter ra..." for 9 s.
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.audio.speech.create(model="kokoro", voice="af_heart", input="Say مرحبا بالعالم to them.")
+    error = refused.value.body
+    assert isinstance(error, dict)
+    assert (error["code"], error["param"]) == ("unsupported_language", "input")
+    assert "Arabic letters ('مرحبا بالعالم')" in error["message"] and "transliterate" in error["message"]
+    # Devanagari: Kokoro's Hindi voices read it, and the refusal names them.
+    with pytest.raises(openai.BadRequestError, match="hf_alpha"):
+        client.audio.speech.create(model="kokoro", voice="af_heart", input="नमस्ते दुनिया")
+    hindi = client.audio.speech.create(
+        model="kokoro", voice="hf_alpha", input="नमस्ते दुनिया", response_format="wav"
+    )
+    audio, rate = decode(hindi.content, "wav")
+    assert len(audio) / rate > 0.5 and rms(audio) > 0.01
+    # Greek letters in English are read by name, as meant.
+    greek = client.audio.speech.create(
+        model="hibari", voice="heart", input="Set α to two.", response_format="wav"
+    )
+    assert len(decode(greek.content, "wav")[0]) > 0
+
+
 def test_voice_mixes_resolve_to_a_canonical_blend(server: RunningServer) -> None:
     def speak(model: str, voice: str) -> httpx.Response:
         body = {"model": model, "voice": voice, "input": "Blend.", "response_format": "wav"}

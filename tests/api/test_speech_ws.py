@@ -170,6 +170,25 @@ def test_flush_speaks_a_fragment_and_a_long_session_outlives_the_header_deadline
     run(go())
 
 
+def test_a_piece_in_a_script_the_voice_cannot_read_fails_alone(server: RunningServer) -> None:
+    async def go() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        async with session(server) as ws:
+            assert (await event(ws))["type"] == "ready"
+            await ws.send(json.dumps({"type": "text", "text": "They said مرحبا بالعالم to us."}))
+            await ws.send(json.dumps({"type": "flush"}))
+            refused = await event(ws)
+            await ws.send(json.dumps({"type": "text", "text": "Then we went home."}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, _ = await until_done(ws)
+            return refused, events
+
+    refused, events = run(go())
+    assert refused["type"] == "error" and not refused["fatal"], refused
+    assert refused["error"]["code"] == "unsupported_language" and "Arabic" in refused["error"]["message"]
+    assert [e["type"] for e in events] == ["segment.start", "segment.end", "done"], events
+    assert events[0]["text"] == "Then we went home."
+
+
 def test_an_idle_gap_speaks_what_is_held(server: RunningServer) -> None:
     async def go() -> float:
         async with session(server, idle_flush_ms=200) as ws:

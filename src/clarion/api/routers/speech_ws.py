@@ -55,6 +55,7 @@ from clarion.errors import (
     ServiceUnavailable,
     TooManyStreams,
     Unauthorized,
+    UnreadableScript,
 )
 from clarion.scheduler.batcher import Trace
 from clarion.synthesis import SpeechJob
@@ -65,8 +66,9 @@ router = APIRouter(tags=["speech"])
 ROUTE = "/v1/audio/speech/stream"
 
 # Errors that fail one piece, not the connection: load and time (the client may go on,
-# or slow down). Anything else ends the connection.
-_PIECE_ERRORS = (RateLimited, ServiceUnavailable, DeadlineExceeded, ExceedsDeadline)
+# or slow down), and a piece in a script the voice cannot read (an LLM's reply quoting
+# one). Anything else ends the connection.
+_PIECE_ERRORS = (RateLimited, ServiceUnavailable, DeadlineExceeded, ExceedsDeadline, UnreadableScript)
 _END = object()  # a piece's audio is complete
 
 
@@ -402,7 +404,7 @@ class _Session:
                 if isinstance(item, ClarionError):
                     if not isinstance(item, _PIECE_ERRORS):
                         raise _Fatal(item)
-                    self.metrics.rejected.labels(item.code or "unknown").inc()  # 429, 413, 503 or 504
+                    self.metrics.rejected.labels(item.code or "unknown").inc()  # 429, 413, 400 (script), 503 or 504
                     await self._emit({"type": "error", "segment": piece.index, "fatal": False, **item.body()})
                     break
                 assert isinstance(item, AudioChunk) and self.encoder is not None
