@@ -404,7 +404,7 @@ class _Session:
                 if isinstance(item, ClarionError):
                     if not isinstance(item, _PIECE_ERRORS):
                         raise _Fatal(item)
-                    self.metrics.rejected.labels(item.code or "unknown").inc()  # 429, 413, 400 (script), 503 or 504
+                    self.metrics.rejected.labels(item.code or "unknown").inc()  # see _PIECE_ERRORS
                     await self._emit({"type": "error", "segment": piece.index, "fatal": False, **item.body()})
                     break
                 assert isinstance(item, AudioChunk) and self.encoder is not None
