@@ -166,6 +166,28 @@ def test_dates_any_case_and_form(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # An ISO date ending a sentence: the full stop is not a fourth part.
+        ("It shipped on 2024-06-15.", "It shipped on June fifteenth, twenty twenty-four."),
+        ("Filed 2024/06/15.", "Filed June fifteenth, twenty twenty-four."),
+        (
+            "Build 2024.06.15.3 is out.",
+            "Build two thousand twenty-four point zero six point fifteen point three is out.",
+        ),
+        # a:b that is not a time is a ratio or a score.
+        ("A 2:1 ratio.", "A two to one ratio."),
+        ("They won 3:2.", "They won three to two."),
+        ("A 16:9 screen, a 1:50000 map.", "A sixteen to nine screen, a one to fifty thousand map."),
+        ("John 3:16 and 10:30.", "John three sixteen and ten thirty."),
+        ("12:00:00", "twelve o'clock"),
+    ],
+)
+def test_dates_ratios_and_times_at_their_edges(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("US$76.3 trillion", "seventy-six point three trillion U S dollars"),
         ("USD 5", "five U S dollars"),
         ("HK$50", "fifty Hong Kong dollars"),

@@ -545,7 +545,7 @@ _DATE_MY = re.compile(r"(?<![\w.])(?P<m>" + _MONTH_WORD + r")\s+" + _YEAR4 + r"(
 _DATE_ISO = re.compile(
     r"(?<![\w.-])"
     + _YEAR4
-    + r"(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>0?[1-9]|[12][0-9]|3[01])(?![\w/.-]|\.[0-9])"
+    + r"(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>0?[1-9]|[12][0-9]|3[01])(?![\w/-]|\.\w)"
 )
 _DATE_SLASH = re.compile(
     r"(?<![\w./-])(?P<a>[0-9]{1,2})(?P<sep>[/.-])(?P<b>[0-9]{1,2})(?P=sep)(?P<y>[12][0-9]{3}|[0-9]{2})"
@@ -626,6 +626,8 @@ _TIME = re.compile(
     r"|(?<![\w.:])(?P<h2>1[0-2]|0?[1-9])\.(?P<mm2>[0-5][0-9])" + _AMPM.replace("<ap>", "<ap2>")
 )
 _TIME_H = re.compile(r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])" + _AMPM)
+# What is left of "a:b" once times have been read: a ratio or a score ("2:1", "16:9", "1:50000").
+_RATIO = re.compile(r"(?<![\w.:])(?P<a>[0-9]++):(?P<b>[0-9]++)(?![\w:]|[.,][0-9])")
 # "10am-5pm", "9:00-17:30", "10-11 a.m.", "8:30 to 10": both ends read as times.
 _CLOCK = r"(?:1[0-9]|2[0-3]|0?[0-9])(?::[0-5][0-9])?+(?:\s?[AaPp]\.?\s?[Mm]\.?(?![\w]))?"
 _TIME_RANGE = re.compile(
@@ -667,7 +669,7 @@ def _time_words(h: str, mm: str | None, ss: str | None, ap: str | None) -> str:
         out = f"{hour} oh {_ONES[int(mm[1])]}"
     else:
         out = f"{hour} {_cardinal(mm)}"
-    if ss:
+    if ss and int(ss):  # "12:00:00" is twelve o'clock, not "and zero seconds"
         secs = int(ss)
         out += f" and {_cardinal(str(secs))} second{'s' if secs != 1 else ''}"
     if ap:
@@ -1587,6 +1589,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIME_RANGE, _time_range, "en.time")
     run(_TIME, _time, "en.time")
     run(_TIME_H, _time_h, "en.time")
+    run(_RATIO, lambda m: f"{m.group('a')} to {m.group('b')}", "en.ratio")
     run(_REF_ABBR, _ref_abbr, "en.abbreviation")
     run(_PER, _per, "en.measure")
     run(_PERCENT_RANGE, _percent_range, "en.percent")
