@@ -89,8 +89,8 @@ class SpeechJob:
 
 @dataclass(slots=True)
 class Deadline:
-    """When a request's work is due, a ``time.monotonic()`` stamp. The caller moves it on by
-    the time it holds each chunk: a stream read at playback pace (a player, a slow link)
+    """When a request's work is due, a ``time.monotonic()`` stamp. A stream's is moved on by
+    the time its client holds each chunk: read at playback pace (a player, a slow link) it
     lasts as long as its audio, longer than any deadline on the server's own work."""
 
     at: float
@@ -283,7 +283,8 @@ class Synthesizer:
                 at += len(chunk.samples)
                 held = time.monotonic()
                 yield chunk
-                deadline.at += time.monotonic() - held
+                if job.partial:  # a whole reply's consumer is the server's own encoder
+                    deadline.at += time.monotonic() - held
         if key is not None and self.cache is not None:
             # Only complete results are stored (a client that left midway stores nothing).
             await self._cache_put(key, tuple(produced))
