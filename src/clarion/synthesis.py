@@ -89,9 +89,8 @@ class SpeechJob:
 
 @dataclass(slots=True)
 class Deadline:
-    """When a request's work is due, a ``time.monotonic()`` stamp. A stream's is moved on by
-    the time its client holds each chunk: read at playback pace (a player, a slow link) it
-    lasts as long as its audio, longer than any deadline on the server's own work."""
+    """When a request's work is due, a ``time.monotonic()`` stamp: for a whole reply, all of
+    it; for a stream, its next chunk (``stream`` sets it anew after each)."""
 
     at: float
 
@@ -281,10 +280,12 @@ class Synthesizer:
                 if chunk.words is not None:
                     chunk = dataclasses.replace(chunk, words=_shifted(chunk.words, at / rate))
                 at += len(chunk.samples)
-                held = time.monotonic()
                 yield chunk
-                if job.partial:  # a whole reply's consumer is the server's own encoder
-                    deadline.at += time.monotonic() - held
+                if job.partial:
+                    # A stream's timeout bounds each wait for audio, the first and every next,
+                    # from when its client asks for more: it lasts as long as its audio, read
+                    # at any pace. A whole reply's bounds all of it.
+                    deadline.at = time.monotonic() + job.timeout_s
         if key is not None and self.cache is not None:
             # Only complete results are stored (a client that left midway stores nothing).
             await self._cache_put(key, tuple(produced))
@@ -366,10 +367,13 @@ class Synthesizer:
                 words: list[tuple[WordTiming, ...]] = []
                 if job.partial and not timed and _streams_pieces(item, rate):
                     parts = asyncio.Queue()
+                # A stream's pieces are each due within the timeout of the one before: one
+                # queued behind others of its own may wait for all of them.
+                limit = deadline.left() + (len(pending) * job.timeout_s if job.partial else 0.0)
                 try:
                     fut = item.runtime.batcher.submit(
                         item.segment,
-                        max(0.0, deadline.left()),
+                        max(0.0, limit),
                         job.trace,
                         background=job.background,
                         on_part=None if parts is None else parts.put_nowait,
@@ -397,7 +401,13 @@ class Synthesizer:
             uses.setdefault(job.runtime.name, []).extend(unread)
             if (reader := self._mandarin_reader(job)) is not None:
                 uses.setdefault(reader.name, [])
-        self._admit(job, uses)
+        first = next((p for p in plan if not p.silence_s), None)
+        if job.partial and first is not None:
+            # A stream is judged by its first audio: the rest keeps ahead of the listener, each
+            # piece within the timeout of the one before.
+            self._admit(job, {first.runtime.name: [first.segment.text]})
+        else:
+            self._admit(job, uses)
         # The first window is queued whole or refused whole (503): a request that only half
         # fitted would wait for room while the estimate that admitted it went stale.
         window = collections.Counter(p.runtime.name for p in plan[:lookahead] if not p.silence_s)
@@ -494,6 +504,12 @@ class Synthesizer:
 
     @staticmethod
     def _deadline(job: SpeechJob, index: int, total: int) -> DeadlineExceeded:
+        if job.partial:
+            return DeadlineExceeded(
+                f"stream waited more than its {job.timeout_s:g} s deadline for segment {index + 1} of "
+                f"{total}; the server is overloaded, or raise the request's 'timeout' "
+                "(up to CLARION_MAX_REQUEST_TIMEOUT_S)"
+            )
         return DeadlineExceeded(
             f"request passed its {job.timeout_s:g} s deadline after {index} of {total} segments; "
             "send a shorter input, raise the request's 'timeout' (up to CLARION_MAX_REQUEST_TIMEOUT_S) "

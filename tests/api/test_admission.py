@@ -125,3 +125,21 @@ def test_a_request_that_cannot_fit_its_own_deadline_is_refused_even_when_idle(se
     # The same text with room for it is served.
     body["timeout"] = 10
     assert httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30).status_code == 200
+
+
+def test_a_stream_is_admitted_by_its_first_audio_and_timed_piece_by_piece(server: RunningServer) -> None:
+    # Six 0.5 s segments: 3 s of work, past a 2 s deadline as a whole reply, where a stream
+    # needs its first audio within it and then each next piece.
+    text = "Seven. Eight. Nine. Ten. Eleven. Twelve."  # not in the audio cache from another test
+    body = {"model": "steady", "voice": "null", "input": text, "timeout": 2, "response_format": "pcm"}
+    whole = httpx.post(f"{server.url}/v1/audio/speech", json=body, timeout=30)
+    assert whole.status_code == 413, whole.text
+    with httpx.stream(
+        "POST", f"{server.url}/v1/audio/speech", json={**body, "stream": True}, timeout=30
+    ) as r:
+        assert r.status_code == 200
+        streamed = r.read()
+    again = {**body, "timeout": 30, "cache": False}  # made afresh, not the stream's stored copy
+    expected = httpx.post(f"{server.url}/v1/audio/speech", json=again, timeout=60)
+    assert expected.status_code == 200
+    assert len(streamed) == len(expected.content) > 0  # every segment, none cut off
