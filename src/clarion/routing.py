@@ -25,8 +25,13 @@ def reading_language(voice: VoiceInfo) -> Language | None:
     return None
 
 
+def languages_read(runtime: EngineRuntime, voice: VoiceInfo) -> set[str]:
+    """The languages a voice reads: its own, or its engine's for a multilingual (cloned) one."""
+    return {voice.lang, *(runtime.engine.capabilities.languages if voice.lang == "mul" else ())}
+
+
 def speaks_zh(runtime: EngineRuntime, voice: VoiceInfo) -> bool:
-    return voice.lang == "zh" or (voice.lang == "mul" and "zh" in runtime.engine.capabilities.languages)
+    return "zh" in languages_read(runtime, voice)
 
 
 class VoiceRouter:

@@ -28,7 +28,7 @@ from clarion.errors import (
     RateLimited,
     UnreadableScript,
 )
-from clarion.routing import VoiceRouter, reading_language, speaks_zh
+from clarion.routing import VoiceRouter, languages_read, reading_language, speaks_zh
 from clarion.runtime import EngineRuntime, Runtimes
 from clarion.scheduler.batcher import Trace
 from clarion.scheduler.executor import streams_parts
@@ -188,8 +188,7 @@ class Synthesizer:
         """Refuse letters the voice would read out by name ("Arabic letter meem..."), where
         no voice is routed to read them (Chinese is: ``_mandarin_reader``)."""
         voice = job.voice
-        readable = {voice.lang, *(job.runtime.engine.capabilities.languages if voice.lang == "mul" else ())}
-        found = foreign_letters(job.text, readable)
+        found = foreign_letters(job.text, languages_read(job.runtime, voice))
         if found is None:
             return
         able = sorted(v.id for v in self.router.all_voices() if v.lang == found.language)[:8]
