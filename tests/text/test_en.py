@@ -188,6 +188,29 @@ def test_dates_ratios_and_times_at_their_edges(text: str, expected: str) -> None
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # Month and day without a year, after a word that introduces a date.
+        ("Call me on 6/15.", "Call me on June fifteenth."),
+        ("Valid until 12/31.", "Valid until December thirty-first."),
+        ("Fri 3/4 at noon", "Friday March fourth at noon"),
+        ("Submit by 6/30.", "Submit by June thirtieth."),
+        ("from 6/15 to 6/20", "from June fifteenth to June twentieth"),
+        # After the same words, amounts stay amounts.
+        ("Cut it by 1/3.", "Cut it by one third."),
+        ("on 3/4 of the land", "on three quarters of the land"),
+        ("by 1/2 inch", "by one half inch"),
+        # The day's name.
+        ("After 9/11, security changed.", "After nine eleven, security changed."),
+        ("the 9/11 attacks", "the nine eleven attacks"),
+        ("On 9/11 we met.", "On September eleventh we met."),
+    ],
+)
+def test_month_and_day_after_a_date_word(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("US$76.3 trillion", "seventy-six point three trillion U S dollars"),
         ("USD 5", "five U S dollars"),
         ("HK$50", "fifty Hong Kong dollars"),

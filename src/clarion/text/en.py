@@ -72,6 +72,8 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
 * Fractions are scores after a verb like won/scored/got or before games, questions, people...
   ("won 7/10 games" -> seven out of ten), parts otherwise ("3/4 cup"); two numbers that add up to
   100 are a split ("the 80/20 rule" -> eighty twenty). Unicode fractions (½, ¾) read as parts.
+  A month/day after a word that introduces a date is a date ("on 6/15" -> on June fifteenth,
+  "by 5/17" -> by May seventeenth, but "by 1/3" stays a part); "9/11" alone is "nine eleven".
 * IP addresses are read digit by digit with "dot"; "UTC+8" -> U T C plus eight; "dial 911" ->
   nine one one; file names with a common extension are read like URLs ("report dot pdf").
 
@@ -1213,6 +1215,13 @@ def _fraction(m: re.Match[str]) -> str:
     ) or _OUT_OF_AFTER.match(s, m.end()) is not None
     ni, _, nf = ns.partition(".")
     n, d = int(ni), int(ds)
+    month_day = 1 <= n <= 12 and 1 <= d <= 31 and not s.startswith(" of", m.end())
+    if month_day and not (m.group("w") or nf or score):
+        before = s[max(0, m.start() - 12) : m.start()]
+        if _DATE_CUE.search(before) or (d > 12 and _WEAK_DATE_CUE.search(before)):
+            return _pad(m, _say_date(n, d, None))
+        if (n, d) == (9, 11):  # the day's name, as "24/7" is a phrase
+            return _pad(m, "nine eleven")
     if nf:  # "4.5/5": only a rating has a decimal numerator
         body = f"{_decimal(ni, nf)} {'out of' if score or d in (5, 10) else 'over'} {_cardinal(ds)}"
     elif n + d == 100 and n >= 10 and d >= 10 and (n == 50 or not score):  # "50/50", "the 80/20 rule"
@@ -1327,6 +1336,14 @@ _STATUS_CODE = re.compile(
     r"(?<![\w.,])(?P<n>[1-5][0-9]{2})(?=\s(?:error|errors|page|status|response|code)(?![\w]))"
     r"|(?<=[Ee]rror\s)(?P<n2>[1-5][0-9]{2})(?![\w]|[.,][0-9])"
 )
+# A month and day without a year, after a word that introduces a date: "on 6/15", "until
+# 12/31", "Friday 3/4". "by", "from", "after" and "before" also take amounts ("cut by 1/3"),
+# so after them only a day past 12, which no common fraction has, makes it a date.
+_DATE_CUE = re.compile(
+    r"(?:^|\W)(?:(?i:on|until|till|through|thru|since|due|dated|starting|ending|effective|expires?|expiring)"
+    r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s$"
+)
+_WEAK_DATE_CUE = re.compile(r"(?:^|\W)(?i:by|from|after|before|to)\s$")
 # Inches: "2 in." always; "8 in" at the end of a phrase or in a dimension.
 _INCHES = re.compile(
     r"(?<![\w.,])(?P<i>[0-9]++(?:\.[0-9]++)?)(?:\s?(?:in\.(?=\s|$)|in(?=[,;)]|$|\s[xX×]\s))|\s?(?:\"|″)(?![\w]))"
