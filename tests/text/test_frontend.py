@@ -91,3 +91,22 @@ def test_the_head_never_ends_after_an_abbreviation_or_inside_a_number() -> None:
     runon = "这是一个很长的句子，" * 60
     first = next(fe.process_parts(runon))
     assert 0 < len(first.text) <= 300 and first.text.endswith("，")
+
+
+def test_number_signs_and_named_events_for_a_mandarin_voice() -> None:
+    """A "No." goes with its number into the Mandarin reading: spelling it out in English and
+    reading the number in Mandarin gave "No.一选手"."""
+    fe = TextFrontEnd()
+    zh = FrontEndOptions(language="zh")
+    cases = {
+        "No.1选手": "第一选手",
+        "销量No.1的品牌": "销量第一的品牌",
+        "No.5香水": "五号香水",
+        "他穿NO.23号球衣": "他穿二十三号球衣",
+        "9/11事件以后": "九一一事件以后",
+        "911事件": "九一一事件",
+    }
+    assert {text: fe.process(text, zh).text for text in cases} == cases
+    # Inside a word, or in English, it is no number sign.
+    assert fe.process("Mono.5很好", zh).text == "Mono.五很好"
+    assert fe.process("The No.1 player.").text == "The number one player."

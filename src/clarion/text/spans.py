@@ -4,8 +4,8 @@ Han characters are Chinese and Latin words are English; everything else (digits,
 symbols, spaces, punctuation) is neutral and joins a neighbour. With a language hint,
 Latin letters that belong to a number are neutral too, not English words: units after it
 ("65kg", "38°C", "10km/h", "300w"), a currency code or symbol before it ("HKD13.5",
-"US$5") and a.m./p.m. after a time. So "体重65kg" is one Chinese span that the Mandarin
-rules read whole.
+"US$5"), "No." before it ("No.1") and a.m./p.m. after a time. So "体重65kg" is one Chinese
+span that the Mandarin rules read whole.
 
 Without a language hint a neutral run joins the neighbour it touches without whitespace,
 the following one when it touches both and that one is Han ("买了3个" is Chinese, "第3"),
@@ -51,7 +51,8 @@ _ISO = "RMB|CNY|USD|HKD|EUR|GBP|JPY|AUD|CAD|SGD|KRW|TWD|CHF|INR|RUB|MOP"
 _UNIT = rf"(?:\s?(?i:{_UNITS_ANY_CASE})|\s?(?:{_AMPM}|{_ISO})|(?:{_UNITS_TIGHT}))"
 _CURRENCY = rf"(?:(?:US|HK|NT|NZ|A|C|S|R)\$|(?:{_ISO})\s?|[$¥€£₩₽₹])"
 _NUMBER = r"[0-9][0-9.,:/\-~～x×]*[0-9]|[0-9]"
-_MEASURE = rf"{_CURRENCY}?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})?(?![{_LATIN}0-9]))?"
+_NUMBER_SIGN = r"(?:No|NO)\.\s?(?=[0-9])"  # "No.1", read with its number
+_MEASURE = rf"(?:{_CURRENCY}|{_NUMBER_SIGN})?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})?(?![{_LATIN}0-9]))?"
 # Letters and digits glued into one word: a code or model name ("CA1234", "MP3", "5G",
 # "COVID-19", "iPhone15"), read in the language around it.
 _CODE = rf"(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"

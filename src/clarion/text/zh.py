@@ -227,12 +227,15 @@ def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
 # Room numbers are codes (1308房间 -> 幺三零八房间); 3室2厅 stays a count.
 _ROOM = re.compile(r"(?<![0-9.,:/\-])([0-9]{3,4})(?=\s?(?:号?房间|号房|室(?![温内外])))")
 # Numbers that name a day or a scheme are said digit by digit: 618大促, 315晚会, 996工作制,
-# 985高校, 211工程, N95口罩; a date with a middle dot too (5·12 -> 五一二, 9·11 -> 九一一).
+# 985高校, 211工程, 911事件, N95口罩; a date with a middle dot too (5·12 -> 五一二, 9·11 and
+# 9/11事件 -> 九一一).
 _NAMED_NUMBER = re.compile(
-    r"(?<![0-9.,:/\-])(?:[0-9]{3}(?=大促|晚会|购物节|狂欢节|工作制|高校|院校|大学|工程)"
-    r"|(?:1[0-2]|0?[1-9])[·•・](?:[12][0-9]|3[01]|0?[1-9])(?![0-9])"
+    r"(?<![0-9.,:/\-])(?:[0-9]{3}(?=大促|晚会|购物节|狂欢节|工作制|高校|院校|大学|工程|事件)"
+    r"|(?:1[0-2]|0?[1-9])(?:[·•・]|/(?=[0-9]{1,2}事件))(?:[12][0-9]|3[01]|0?[1-9])(?![0-9])"
     r"|(?<![A-JL-Za-z]N)(?<=N)9[59](?![0-9.]))"  # N95/KN95 masks -> N九五
 )
+# "No.5香水", "NO.23球衣" -> 五号, 二十三号; "No.1" names a rank (销量No.1 -> 销量第一).
+_NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\.[0-9])")
 # Generations: 90后, 00后, 85后 (born in the 1990s, 2000s, 1985-89) -> 九零后, 零零后, 八五后.
 _GENERATION = re.compile(r"(?<![0-9.,:/\-第])([0-9]0|[089][0-9])(?=后(?![面来方天]))")
 # A country code: +86 -> 加八六 (never 幺); the rest of a phone number is read by _PHONE.
@@ -240,6 +243,13 @@ _COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z])\+(?:(86|852|853|886)|([0-9]{1,3}))
 
 
 _CALLING_CODE_BEFORE = re.compile(r"区号|代码|国际|拨|电话")
+
+
+def _number_sign(m: re.Match[str]) -> str:
+    n = m.group(1)
+    if m.string.startswith("号", m.end()):  # "No.7号" already says it
+        return _int(n)
+    return "第一" if int(n) == 1 else _int(n) + "号"
 
 
 def _country_code(m: re.Match[str]) -> str:
@@ -904,6 +914,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         if "房" in t or "室" in t:
             t = ctx.sub("zh.code", _ROOM, lambda m: _digits(m.group(1), ctx.yao), t)
         t = ctx.sub("zh.code", _NAMED_NUMBER, lambda m: _digits(m.group(0)), t)
+        if "o." in t or "O." in t:
+            t = ctx.sub("zh.ordinal", _NUMBER_SIGN, _number_sign, t)
         if "后" in t:
             t = ctx.sub("zh.code", _GENERATION, lambda m: _digits(m.group(1)), t)
         t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
