@@ -485,7 +485,7 @@ class Synthesizer:
             if alone is not None and alone > budget:
                 # Not a matter of load: retrying (as clients do after a 429) cannot help.
                 raise ExceedsDeadline(
-                    f"this input would take about {alone:.0f} s on engine {runtime.name!r} with "
+                    f"this input would take at least {alone:.0f} s on engine {runtime.name!r} with "
                     f"nothing else queued, more than the {budget:.0f} s its {job.timeout_s:g} s "
                     f"deadline allows (CLARION_ADMISSION_HEADROOM {self.settings.admission_headroom:g}); "
                     f"send less text, or raise 'timeout' (up to {self.settings.max_request_timeout_s:g} s)",

@@ -143,3 +143,38 @@ def test_a_stream_is_admitted_by_its_first_audio_and_timed_piece_by_piece(server
     expected = httpx.post(f"{server.url}/v1/audio/speech", json=again, timeout=60)
     assert expected.status_code == 200
     assert len(streamed) == len(expected.content) > 0  # every segment, none cut off
+
+
+class OverheadEngine(NullEngine):
+    """Like Kokoro, mostly a cost per segment: a sentence takes 0.2 s and 1 ms a character."""
+
+    name: ClassVar[str] = "overhead"
+
+    def synthesize(self, batch: Sequence[Segment]) -> list[Audio]:
+        time.sleep(sum(0.2 + 0.001 * len(s.text) for s in batch))
+        return super().synthesize(batch)
+
+
+def test_a_fresh_server_does_not_refuse_for_good_what_its_warm_up_cannot_price() -> None:
+    """Its only figure is warm-up's one short sentence, "Hello there.": extrapolated by its
+    characters, four sentences of 150 took 18x longer than they do, and a request that fits its
+    deadline got a 413 telling the client to send less."""
+    settings = Settings(
+        engines=["overhead"],
+        default_engine="overhead",
+        engine_options={"overhead": EngineOptions(workers=1)},
+    )
+    sentence = "This sentence is one of four that are each about a hundred and fifty characters long"
+    text = " ".join(f"{sentence}, number {n} of them, and long enough to be a segment." for n in range(4))
+    with serve(settings, {"overhead": OverheadEngine(settings)}) as running:
+        body = {"model": "overhead", "voice": "null", "input": text, "timeout": 4, "response_format": "pcm"}
+        t0 = time.monotonic()
+        r = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=30)
+        assert r.status_code == 200, r.text  # about 1.4 s of work for a 4 s deadline
+        assert time.monotonic() - t0 < 4
+        # What the first request measured separates the costs: a text past any deadline is
+        # still refused at once.
+        body["input"] = " ".join([text] * 5)
+        r = httpx.post(f"{running.url}/v1/audio/speech", json=body, timeout=30)
+        assert r.status_code == 413, r.text
+        assert r.json()["error"]["code"] == "input_exceeds_deadline"

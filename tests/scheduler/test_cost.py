@@ -52,6 +52,23 @@ def test_identical_batches_still_predict_their_own_cost() -> None:
     assert model.seconds(Work.of(["Hello there."])) == pytest.approx(0.3)
 
 
+def test_the_least_cost_allows_for_either_split_until_lengths_differ() -> None:
+    model = CostModel()
+    # A warm-up sentence of 10 characters: its 0.4 s may be per segment or per character.
+    model.observe(Work.of(["Hello there."]), 0.4)
+    assert not model.determined
+    long_text = Work.of(["x" * 100] * 3)  # three sentences of 100 characters
+    assert model.least_seconds(long_text) == pytest.approx(3 * 0.4)  # all per segment
+    assert model.seconds(long_text) > 5 * model.least_seconds(long_text)  # the fit's guess
+    short_text = Work.of(["Hi.", "OK."])
+    assert model.least_seconds(short_text) == pytest.approx(0.4 * 4 / 10)  # all per character
+    # Once lengths differ, the fit separates the two, and it is the bound.
+    model.observe(Work.of(["x" * 100]), 0.4 + 0.01 * 90)
+    assert model.determined
+    assert model.least_seconds(long_text) == pytest.approx(model.seconds(long_text))
+    assert model.least_seconds(long_text) == pytest.approx(3 * (0.3 + 0.01 * 100), rel=1e-6)
+
+
 def test_negative_coefficients_fall_back_to_one_term() -> None:
     model = CostModel()
     # Longer texts happening to run faster (noise): no negative per-char cost.

@@ -253,28 +253,31 @@ class Batcher:
         return self._ahead_s() / self.executor.workers
 
     def estimated_completion_s(self, texts: list[str], *, ahead: bool = True) -> float | None:
-        """Rough time until new segments with these texts are all done, or None before
-        the batcher has measured anything. Everything queued or running is ahead of them
-        (unless ``ahead`` is false: an idle engine) and all workers share it; the last
-        segment still needs one worker on its own. With no texts: the wait for what is
-        ahead alone, a lower bound for any request."""
+        """Time until new segments with these texts are all done, or None before the batcher
+        has measured anything: the least that the batches measured so far allow
+        (``CostModel.least_seconds``), since it may refuse a request. Everything queued or
+        running is ahead of them (unless ``ahead`` is false: an idle engine) and all workers
+        share it; the last segment still needs one worker on its own. With no texts: the wait
+        for what is ahead alone, a lower bound for any request."""
         if not self.cost.ready:
             return None
-        new = Work.of(texts)
-        last = max((Work.of([t]) for t in texts), key=self.cost.seconds, default=Work())
-        before = self._ahead_s() if ahead else 0.0
-        shared = before + self.cost.seconds(new) - self.cost.seconds(last)
-        return shared / self.executor.workers + self.cost.seconds(last)
+        seconds = self.cost.least_seconds
+        last = max((Work.of([t]) for t in texts), key=seconds, default=Work())
+        before = self._ahead_s(seconds) if ahead else 0.0
+        shared = before + seconds(Work.of(texts)) - seconds(last)
+        return shared / self.executor.workers + seconds(last)
 
-    def _ahead_s(self) -> float:
-        """Worker-seconds still owed to what is queued and running."""
+    def _ahead_s(self, seconds: Callable[[Work], float] | None = None) -> float:
+        """Worker-seconds still owed to what is queued and running, by ``seconds`` (default:
+        the fit's)."""
+        seconds = seconds or self.cost.seconds
         now = time.monotonic()
         running = 0.0
         for start, work, _ in self._dispatched.values():
-            expected = self.cost.seconds(work)
+            expected = seconds(work)
             # A batch running past its estimate is still owed something (a tenth, say).
             running += max(expected - (now - start), 0.1 * expected)
-        return self.cost.seconds(self._queued) + running
+        return seconds(self._queued) + running
 
     def seed(self, runs: list[tuple[str, float]]) -> None:
         """First measurements, (text, seconds) of warm-up syntheses, so that admission

@@ -24,6 +24,9 @@ CJK_WEIGHT = 3.5
 WINDOW = 64  # batches remembered for the fit
 MIN_SEEN = 4  # batches of each kind before hold_pays trusts the alone and beside costs
 MARGIN = 0.05  # hold_pays must win by this much: starting at once is the default
+# Batches whose characters per segment differ by this much tell the cost of a segment from the
+# cost of its characters; batches of one length (a warm-up sentence) fit either equally.
+SPREAD = 2.0
 
 
 def weighted_chars(text: str) -> float:
@@ -76,6 +79,25 @@ class CostModel:
 
     def seconds(self, work: Work) -> float:
         return self.per_segment * work.segments + self.per_char * work.chars
+
+    @property
+    def determined(self) -> bool:
+        """Whether the batches seen differ enough in length (``SPREAD``) to separate the two
+        coefficients."""
+        ratios = [w.chars / w.segments for w, _ in self._seen]
+        return bool(ratios) and max(ratios) > 0 and max(ratios) >= SPREAD * min(ratios)
+
+    def least_seconds(self, work: Work) -> float:
+        """The least time the batches seen allow for ``work``. Until they are ``determined``,
+        all of a batch's time may be per segment or all per character: one sentence's warm-up
+        time, extrapolated by its characters, made a long text look three times dearer on
+        Kokoro, whose time is mostly per segment. The smaller of the two is the bound."""
+        if self.determined or not self._seen:
+            return self.seconds(work)
+        taken = sum(s for _, s in self._seen)
+        per_segment = taken / sum(w.segments for w, _ in self._seen) * work.segments
+        chars = sum(w.chars for w, _ in self._seen)
+        return min(per_segment, taken / chars * work.chars) if chars > 0 else per_segment
 
     def observe(self, work: Work, seconds: float) -> None:
         """One finished batch: its work and the time it held a worker."""
