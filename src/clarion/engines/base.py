@@ -57,6 +57,7 @@ __all__ = [
     "EngineOwnOptions",
     "ExportsOnnx",
     "HasDeterministicExtras",
+    "KeepsVoiceStore",
     "OptionValue",
     "SchedulingDefaults",
     "Segment",
@@ -480,6 +481,22 @@ def standalone_voice_store(settings: Settings) -> VoiceStore:
     from clarion.voices.store import VoiceStore
 
     return VoiceStore(settings.data_dir / "voices")
+
+
+class KeepsVoiceStore:
+    """``UsesVoiceStore`` for an engine class: the store it is given, else (run on its own,
+    not by a server) ``standalone_voice_store`` of its ``_settings``."""
+
+    _settings: Settings
+    _voice_store: VoiceStore | None = None
+
+    def use_voice_store(self, store: VoiceStore) -> None:
+        self._voice_store = store
+
+    def _store(self) -> VoiceStore:
+        if self._voice_store is None:
+            self._voice_store = standalone_voice_store(self._settings)
+        return self._voice_store
 
 
 def voice_table(voices: Sequence[VoiceInfo]) -> dict[str, VoiceInfo]:

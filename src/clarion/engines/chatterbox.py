@@ -57,12 +57,12 @@ from clarion.engines.base import (
     EngineExtras,
     EngineIdentity,
     EngineOwnOptions,
+    KeepsVoiceStore,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
     files_fingerprint,
-    standalone_voice_store,
 )
 from clarion.engines.chatterbox_batch import Row, decode, render, speech_only
 from clarion.engines.torch_util import (
@@ -79,7 +79,6 @@ from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
 if TYPE_CHECKING:
     from clarion.config import Settings
-    from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -252,7 +251,7 @@ def _files_fingerprint(path: Path) -> str:
     return files_fingerprint(path / name for name in (*MODEL_FILES, BUILTIN_CONDS))
 
 
-class ChatterboxEngine:
+class ChatterboxEngine(KeepsVoiceStore):
     name: ClassVar[str] = "chatterbox"
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en",),
@@ -273,7 +272,6 @@ class ChatterboxEngine:
         self._dir = self._options.path or model_dir(settings)
         self._watermark = self._options.watermark
         self._settings = settings
-        self._voice_store: VoiceStore | None = None  # the server's, given by use_voice_store
         self._tts: Any = None  # the chatterbox.tts module
         self._model: Any = None  # chatterbox.tts.ChatterboxTTS
         self._builtin: Any = None  # Conditionals from conds.pt
@@ -319,15 +317,6 @@ class ChatterboxEngine:
     @property
     def sample_rate(self) -> int:
         return SAMPLE_RATE
-
-    def use_voice_store(self, store: VoiceStore) -> None:
-        """``UsesVoiceStore``: the server's store of uploaded voices."""
-        self._voice_store = store
-
-    def _store(self) -> VoiceStore:
-        if self._voice_store is None:  # run on its own, not by a server
-            self._voice_store = standalone_voice_store(self._settings)
-        return self._voice_store
 
     @property
     def loaded(self) -> bool:

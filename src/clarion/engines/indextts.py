@@ -65,12 +65,12 @@ from clarion.engines.base import (
     EngineExtras,
     EngineIdentity,
     EngineOwnOptions,
+    KeepsVoiceStore,
     SchedulingDefaults,
     Segment,
     Streaming,
     VoiceInfo,
     files_fingerprint,
-    standalone_voice_store,
 )
 from clarion.engines.torch_util import (
     import_torchaudio,
@@ -83,7 +83,6 @@ from clarion.errors import EngineError, EngineUnavailable, VoiceNotFound
 
 if TYPE_CHECKING:
     from clarion.config import Settings
-    from clarion.voices.store import VoiceStore
 
 log = logging.getLogger(__name__)
 
@@ -413,7 +412,7 @@ def _without_nemo(package: type[Any]) -> type[Any]:
     return ClarionTextNormalizer
 
 
-class IndexTTSEngine:
+class IndexTTSEngine(KeepsVoiceStore):
     name: ClassVar[str] = "indextts"
     capabilities: ClassVar[Capabilities] = Capabilities(
         languages=("en", "zh"),
@@ -434,7 +433,6 @@ class IndexTTSEngine:
         self._dir = self._options.path or model_dir(settings)
         self._hub = self._options.hub_cache or self._dir / HUB_DIR
         self._settings = settings
-        self._voice_store: VoiceStore | None = None  # the server's, given by use_voice_store
         self._model: Any = None  # indextts.infer_v2.IndexTTS2
         self._device: Any = None
         self._prompt_shas: dict[str, str] = {}  # reference path -> sha256 the model's cache holds
@@ -480,15 +478,6 @@ class IndexTTSEngine:
     @property
     def sample_rate(self) -> int:
         return SAMPLE_RATE
-
-    def use_voice_store(self, store: VoiceStore) -> None:
-        """``UsesVoiceStore``: the server's store of uploaded voices."""
-        self._voice_store = store
-
-    def _store(self) -> VoiceStore:
-        if self._voice_store is None:  # run on its own, not by a server
-            self._voice_store = standalone_voice_store(self._settings)
-        return self._voice_store
 
     @property
     def loaded(self) -> bool:
