@@ -447,6 +447,11 @@ class Settings(BaseSettings):
     max_input_chars: int = Field(default=50_000, ge=1)
     max_get_input_chars: int = Field(default=1_000, ge=1)
     max_segment_chars: int = Field(default=300, ge=20)
+    text_markup: bool = Field(
+        default=True,
+        description="Read plain text's Markdown and HTML for their words only (no '#', '**', "
+        "tags) and drop emoji; false reads every character as sent.",
+    )
     ws_idle_flush_ms: float = Field(
         default=500.0,
         ge=0,

@@ -123,6 +123,7 @@ class Synthesizer:
             erhua=opts.erhua,
             yao=opts.yao,
             max_segment_chars=opts.max_segment_chars or self.settings.max_segment_chars,
+            markup=self.settings.text_markup,
         )
 
     def analyse(
@@ -133,7 +134,9 @@ class Synthesizer:
         options = (
             self.frontend_options(engine)
             if engine
-            else FrontEndOptions(max_segment_chars=self.settings.max_segment_chars)
+            else FrontEndOptions(
+                max_segment_chars=self.settings.max_segment_chars, markup=self.settings.text_markup
+            )
         )
         return self.frontend.process(text, dataclasses.replace(options, language=language))
 

@@ -15,6 +15,7 @@ import pytest
 
 from clarion.audio.decode import decode
 from clarion.config import Settings
+from tests.asr import transcribe, wer
 from tests.server import RunningServer, serve
 from tests.signals import rms
 
@@ -86,6 +87,18 @@ def test_mandarin_through_the_api(client: openai.OpenAI) -> None:
     samples, rate = decode(resp.content, "wav")
     assert 0.12 * len(text) < len(samples) / rate < 0.6 * len(text)
     assert rms(samples) > 0.01
+
+
+def test_a_markdown_reply_is_heard_as_its_words(client: openai.OpenAI) -> None:
+    """What a language model writes, sent as it comes: the listener hears the words, not
+    "hash", "asterisk" or "party popper"."""
+    reply = "## Next steps\n\n1. Open the **Settings** page.\n2. Choose *Privacy* 🎉\n\n> Then tap `Save`."
+    resp = client.audio.speech.create(model="kokoro", voice="af_heart", input=reply, response_format="wav")
+    samples, rate = decode(resp.content, "wav")
+    heard = transcribe(samples, rate).lower()
+    assert not any(mark in heard for mark in ("hash", "asterisk", "party", "popper", "backtick")), heard
+    said = "Next steps. One, open the Settings page. Two, choose Privacy. Then tap Save."
+    assert wer(said, heard) <= 0.25, heard
 
 
 def test_auto_model_picks_the_engine_by_voice(client: openai.OpenAI, server: RunningServer) -> None:

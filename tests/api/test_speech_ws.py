@@ -203,6 +203,26 @@ def test_an_idle_gap_speaks_what_is_held(server: RunningServer) -> None:
     assert 0.2 <= waited < 5, waited
 
 
+def test_a_markdown_reply_streamed_token_by_token_is_read_without_its_marks(server: RunningServer) -> None:
+    """An LLM's reply arrives in pieces that cut its marks apart ("**Set" "tings**"); the marks
+    are not read, so it lasts as long as its words alone (read, they added 29 % here)."""
+    reply = "## Next steps\n1. Open the **Settings** page.\n2. Choose *Privacy* 🎉\n> Then tap `Save`."
+    words = "Next steps.\n1. Open the Settings page.\n2. Choose Privacy.\nThen tap Save."
+
+    async def seconds(text: str) -> float:
+        async with session(server) as ws:
+            await event(ws)
+            for i in range(0, len(text), 4):  # four characters a token
+                await ws.send(json.dumps({"type": "text", "text": text[i : i + 4]}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, audio = await until_done(ws)
+        assert events[-1]["type"] == "done", events
+        return len(pcm(audio)) / 24000
+
+    marked, plain = run(seconds(reply)), run(seconds(words))
+    assert abs(marked - plain) / plain < 0.1, (marked, plain)
+
+
 def queue_depth(server: RunningServer) -> int:
     return server.service.runtimes["hibari"].batcher.queue_depth
 

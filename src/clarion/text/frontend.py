@@ -1,6 +1,7 @@
 """The text front end every engine shares:
 
-clean-up -> user lexicon -> language spans -> per-language normalisation -> sentences.
+clean-up (marks of Markdown and HTML, emoji) -> user lexicon -> language spans
+-> per-language normalisation -> sentences.
 
 The result keeps what a user needs to debug pronunciation: the normalised text, the
 segments with their language, and which rules fired."""
@@ -16,6 +17,7 @@ from typing import Literal
 from clarion.text.en import normalize_en
 from clarion.text.lang import has_han
 from clarion.text.lexicon import Lexicon
+from clarion.text.markup import plain_text
 from clarion.text.normalize import normalize
 from clarion.text.spans import Language, Span, dominant_language, language_spans, merge_spans
 from clarion.text.split import split_sentences
@@ -53,6 +55,8 @@ class FrontEndOptions:
     # The reading voice's language: digits, symbols and units not inside the other
     # language's words are read in it ("3kg" to a Mandarin voice is 三公斤).
     language: Language | None = None
+    # Markdown's and HTML's marks and emoji dropped, their words kept (text.markup).
+    markup: bool = True
 
 
 class TextFrontEnd:
@@ -61,7 +65,7 @@ class TextFrontEnd:
 
     def normalize(self, text: str, options: FrontEndOptions | None = None) -> Normalised:
         opts = options or FrontEndOptions()
-        cleaned = _clean(text)
+        cleaned = _clean(text, opts)
         return self._normalise(cleaned, opts, _hint(cleaned, opts))
 
     def _normalise(self, cleaned: str, opts: FrontEndOptions, hint: Language) -> Normalised:
@@ -98,7 +102,7 @@ class TextFrontEnd:
         that synthesis can start while a long text is still being read. Joined, the parts are
         what ``process`` returns."""
         opts = options or FrontEndOptions()
-        cleaned = _clean(text)
+        cleaned = _clean(text, opts)
         hint = _hint(cleaned, opts)
         for part in _head_and_rest(cleaned, opts.max_segment_chars):
             norm = self._normalise(part, opts, hint)
@@ -121,8 +125,8 @@ class TextFrontEnd:
 _FULL_WIDTH_ALNUM = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF5B) if chr(c).isalnum()}
 
 
-def _clean(text: str) -> str:
-    return normalize(text).translate(_FULL_WIDTH_ALNUM)
+def _clean(text: str, opts: FrontEndOptions) -> str:
+    return normalize(plain_text(text) if opts.markup else text).translate(_FULL_WIDTH_ALNUM)
 
 
 def speakable(text: str) -> bool:
