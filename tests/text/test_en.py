@@ -211,6 +211,21 @@ def test_month_and_day_after_a_date_word(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("E = mc^2", "E = mc squared"),
+        ("2^10 = 1024", "two to the power of ten equals one thousand twenty-four"),
+        ("x^3 + y^-1", "x cubed + y to the power of minus one"),
+        ("(a+b)^2 is", "(a+b) squared is"),
+        ("x² + y³ = 10⁻³", "x squared + y cubed = ten to the power of minus three"),
+        ("a 50 m² flat", "a fifty square meter flat"),  # a unit's square stays the unit's
+    ],
+)
+def test_powers(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("US$76.3 trillion", "seventy-six point three trillion U S dollars"),
         ("USD 5", "five U S dollars"),
         ("HK$50", "fifty Hong Kong dollars"),

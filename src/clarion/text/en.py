@@ -63,8 +63,9 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
 * Signs: "+3" -> plus three, "±" -> plus or minus; "@name" -> at name, "#tag" -> hashtag tag,
   but "#" before a number or a code ("#A12345") is "number"; "w/" and "w/o" -> with/without;
   compass points by a wind are words ("NW winds" -> Northwest). Before a number "~" is "about",
-  "≈" "approximately"; ">"/"<" are "greater/less than" after an operand (x > 5), else "more/less
-  than" (">5,000 people"); "÷" divided by, "−" minus, "©" copyright, ™/® are not read.
+  "≈" "approximately"; powers: "x^2", "x²" -> x squared, "2^10" -> two to the power of ten;
+  ">"/"<" are "greater/less than" after an operand (x > 5), else "more/less than" (">5,000
+  people"); "÷" divided by, "−" minus, "©" copyright, ™/® are not read.
 * "/unit" after an amount is "per" ("£5.50/kg", "$15/hr", "200 mg/day"); q/q, y/y, YoY read
   "quarter on quarter", "year on year". After "a"/"an" a sum before a noun is singular ("a $20
   ticket"). A decimal before "s" is seconds ("10.49s"); 5'11" -> five feet eleven inches,
@@ -1237,6 +1238,22 @@ def _fraction(m: re.Match[str]) -> str:
     return _pad(m, body)
 
 
+# Powers: "x^2", "2^10", "(a+b)^2", "10^-3", "x²" (after the measures: "m²" is square meters).
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_POWER = re.compile(
+    r"(?<=[\w)\]])(?:\^(?P<e>[-−]?[0-9]{1,3})|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}))(?![\w^⁰¹²³⁴⁵⁶⁷⁸⁹])"
+)
+
+
+def _power(m: re.Match[str]) -> str:
+    e = (m.group("e") or m.group("sup").translate(_SUPERSCRIPTS)).replace("−", "-")
+    if e in ("2", "3"):
+        out = "squared" if e == "2" else "cubed"
+    else:
+        out = "to the power of " + ("minus " if e.startswith("-") else "") + _cardinal(e.lstrip("-"))
+    return " " + _pad(m, out).lstrip()  # after the base, which may be ")"
+
+
 def _math(m: re.Match[str]) -> str:
     if m.group("op2"):
         return " minus "
@@ -1640,6 +1657,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_FRACTION, _fraction, "en.fraction")
     run(_SYMBOL_MATH, _math, "en.symbol")
     run(_PLUS, lambda m: _pad(m, "plus"), "en.symbol")
+    run(_POWER, _power, "en.math")
     run(_AMP, lambda m: _pad(m, "and"), "en.symbol")
     run(_KILO, _kilo, "en.cardinal")
     run(_VERSION_CUE, _version_cue, "en.decimal")
