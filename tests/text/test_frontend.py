@@ -110,3 +110,14 @@ def test_number_signs_and_named_events_for_a_mandarin_voice() -> None:
     # Inside a word, or in English, it is no number sign.
     assert fe.process("Mono.5很好", zh).text == "Mono.五很好"
     assert fe.process("The No.1 player.").text == "The number one player."
+
+
+def test_a_mandarin_list_reads_its_numbers_as_items() -> None:
+    """A "1." at a line's start numbers an item (一、), as a Markdown reply's list does; its full
+    stop made the number a sentence of its own (一。)."""
+    reply = "## 注意事项\n1. **重要**：请在6/18前完成。\n2) 联系*客服*。"
+    result = TextFrontEnd().process(reply, FrontEndOptions(language="zh"))
+    assert result.text == "注意事项\n一、重要：请在六月十八日前完成。\n二、联系客服。"
+    assert [s.text for s in result.segments] == result.text.split("\n")
+    # Not at a line's start, or not before Chinese, it stays a number.
+    assert TextFrontEnd().process("第1.5版", FrontEndOptions(language="zh")).text == "第一点五版"

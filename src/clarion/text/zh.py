@@ -236,6 +236,9 @@ _NAMED_NUMBER = re.compile(
 )
 # "No.5香水", "NO.23球衣" -> 五号, 二十三号; "No.1" names a rank (销量No.1 -> 销量第一).
 _NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\.[0-9])")
+# A list item's number at a line's start: "1. 苹果" -> 一、苹果, a pause rather than the end of a
+# sentence (its full stop became 。 and the number a sentence of its own).
+_ITEM_NUMBER = re.compile(r"(?m)^(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
 # Generations: 90后, 00后, 85后 (born in the 1990s, 2000s, 1985-89) -> 九零后, 零零后, 八五后.
 _GENERATION = re.compile(r"(?<![0-9.,:/\-第])([0-9]0|[089][0-9])(?=后(?![面来方天]))")
 # A country code: +86 -> 加八六 (never 幺); the rest of a phone number is read by _PHONE.
@@ -904,6 +907,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
     t = folded
 
     if _ASCII_DIGIT.search(t):  # every rule below reads a number
+        t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: m.group(1) + "、", t)
         t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
         t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _digits(m.group(2), ctx.yao), t)
         t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
