@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from clarion.text.frontend import FrontEndOptions, TextFrontEnd
 from clarion.text.markup import plain_text
@@ -61,3 +65,31 @@ def test_the_front_end_reads_a_model_reply_without_its_marks() -> None:
     # Off, every character is read as sent.
     raw = TextFrontEnd().process("**Total**", FrontEndOptions(language="en", markup=False))
     assert raw.text == "**Total**"
+
+
+# As long as an input may be (CLARION_MAX_INPUT_CHARS): runs of marks without partners.
+ADVERSARIAL = {
+    "brackets": "[" * 50_000,
+    "links": "[a](" * 12_500,
+    "emphasis": "*a " * 16_666,
+    "underscores": "_a_ " * 12_500,
+    "tags": "<b>" * 16_666,
+    "quotes": "> " * 25_000,
+    "table": ("|a|b|\n|-|-|\n" + "|1|2|\n" * 8_000)[:50_000],
+}
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("name", sorted(ADVERSARIAL))
+def test_adversarial_marks_are_fast(name: str) -> None:
+    start = time.perf_counter()
+    plain_text(ADVERSARIAL[name])
+    elapsed = time.perf_counter() - start
+    assert elapsed < 5.0, f"{elapsed:.2f} s"  # about 0.5 s at worst here: linear in the length
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="*_`#<>[]()|~&;\\!-+.1a b\n🎉"))
+def test_any_mix_of_marks_gives_text_without_paired_marks(text: str) -> None:
+    out = plain_text(text)
+    assert "**" not in out and "~~" not in out and "`" not in out

@@ -75,7 +75,10 @@ def plain_text(text: str) -> str:
             lines.extend(tok.content.splitlines())
         elif kind == "html_block":
             lines.append(_html_words(tok.content))
-    return _STRAY.sub("", "\n".join(line.strip() for line in lines if line.strip()))
+    out = "\n".join(line.strip() for line in lines if line.strip())
+    while (bare := _STRAY.sub("", out)) != out:  # "*`*": without the backtick, "**" is left
+        out = bare
+    return out
 
 
 def _inline(children: Sequence[Any]) -> str:
@@ -84,10 +87,8 @@ def _inline(children: Sequence[Any]) -> str:
         kind = child.type
         if kind in ("text", "code_inline"):
             out.append(child.content)
-        elif kind == "softbreak":
-            out.append(" ")
-        elif kind == "hardbreak":
-            out.append("\n")
+        elif kind in ("softbreak", "hardbreak"):
+            out.append("\n")  # a line break as written: the splitter may end a sentence there
         elif kind == "image":
             out.append(_inline(child.children or []))
         elif kind == "html_inline" or kind in _INLINE_SKIP:
