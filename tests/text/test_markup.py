@@ -24,6 +24,7 @@ from clarion.text.markup import plain_text
         ("| Name | Age |\n|---|---|\n| Bob | 42 |", "Name, Age\nBob, 42"),
         ("```python\nprint('hi')\n```\nDone.", "print('hi')\nDone."),
         ("<p>Hello <b>world</b></p>", "Hello world"),
+        ('Hi <i>big</i> <span class="x">world</span><br>Next', "Hi big world\nNext"),
         ("AT&amp;T &lt;3", "AT&T <3"),
         ("Great job 🎉 team! 👍🏽", "Great job  team! "),
         ("🇺🇸 ❤️", " "),
@@ -49,6 +50,9 @@ def test_marks_go_and_words_stay(text: str, expected: str) -> None:
         "Line one\nline two",
         "#hashtag and #1 priority",
         "3.5 + 2 = 5.5",
+        # A tag without its partner is prose about a tag, or no tag at all.
+        "Use the <speak> tag to start.",
+        "if x<y and y>z then",
     ],
 )
 def test_plain_prose_is_left_alone(text: str) -> None:

@@ -33,9 +33,6 @@ _STRAY = re.compile(r"\*{2,}|(?<!\w)_{2,}|_{2,}(?!\w)|~~|`+")
 _TIMES = re.compile(r"(?<=[0-9])\*(?=[0-9])")
 # Only texts with some mark are parsed.
 _MARKS = re.compile(r"[*_`#<>\[\]|~&\\]|^\s*(?:[-+]|[0-9]{1,9}[.)])\s|^\s*[=-]{3,}\s*$", re.MULTILINE)
-_INLINE_SKIP = frozenset(
-    {"strong_open", "strong_close", "em_open", "em_close", "s_open", "s_close", "link_open", "link_close"}
-)
 
 
 @functools.cache
@@ -82,6 +79,9 @@ def plain_text(text: str) -> str:
 
 
 def _inline(children: Sequence[Any]) -> str:
+    tags = [_tag(c.content) for c in children if c.type == "html_inline"]
+    opened = {name for closing, name in tags if not closing}
+    closed = {name for closing, name in tags if closing}
     out: list[str] = []
     for child in children:
         kind = child.type
@@ -91,9 +91,26 @@ def _inline(children: Sequence[Any]) -> str:
             out.append("\n")  # a line break as written: the splitter may end a sentence there
         elif kind == "image":
             out.append(_inline(child.children or []))
-        elif kind == "html_inline" or kind in _INLINE_SKIP:
-            continue
+        elif kind == "html_inline":
+            # A tag that formats goes ("<b>world</b>", a line break for "<br>"); one without its
+            # partner stays as written: prose about a tag ("use the <speak> tag"), or no tag at
+            # all ("x<y and y>z").
+            closing, name = _tag(child.content)
+            if name in _VOID_TAGS:
+                out.append("\n" if name == "br" else " ")
+            elif not name or name not in (opened if closing else closed):
+                out.append(child.content if name else " ")
     return "".join(out)
+
+
+_TAG = re.compile(r"<\s*(/?)\s*([A-Za-z][\w-]*)")
+_VOID_TAGS = frozenset({"br", "hr", "img", "wbr"})
+
+
+def _tag(html: str) -> tuple[bool, str]:
+    """(closing, name) of an inline tag; no name for a comment or a declaration."""
+    m = _TAG.match(html)
+    return (bool(m.group(1)), m.group(2).lower()) if m else (False, "")
 
 
 class _Words(HTMLParser):
