@@ -6,9 +6,10 @@ as "asterisk asterisk settings asterisk asterisk", "# Title" as "hash title", "<
 "B world slash B", and "🎉" as "party popper". The text is parsed as CommonMark (with tables and
 strikethrough) by markdown-it-py and only its words are kept: headings, paragraphs and list
 items each on a line of their own (the splitter ends a sentence there), an ordered item keeps its
-number ("1. Open the app"), a link or image its text, code its content; HTML tags and emoji are
-dropped. A text streamed in pieces (a WebSocket fed token by token) may cut a pair of marks in
-two: marks left without their partner are dropped too.
+number ("1. Open the app"), a link or image its text, code its content; HTML tags that format
+(in pairs, or void such as <br>) and emoji are dropped. A text streamed in pieces (a WebSocket
+fed token by token) may cut a pair of marks in two: marks left without their partner are dropped
+too.
 
 Plain prose comes out as it went in, apart from backslash escapes and character references,
 which are what they stand for. Digits keep their asterisks ("2*3*4" is no emphasis)."""
