@@ -204,10 +204,14 @@ def test_an_idle_gap_speaks_what_is_held(server: RunningServer) -> None:
 
 
 def test_a_markdown_reply_streamed_token_by_token_is_read_without_its_marks(server: RunningServer) -> None:
-    """An LLM's reply arrives in pieces that cut its marks apart ("**Set" "tings**"); the marks
-    are not read, so it lasts as long as its words alone (read, they added 29 % here)."""
-    reply = "## Next steps\n1. Open the **Settings** page.\n2. Choose *Privacy* 🎉\n> Then tap `Save`."
-    words = "Next steps.\n1. Open the Settings page.\n2. Choose Privacy.\nThen tap Save."
+    """An LLM's reply arrives in pieces that cut its marks apart ("**Set" "tings**", a table a
+    row at a time); the marks are not read, so it lasts as long as its words alone."""
+    reply = (
+        "## Next steps\n1. Open the **Settings** page.\n2. Choose *Privacy* 🎉\n> Then tap `Save`.\n"
+        "| Plan | Price |\n|---|---|\n| Basic | free |\n"
+    )
+    words = "Next steps.\n1. Open the Settings page.\n2. Choose Privacy.\nThen tap Save.\n"
+    words += "Plan, Price\nBasic, free"  # the delimiter row, a piece of its own, says nothing
 
     async def seconds(text: str) -> float:
         async with session(server) as ws:

@@ -22,6 +22,9 @@ from clarion.text.markup import plain_text
         ("> quoted text", "quoted text"),
         ("~~old~~ new", "old new"),
         ("| Name | Age |\n|---|---|\n| Bob | 42 |", "Name, Age\nBob, 42"),
+        # A streamed table comes a row at a time, and a row alone is no table to the parser.
+        ("| Bob | 42 |", "Bob, 42"),
+        ("| :--- | ---: |", ""),
         ("```python\nprint('hi')\n```\nDone.", "print('hi')\nDone."),
         ("<p>Hello <b>world</b></p>", "Hello world"),
         ('Hi <i>big</i> <span class="x">world</span><br>Next', "Hi big world\nNext"),
@@ -53,6 +56,7 @@ def test_marks_go_and_words_stay(text: str, expected: str) -> None:
         # A tag without its partner is prose about a tag, or no tag at all.
         "Use the <speak> tag to start.",
         "if x<y and y>z then",
+        "a | b or x || y",
     ],
 )
 def test_plain_prose_is_left_alone(text: str) -> None:

@@ -73,10 +73,24 @@ def plain_text(text: str) -> str:
             lines.extend(tok.content.splitlines())
         elif kind == "html_block":
             lines.append(_html_words(tok.content))
-    out = "\n".join(line.strip() for line in lines if line.strip())
+    out = "\n".join(row for line in lines if (row := _lone_row(line.strip())))
     while (bare := _STRAY.sub("", out)) != out:  # "*`*": without the backtick, "**" is left
         out = bare
     return out
+
+
+# A table's row or delimiter row on its own: a streamed table arrives a line at a time, and a
+# row without the delimiter row under the header is no table to the parser.
+_ROW = re.compile(r"\|(.*)\|")
+_DELIMITER_ROW = re.compile(r"\|?(?:\s*:?-+:?\s*\|)+\s*:?-+:?\s*\|?")
+
+
+def _lone_row(line: str) -> str:
+    if _DELIMITER_ROW.fullmatch(line):
+        return ""
+    if (m := _ROW.fullmatch(line)) is not None:
+        return ", ".join(cell.strip() for cell in m.group(1).split("|") if cell.strip())
+    return line
 
 
 def _inline(children: Sequence[Any]) -> str:
