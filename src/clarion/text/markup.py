@@ -73,7 +73,7 @@ def plain_text(text: str) -> str:
             lines.extend(tok.content.splitlines())
         elif kind == "html_block":
             lines.append(_html_words(tok.content))
-    out = "\n".join(row for line in lines if (row := _lone_row(line.strip())))
+    out = "\n".join(said for line in lines if (said := _lone_row(line.strip())))
     while (bare := _STRAY.sub("", out)) != out:  # "*`*": without the backtick, "**" is left
         out = bare
     return out
