@@ -344,6 +344,12 @@ def test_per_unit_and_adjectival_money(text: str, expected: str) -> None:
         ("rated 4.5/5", "rated four point five out of five"),
         ("2½ miles", "two and one half miles"),
         ("¾ of it", "three quarters of it"),
+        # A fraction of a unit written short reads as one of a unit written out.
+        ("1/2 tsp salt", "one half teaspoon salt"),
+        ("1 1/2 lb beef", "one and one half pounds beef"),
+        ("a 1/4 in. gap", "a one quarter inch gap"),
+        ('a 3/8" bolt', "a three eighths inch bolt"),
+        ("5/4 tsp", "five over four teaspoons"),
     ],
 )
 def test_fractions_scores_and_ratios(text: str, expected: str) -> None:

@@ -1119,6 +1119,36 @@ def _seconds(m: re.Match[str]) -> str:
     return _pad(m, f"{_decimal(m.group('i'), m.group('f'))} seconds")
 
 
+# A fraction of a unit written short: "1/2 tsp", "1 1/2 lb", "a 1/4 in. gap", read as "3/4 cup" is
+# (one half teaspoon). Before the measures, which took the denominator for the amount: "1/2 tsp"
+# was read "one/two teaspoons".
+_PART_MEASURE = re.compile(
+    r"(?<![\w./])(?:(?P<w>[0-9]{1,3})\s)?(?P<n>[0-9]{1,2})/(?P<d>[0-9]{1,2})\s?"
+    r"(?:(?P<inch>in\.(?=\s|$)|″|\")|(?P<u>"
+    + _UNIT_ALT
+    + r"|(?i:"
+    + _UNIT_ANY_ALT
+    + r")))(?![\w/²³]|(?<=\.)[A-Za-z])"
+)
+
+
+def _part_measure(m: re.Match[str]) -> str:
+    n, d = int(m.group("n")), int(m.group("d"))
+    if m.group("inch"):
+        one, many = "inch", "inches"
+    else:
+        unit_words = _UNITS.get(m.group("u")) or _UNITS_ANY_CASE.get(m.group("u").lower())
+        if unit_words is None:
+            return m.group(0)
+        one, many = unit_words
+    if not 0 < n < d:  # "5/4 tsp"
+        return _pad(m, f"{_cardinal(str(n))} over {_cardinal(str(d))} {many}")
+    part = _fraction_words(n, d)
+    if m.group("w"):
+        return _pad(m, f"{_cardinal(m.group('w'))} and {part} {many}")
+    return _pad(m, f"{part} {one}")
+
+
 def _measure(m: re.Match[str]) -> str:
     u = m.group("u").replace("° ", "°")
     unit_words = _UNITS.get(u) or _UNITS_ANY_CASE.get(u.lower())
@@ -1638,6 +1668,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_DIM_UNITS, lambda m: m.group("a") + " by ", "en.measure")
     run(_DIMENSION, _dimension, "en.measure")
     run(_TIMES, _times, "en.measure")
+    run(_PART_MEASURE, _part_measure, "en.measure")
     run(_MEASURE, _measure, "en.measure")
     run(_INCHES, _inches, "en.measure")
     run(_INCHES_AFTER_FEET, _inches, "en.measure")
