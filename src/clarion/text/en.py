@@ -1027,15 +1027,18 @@ _UNITS_ANY_CASE = {
 }  # fmt: skip
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _UNIT_ANY_ALT = "|".join(re.escape(u) for u in sorted(_UNITS_ANY_CASE, key=len, reverse=True))
+_ANY_UNIT = _UNIT_ALT + r"|(?i:" + _UNIT_ANY_ALT + r")"  # exact case first, then any case
+_UNIT_END = r"(?![\w/²³]|(?<=\.)[A-Za-z])"  # "km" but not "kmh", "m." but not "m.sc"
 _MEASURE = re.compile(
-    r"(?<![\w.,])(?P<neg>[-−+])?"
-    + _NUM
-    + r"(?:\s?(?P<u>°\s?[CF]?|"
-    + _UNIT_ALT
-    + r"|(?i:"
-    + _UNIT_ANY_ALT
-    + r")))(?![\w/²³]|(?<=\.)[A-Za-z])"
+    r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM + r"(?:\s?(?P<u>°\s?[CF]?|" + _ANY_UNIT + r"))" + _UNIT_END
 )
+
+
+def _unit_words(u: str) -> tuple[str, str] | None:
+    """(singular, plural) of a unit as written, if it is one."""
+    return _UNITS.get(u) or _UNITS_ANY_CASE.get(u.lower())
+
+
 # "/unit" after an amount is "per": "£5.50/kg", "$15/hr", "200 mg/day", "9.8 m/s²".
 _PER_UNITS = {
     "kg": "kilogram", "g": "gram", "lb": "pound", "oz": "ounce", "gal": "gallon", "L": "liter",
@@ -1052,10 +1055,8 @@ _PER_UNITS = {
 }  # fmt: skip
 _PER = re.compile(
     r"(?<![\w.,/])(?P<left>[0-9][0-9,]*+(?:\.[0-9]++)?(?:\s?(?:%|[KkMB]|bn|mn|"
-    + _UNIT_ALT
-    + r"|(?i:"
-    + _UNIT_ANY_ALT
-    + r")))?)/(?P<d>"
+    + _ANY_UNIT
+    + r"))?)/(?P<d>"
     + "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
     + r")(?![\w/²³])"
 )
@@ -1124,11 +1125,7 @@ def _seconds(m: re.Match[str]) -> str:
 # was read "one/two teaspoons".
 _PART_MEASURE = re.compile(
     r"(?<![\w./])(?:(?P<w>[0-9]{1,3})\s)?(?P<n>[0-9]{1,2})/(?P<d>[0-9]{1,2})\s?"
-    r"(?:(?P<inch>in\.(?=\s|$)|″|\")|(?P<u>"
-    + _UNIT_ALT
-    + r"|(?i:"
-    + _UNIT_ANY_ALT
-    + r")))(?![\w/²³]|(?<=\.)[A-Za-z])"
+    r"(?:(?P<inch>in\.(?=\s|$)|″|\")|(?P<u>" + _ANY_UNIT + r"))" + _UNIT_END
 )
 
 
@@ -1137,7 +1134,7 @@ def _part_measure(m: re.Match[str]) -> str:
     if m.group("inch"):
         one, many = "inch", "inches"
     else:
-        unit_words = _UNITS.get(m.group("u")) or _UNITS_ANY_CASE.get(m.group("u").lower())
+        unit_words = _unit_words(m.group("u"))
         if unit_words is None:
             return m.group(0)
         one, many = unit_words
@@ -1150,8 +1147,7 @@ def _part_measure(m: re.Match[str]) -> str:
 
 
 def _measure(m: re.Match[str]) -> str:
-    u = m.group("u").replace("° ", "°")
-    unit_words = _UNITS.get(u) or _UNITS_ANY_CASE.get(u.lower())
+    unit_words = _unit_words(m.group("u").replace("° ", "°"))
     if unit_words is None:
         return m.group(0)
     i, f = m.group("i"), m.group("f")
