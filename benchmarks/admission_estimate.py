@@ -20,9 +20,8 @@ import time
 
 import httpx
 
-from harness import TEXTS, server  # same directory: shared by the benchmarks
+from harness import SENTENCES, server  # same directory: shared by the benchmarks
 
-SENTENCES = [s.strip() for text in TEXTS for s in text.split(".") if s.strip()]
 VOICES = {"kokoro": "af_heart", "hibari": "heart", "piper": "en_US-joe-medium"}
 
 
@@ -30,7 +29,7 @@ def long_text(count: int) -> str:
     """``count`` long sentences, two of the harness's joined by "and" in each: a reply of the
     length people send to be read whole."""
     n = len(SENTENCES)
-    return " ".join(f"{SENTENCES[i % n]}, and {SENTENCES[(i + 7) % n].lower()}." for i in range(count))
+    return " ".join(f"{SENTENCES[i % n][:-1]}, and {SENTENCES[(i + 7) % n].lower()}" for i in range(count))
 
 
 def figure(client: httpx.Client, body: dict[str, object]) -> float:

@@ -47,6 +47,8 @@ TEXTS = [
     "Thank you for calling. All of our agents are busy. Please stay on the line.",
     "The library opens at nine. Children's story time starts at ten thirty.",
 ]
+# The same texts one sentence each.
+SENTENCES = [s.strip() + "." for text in TEXTS for s in text.split(".") if s.strip()]
 
 
 def free_port() -> int:

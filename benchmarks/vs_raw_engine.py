@@ -55,11 +55,9 @@ import httpx
 
 from clarion.config import Settings
 from clarion.models import KOKORO_MODEL_FILE, KOKORO_VOICES_FILE, kokoro_dir
-from harness import TEXTS, Server, clarion_server, run_level  # same directory
+from harness import SENTENCES, Server, clarion_server, run_level  # same directory
 
 VOICE = "af_heart"
-# One sentence per request: the harness's texts cut at their full stops.
-SENTENCES = [s.strip() + "." for text in TEXTS for s in text.split(".") if s.strip()]
 
 
 def raw_kokoro(threads: int, spinning: bool) -> Any:
