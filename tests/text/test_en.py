@@ -211,9 +211,9 @@ def test_month_and_day_after_a_date_word(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("E = mc^2", "E = mc squared"),
+        ("E = mc^2", "E equals mc squared"),
         ("2^10 = 1024", "two to the power of ten equals one thousand twenty-four"),
-        ("x^3 + y^-1", "x cubed + y to the power of minus one"),
+        ("x^3 + y^-1", "x cubed plus y to the power of minus one"),
         ("(a+b)^2 is", "(a+b) squared is"),
         ("x² + y³ = 10⁻³", "x squared + y cubed = ten to the power of minus three"),
         ("a 50 m² flat", "a fifty square meter flat"),  # a unit's square stays the unit's
@@ -377,6 +377,61 @@ def test_fractions_scores_and_ratios(text: str, expected: str) -> None:
     ],
 )
 def test_signs_and_symbols(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('He said "hello" & left.', 'He said "hello" and left.'),
+        ("R&D and Q & A", "R and D and Q and A"),
+        ("Go from A → B.", "Go from A to B."),
+        ("x = y + 2", "x equals y plus two"),
+        ("5 * 3 = 15", "five times three equals fifteen"),
+        ("f(x) = 2x + 1", "f(x) equals two x plus one"),
+        ("Plan A + Plan B", "Plan A plus Plan B"),
+        ("10x faster", "ten times faster"),
+        ("A+ grade, C++ and 2*3*4", "A+ grade, C++ and two times three times four"),
+        ("a Ph.D. student", "a P h D student"),
+        ("She has a Ph. D.", "She has a P h D."),
+        ("Call ext. 204 now.", "Call extension two zero four now."),
+        ("dial 555-1234 ext. 12", "dial five five five, one two three four, extension one two"),
+    ],
+)
+def test_signs_between_words(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("It has 1M tokens of context.", "It has one million tokens of context."),
+        ("about 1.2B views", "about one point two billion views"),
+        ("10M+ downloads", "ten million plus downloads"),
+        ("10K+ stars", "ten thousand plus stars"),
+        ("3bn users and 2.5mn subscribers", "three billion users and two point five million subscribers"),
+        ("5M people", "five million people"),
+        ("the 1.5M mark", "the one point five million mark"),
+        # A letter after a whole number that is not before a plural noun is a name.
+        ("The 2B pencil in room 4B.", "The two B pencil in room four B."),
+        ("the 7B model", "the seven B model"),
+        ("Apartment 12B is free", "Apartment twelve B is free"),
+        ("Room 4B has towels", "Room four B has towels"),
+    ],
+)
+def test_counts_in_millions_and_billions(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("See vol. II of the set.", "See volume two of the set."),
+        ("Vol. IV, ch. III", "Volume four, chapter three"),
+        ("vol. 2", "volume two"),
+    ],
+)
+def test_roman_numerals_after_references(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 

@@ -351,7 +351,7 @@ _EMERGENCY = re.compile(
     r"(?![\w]|[.,][0-9])"
     r"|(?<![\w.,/$])(?P<c>911)(?=\s(?:call|calls|caller|callers|dispatcher|dispatchers|operator|operators|center)(?![\w]))"
 )
-_PHONE_EXT = re.compile(r"(?<=[a-z]),?\s(?:[Ee]xt\.?|[Ee]xtension|x)\s?(?P<n>[0-9]{1,5})(?![\w-])")
+_PHONE_EXT = re.compile(r"(?<=[a-z]),?\s(?:(?P<e>[Ee]xt\.?|[Ee]xtension)|x)\s?(?P<n>[0-9]{1,5})(?![\w-])")
 
 
 def _phone(m: re.Match[str]) -> str:
@@ -381,9 +381,11 @@ def _emergency(m: re.Match[str]) -> str:
 def _phone_ext(m: re.Match[str]) -> str:
     # Only right after a number already read as a phone number (its last word is a digit).
     before = m.string[max(0, m.start() - 6) : m.start()]
-    if not before.endswith(_ONES):
-        return m.group(0)
-    return f", extension {_digits(m.group('n'))}"
+    if before.endswith(_ONES):
+        return f", extension {_digits(m.group('n'))}"
+    if m.group("e"):  # "call ext. 204": the word says what the number is
+        return f"{m.group(0)[: m.start('e') - m.start()]}extension {_digits(m.group('n'))}"
+    return m.group(0)
 
 
 # --------------------------------------------------------------------------- abbreviations
@@ -419,7 +421,11 @@ _REF = {
     "p": "page", "pp": "pages", "fig": "figure", "figs": "figures", "vol": "volume", "vols": "volumes",
     "ch": "chapter", "chap": "chapter", "eq": "equation", "para": "paragraph",
 }  # fmt: skip
-_REF_ABBR = re.compile(r"(?<![\w.])(?P<w>[Pp]p?|[Ff]igs?|[Vv]ols?|[Cc]hap|[Cc]h|[Ee]q|[Pp]ara)\.\s?(?=[0-9])")
+# "vol. II", "ch. IV": a Roman numeral after one is a number too.
+_REF_ABBR = re.compile(
+    r"(?<![\w.])(?P<w>[Pp]p?|[Ff]igs?|[Vv]ols?|[Cc]hap|[Cc]h|[Ee]q|[Pp]ara)\.\s?"
+    r"(?:(?=[0-9])|(?P<r>[IVXLC]{1,7})(?![\w]))"
+)
 # Without a dot: "Hwy 101", "Rte 66", "Mt Lee", "Ft Worth".
 _ABBR_NO_DOT = re.compile(
     r"(?<![\w.])(?P<w>Hwy|Rte)(?=\s[0-9])|(?<![\w.])(?P<t>Mt|(?<![0-9] )Ft)(?=\s[A-Z][a-z])"
@@ -436,7 +442,11 @@ _NEXT_CAP = re.compile(r"\s++[A-Z]")
 def _ref_abbr(m: re.Match[str]) -> str:
     w = m.group("w")
     out = _REF[w.lower()]
-    return (out.capitalize() if w[0].isupper() else out) + " "
+    out = out.capitalize() if w[0].isupper() else out
+    if not m.group("r"):
+        return out + " "
+    value = _roman_value(m.group("r"))
+    return f"{out} {_cardinal(str(value))}" if value else m.group(0)
 
 
 def _period_on_period(m: re.Match[str]) -> str:
@@ -1187,7 +1197,12 @@ _VULGAR_VALUES = {
     "⅞": (7, 8),
 }  # fmt: skip
 _VULGAR = re.compile(r"(?<![\w.,])(?:(?P<w>[0-9]++)\s?)?(?P<v>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])")
-_SYMBOL_MATH = re.compile(r"(?<=[0-9])\s?(?P<op>[+=×÷])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])")
+# Between a number and a one-letter name, signs need spaces round them: "x = y + 2"; "2*3" multiplies.
+_SYMBOL_MATH = re.compile(
+    r"(?<=[0-9])\s?(?P<op>[+=×÷])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
+    r"|(?:(?<=[0-9)])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=])\s(?=[0-9A-Za-z(])"
+    r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9])"
+)
 # Comparisons: "x > 5", "<10 ms", "≥ 18".
 _COMPARE = re.compile(r"(?<![<>=-])(?P<op>[<>]=?|[≤≥])(?![<>=])\s?(?=" + _NUMBER_WORD + ")")
 _COMPARE_WORDS = {
@@ -1199,7 +1214,8 @@ _COMPARE_WORDS = {
 _COPYRIGHT_YEAR = re.compile(r"(?<=©)(?P<s>\s?)(?P<y>[12][0-9]{3})(?![\w]|[.,][0-9])")
 _COPYRIGHT = re.compile(r"©")
 _TRADEMARK = re.compile(r"(?<=\w)[™®]|\s?[™®](?![\w])")
-_AMP = re.compile(r"\s?&\s?")
+_AMP = re.compile(r"&")
+_ARROW = re.compile(r"\s?[→⟶]\s?")
 _VERSION = re.compile(r"(?<![\w.])[0-9]++(?:\.[0-9]++){2,}+(?![\w.]|\.[0-9])")
 _DECIMAL = re.compile(
     r"(?<![0-9.,])(?P<neg>(?<![\w.,)-])[-−])?(?P<i>[0-9]{1,3}(?:,[0-9]{3})++|[0-9]++|(?<!\w))\.(?P<f>[0-9]++)(?![0-9]|\.[0-9])"
@@ -1283,7 +1299,8 @@ def _power(m: re.Match[str]) -> str:
 def _math(m: re.Match[str]) -> str:
     if m.group("op2"):
         return " minus "
-    return {"+": " plus ", "=": " equals ", "×": " times ", "÷": " divided by "}[m.group("op")]
+    op = m.group("op") or m.group("op3") or m.group("op4")
+    return {"+": " plus ", "=": " equals ", "×": " times ", "*": " times ", "÷": " divided by "}[op]
 
 
 _OPERAND_BEFORE = re.compile(
@@ -1333,13 +1350,33 @@ _DIMENSION = re.compile(
     + _UNIT_ALT
     + r"|in\.(?=\s|$)|in(?=[,;)]|$))(?![\w]))?(?![\w])(?!\s?=)"
 )
-# "10x faster", "2X zoom", "1.5x": a multiplier.
-_TIMES = re.compile(r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])")
+# "10x faster", "2X zoom", "1.5x": a multiplier; "2x + 1" is algebra.
+_TIMES = re.compile(r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])(?!\s[+=−-]\s)")
 # "100k followers", "$50k" is money: a lower-case k after a number is thousand; "5K run", "4K TV"
 # keep the letter.
 _KILO = re.compile(
-    r"(?<![\w.,$£€¥])(?P<n>[0-9]{1,3}(?:\.[0-9])?)(?P<k>[kK])(?![\w])(?!\s?(?:run|race|walk|TV|video|display|monitor|screen|resolution|HDR|Ultra))"
+    r"(?<![\w.,$£€¥])(?P<n>[0-9]{1,3}(?:\.[0-9])?)(?P<k>[kK])(?P<p>\+?)(?![\w+])(?!\s?(?:run|race|walk|TV|video|display|monitor|screen|resolution|HDR|Ultra))"
 )
+
+
+# "1.2B views", "5M users", "10M+ downloads": a count in millions or billions. A capital letter
+# after a whole number is a scale only before a plural noun, so "room 4B", "a 2B pencil" and
+# "Llama 70B" keep it.
+_MEGA = re.compile(
+    r"(?<![\w.,$£€¥])(?P<n>[0-9]{1,3}(?:\.(?P<f>[0-9]{1,2}))?)(?P<s>[MB]|bn|mn)(?P<p>\+?)(?![\w+])"
+)
+_PLURAL_NEXT = re.compile(
+    r"\s++(?!(?:has|was|its|his|yes|this|does|goes|plus|thus|always|perhaps|whereas|towards|besides|sometimes)(?![\w]))"
+    r"(?:[a-z]{3,}+(?<![s'’]s)(?<=s)|people|children|men|women)(?![\w'’])"
+)
+
+
+def _mega(m: re.Match[str]) -> str:
+    if not m.group("f") and not _PLURAL_NEXT.match(m.string, m.end()):
+        return m.group(0)
+    i, _, f = m.group("n").partition(".")
+    scale = "billion" if m.group("s") in ("B", "bn") else "million"
+    return _pad(m, f"{_number(i, f or None)} {scale}" + (" plus" if m.group("p") else ""))
 
 
 def _dim_side(s: str) -> str:
@@ -1368,8 +1405,8 @@ _RACE_BEFORE = re.compile(r"(?:^|\W)(?:ran|run|runs|running|a|an|the|my|A|The|My
 def _kilo(m: re.Match[str]) -> str:
     i, _, f = m.group("n").partition(".")
     if _RACE_BEFORE.search(m.string, max(0, m.start() - 9), m.start()):  # "ran 5k", "a 10K": a race
-        return _pad(m, f"{_number(i, f or None)} K")
-    return _pad(m, f"{_number(i, f or None)} thousand")
+        return _pad(m, f"{_number(i, f or None)} K" + (" plus" if m.group("p") else ""))
+    return _pad(m, f"{_number(i, f or None)} thousand" + (" plus" if m.group("p") else ""))
 
 
 # Digits read in pairs after words that name a model, a route or a flight: "Boeing 737",
@@ -1568,14 +1605,14 @@ def _roman(m: re.Match[str]) -> str:
 
 # --------------------------------------------------------------------------- acronyms
 
-_DOTTED = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}+(?![\w])")
+_DOTTED = re.compile(r"(?<![\w.])(?:(?:[A-Z]\.){2,}+|Ph\.\s?D\.)(?![\w])")
 _ACRONYM = re.compile(r"(?<![\w'’.-])(?P<a>[A-Z]{2,5})(?P<s>s?)(?![\w'’])")
 _CAPS_WORD = re.compile(r"\b[A-Z]{2,}\b")
 _WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 
 
 def _dotted(m: re.Match[str]) -> str:
-    out = " ".join(m.group(0).replace(".", ""))
+    out = " ".join(m.group(0).replace(".", "").replace(" ", ""))
     return _pad(m, out + ("." if _ends_sentence(m) else ""))
 
 
@@ -1593,7 +1630,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
         not any(
-            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞" or c.isupper() or c == "."
+            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶" or c.isupper() or c == "."
             for c in text
         )
         and " vs " not in text
@@ -1686,7 +1723,9 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_PLUS, lambda m: _pad(m, "plus"), "en.symbol")
     run(_POWER, _power, "en.math")
     run(_AMP, lambda m: _pad(m, "and"), "en.symbol")
+    run(_ARROW, lambda m: " to ", "en.symbol")
     run(_KILO, _kilo, "en.cardinal")
+    run(_MEGA, _mega, "en.cardinal")
     run(_VERSION_CUE, _version_cue, "en.decimal")
     run(_VERSION, _version, "en.decimal")
     run(_MODEL_CUE, _model_cue, "en.code")
