@@ -435,6 +435,12 @@ def test_roman_numerals_after_references(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+def test_blood_pressure_is_one_number_over_the_other() -> None:
+    assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
+    assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
+    assert normalize_en("760 mmHg").text == "seven hundred sixty millimeters of mercury"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -281,6 +281,12 @@ def test_liang_generalises() -> None:
     assert normalize_zh("2年级，2个级别").text == "二年级，两个级别"
 
 
+def test_a_floor_after_a_place_is_its_number() -> None:
+    assert normalize_zh("地点在3号楼2层，B座2层").text == "地点在三号楼二层，B座二层"
+    assert normalize_zh("他在2层等你").text == "他在二层等你"
+    assert normalize_zh("这栋楼有2层，上2层楼").text == "这栋楼有两层，上两层楼"
+
+
 def test_punctuation_after_full_width_and_parentheses() -> None:
     assert normalize_zh("什么?!").text == "什么？！"
     assert normalize_zh("注意(重要)，版本(1)，f(x)").text == "注意（重要），版本（一），f(x)"

@@ -1229,6 +1229,14 @@ def _ordinal_sub(m: re.Match[str]) -> str:
     return _pad(m, _ordinal(m.group("i")))
 
 
+# "120/80 mmHg": a blood pressure is one number over the other, before its unit.
+_PRESSURE = re.compile(r"(?<![\w./])(?P<a>[0-9]{2,3})/(?P<b>[0-9]{2,3})\s?mmHg(?![\w])")
+
+
+def _pressure(m: re.Match[str]) -> str:
+    return _pad(m, f"{_cardinal(m.group('a'))} over {_cardinal(m.group('b'))} millimeters of mercury")
+
+
 def _fraction_words(n: int, d: int) -> str:
     if d == 2:
         den = "half" if n == 1 else "halves"
@@ -1688,6 +1696,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIME_H, _time_h, "en.time")
     run(_RATIO, lambda m: f"{m.group('a')} to {m.group('b')}", "en.ratio")
     run(_REF_ABBR, _ref_abbr, "en.abbreviation")
+    run(_PRESSURE, _pressure, "en.measure")
     run(_PER, _per, "en.measure")
     run(_PERCENT_RANGE, _percent_range, "en.percent")
     run(_MONEY_RANGE, _money_range, "en.currency")

@@ -779,8 +779,9 @@ _LIANG_WORDS = (
 _G_MEMORY = r"G\s?(?:内存|运存|显存|存储|流量|硬盘|空间|的(?:内存|运存|流量))"
 # 2 before a measure word is spoken 两 (两个, 两点, 两公里); 第2/2月/2号 keep 二.
 # The start of a range counts too: 2-3周 -> 两到三周 (the dash is 到 by then).
+# A floor after a building or a place is its number: 3号楼2层, 在2层 (but 有2层 is 两层).
 _LIANG = re.compile(
-    rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z])|{_G_MEMORY}"
+    rf"(?<![0-9.,:/\-A-Za-z第])2(?![0-9.,])(?!(?<=[楼座栋在到去住]2)层)(?=\s?(?:{_LIANG_WORDS})(?![A-Za-z])|{_G_MEMORY}"
     rf"|[到至][0-9]+(?:\.[0-9]+)?\s?(?:{_LIANG_WORDS})(?![A-Za-z])"
     rf"|[到至][0-9一二三四五六七八九十百千万点]+\s?(?:{_CUR_WORDS}))"
 )
