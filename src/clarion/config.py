@@ -442,6 +442,13 @@ class Settings(BaseSettings):
     # -- request limits --------------------------------------------------------
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_concurrent_streams: int = Field(default=64, ge=1, description="Streamed responses at once; then 503.")
+    # OpenAI's own speech endpoint streams chunked audio, so clients that play bytes as they come
+    # never ask for it; such a deployment turns this on rather than change every client.
+    stream_default: bool = Field(
+        default=False,
+        description="A speech request that leaves out 'stream' is streamed (chunked, first audio as "
+        "soon as its first sentence is ready); 'stream': false still gives a whole file.",
+    )
     request_timeout_s: float = Field(default=60.0, gt=0, description="Default per-request deadline.")
     max_request_timeout_s: float = Field(default=600.0, gt=0, description="Cap on a request's own timeout.")
     max_input_chars: int = Field(default=50_000, ge=1)

@@ -281,3 +281,26 @@ def test_every_current_openai_voice_name_maps_to_a_kokoro_voice(client: openai.O
         served[name] = r.headers["x-clarion-voice"]
     assert served["marin"] == "af_bella" and served["cedar"] == "am_fenrir"
     assert served["nova"] == "af_nova"  # the pack of the same name where there is one
+
+
+def test_stream_default_streams_what_an_openai_client_sends(kokoro_models_dir: Path) -> None:
+    """With CLARION_STREAM_DEFAULT a request without 'stream' comes chunked, as from OpenAI's
+    endpoint; one that says 'stream': false still gets a whole file with its length."""
+    settings = Settings(engines=["hibari"], models_dir=kokoro_models_dir, stream_default=True)
+    with serve(settings) as running:
+        client = openai.OpenAI(base_url=f"{running.url}/v1", api_key="not-needed", max_retries=0)
+        with client.audio.speech.with_streaming_response.create(
+            model="hibari", voice="heart", input=PARAGRAPH, response_format="wav"
+        ) as streamed:
+            assert streamed.headers.get("content-length") is None
+            parts = list(streamed.iter_bytes())
+        samples, rate = decode(b"".join(parts), "wav")
+        assert len(samples) / rate > 5.0  # the whole paragraph, not its first sentence
+        whole = httpx.post(
+            f"{running.url}/v1/audio/speech",
+            json={"model": "hibari", "voice": "heart", "input": SENTENCE, "response_format": "wav"}
+            | {"stream": False},
+        )
+        assert whole.status_code == 200
+        assert whole.headers["content-length"] == str(len(whole.content))
+        assert len(decode(whole.content, "wav")[0]) > 0

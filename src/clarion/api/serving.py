@@ -111,6 +111,8 @@ class SpeechServing:
     async def respond(
         self, request: Request, req: SpeechRequest, *, input_limit: tuple[int, str] | None = None
     ) -> Response:
+        if self.settings.stream_default and "stream" not in req.model_fields_set and not req.timestamps:
+            req = req.model_copy(update={"stream": True})
         if req.timestamps and req.streaming and req.stream_format != "sse":
             raise InvalidRequest(
                 "timestamps cannot ride in a raw audio stream: use stream_format 'sse' for streamed "
