@@ -435,6 +435,24 @@ def test_roman_numerals_after_references(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("retry after 2-5s", "retry after two to five seconds"),
+        ("wait 1s, then 45s", "wait one second, then forty-five seconds"),
+        ("the 1s and 0s", "the one s and zero s"),  # digits, not seconds
+        ("in his 40s", "in his forties"),
+        ("the 2024-25 season", "the twenty twenty-four to twenty-five season"),
+        ("from 2019–21", "from twenty nineteen to twenty-one"),
+        ("HTTP 429 Too Many Requests", "H T T P four twenty-nine Too Many Requests"),
+        ("Error code 0x80070005", "Error code hex eight zero zero seven zero zero zero five"),
+        ("mask 0xFF", "mask hex F F"),
+    ],
+)
+def test_what_technical_replies_write(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"

@@ -283,6 +283,14 @@ _TZ_OFFSET = re.compile(
 )
 # "192.168.1.1": an IP address is read digit by digit with "dot".
 _IP = re.compile(r"(?<![\w.])(?:[0-9]{1,3}+\.){3}[0-9]{1,3}+(?![\w]|\.[0-9])")
+# "0x80070005", "0xFF": a hexadecimal literal, spelled after the word "hex".
+_HEX = re.compile(r"(?<![\w.])0[xX](?P<h>[0-9A-Fa-f]{1,16})(?![\w])")
+
+
+def _hex(m: re.Match[str]) -> str:
+    return _pad(m, "hex " + " ".join(_ONES[int(c)] if c.isdigit() else c.upper() for c in m.group("h")))
+
+
 # "report.pdf": a file name with a common extension.
 _FILE = re.compile(
     r"(?<![\w.@/-])[A-Za-z0-9_-]{1,64}+\.(?:pdf|docx?|xlsx?|pptx?|txt|csv|jpe?g|png|gif|svg|mp3|mp4|mov|wav"
@@ -737,6 +745,8 @@ def _range(m: re.Match[str]) -> str:
     a, b = m.group("a"), m.group("b")
     if _is_year(a) and _is_year(b):
         return _pad(m, f"{_year(int(a))} to {_year(int(b))}")
+    if _is_year(a) and len(b) == 2 and int(b) > int(a[2:]):  # "the 2024-25 season"
+        return _pad(m, f"{_year(int(a))} to {_cardinal(b)}")
     return f"{a} to {b}"
 
 
@@ -1083,6 +1093,12 @@ _HOURS_MINUTES = re.compile(
 )
 # "10.49s", "9.58 s": a decimal before "s" is seconds (a whole "30s" is a decade).
 _SECONDS = re.compile(r"(?<![\w.,])(?P<i>[0-9]++)\.(?P<f>[0-9]++)\s?s(?![\w'’])")
+# "retry after 5s", "2-5s": whole seconds. A number ending in 0 is a decade ("the 30s") and
+# "the 1s and 0s" are digits, so those keep the letter.
+_WHOLE_SECONDS = re.compile(
+    r"(?<![\w.,'’-])(?<!the\s)(?:(?P<a>[0-9]{1,3})\s?[-–]\s?)?(?P<b>[0-9]{0,2}[1-9])s(?![\w'’])"
+    r"(?!\s(?:and|or)\s[0-9])"
+)
 # "12 ft x 14 ft": a measure on each side of "x" is a dimension.
 _DIM_UNITS = re.compile(
     r"(?<![\w.,])(?P<a>[0-9]++(?:\.[0-9]++)?\s?(?:" + _UNIT_ALT + r"|in\.?))\s?[xX×]\s?(?=[0-9])"
@@ -1128,6 +1144,13 @@ def _hours_minutes(m: re.Match[str]) -> str:
 
 def _seconds(m: re.Match[str]) -> str:
     return _pad(m, f"{_decimal(m.group('i'), m.group('f'))} seconds")
+
+
+def _whole_seconds(m: re.Match[str]) -> str:
+    b = m.group("b")
+    unit = "second" if b == "1" and not m.group("a") else "seconds"
+    head = f"{_cardinal(m.group('a'))} to " if m.group("a") else ""
+    return _pad(m, f"{head}{_cardinal(b)} {unit}")
 
 
 # A fraction of a unit written short: "1/2 tsp", "1 1/2 lb", "a 1/4 in. gap", read as "3/4 cup" is
@@ -1422,7 +1445,7 @@ def _kilo(m: re.Match[str]) -> str:
 # HTTP status codes are read like model numbers: "a 404 error", "error 503".
 _STATUS_CODE = re.compile(
     r"(?<![\w.,])(?P<n>[1-5][0-9]{2})(?=\s(?:error|errors|page|status|response|code)(?![\w]))"
-    r"|(?<=[Ee]rror\s)(?P<n2>[1-5][0-9]{2})(?![\w]|[.,][0-9])"
+    r"|(?:(?<=[Ee]rror\s)|(?<=HTTP\s))(?P<n2>[1-5][0-9]{2})(?![\w]|[.,][0-9])"
 )
 # A month and day without a year, after a word that introduces a date: "on 6/15", "until
 # 12/31", "Friday 3/4". "by", "from", "after" and "before" also take amounts ("cut by 1/3"),
@@ -1654,6 +1677,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_DOMAIN, _url, "en.url")
     run(_FILE, _url, "en.url")
     run(_IP, _ip, "en.url")
+    run(_HEX, _hex, "en.code")
     run(_HANDLE, lambda m: _pad(m, "at"), "en.symbol")
     run(_HASH_CODE, lambda m: _pad(m, "number"), "en.symbol")
     run(_HASHTAG, lambda m: _pad(m, "hashtag"), "en.symbol")
@@ -1707,6 +1731,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_FEET_INCHES, _feet_inches, "en.measure")
     run(_HOURS_MINUTES, _hours_minutes, "en.measure")
     run(_SECONDS, _seconds, "en.measure")
+    run(_WHOLE_SECONDS, _whole_seconds, "en.measure")
     run(_DIM_UNITS, lambda m: m.group("a") + " by ", "en.measure")
     run(_DIMENSION, _dimension, "en.measure")
     run(_TIMES, _times, "en.measure")
