@@ -121,3 +121,7 @@ def test_a_mandarin_list_reads_its_numbers_as_items() -> None:
     assert [s.text for s in result.segments] == result.text.split("\n")
     # Not at a line's start, or not before Chinese, it stays a number.
     assert TextFrontEnd().process("第1.5版", FrontEndOptions(language="zh")).text == "第一点五版"
+    # A list written on one line, after a colon and semicolons, is a list too.
+    inline = TextFrontEnd().process("以下是建议：1. 每天运动；2. 早睡。", FrontEndOptions(language="zh"))
+    assert inline.text == "以下是建议：一、每天运动；二、早睡。"
+    assert all(len(s.text) > 3 for s in inline.segments)  # no number spoken as a sentence

@@ -281,6 +281,12 @@ def test_liang_generalises() -> None:
     assert normalize_zh("2年级，2个级别").text == "二年级，两个级别"
 
 
+def test_status_codes_and_lettered_rooms_are_codes() -> None:
+    assert normalize_zh("超出会返回429错误，或500 错误").text == "超出会返回四二九错误，或五零零 错误"
+    assert normalize_zh("会议室A-301").text == "会议室A三零一"
+    assert normalize_zh("需要429人").text == "需要四百二十九人"
+
+
 def test_a_floor_after_a_place_is_its_number() -> None:
     assert normalize_zh("地点在3号楼2层，B座2层").text == "地点在三号楼二层，B座二层"
     assert normalize_zh("他在2层等你").text == "他在二层等你"

@@ -211,8 +211,8 @@ def _emergency(ctx: _Ctx, m: re.Match[str]) -> str:
 
 
 # Capital letters glued to 3+ digits are a code (flight CA1234, train G1234, model
-# RTX4090), read digit by digit; a round hundred is a model number (H100 -> H一百).
-_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,5})([0-9]{3,})(?![0-9]|\.[0-9])")
+# RTX4090, room A-301), read digit by digit; a round hundred is a model number (H100 -> H一百).
+_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,5})-?([0-9]{3,})(?![0-9]|\.[0-9])")
 
 
 def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
@@ -227,18 +227,19 @@ def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
 # Room numbers are codes (1308房间 -> 幺三零八房间); 3室2厅 stays a count.
 _ROOM = re.compile(r"(?<![0-9.,:/\-])([0-9]{3,4})(?=\s?(?:号?房间|号房|室(?![温内外])))")
 # Numbers that name a day or a scheme are said digit by digit: 618大促, 315晚会, 996工作制,
-# 985高校, 211工程, 911事件, N95口罩; a date with a middle dot too (5·12 -> 五一二, 9·11 and
-# 9/11事件 -> 九一一).
+# 985高校, 211工程, 911事件, N95口罩, status codes (429错误); a date with a middle dot too
+# (5·12 -> 五一二, 9·11 and 9/11事件 -> 九一一).
 _NAMED_NUMBER = re.compile(
-    r"(?<![0-9.,:/\-])(?:[0-9]{3}(?=大促|晚会|购物节|狂欢节|工作制|高校|院校|大学|工程|事件)"
+    r"(?<![0-9.,:/\-])(?:[0-9]{3}(?=大促|晚会|购物节|狂欢节|工作制|高校|院校|大学|工程|事件|\s?(?:错误|状态码|报错))"
     r"|(?:1[0-2]|0?[1-9])(?:[·•・]|/(?=[0-9]{1,2}事件))(?:[12][0-9]|3[01]|0?[1-9])(?![0-9])"
     r"|(?<![A-JL-Za-z]N)(?<=N)9[59](?![0-9.]))"  # N95/KN95 masks -> N九五
 )
 # "No.5香水", "NO.23球衣" -> 五号, 二十三号; "No.1" names a rank (销量No.1 -> 销量第一).
 _NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\.[0-9])")
-# A list item's number at a line's start: "1. 苹果" -> 一、苹果, a pause rather than the end of a
+# A list item's number at a line's start or inline after a colon or semicolon ("建议：1. 运动；2. 睡眠"):
+# "1. 苹果" -> 一、苹果, a pause rather than the end of a
 # sentence (its full stop became 。 and the number a sentence of its own).
-_ITEM_NUMBER = re.compile(r"(?m)^(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
+_ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[：:；;]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
 # Generations: 90后, 00后, 85后 (born in the 1990s, 2000s, 1985-89) -> 九零后, 零零后, 八五后.
 _GENERATION = re.compile(r"(?<![0-9.,:/\-第])([0-9]0|[089][0-9])(?=后(?![面来方天]))")
 # A country code: +86 -> 加八六 (never 幺); the rest of a phone number is read by _PHONE.
