@@ -453,6 +453,20 @@ def test_what_technical_replies_write(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tips: 1. Sleep well. 2. Drink water.", "Tips: one, Sleep well. two, Drink water."),
+        ("Steps:\n1. Open the app.\n2) Tap Save.", "Steps:\none, Open the app.\ntwo, Tap Save."),
+        # A number that ends a sentence is no list item.
+        ("He scored 3. Then he left.", "He scored three. Then he left."),
+        ("See step 2. Then go.", "See step two. Then go."),
+    ],
+)
+def test_list_numbers_are_not_sentences_of_their_own(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"

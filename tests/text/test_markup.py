@@ -67,7 +67,7 @@ def test_the_front_end_reads_a_model_reply_without_its_marks() -> None:
     reply = "## Summary\n\n**Total:** $5 for *3* items 🎉\n\n1. Pay by 6/15.\n2. Ship."
     result = TextFrontEnd().process(reply, FrontEndOptions(language="en"))
     assert result.text == (
-        "Summary\nTotal: five dollars for three items\none. Pay by June fifteenth.\ntwo. Ship."
+        "Summary\nTotal: five dollars for three items\none, Pay by June fifteenth.\ntwo, Ship."
     )
     assert result.segments[0].text == "Summary"
     # Off, every character is read as sent.

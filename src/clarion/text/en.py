@@ -267,6 +267,9 @@ _HASHTAG = re.compile(r"(?<![\w&#])#(?=[A-Za-z][\w]*+)")
 # "#A12345", "#B-12": "#" before a code (capitals then digits) is "number", not a hashtag.
 _HASH_CODE = re.compile(r"(?<![\w&#])#\s?(?=[A-Z]{1,3}-?[0-9]{2,}+(?![A-Za-z]))")
 _WITH = re.compile(r"(?<![\w/])[Ww]/(?P<o>o)?(?=\s)")
+# A list item's number, at a line's start or after a colon or a sentence ("Tips: 1. Sleep well.
+# 2. Drink water."), is read with a pause, not a full stop that makes it a sentence of its own.
+_ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[:;.!?]\s))(?P<n>[ \t]*[0-9]{1,2})[.)][ \t]+(?=[A-Z])")
 _PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
 # Signs before a number are read last, when the number is already words, so that a run of
 # them cannot multiply the text every later pass scans.
@@ -1685,6 +1688,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TRADEMARK, lambda m: "", "en.symbol")
     run(_PERIOD_ON_PERIOD, _period_on_period, "en.abbreviation")
     run(_WITH, lambda m: "without" if m.group("o") else "with", "en.abbreviation")
+    run(_ITEM_NUMBER, lambda m: m.group("n") + ", ", "en.cardinal")
     run(_TZ_OFFSET, _tz_offset, "en.time")
     run(_PLUS_MINUS, _plus_minus, "en.symbol")
     run(_PHONE, _phone, "en.phone")
