@@ -125,3 +125,21 @@ def test_a_mandarin_list_reads_its_numbers_as_items() -> None:
     inline = TextFrontEnd().process("以下是建议：1. 每天运动；2. 早睡。", FrontEndOptions(language="zh"))
     assert inline.text == "以下是建议：一、每天运动；二、早睡。"
     assert all(len(s.text) > 3 for s in inline.segments)  # no number spoken as a sentence
+
+
+def test_web_and_mail_addresses_are_read_whole_in_the_sentence_language() -> None:
+    """An address in a Mandarin sentence was split between two readers ("example dot
+    com/zh", "zhang.san at one six three"); it is now read whole, as a Mandarin speaker says it."""
+    zh = FrontEndOptions(language="zh")
+    fe = TextFrontEnd()
+    assert fe.process("请访问https://www.example.com/zh 获取更多信息。", zh).text == (
+        "请访问www点example点com斜杠zh 获取更多信息。"
+    )
+    assert fe.process("我的邮箱是zhang.san@163.com。", zh).text == "我的邮箱是zhang点san艾特幺六三点com。"
+    # In an English sentence, or for an English voice, the English reading.
+    assert fe.process("Write to zhang.san@163.com today.", zh).text == (
+        "Write to zhang dot san at one six three dot com today."
+    )
+    assert fe.process("详见www.example.com/docs/", FrontEndOptions(language="en")).text == (
+        "详见www点example点com斜杠docs"
+    )

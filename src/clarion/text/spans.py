@@ -57,11 +57,17 @@ _MEASURE = rf"(?:{_CURRENCY}|{_NUMBER_SIGN})?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})
 # "COVID-19", "iPhone15"), read in the language around it.
 _CODE = rf"(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
+# A web address or an e-mail address is one neutral token, read whole in the language around
+# it: its words, dots and digits split between two readers made "example dot com/zh".
+_LINK = (
+    r"(?P<link>(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+)
 _TOKEN = re.compile(
-    rf"(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
+    rf"{_LINK}|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )
 _HINTED_TOKEN = re.compile(
-    rf"(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9]){_CODE}(?![{_LATIN}0-9]))"
+    rf"{_LINK}|(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9]){_CODE}(?![{_LATIN}0-9]))"
     rf"|(?P<per>(?<=[{_HAN}])/{_UNIT}(?![{_LATIN}0-9]))"  # a rate after a Chinese unit: 元/kg
     rf"|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<other>[^{_HAN}{_LATIN}0-9]+|[0-9]+)"
 )

@@ -879,6 +879,38 @@ def erhua_suffixes(text: str) -> list[int]:
     return [m.start() for m in _ERHUA.finditer(text) if _is_erhua(text, m.start())]
 
 
+# ---------------------------------------------------------------- web and e-mail addresses
+
+# Read as a Mandarin speaker gives them out: words as written, 点 for the dots, 艾特 for @,
+# digits one by one; the scheme (https://) is not said, as the English front end leaves it.
+_LINK = re.compile(
+    r"(?<![A-Za-z0-9._%+-])(?:(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+)
+_LINK_PART = re.compile(r"[A-Za-z]+|[0-9]+|.")
+_LINK_SIGNS = {
+    ".": "点", "@": "艾特", "/": "斜杠", "-": "杠", "_": "下划线", ":": "冒号", "?": "问号",
+    "=": "等于", "&": "和", "#": "井号", "~": "波浪号", "+": "加", "%": "百分号",
+}  # fmt: skip
+
+
+def _link(ctx: _Ctx, m: re.Match[str]) -> str:
+    link = re.sub(r"^https?://", "", m.group(0)).rstrip("/")
+    words: list[str] = []
+    for part in _LINK_PART.findall(link):
+        if part[0].isdigit():
+            words.append(_digits(part, ctx.yao))
+        else:
+            words.append(_LINK_SIGNS.get(part, part))
+    # A space only between two Latin words, which would otherwise run together.
+    out = ""
+    for w in words:
+        if out and out[-1].isascii() and out[-1].isalpha() and w[0].isascii() and w[0].isalpha():
+            out += " "
+        out += w
+    return out
+
+
 # ---------------------------------------------------------------- acronyms
 
 # Capital runs the rules above left next to Chinese (MP三, C A幺二三四) are spelled out
@@ -908,6 +940,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         ctx.fire("zh.width")
     t = folded
 
+    if "@" in t or "www." in t or "://" in t:
+        t = ctx.sub("zh.url", _LINK, lambda m: _link(ctx, m), t)
     if _ASCII_DIGIT.search(t):  # every rule below reads a number
         t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: m.group(1) + "、", t)
         t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
