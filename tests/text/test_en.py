@@ -456,6 +456,26 @@ def test_what_technical_replies_write(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        ("Temps: 72°F/22°C.", "Temps: seventy-two degrees Fahrenheit/twenty-two degrees Celsius."),
+        ("5 km/h", "five kilometers per hour"),
+        ("about 3x-5x faster", "about three to five times faster"),
+        ("a 2-3x speedup", "a two to three times speedup"),
+        ("Use Ctrl+C to copy.", "Use control plus C to copy."),
+        ("Cmd+Shift+P or Alt+F4", "command plus shift plus P or alt plus F four"),
+        ("She ran a 5K in 25:13.", "She ran a five K in twenty-five thirteen."),
+        ("a 25:05 finish", "a twenty-five oh five finish"),
+        ("the 45:00 mark", "the forty-five minutes mark"),
+        ("won 27:24", "won twenty-seven to twenty-four"),  # a score
+        ("odds of 30:1", "odds of thirty to one"),
+    ],
+)
+def test_temperatures_multipliers_keys_and_race_times(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Tips: 1. Sleep well. 2. Drink water.", "Tips: one, Sleep well. two, Drink water."),
         ("Steps:\n1. Open the app.\n2) Tap Save.", "Steps:\none, Open the app.\ntwo, Tap Save."),
         # A number that ends a sentence is no list item.

@@ -286,6 +286,30 @@ _TZ_OFFSET = re.compile(
 )
 # "192.168.1.1": an IP address is read digit by digit with "dot".
 _IP = re.compile(r"(?<![\w.])(?:[0-9]{1,3}+\.){3}[0-9]{1,3}+(?![\w]|\.[0-9])")
+# "Ctrl+C", "Cmd+Shift+P", "Alt+F4": keys pressed together.
+_KEYS = re.compile(
+    r"(?<![\w+])(?:(?:Ctrl|CTRL|Cmd|CMD|Alt|ALT|Shift|SHIFT|Option|Opt|Win|Fn)\+)++"
+    r"(?:F[0-9]{1,2}|[A-Za-z0-9]|Tab|Enter|Return|Esc|Delete|Del|Space|Backspace|Home|End|Insert)(?![\w+])"
+)
+_KEY_NAMES = {
+    "ctrl": "control", "cmd": "command", "alt": "alt", "shift": "shift", "option": "option",
+    "opt": "option", "win": "windows", "fn": "function", "esc": "escape", "del": "delete",
+}  # fmt: skip
+
+
+def _keys(m: re.Match[str]) -> str:
+    words = []
+    for key in m.group(0).split("+"):
+        name = _KEY_NAMES.get(key.lower())
+        if name:
+            words.append(name)
+        elif key[0] == "F" and key[1:].isdigit():
+            words.append(f"F {_cardinal(key[1:])}")
+        else:
+            words.append(key.upper() if len(key) == 1 else key)
+    return _pad(m, " plus ".join(words))
+
+
 # "0x80070005", "0xFF": a hexadecimal literal, spelled after the word "hex".
 _HEX = re.compile(r"(?<![\w.])0[xX](?P<h>[0-9A-Fa-f]{1,16})(?![\w])")
 
@@ -652,6 +676,28 @@ _TIME = re.compile(
 _TIME_H = re.compile(r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])" + _AMPM)
 # What is left of "a:b" once times have been read: a ratio or a score ("2:1", "16:9", "1:50000").
 _RATIO = re.compile(r"(?<![\w.:])(?P<a>[0-9]++):(?P<b>[0-9]++)(?![\w:]|[.,][0-9])")
+# Past the hours of a clock, minutes and seconds: "ran a 5K in 25:13" (twenty-five thirteen);
+# a score or a ratio says so before it ("won 27:24", "odds of 30:1").
+_RATIO_CUE = re.compile(
+    r"(?i:ratio|odds|score|scored|won|win|wins|lost|loss|beat|beats|defeated|victory|aspect|scale)\W{1,3}+(?:of\s)?$"
+)
+
+
+def _ratio(m: re.Match[str]) -> str:
+    a, b = m.group("a"), m.group("b")
+    if (
+        24 <= int(a) <= 59
+        and len(b) == 2
+        and b[0] in "012345"
+        and not _RATIO_CUE.search(m.string, max(0, m.start() - 16), m.start())
+    ):
+        if b == "00":  # "the 45:00 mark"
+            return _pad(m, f"{_cardinal(a)} minutes")
+        seconds = f"oh {_cardinal(b[1])}" if b[0] == "0" else _cardinal(b)
+        return _pad(m, f"{_cardinal(a)} {seconds}")
+    return f"{a} to {b}"
+
+
 # "10am-5pm", "9:00-17:30", "10-11 a.m.", "8:30 to 10": both ends read as times.
 _CLOCK = r"(?:1[0-9]|2[0-3]|0?[0-9])(?::[0-5][0-9])?+(?:\s?[AaPp]\.?\s?[Mm]\.?(?![\w]))?"
 _TIME_RANGE = re.compile(
@@ -1051,7 +1097,8 @@ _UNITS_ANY_CASE = {
 _UNIT_ALT = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
 _UNIT_ANY_ALT = "|".join(re.escape(u) for u in sorted(_UNITS_ANY_CASE, key=len, reverse=True))
 _ANY_UNIT = _UNIT_ALT + r"|(?i:" + _UNIT_ANY_ALT + r")"  # exact case first, then any case
-_UNIT_END = r"(?![\w/²³]|(?<=\.)[A-Za-z])"  # "km" but not "kmh", "m." but not "m.sc"
+# "km" but not "kmh", "m." but not "m.sc"; "72°F/22°C" is two measures, "km/h" one.
+_UNIT_END = r"(?![\w²³]|/(?![0-9])|(?<=\.)[A-Za-z])"
 _MEASURE = re.compile(
     r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM + r"(?:\s?(?P<u>°\s?[CF]?|" + _ANY_UNIT + r"))" + _UNIT_END
 )
@@ -1385,6 +1432,11 @@ _DIMENSION = re.compile(
     + r"|in\.(?=\s|$)|in(?=[,;)]|$))(?![\w]))?(?![\w])(?!\s?=)"
 )
 # "10x faster", "2X zoom", "1.5x": a multiplier; "2x + 1" is algebra.
+# "3x-5x faster", "2-3x": a range of multipliers.
+_TIMES_RANGE = re.compile(
+    r"(?<![\w.,-])(?P<a>[0-9]++(?:\.[0-9]++)?)[xX×]?\s?[-–]\s?(?P<b>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])"
+    r"(?!\s[+=−-]\s)"
+)
 _TIMES = re.compile(r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])(?!\s[+=−-]\s)")
 # "100k followers", "$50k" is money: a lower-case k after a number is thousand; "5K run", "4K TV"
 # keep the letter.
@@ -1426,6 +1478,11 @@ def _dimension(m: re.Match[str]) -> str:
         words = [_dim_side(x) for x in sides[:-1]]
         return _pad(m, " by ".join(words) + " by " + sides[-1] + m.group("u"))
     return _pad(m, " by ".join(_dim_side(x) for x in sides))
+
+
+def _times_range(m: re.Match[str]) -> str:
+    a, b = (_number(i, f or None) for i, _, f in (m.group(x).partition(".") for x in "ab"))
+    return _pad(m, f"{a} to {b} times")
 
 
 def _times(m: re.Match[str]) -> str:
@@ -1681,6 +1738,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_FILE, _url, "en.url")
     run(_IP, _ip, "en.url")
     run(_HEX, _hex, "en.code")
+    run(_KEYS, _keys, "en.symbol")
     run(_HANDLE, lambda m: _pad(m, "at"), "en.symbol")
     run(_HASH_CODE, lambda m: _pad(m, "number"), "en.symbol")
     run(_HASHTAG, lambda m: _pad(m, "hashtag"), "en.symbol")
@@ -1722,7 +1780,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIME_RANGE, _time_range, "en.time")
     run(_TIME, _time, "en.time")
     run(_TIME_H, _time_h, "en.time")
-    run(_RATIO, lambda m: f"{m.group('a')} to {m.group('b')}", "en.ratio")
+    run(_RATIO, _ratio, "en.ratio")
     run(_REF_ABBR, _ref_abbr, "en.abbreviation")
     run(_PRESSURE, _pressure, "en.measure")
     run(_PER, _per, "en.measure")
@@ -1738,6 +1796,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_WHOLE_SECONDS, _whole_seconds, "en.measure")
     run(_DIM_UNITS, lambda m: m.group("a") + " by ", "en.measure")
     run(_DIMENSION, _dimension, "en.measure")
+    run(_TIMES_RANGE, _times_range, "en.measure")
     run(_TIMES, _times, "en.measure")
     run(_PART_MEASURE, _part_measure, "en.measure")
     run(_MEASURE, _measure, "en.measure")
