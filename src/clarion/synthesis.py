@@ -31,6 +31,7 @@ from clarion.errors import (
 from clarion.routing import VoiceRouter, languages_read, reading_language, speaks_zh
 from clarion.runtime import EngineRuntime, Runtimes
 from clarion.scheduler.batcher import Trace
+from clarion.scheduler.cost import Work
 from clarion.scheduler.executor import streams_parts
 from clarion.scheduler.playback import Pace, PlaybackClock
 from clarion.text.frontend import FrontEndOptions, FrontEndResult, TaggedSegment, TextFrontEnd
@@ -337,6 +338,8 @@ class Synthesizer:
             tuple[asyncio.Future[Audio], asyncio.Queue[Audio | None] | None, list[tuple[WordTiming, ...]]]
         ] = collections.deque()
         submitted = 0
+        # Each engine's work this request has been admitted for and not yet submitted.
+        reserved: dict[str, Work] = {}
 
         def fill() -> None:
             nonlocal submitted, rest
@@ -391,6 +394,11 @@ class Synthesizer:
                     fut.add_done_callback(functools.partial(_end_of_pieces, parts))
                 pending.append((fut, parts, words))
                 submitted += 1
+                if (held := reserved.get(item.runtime.name)) is not None:
+                    taken = Work.of([item.segment.text])
+                    taken = Work(min(held.segments, taken.segments), min(held.chars, taken.chars))
+                    reserved[item.runtime.name] = held - taken
+                    item.runtime.batcher.release(taken)
 
         uses: dict[str, list[str]] = {}  # each engine's segment texts
         for p in plan:
@@ -415,6 +423,10 @@ class Synthesizer:
         window = collections.Counter(p.runtime.name for p in plan[:lookahead] if not p.silence_s)
         for name, count in window.items():
             self.runtimes.by_name[name].batcher.ensure_room(count)
+        if not job.background:  # batch jobs yield to interactive traffic: nothing waits on them
+            for name, texts in uses.items():
+                reserved[name] = Work.of(texts)
+                self.runtimes.by_name[name].batcher.reserve(reserved[name])
         try:
             async with self.runtimes.lease(self.runtimes.by_name[name] for name in uses):
                 fill()
@@ -468,6 +480,8 @@ class Synthesizer:
                         )
                     index += 1
         finally:
+            for name, held in reserved.items():
+                self.runtimes.by_name[name].batcher.release(held)
             for fut, _, _ in pending:
                 fut.cancel()
             if rest is not None:
@@ -494,7 +508,8 @@ class Synthesizer:
                     f"send less text, or raise 'timeout' (up to {self.settings.max_request_timeout_s:g} s)",
                     param="input",
                 )
-            estimate = runtime.batcher.estimated_completion_s(texts)
+            # A stream's first segment queues ahead of admitted requests' later ones.
+            estimate = runtime.batcher.estimated_completion_s(texts, reserved=not job.partial)
             if estimate is not None and estimate > budget:
                 raise RateLimited(
                     f"engine {runtime.name!r} is busy: this request would take about {estimate:.1f} s, "

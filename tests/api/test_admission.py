@@ -4,6 +4,7 @@ would miss it on an idle server is refused with 413, since no retry can help."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import json
 import subprocess
 import sys
@@ -143,6 +144,26 @@ def test_a_stream_is_admitted_by_its_first_audio_and_timed_piece_by_piece(server
     expected = httpx.post(f"{server.url}/v1/audio/speech", json=again, timeout=60)
     assert expected.status_code == 200
     assert len(streamed) == len(expected.content) > 0  # every segment, none cut off
+
+
+def test_a_long_reply_still_to_queue_counts_against_requests_after_it(server: RunningServer) -> None:
+    """A request keeps only a few segments in the queue at once; the rest keep its place in
+    line and will run before anything admitted after it. Counted as ahead, they make a later
+    request with a short deadline a 429 at once, not a 504 once its deadline has passed."""
+    url = f"{server.url}/v1/audio/speech"
+    long_text = " ".join(f"Part {word} of the reply." for word in "abcdefghijkl")  # 12 segments, 6 s
+    long_body = {"model": "steady", "voice": "null", "input": long_text, "timeout": 30, "cache": False}
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(httpx.post, url, json={**long_body, "response_format": "pcm"}, timeout=60)
+        time.sleep(1.0)  # its first segments have run; four are queued and six more to come
+        # About 4.5 s of work ahead of this one: the queue alone (2 s) would admit it for 4 s.
+        short = {"model": "steady", "voice": "null", "input": "Just now.", "timeout": 4, "cache": False}
+        r = httpx.post(url, json=short, timeout=30)
+        assert r.status_code == 429, r.text
+        assert r.json()["error"]["code"] == "predicted_deadline_miss"
+        assert reply.result().status_code == 200
+    # Once the reply is done, nothing is held for it: the same request is admitted and served.
+    assert httpx.post(url, json=short, timeout=30).status_code == 200
 
 
 class OverheadEngine(NullEngine):

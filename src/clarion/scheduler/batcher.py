@@ -160,6 +160,10 @@ class Batcher:
         # what _hold_s waits for and what admission counts as running.
         self._dispatched: dict[int, tuple[float, Work, bool]] = {}
         self._queued = Work()
+        # Admitted requests' segments not yet submitted (a request keeps only a few in the
+        # queue at once): they keep their request's place in line, so they are ahead of any
+        # request admitted after them.
+        self._reserved = Work()
         self._wakeup = asyncio.Event()
         self._room_waiters: list[asyncio.Future[None]] = []  # see room()
         self._free = asyncio.Semaphore(executor.workers)
@@ -220,6 +224,13 @@ class Batcher:
         self._wakeup.set()
         return item.future
 
+    def reserve(self, work: Work) -> None:
+        """Count ``work`` as ahead of later requests until it is released (or submitted)."""
+        self._reserved += work
+
+    def release(self, work: Work) -> None:
+        self._reserved -= work
+
     def ensure_room(self, segments: int) -> None:
         """Raise QueueFull unless ``segments`` more fit in the queue (a request checks its
         first segments together, so it is refused whole rather than half queued)."""
@@ -252,18 +263,24 @@ class Batcher:
             return 1.0
         return self._ahead_s() / self.executor.workers
 
-    def estimated_completion_s(self, texts: list[str], *, ahead: bool = True) -> float | None:
+    def estimated_completion_s(
+        self, texts: list[str], *, ahead: bool = True, reserved: bool = True
+    ) -> float | None:
         """Time until new segments with these texts are all done, or None before the batcher
         has measured anything: the least that the batches measured so far allow
         (``CostModel.least_seconds``), since it may refuse a request. Everything queued or
-        running is ahead of them (unless ``ahead`` is false: an idle engine) and all workers
-        share it; the last segment still needs one worker on its own. With no texts: the wait
-        for what is ahead alone, a lower bound for any request."""
+        running is ahead of them (unless ``ahead`` is false: an idle engine), and so are the
+        reserved segments of admitted requests unless ``reserved`` is false (a stream's first
+        segment, which queues ahead of them); all workers share it, and the last segment
+        still needs one worker on its own. With no texts: the wait for what is ahead alone, a
+        lower bound for any request."""
         if not self.cost.ready:
             return None
         seconds = self.cost.least_seconds
         last = max((Work.of([t]) for t in texts), key=seconds, default=Work())
-        before = self._ahead_s(seconds) if ahead else 0.0
+        before = 0.0
+        if ahead:
+            before = self._ahead_s(seconds) + (seconds(self._reserved) if reserved else 0.0)
         shared = before + seconds(Work.of(texts)) - seconds(last)
         return shared / self.executor.workers + seconds(last)
 
