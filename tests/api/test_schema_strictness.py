@@ -56,7 +56,11 @@ def test_a_voice_name_in_the_path_is_declared_as_the_store_checks_it(
         pattern = re.compile(name["pattern"])
         assert pattern.search("my-voice_2") and not pattern.search("-x") and not pattern.search("a b")
         assert (name["minLength"], name["maxLength"]) == (1, 64)
-        assert name["not"]  # "uploaded", in any case: a path segment of its own
+    # "uploaded", in any case, is a path segment of its own: no name to delete (405), while GET
+    # on it is the list of uploaded voices, so for GET it is no invalid name.
+    assert param(schema, "/v1/audio/voices/{name}", "delete", "name")["not"]
+    assert "not" not in param(schema, "/v1/audio/voices/{name}", "get", "name")
+    assert isinstance(httpx.get(f"{server.url}/v1/audio/voices/uploaded").json()["voices"], list)
     r = httpx.get(f"{server.url}/v1/audio/voices/%C3%A9t%C3%A9")
     assert r.status_code == 400 and "invalid voice name" in r.json()["error"]["message"]
     assert httpx.get(f"{server.url}/v1/audio/voices/no-such-voice").status_code == 404

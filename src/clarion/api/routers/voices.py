@@ -34,6 +34,15 @@ NAME_SCHEMA: dict[str, Any] = {
     "not": {"anyOf": [{"pattern": _any_case(word)} for word in sorted(RESERVED)]},
 }
 VoiceName = Annotated[str, Path(description="An uploaded voice's id.", json_schema_extra=NAME_SCHEMA)]
+# GET /v1/audio/voices/uploaded is an operation of its own, so for GET the reserved word is no
+# invalid name: that path answers 200, as a schema that ruled it out would say it must not.
+ReadVoiceName = Annotated[
+    str,
+    Path(
+        description="An uploaded voice's id.",
+        json_schema_extra={k: v for k, v in NAME_SCHEMA.items() if k != "not"},
+    ),
+]
 
 
 def _store(request: Request) -> VoiceStore:
@@ -79,7 +88,7 @@ async def list_uploaded(request: Request) -> dict[str, Any]:
 
 
 @router.get("/v1/audio/voices/{name}")
-async def get_voice(request: Request, name: VoiceName) -> dict[str, Any]:
+async def get_voice(request: Request, name: ReadVoiceName) -> dict[str, Any]:
     return _store(request).get(name).card()
 
 
