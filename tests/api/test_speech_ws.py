@@ -106,6 +106,16 @@ def test_buffer_cuts_at_sentence_ends_as_tokens_arrive() -> None:
     assert buf.flush() == "Bye"
 
 
+def test_buffer_keeps_a_list_number_with_its_item() -> None:
+    buf = TextBuffer()
+    buf.first = False
+    out: list[str] = []
+    for token in ["Tips", ":", " 1", ".", " Sleep", " well", ".", " 2", ".", " Drink", " water", ".", " 3"]:
+        out += buf.feed(token)
+    assert out == ["Tips: 1. Sleep well.", "2. Drink water."]
+    assert buf.flush() == "3"
+
+
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
     buf = TextBuffer()
     assert buf.feed("Well, I think that we should, in fact, go") == ["Well, I think that we should,"]
@@ -225,6 +235,26 @@ def test_a_markdown_reply_streamed_token_by_token_is_read_without_its_marks(serv
 
     marked, plain = run(seconds(reply)), run(seconds(words))
     assert abs(marked - plain) / plain < 0.1, (marked, plain)
+
+
+def test_a_list_streamed_token_by_token_keeps_each_number_with_its_item(server: RunningServer) -> None:
+    """The reply "Tips: 1. Sleep well. 2. Drink water." arrives in pieces; "2." was cut off as a
+    sentence of its own and read "two." with a sentence's fall and pause."""
+    reply = "Here are two tips: 1. Sleep well every night. 2. Drink water often.\n1. Walk.\n2. Rest."
+
+    async def segments() -> list[str]:
+        async with session(server) as ws:
+            await event(ws)
+            for i in range(0, len(reply), 4):
+                await ws.send(json.dumps({"type": "text", "text": reply[i : i + 4]}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, _ = await until_done(ws)
+        assert events[-1]["type"] == "done", events
+        return [e["text"] for e in events if e["type"] == "segment.start"]
+
+    texts = run(segments())
+    assert not any(t.strip(" .\n").isdigit() for t in texts), texts
+    assert any(t.strip().startswith("2. Drink") for t in texts), texts
 
 
 def queue_depth(server: RunningServer) -> int:

@@ -76,3 +76,12 @@ def test_protected_splitting_loses_nothing(text: str, limit: int, data: st.DataO
     assert "".join(parts) == text
     cuts = {sum(len(p) for p in parts[:i]) for i in range(1, len(parts))}
     assert not any(a < c < b for c in cuts)
+
+
+def test_a_list_number_ends_no_sentence() -> None:
+    tips = "Tips: 1. Sleep well. 2. Drink water."
+    assert split_sentences(tips) == ["Tips: 1. Sleep well.", " 2. Drink water."]
+    assert split_sentences("Steps:\n1. Open it.\n2. Save.") == ["Steps:\n", "1. Open it.\n", "2. Save."]
+    assert split_sentences("以下是建议：1. 每天运动；2. 早睡。") == ["以下是建议：1. 每天运动；", "2. 早睡。"]
+    # A number that ends a sentence still ends it.
+    assert split_sentences("He scored 3. Then he left.") == ["He scored 3.", " Then he left."]

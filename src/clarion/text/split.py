@@ -14,6 +14,9 @@ from collections.abc import Sequence
 _SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'”’)\]]*(?=\s)|\n+")
 # Where an over-long sentence may be cut: CJK clause marks, Western ones only when a space
 # follows (so "1,000" and "14:30" stay whole), then any whitespace (URLs have none).
+# A list item's number ("1. Sleep well.", "Tips: 1. Sleep well. 2. Drink water."): its full
+# stop ends no sentence, or the number would be read alone, as a sentence of its own.
+_ITEM_NUMBER = re.compile(r"(?:^|[:;：；])\s*[0-9]{1,2}$")
 _CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
 
 
@@ -27,7 +30,7 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
     pieces: list[tuple[int, str]] = []  # (offset in text, piece)
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if inside(m.end()):
+        if inside(m.end()) or (m.group(0) == "." and _ITEM_NUMBER.search(text[start : m.start()])):
             continue
         pieces.append((start, text[start : m.end()]))
         start = m.end()
