@@ -215,7 +215,8 @@ def test_month_and_day_after_a_date_word(text: str, expected: str) -> None:
         ("2^10 = 1024", "two to the power of ten equals one thousand twenty-four"),
         ("x^3 + y^-1", "x cubed plus y to the power of minus one"),
         ("(a+b)^2 is", "(a+b) squared is"),
-        ("x² + y³ = 10⁻³", "x squared + y cubed = ten to the power of minus three"),
+        ("x² + y³ = 10⁻³", "x squared plus y cubed equals ten to the power of minus three"),
+        ("e^x and 2^n, e^-x", "e to the x and two to the n, e to the minus x"),
         ("a 50 m² flat", "a fifty square meter flat"),  # a unit's square stays the unit's
     ],
 )

@@ -1273,7 +1273,7 @@ _VULGAR = re.compile(r"(?<![\w.,])(?:(?P<w>[0-9]++)\s?)?(?P<v>[½⅓⅔¼¾⅕�
 # Between a number and a one-letter name, signs need spaces round them: "x = y + 2"; "2*3" multiplies.
 _SYMBOL_MATH = re.compile(
     r"(?<=[0-9])\s?(?P<op>[+=×÷])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
-    r"|(?:(?<=[0-9)])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=])\s(?=[0-9A-Za-z(])"
+    r"|(?:(?<=[0-9)⁰¹²³⁴⁵⁶⁷⁸⁹])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=])\s(?=[0-9A-Za-z(])"
     r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9])"
 )
 # Comparisons: "x > 5", "<10 ms", "≥ 18".
@@ -1361,14 +1361,18 @@ def _fraction(m: re.Match[str]) -> str:
     return _pad(m, body)
 
 
-# Powers: "x^2", "2^10", "(a+b)^2", "10^-3", "x²" (after the measures: "m²" is square meters).
+# Powers: "x^2", "2^10", "(a+b)^2", "10^-3", "x²", "e^x" (after the measures: "m²" is square meters).
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _POWER = re.compile(
-    r"(?<=[\w)\]])(?:\^(?P<e>[-−]?[0-9]{1,3})|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}))(?![\w^⁰¹²³⁴⁵⁶⁷⁸⁹])"
+    r"(?<=[\w)\]])(?:\^(?P<e>[-−]?[0-9]{1,3})|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3})|\^(?P<v>[-−]?[a-z]))"
+    r"(?![\w^⁰¹²³⁴⁵⁶⁷⁸⁹])"
 )
 
 
 def _power(m: re.Match[str]) -> str:
+    if v := m.group("v"):  # "e^x", "2^n", "e^-x"
+        v = v.replace("−", "-")
+        return " " + _pad(m, "to the " + ("minus " if v.startswith("-") else "") + v.lstrip("-")).lstrip()
     e = (m.group("e") or m.group("sup").translate(_SUPERSCRIPTS)).replace("−", "-")
     if e in ("2", "3"):
         out = "squared" if e == "2" else "cubed"
@@ -1721,7 +1725,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
         not any(
-            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶" or c.isupper() or c == "."
+            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^" or c.isupper() or c == "."
             for c in text
         )
         and " vs " not in text
