@@ -488,6 +488,21 @@ def test_list_numbers_are_not_sentences_of_their_own(text: str, expected: str) -
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Starling, Arthur E. (1988).", "Starling, Arthur E. (nineteen eighty-eight)."),
+        ("the album ( 2004 )", "the album ( two thousand four )"),
+        ("(1024)", "(one thousand twenty-four)"),  # no year
+        ("at 10:00:05 a.m.", "at ten o'clock and five seconds a m."),
+        ("Maj. Smith met Adm. Jones", "Major Smith met Admiral Jones"),
+        ("2 * 10 μm", "two times ten micrometers"),
+    ],
+)
+def test_citations_titles_and_times_with_seconds(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"

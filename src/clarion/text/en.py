@@ -429,6 +429,7 @@ _TITLES = {
     "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Prof": "Professor", "Rev": "Reverend",
     "Capt": "Captain", "Gen": "General", "Sgt": "Sergeant", "Lt": "Lieutenant", "Col": "Colonel",
     "Gov": "Governor", "Sen": "Senator", "Rep": "Representative", "Hon": "Honorable",
+    "Maj": "Major", "Adm": "Admiral", "Cpl": "Corporal", "Pvt": "Private",
     "Mt": "Mount", "Ft": "Fort",
 }  # fmt: skip
 _SUFFIXES = {
@@ -729,7 +730,7 @@ def _time_words(h: str, mm: str | None, ss: str | None, ap: str | None) -> str:
     if mm is None:
         out = hour
     elif mm == "00":
-        if ap:
+        if ap and not (ss and int(ss)):
             out = hour
         elif int(h) >= 13:
             out = f"{hour} hundred"
@@ -843,6 +844,8 @@ _YEAR_NOUN = re.compile(
     r"|Ford|Toyota|Honda|Chevy|Chevrolet|BMW|Tesla|graduates|class|flood|attack|attacks|law|act|Act|study"
     r"|debut|release|version|update|remake|sequel|reboot|Super\s+Bowl|Tour|Grand\s+Prix|Marathon)(?![\w]))"
 )
+# "(1988)", "Starling, Arthur E. (1988)": a year alone in brackets, as in citations.
+_YEAR_PAREN = re.compile(r"(?<=\()\s?(?P<y>1[1-9][0-9]{2}|20[0-9]{2})\s?(?=\))")
 _YEAR_ERA = re.compile(r"(?<![\w.,])(?P<y>[0-9]{1,4})\s?(?P<era>AD|BC|BCE|CE|A\.D\.|B\.C\.)(?![\w])")
 
 
@@ -1274,7 +1277,7 @@ _VULGAR = re.compile(r"(?<![\w.,])(?:(?P<w>[0-9]++)\s?)?(?P<v>[½⅓⅔¼¾⅕�
 _SYMBOL_MATH = re.compile(
     r"(?<=[0-9])\s?(?P<op>[+=×÷])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
     r"|(?:(?<=[0-9)⁰¹²³⁴⁵⁶⁷⁸⁹])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=])\s(?=[0-9A-Za-z(])"
-    r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9])"
+    r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9]|" + _NUMBER_WORD + ")"
 )
 # Comparisons: "x > 5", "<10 ms", "≥ 18".
 _COMPARE = re.compile(r"(?<![<>=-])(?P<op>[<>]=?|[≤≥])(?![<>=])\s?(?=" + _NUMBER_WORD + ")")
@@ -1811,6 +1814,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_YEAR_ERA, _year_era, "en.year")
     run(_YEAR_CUE, _year_cue, "en.year")
     run(_YEAR_NOUN, lambda m: _pad(m, _year(int(m.group("y")))), "en.year")
+    run(_YEAR_PAREN, lambda m: m.group(0).replace(m.group("y"), _year(int(m.group("y")))), "en.year")
     run(
         _STREET_AFTER_ORDINAL,
         lambda m: {"st": "street", "ave": "avenue", "rd": "road", "blvd": "boulevard"}[m.group("w")],
