@@ -287,6 +287,16 @@ def test_status_codes_and_lettered_rooms_are_codes() -> None:
     assert normalize_zh("需要429人").text == "需要四百二十九人"
 
 
+def test_padded_dates_months_of_years_and_seconds_with_am_pm() -> None:
+    assert normalize_zh("08/08、08-08、08.08").text == "八月八日、八月八日、八月八日"
+    assert normalize_zh("2008.08，08/2008，8-2008，08.2008").text == "二零零八年八月，" * 3 + "二零零八年八月"
+    # A decimal, an amount or a range stays one.
+    kept = normalize_zh("10.12，10.2008，报2008.08点，05.20元").text
+    assert kept == "十点一二，十点二零零八，报两千零八点零八点，五点二元"
+    assert normalize_zh("1:02:36am，1:02:36 pm").text == "凌晨一点零二分三十六秒，下午一点零二分三十六秒"
+    assert normalize_zh("1 / 2").text == "二分之一"
+
+
 def test_a_floor_after_a_place_is_its_number() -> None:
     assert normalize_zh("地点在3号楼2层，B座2层").text == "地点在三号楼二层，B座二层"
     assert normalize_zh("他在2层等你").text == "他在二层等你"

@@ -274,8 +274,21 @@ _DMY_DATE = re.compile(r"(?<![0-9.])([0-9]{1,2})([-/.])([0-9]{1,2})\2([0-9]{4})(
 # yy/m/d with slashes only (12/2/2): Chinese order, the year read as written.
 _YY_DATE = re.compile(r"(?<![0-9./])([0-9]{2})/([0-9]{1,2})/([0-9]{1,2})(?![0-9]|/[0-9])")
 # yyyy/mm and yyyy-mm (2002/01, 2024-06): year and month.
+# Also yyyy.mm with a two-digit month (2008.08), unless a measure word follows (2008.08点), and
+# month first: 08/2008, 8-2008, 08.2008 (10.2008 is a decimal).
+_NOT_AMOUNT = rf"(?!{_MEASURE_AFTER})"
 _YM_DATE = re.compile(
-    r"(?<![0-9.,/\-])(1[0-9]{3}|20[0-9]{2})(?:/([0-9]{1,2})|-([0-9]{2}))(?![0-9]|[/.\-][0-9])"
+    r"(?<![0-9.,/\-])(1[0-9]{3}|20[0-9]{2})(?:/([0-9]{1,2})|-([0-9]{2})|\.(0[1-9]|1[0-2]))"
+    r"(?![0-9]|[/.\-][0-9])" + _NOT_AMOUNT
+)
+_MY_DATE = re.compile(
+    r"(?<![0-9.,/\-])(0[1-9]|1[0-2](?=[/\-])|(?<![0-9])[1-9](?=[/\-]))[/.\-](1[0-9]{3}|20[0-9]{2})"
+    r"(?![0-9]|[/.\-][0-9])" + _NOT_AMOUNT
+)
+# A month and day both written with two digits and one of them padded (08/08, 08-08, 08.08): a
+# date without a date word, which no fraction, range or decimal is written as.
+_PADDED_MD = re.compile(
+    r"(?<![0-9.,/:\-])(0[1-9]|1[0-2])([/.\-])(0[1-9]|[12][0-9]|3[01])(?![0-9]|[/.:\-][0-9])" + _NOT_AMOUNT
 )
 _YEAR_RANGE = re.compile(
     r"(?<![0-9.])([0-9]{4})\s*([-~～—–至到])\s*([0-9]{4})(?=\s*(?:年|赛季|学年|财年|季度))"
@@ -346,8 +359,14 @@ def _yy_date(m: re.Match[str]) -> str:
 
 
 def _ym_date(m: re.Match[str]) -> str:
-    md = _md(m.group(2) or m.group(3), None)
+    md = _md(m.group(2) or m.group(3) or m.group(4), None)
     return m.group(0) if md is None else _digits(m.group(1)) + "年" + md
+
+
+def _padded_md(m: re.Match[str]) -> str:
+    if not (m.group(1).startswith("0") or m.group(3).startswith("0")):
+        return m.group(0)  # 10.12, 12-25: a decimal, a score or a range as much as a date
+    return _int(m.group(1)) + "月" + _int(m.group(3)) + "日"
 
 
 def _cn_date(m: re.Match[str]) -> str:
@@ -428,7 +447,7 @@ def _time(m: re.Match[str]) -> str:
 
 _AMPM = re.compile(
     r"(?<![0-9.:])(?:([0-9]{1,2})(?::([0-9]{2}))?\s?[-~～–—至到]\s?)?"
-    r"([0-9]{1,2})(?::([0-9]{2}))?\s?([AaPp])\.?\s?[Mm]\.?(?![A-Za-z0-9])"
+    r"([0-9]{1,2})(?::([0-9]{2}))?(?::([0-5][0-9]))?\s?([AaPp])\.?\s?[Mm]\.?(?![A-Za-z0-9])"
 )
 
 
@@ -448,10 +467,12 @@ def _clock(h: int, mi: int, pm: bool) -> tuple[str, str] | None:
 
 
 def _ampm(m: re.Match[str]) -> str:
-    pm = m.group(5) in "Pp"
+    pm = m.group(6) in "Pp"
     end = _clock(int(m.group(3)), int(m.group(4) or 0), pm)
     if end is None:
         return m.group(0)
+    if m.group(5) and (seconds := int(m.group(5))):  # 1:02:36am -> 凌晨一点零二分三十六秒
+        end = (end[0], end[1] + ("零" if seconds < 10 else "") + _int(str(seconds)) + "秒")
     if m.group(1) is None:
         return end[0] + end[1]
     # A range says its period once when both ends share it: 6-8 a.m. -> 上午六点到八点.
@@ -628,7 +649,7 @@ _VULGAR = {
     "⅐": (1, 7), "⅑": (1, 9), "⅒": (1, 10),
 }  # fmt: skip
 _VULGAR_RE = re.compile(r"(?<![0-9])([0-9]+)?([" + "".join(_VULGAR) + "])")
-_FRACTION = re.compile(r"(?<![0-9./])(-)?([0-9]+)/([0-9]+)(?![0-9]|/[0-9])")
+_FRACTION = re.compile(r"(?<![0-9./])(-)?([0-9]+)(?:/| / )([0-9]+)(?![0-9]|/[0-9])")
 
 
 def _vulgar(m: re.Match[str]) -> str:
@@ -963,6 +984,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.date", _DMY_DATE, _dmy_date, t)
         t = ctx.sub("zh.date", _YY_DATE, _yy_date, t)
         t = ctx.sub("zh.date", _YM_DATE, _ym_date, t)
+        t = ctx.sub("zh.date", _MY_DATE, lambda m: _digits(m.group(2)) + "年" + _int(m.group(1)) + "月", t)
+        t = ctx.sub("zh.date", _PADDED_MD, _padded_md, t)
         t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
         t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1)), t)
         if "/" in t:
