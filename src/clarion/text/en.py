@@ -1502,9 +1502,9 @@ _RACE_BEFORE = re.compile(r"(?:^|\W)(?:ran|run|runs|running|a|an|the|my|A|The|My
 
 def _kilo(m: re.Match[str]) -> str:
     i, _, f = m.group("n").partition(".")
-    if _RACE_BEFORE.search(m.string, max(0, m.start() - 9), m.start()):  # "ran 5k", "a 10K": a race
-        return _pad(m, f"{_number(i, f or None)} K" + (" plus" if m.group("p") else ""))
-    return _pad(m, f"{_number(i, f or None)} thousand" + (" plus" if m.group("p") else ""))
+    # "ran 5k", "a 10K": a race
+    scale = "K" if _RACE_BEFORE.search(m.string, max(0, m.start() - 9), m.start()) else "thousand"
+    return _pad(m, f"{_number(i, f or None)} {scale}" + (" plus" if m.group("p") else ""))
 
 
 # Digits read in pairs after words that name a model, a route or a flight: "Boeing 737",
