@@ -482,6 +482,7 @@ def test_temperatures_multipliers_keys_and_race_times(text: str, expected: str) 
         # A number that ends a sentence is no list item.
         ("He scored 3. Then he left.", "He scored three. Then he left."),
         ("See step 2. Then go.", "See step two. Then go."),
+        ("Score: 5. Great job.", "Score: five. Great job."),  # a label's value
     ],
 )
 def test_list_numbers_are_not_sentences_of_their_own(text: str, expected: str) -> None:

@@ -85,3 +85,4 @@ def test_a_list_number_ends_no_sentence() -> None:
     assert split_sentences("以下是建议：1. 每天运动；2. 早睡。") == ["以下是建议：1. 每天运动；", "2. 早睡。"]
     # A number that ends a sentence still ends it.
     assert split_sentences("He scored 3. Then he left.") == ["He scored 3.", " Then he left."]
+    assert split_sentences("Score: 5. Great job.") == ["Score: 5.", " Great job."]

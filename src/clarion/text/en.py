@@ -90,6 +90,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from clarion.text.split import VALUE_LABEL
 from clarion.text.types import Normalized, RuleLog
 
 __all__ = ["DEFAULT_ACRONYMS_AS_WORDS", "normalize_en", "spell_digits"]
@@ -270,6 +271,14 @@ _WITH = re.compile(r"(?<![\w/])[Ww]/(?P<o>o)?(?=\s)")
 # A list item's number, at a line's start or after a colon or a sentence ("Tips: 1. Sleep well.
 # 2. Drink water."), is read with a pause, not a full stop that makes it a sentence of its own.
 _ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[:;.!?]\s))(?P<n>[ \t]*[0-9]{1,2})[.)][ \t]+(?=[A-Z])")
+
+
+def _item_number(m: re.Match[str]) -> str:
+    if VALUE_LABEL.search(m.string, max(0, m.start() - 24), m.end("n")):  # "Score: 5. Great job."
+        return m.group(0)
+    return m.group("n") + ", "
+
+
 _PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
 # Signs before a number are read last, when the number is already words, so that a run of
 # them cannot multiply the text every later pass scans.
@@ -1753,7 +1762,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TRADEMARK, lambda m: "", "en.symbol")
     run(_PERIOD_ON_PERIOD, _period_on_period, "en.abbreviation")
     run(_WITH, lambda m: "without" if m.group("o") else "with", "en.abbreviation")
-    run(_ITEM_NUMBER, lambda m: m.group("n") + ", ", "en.cardinal")
+    run(_ITEM_NUMBER, _item_number, "en.cardinal")
     run(_TZ_OFFSET, _tz_offset, "en.time")
     run(_PLUS_MINUS, _plus_minus, "en.symbol")
     run(_PHONE, _phone, "en.phone")

@@ -16,7 +16,12 @@ _SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'
 # follows (so "1,000" and "14:30" stay whole), then any whitespace (URLs have none).
 # A list item's number ("1. Sleep well.", "Tips: 1. Sleep well. 2. Drink water."): its full
 # stop ends no sentence, or the number would be read alone, as a sentence of its own.
+# After a label that takes a value ("Score: 5. Great job.") the number is the value.
 _ITEM_NUMBER = re.compile(r"(?:^|[:;：；])\s*[0-9]{1,2}$")
+VALUE_LABEL = re.compile(
+    r"\b(?i:score|total|rating|result|answer|count|age|level|grade|price|cost|sum|average|rank|points"
+    r"|size|quantity|qty|number|version|round|year|day|week|month|step)\s*[:：]\s*[0-9]{1,2}$"
+)
 _CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
 
 
@@ -30,7 +35,7 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
     pieces: list[tuple[int, str]] = []  # (offset in text, piece)
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if inside(m.end()) or (m.group(0) == "." and _ITEM_NUMBER.search(text[start : m.start()])):
+        if inside(m.end()) or (m.group(0) == "." and _is_item_number(text[start : m.start()])):
             continue
         pieces.append((start, text[start : m.end()]))
         start = m.end()
@@ -47,6 +52,10 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
         else:
             merged.append(seg)
     return merged
+
+
+def _is_item_number(before: str) -> bool:
+    return _ITEM_NUMBER.search(before) is not None and VALUE_LABEL.search(before) is None
 
 
 class _Guard:
