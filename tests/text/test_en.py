@@ -154,6 +154,8 @@ def test_time_ranges(text: str, expected: str) -> None:
         ("5 may 2012", "the fifth of May, twenty twelve"),
         ("you may 5", "you may five"),  # lower-case "may" needs a full date
         ("july 4", "July fourth"),
+        ("meet me jan 5, or dec. 25", "meet me January fifth, or December twenty-fifth"),
+        ("mar 3", "mar three"),  # "mar" is a word too: it needs a full date
         ("15.06.2024", "June fifteenth, twenty twenty-four"),  # dotted: day first
         ("06.07.2024", "July sixth, twenty twenty-four"),
         ("6/15/24", "June fifteenth, twenty twenty-four"),

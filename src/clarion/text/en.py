@@ -634,14 +634,16 @@ def _say_date(month: int, day: int | None, year: str | None, dmy: bool = False) 
 
 
 def _plausible_month(m: re.Match[str]) -> bool:
-    """A lower-case month word that is also a common word ("may", "march") or an abbreviation
-    is a month only in a full date; a capitalised one needs no more."""
+    """A lower-case month word that is also a common word ("may", "march", "mar") is a month
+    only in a full date, another abbreviation with a day ("jan 5"); a capitalised one needs no
+    more."""
     word = m.group("m").rstrip(".")
     if word[0].isupper():
         return True
-    if word in ("may", "march") or word.capitalize() not in _MONTHS:
-        return m.groupdict().get("y") is not None and m.groupdict().get("d") is not None
-    return True
+    day = m.groupdict().get("d") is not None
+    if word in ("may", "march", "mar"):
+        return day and m.groupdict().get("y") is not None
+    return day or word.capitalize() in _MONTHS
 
 
 def _date_words(m: re.Match[str], dmy: bool = False) -> str:
