@@ -57,12 +57,14 @@ _MEASURE = rf"(?:{_CURRENCY}|{_NUMBER_SIGN})?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})
 # "COVID-19", "iPhone15"), read in the language around it.
 _CODE = rf"(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
-# A web address or an e-mail address is one neutral token, read whole in the language around
-# it: its words, dots and digits split between two readers made "example dot com/zh".
-_LINK = (
-    r"(?P<link>(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
+# A web address or an e-mail address (public: the Mandarin rules read the same ones). It is one
+# neutral token, read whole in the language around it: its words, dots and digits split
+# between two readers made "example dot com/zh".
+LINK = (
+    r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
+_LINK = rf"(?P<link>{LINK})"
 _TOKEN = re.compile(
     rf"{_LINK}|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )

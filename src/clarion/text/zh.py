@@ -70,6 +70,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
+from clarion.text.spans import LINK
 from clarion.text.types import Normalized, RuleLog
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
@@ -904,10 +905,7 @@ def erhua_suffixes(text: str) -> list[int]:
 
 # Read as a Mandarin speaker gives them out: words as written, 点 for the dots, 艾特 for @,
 # digits one by one; the scheme (https://) is not said, as the English front end leaves it.
-_LINK = re.compile(
-    r"(?<![A-Za-z0-9._%+-])(?:(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
-)
+_LINK = re.compile(rf"(?<![A-Za-z0-9._%+-])(?:{LINK})")
 _LINK_PART = re.compile(r"[A-Za-z]+|[0-9]+|.")
 _LINK_SIGNS = {
     ".": "点", "@": "艾特", "/": "斜杠", "-": "杠", "_": "下划线", ":": "冒号", "?": "问号",
@@ -917,19 +915,10 @@ _LINK_SIGNS = {
 
 def _link(ctx: _Ctx, m: re.Match[str]) -> str:
     link = re.sub(r"^https?://", "", m.group(0)).rstrip("/")
-    words: list[str] = []
-    for part in _LINK_PART.findall(link):
-        if part[0].isdigit():
-            words.append(_digits(part, ctx.yao))
-        else:
-            words.append(_LINK_SIGNS.get(part, part))
-    # A space only between two Latin words, which would otherwise run together.
-    out = ""
-    for w in words:
-        if out and out[-1].isascii() and out[-1].isalpha() and w[0].isascii() and w[0].isalpha():
-            out += " "
-        out += w
-    return out
+    return "".join(
+        _digits(part, ctx.yao) if part[0].isdigit() else _LINK_SIGNS.get(part, part)
+        for part in _LINK_PART.findall(link)
+    )
 
 
 # ---------------------------------------------------------------- acronyms
