@@ -506,6 +506,19 @@ def test_citations_titles_and_times_with_seconds(text: str, expected: str) -> No
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Python 3.11 and 3.12", "Python three point eleven and three point twelve"),
+        ("from Python 3.10 to 3.12", "from Python three point ten to three point twelve"),
+        ("iOS 17.2, 17.3 or 17.4", "iOS seventeen point two, seventeen point three or seventeen point four"),
+        ("Python 3.12 and 3.5 kg", "Python three point twelve and three point five kilograms"),
+    ],
+)
+def test_versions_listed_after_a_versioned_name(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"

@@ -1426,8 +1426,12 @@ def _copyright_year(m: re.Match[str]) -> str:
     return m.group("s") + _year(int(m.group("y")))
 
 
+def _version_words(version: str) -> str:
+    return " point ".join(_cardinal(p) for p in version.split("."))
+
+
 def _version(m: re.Match[str]) -> str:
-    return _pad(m, " point ".join(_cardinal(p) for p in m.group(0).split(".")))
+    return _pad(m, _version_words(m.group(0)))
 
 
 def _decimal_sub(m: re.Match[str]) -> str:
@@ -1568,8 +1572,11 @@ _VERSION_CUE = re.compile(
     r"(?<![\w.])(?P<cue>(?:[Vv]ersion|[Vv]er\.|Python|iOS|iPadOS|macOS|Android|Windows|Ubuntu|Debian|Node|Java"
     r"|Kotlin|Rust|Go|Linux|[Kk]ernel|[Rr]elease|[Ff]irmware|[Uu]pdate|[Pp]atch|HTTP|TLS|Bluetooth|USB|PHP|Perl"
     r"|Ruby|Rails|Django|React|Angular|Vue|Swift|GPT|Gemini|Claude|Llama|Wi-Fi)\s?-?|(?P<v>v))"
-    r"(?P<n>[0-9]++(?:\.[0-9]++)++)(?![\w]|\.[0-9])"
+    r"(?P<n>[0-9]++(?:\.[0-9]++)++)"
+    # The versions listed after it are versions too: "Python 3.11 and 3.12", "from 3.10 to 3.12".
+    r"(?P<more>(?:(?:,\s|\s(?:and|or|to|vs\.?|versus|through)\s)[0-9]++(?:\.[0-9]++)++)*+)(?![\w]|\.[0-9])"
 )
+_VERSION_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
 
 
 def _model_cue(m: re.Match[str]) -> str:
@@ -1582,7 +1589,8 @@ def _version_cue(m: re.Match[str]) -> str:
         cue = cue[:-1] + " "
     elif not cue.endswith(" "):
         cue += " "
-    return _pad(m, cue + " point ".join(_cardinal(p) for p in m.group("n").split(".")))
+    more = _VERSION_NUMBER.sub(lambda v: _version_words(v.group(0)), m.group("more"))
+    return _pad(m, cue + _version_words(m.group("n")) + more)
 
 
 # Identifiers read digit by digit: "order #12345", "tracking number 9400 1000", "SKU AB-1234-X".
