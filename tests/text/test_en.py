@@ -519,6 +519,42 @@ def test_versions_listed_after_a_versioned_name(text: str, expected: str) -> Non
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She lives in Stroudsburg, PA.", "She lives in Stroudsburg, Pennsylvania."),
+        ("In Baltimore, MD, it rained.", "In Baltimore, Maryland, it rained."),
+        ("from San Jose, CA to Portland, OR", "from San Jose, California to Portland, Oregon"),
+        ("a Dallas, TX-based firm", "a Dallas, Texas-based firm"),
+        # A degree after a name, and codes that are words, are not states.
+        ("Jane Doe, MD, spoke.", "Jane Doe, M D, spoke."),
+        ("Fine, OK.", "Fine, O K."),
+        ("2788 San Tomas Expy", "twenty-seven eighty-eight San Tomas Expressway"),
+    ],
+)
+def test_states_after_a_place_without_a_zip_code(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("3/4th of the sugar", "three quarters of the sugar"),
+        ("23 4/5th miles", "twenty-three and four fifths miles"),
+        ("Take .5kg of rice", "Take point five kilograms of rice"),
+        ("a .5 mm pin", "a point five millimeter pin"),
+        ('He said "9.456" twice', 'He said "nine point four five six" twice'),
+        ('a 24" screen', "a twenty-four inch screen"),
+        ("or 555-0100.", "or five five five, zero one zero zero."),
+        ("on 555-1234 today", "on five five five, one two three four today"),
+        ("pages 300-1200", "pages three hundred to one thousand two hundred"),
+        ("Call 123-123-5678-1", "Call one two three, one two three, five six seven eight, one"),
+    ],
+)
+def test_fraction_suffixes_bare_points_quotes_and_local_numbers(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -601,6 +637,10 @@ ADVERSARIAL = [
     "p. 1" * 25_000,
     "~1" * 50_000,
     "©" * 100_000,
+    "Aa, MA" * 16_000,
+    "1 1/1th" * 14_000,
+    ".5kg" * 25_000,
+    "555-0100-" * 11_000,
 ]
 
 

@@ -36,14 +36,16 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
 * Percent ranges say "percent" once: "2%-10%" and "2-10%" -> "two to ten percent".
 * Phone numbers are read digit by digit in their groups, with commas between groups:
   "(555) 123-4567", "1-800-555-0199" (-> "one, eight zero zero, ..."), "+44 20 7946 0958"
-  (7-15 digits after a "+"); a bare "555-0199" only after call/phone/tel/text/fax.
+  (7-15 digits after a "+"); a bare "555-0199" after call/phone/tel/text/fax, or when its
+  second group starts with 0 or its first is 555.
 * Time ranges read "to" and both ends as times: "10am-5pm" -> "ten a m to five p m",
   "9:00-17:30" -> "nine o'clock to seventeen thirty"; "Mon-Fri" -> "Monday to Friday".
 * Scores and other number ranges read "to" with plain cardinals ("won 2-0" -> two to zero).
 * Addresses: a house number before a street name and suffix is read in pairs ("1600
   Pennsylvania Ave NW" -> sixteen hundred Pennsylvania Avenue Northwest, "742" -> seven
   forty-two); suffixes expand with or without the dot; a state code before a ZIP code is the
-  state's name and the ZIP is read digit by digit.
+  state's name and the ZIP is read digit by digit; after a place name it is the state's name
+  without a ZIP too ("Austin, TX"), unless it is a word (OK, IN) or a degree after a name.
 * Codes and model numbers (letters and digits in one token, "A320", "SN-48213A", "PS5"): capital
   runs are spelt (unless read as words, e.g. COVID; long runs with a vowel such as "SAVE" are
   words), digit runs of 1-2 digits are cardinals, of 3-4 digits are read in pairs ("A three
@@ -380,7 +382,7 @@ def _wind(m: re.Match[str]) -> str:
 
 _PHONE = re.compile(
     r"(?<![\w+(.-])(?:(?P<cc>\+?1)(?P<ccsep>[-. ]))?(?:\((?P<a1>[0-9]{3})\)\s?|(?P<a2>[0-9]{3})(?P<sep>[-.]))"
-    r"(?P<b>[0-9]{3})(?(sep)(?P=sep)|[-.])(?P<c>[0-9]{4})(?![\w-]|[.,][0-9])"
+    r"(?P<b>[0-9]{3})(?(sep)(?P=sep)|[-.])(?P<c>[0-9]{4})(?:-(?P<x>[0-9]{1,5}))?(?![\w-]|[.,][0-9])"
 )
 # International form: "+44 20 7946 0958", "+1 415 555 0100" (7-15 digits in all).
 _PHONE_INTL = re.compile(r"(?<![\w+])\+[0-9]{1,3}+(?:[ .-]\(?[0-9]{1,6}+\)?){2,5}+(?![\w-]|[.,][0-9])")
@@ -388,6 +390,11 @@ _PHONE_INTL = re.compile(r"(?<![\w+])\+[0-9]{1,3}+(?:[ .-]\(?[0-9]{1,6}+\)?){2,5
 _PHONE_LOCAL = re.compile(
     r"(?P<cue>\b(?i:call|phone|tel|telephone|fax|text|dial|cell|mobile|hotline)\b[.:]?\s++"
     r"(?:(?:us|me|them|him|her)\s++)?(?:(?:at|on)\s++)?)(?P<a>[0-9]{3})-(?P<b>[0-9]{4})(?![\w-]|[.,][0-9])"
+)
+# "555-0100" without a cue: no range runs down to a number written with a leading zero, and
+# 555 is the exchange of fictional numbers.
+_PHONE_SEVEN = re.compile(
+    r"(?<![\w.,$#/:+-])(?P<a>[2-9][0-9]{2})-(?P<b>[0-9]{4})(?![\w-]|[.,][0-9])(?<=[0-9]{3}-0[0-9]{3}|555-[0-9]{4})"
 )
 # "dial 911", "a 911 call": emergency numbers are read digit by digit.
 _EMERGENCY = re.compile(
@@ -402,6 +409,8 @@ def _phone(m: re.Match[str]) -> str:
     parts = [_digits(m.group("a1") or m.group("a2")), _digits(m.group("b")), _digits(m.group("c"))]
     if m.group("cc"):
         parts.insert(0, "plus one" if m.group("cc").startswith("+") else "one")
+    if m.group("x"):  # "555-123-4567-89": one more group, read as the others
+        parts.append(_digits(m.group("x")))
     return _pad(m, ", ".join(parts))
 
 
@@ -533,7 +542,9 @@ _STREET = {
     "Ter": "Terrace", "Sq": "Square", "Way": "Way", "Street": "Street", "Avenue": "Avenue",
     "Road": "Road", "Boulevard": "Boulevard", "Drive": "Drive", "Lane": "Lane", "Court": "Court",
     "Place": "Place", "Parkway": "Parkway", "Highway": "Highway", "Circle": "Circle",
-    "Terrace": "Terrace", "Square": "Square",
+    "Terrace": "Terrace", "Square": "Square", "Expy": "Expressway", "Expressway": "Expressway",
+    "Fwy": "Freeway", "Freeway": "Freeway", "Trl": "Trail", "Trail": "Trail", "Plz": "Plaza",
+    "Plaza": "Plaza", "Aly": "Alley", "Alley": "Alley",
 }  # fmt: skip
 _COMPASS = {
     "N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast", "NW": "Northwest",
@@ -561,6 +572,17 @@ _STATES = {
 }  # fmt: skip
 # "Springfield, IL 62704": a state code between a comma and a ZIP code.
 _STATE_ZIP = re.compile(r"(?<=,\s)(?P<st>[A-Z]{2})\s(?P<zip>[0-9]{5})(?:-(?P<z4>[0-9]{4}))?(?![\w-])")
+# "Austin, TX" and "a Boise, ID-based firm": a state code after a place name, without a ZIP code.
+_NOT_PLACE = r"(?!(?:In|At|From|To|Near|Outside|Around|Across|Of|Visit|Born|Based|Welcome)\s)"
+_STATE_CITY = re.compile(
+    r"(?P<city>(?<![\w.])" + _NOT_PLACE + r"[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s(?P<st>[A-Z]{2})"
+    r"(?![\w'’]|-[A-Z0-9]|\.[A-Za-z0-9])"
+)
+# Codes that are also words ("Fine, OK."), and those a comma after a name makes a degree or a
+# title ("Jane Doe, MD"): the latter are states only after a one-word place (", in Baltimore, MD").
+_STATE_WORDS = frozenset({"OK", "IN", "ME", "HI", "OH", "ID", "LA", "DC"})
+_STATE_DEGREES = frozenset({"MA", "MD", "MS", "PA"})
+_NAME_BEFORE = re.compile(r"(?:^|[^\w.])" + _NOT_PLACE + r"[A-Z][\w.]*\s$")
 
 
 def _address(m: re.Match[str]) -> str:
@@ -576,6 +598,18 @@ def _address(m: re.Match[str]) -> str:
     elif m.group("dot") and _ends_sentence(m):
         out += "."
     return _pad(m, out)
+
+
+def _state_city(m: re.Match[str]) -> str:
+    code = m.group("st")
+    state = _STATES.get(code)
+    if state is None or code in _STATE_WORDS:
+        return m.group(0)
+    if code in _STATE_DEGREES and (
+        " " in m.group("city") or _NAME_BEFORE.search(m.string, max(0, m.start() - 20), m.start())
+    ):
+        return m.group(0)
+    return f"{m.group('city')}, {state}"
 
 
 def _state_zip(m: re.Match[str]) -> str:
@@ -881,6 +915,8 @@ def _year_era(m: re.Match[str]) -> str:
 # --------------------------------------------------------------------------- money, %, units
 
 _NUM = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++)(?:\.(?P<f>[0-9]++))?"
+# ".5 kg": a measure may start at the point.
+_NUM_OR_POINT = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++|(?=\.[0-9]))(?:\.(?P<f>[0-9]++))?"
 _SCALE = r"(?:\s?(?P<sc>thousand|million|billion|trillion|[KkMBT]|bn|mn|tn|m)(?![\w]))?"
 _CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     # symbol/code: singular, plural, minor singular, minor plural ("" = no minor unit)
@@ -1114,7 +1150,7 @@ _ANY_UNIT = _UNIT_ALT + r"|(?i:" + _UNIT_ANY_ALT + r")"  # exact case first, the
 # "km" but not "kmh", "m." but not "m.sc"; "72°F/22°C" is two measures, "km/h" one.
 _UNIT_END = r"(?![\w²³]|/(?![0-9])|(?<=\.)[A-Za-z])"
 _MEASURE = re.compile(
-    r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM + r"(?:\s?(?P<u>°\s?[CF]?|" + _ANY_UNIT + r"))" + _UNIT_END
+    r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM_OR_POINT + r"(?:\s?(?P<u>°\s?[CF]?|" + _ANY_UNIT + r"))" + _UNIT_END
 )
 
 
@@ -1263,6 +1299,10 @@ def _measure(m: re.Match[str]) -> str:
 
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<i>[0-9]{1,3}(?:,[0-9]{3})++|[0-9]++)(?:st|nd|rd|th)(?![\w])")
 _NUMBER_SIGN = re.compile(r"(?<![\w&#])#\s?(?=[0-9])")
+# "3/4th", "1/8ths": the suffix restates the denominator, which the fraction reads already.
+_FRACTION_SUFFIX = re.compile(
+    r"(?<![\w./])(?P<f>(?:[0-9]++\s)?[0-9]{1,3}/[0-9]{1,3})(?:st|nd|rd|th)s?(?![\w])"
+)
 _FRACTION = re.compile(
     r"(?<![\w./])(?:(?P<w>[0-9]++)\s)?(?P<n>[0-9]{1,3}(?:\.[0-9])?)/(?P<d>[0-9]{1,3})(?![\w/]|[.,][0-9])"
 )
@@ -1539,7 +1579,7 @@ _DATE_CUE = re.compile(
 _WEAK_DATE_CUE = re.compile(r"(?:^|\W)(?i:by|from|after|before|to)\s$")
 # Inches: "2 in." always; "8 in" at the end of a phrase or in a dimension.
 _INCHES = re.compile(
-    r"(?<![\w.,])(?P<i>[0-9]++(?:\.[0-9]++)?)(?:\s?(?:in\.(?=\s|$)|in(?=[,;)]|$|\s[xX×]\s))|\s?(?:\"|″)(?![\w]))"
+    r"(?<![\w.,\"“])(?P<i>[0-9]++(?:\.[0-9]++)?)(?:\s?(?:in\.(?=\s|$)|in(?=[,;)]|$|\s[xX×]\s))|\s?(?:\"|″)(?![\w]))"
 )
 # "6 ft 2 in": inches after feet.
 _INCHES_AFTER_FEET = re.compile(r"(?<=(?:feet|foot)\s)(?P<i>[0-9]{1,2})\s?in\.?(?![\w])")
@@ -1778,6 +1818,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_PHONE, _phone, "en.phone")
     run(_PHONE_INTL, _phone_intl, "en.phone")
     run(_PHONE_LOCAL, _phone_local, "en.phone")
+    run(_PHONE_SEVEN, lambda m: _pad(m, _digits(m.group("a")) + ", " + _digits(m.group("b"))), "en.phone")
     run(_EMERGENCY, _emergency, "en.phone")
     run(_PHONE_EXT, _phone_ext, "en.phone")
     run(
@@ -1790,6 +1831,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_PO_BOX, lambda m: "P O ", "en.address")
     run(_ADDRESS, _address, "en.address")
     run(_STATE_ZIP, _state_zip, "en.address")
+    run(_STATE_CITY, _state_city, "en.address")
     run(_WEEKDAY_RANGE, _weekday_range, "en.date")
     run(_WEEKDAY_DATE, lambda m: _WEEKDAYS[m.group("w")], "en.date")
     run(_DATE_ISO, _date_iso, "en.date")
@@ -1839,6 +1881,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
         lambda m: {"st": "street", "ave": "avenue", "rd": "road", "blvd": "boulevard"}[m.group("w")],
         "en.abbreviation",
     )
+    run(_FRACTION_SUFFIX, lambda m: m.group("f"), "en.fraction")
     run(_ORDINAL, _ordinal_sub, "en.ordinal")
     run(_NUMBER_SIGN, lambda m: _pad(m, "number"), "en.symbol")
     run(_VULGAR, _vulgar, "en.fraction")
