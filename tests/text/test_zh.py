@@ -167,6 +167,8 @@ ADVERSARIAL = {
     "ampm-ranges": "1-2 " * 25_000 + "am",
     "bare-scores": "中国1-2" * 14_000,
     "parens": "(中" * 50_000,
+    "pressure": "血压12-12/12-" * 9_000,
+    "heights": "1米11" * 20_000,
 }
 
 
@@ -307,3 +309,15 @@ def test_punctuation_after_full_width_and_parentheses() -> None:
     assert normalize_zh("什么?!").text == "什么？！"
     assert normalize_zh("注意(重要)，版本(1)，f(x)").text == "注意（重要），版本（一），f(x)"
     assert normalize_zh("该股报12.35元/股").text == "该股报十二点三五元每股"
+
+
+def test_blood_pressure_heights_and_rates_per_minute() -> None:
+    assert normalize_zh("血压120/80mmHg，正常").text == "血压一百二十、八十毫米汞柱，正常"
+    assert normalize_zh("他的血压是140/90，偏高").text == "他的血压是一百四十、九十，偏高"
+    assert (
+        normalize_zh("血压为120-129/80-84毫米汞柱").text == "血压为一百二十到一百二十九、八十到八十四毫米汞柱"
+    )
+    assert normalize_zh("这是3/4的人").text == "这是四分之三的人"  # no cue: a fraction
+    assert normalize_zh("他身高1米85，姚明2米26").text == "他身高一米八五，姚明两米二六"
+    assert normalize_zh("长1米20厘米").text == "长一米二十厘米"
+    assert normalize_zh("心率72次/分").text == "心率七十二次每分钟"

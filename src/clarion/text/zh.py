@@ -241,6 +241,14 @@ _NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\
 # "1. 苹果" -> 一、苹果, a pause rather than the end of a
 # sentence (its full stop became 。 and the number a sentence of its own).
 _ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[：:；;]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
+# A height in metres and centimetres: 1米85 -> 一米八五, 2米10 -> 两米一零 (not 一米八十五).
+_HEIGHT = re.compile(r"(?<![0-9.,])([12])米([0-9]{2})(?![0-9.]|\s?(?:厘米|毫米|公分|cm|mm))")
+
+
+def _height(m: re.Match[str]) -> str:
+    return ("一" if m.group(1) == "1" else "两") + "米" + _digits(m.group(2))
+
+
 # Generations: 90后, 00后, 85后 (born in the 1990s, 2000s, 1985-89) -> 九零后, 零零后, 八五后.
 _GENERATION = re.compile(r"(?<![0-9.,:/\-第])([0-9]0|[089][0-9])(?=后(?![面来方天]))")
 # A country code: +86 -> 加八六 (never 幺); the rest of a phone number is read by _PHONE.
@@ -653,6 +661,27 @@ _VULGAR_RE = re.compile(r"(?<![0-9])([0-9]+)?([" + "".join(_VULGAR) + "])")
 _FRACTION = re.compile(r"(?<![0-9./])(-)?([0-9]+)(?:/| / )([0-9]+)(?![0-9]|/[0-9])")
 
 
+# Blood pressure is two readings, not a fraction: 血压120/80 -> 一百二十、八十, before mmHg or after 血压.
+_PRESSURE = re.compile(
+    r"(?<![0-9./])([0-9]{2,3})(?:-([0-9]{2,3}))?/([0-9]{2,3})(?:-([0-9]{2,3}))?(?![0-9.]|/[0-9])"
+    r"(\s?(?:mmHg|毫米汞柱))?"
+)
+_PRESSURE_CUE = re.compile(
+    r"(?:血压|[高低]压)(?:值|读数)?(?:是|为|在|达|达到|高达|约|约为|维持在)?[:：]?\s?$"
+)
+
+
+def _pressure(m: re.Match[str]) -> str:
+    if not m.group(5) and not _PRESSURE_CUE.search(m.string, max(0, m.start() - 8), m.start()):
+        return m.group(0)
+
+    def reading(low: str, high: str | None) -> str:
+        return _int(low) + ("到" + _int(high) if high else "")
+
+    unit = "毫米汞柱" if m.group(5) else ""
+    return reading(m.group(1), m.group(2)) + "、" + reading(m.group(3), m.group(4)) + unit
+
+
 def _vulgar(m: re.Match[str]) -> str:
     a, b = _VULGAR[m.group(2)]
     frac = _int(str(b)) + "分之" + _int(str(a))
@@ -751,6 +780,7 @@ def _speed(m: re.Match[str]) -> str:
 _PER_UNITS = (
     {k: v for k, v in _UNITS.items() if "/" not in k}
     | {c: c for c in "斤克天月年人次晚周件个台份瓶张盒箱吨升米秒股位间辆套亩户场节课夜只条本双"}
+    | {"分": "分钟"}  # 72次/分: a rate per minute
     | {"小时": "小时", "分钟": "分钟", "公斤": "公斤", "千克": "千克", "平方米": "平方米", "公里": "公里"}
 )
 _PER_P = "|".join(re.escape(k) for k in sorted(_PER_UNITS, key=len, reverse=True))
@@ -966,6 +996,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.code", _NAMED_NUMBER, lambda m: _digits(m.group(0)), t)
         if "o." in t or "O." in t:
             t = ctx.sub("zh.ordinal", _NUMBER_SIGN, _number_sign, t)
+        if "米" in t:
+            t = ctx.sub("zh.unit", _HEIGHT, _height, t)
         if "后" in t:
             t = ctx.sub("zh.code", _GENERATION, lambda m: _digits(m.group(1)), t)
         t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
@@ -995,6 +1027,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
             t = ctx.sub("zh.math", _PLUS_SIGN, lambda m: "正", t)
         if t.count(":") >= 2:
             t = ctx.sub("zh.ratio", _RATIO_CHAIN, _ratio_chain, t)
+        t = ctx.sub("zh.unit", _PRESSURE, _pressure, t)
         t = ctx.sub("zh.score", _PAIR, _score, t)
         t = ctx.sub("zh.temperature", _TEMP_RANGE, _temp_range, t)
         t = ctx.sub("zh.percent", _PCT_RANGE, _pct_range, t)
