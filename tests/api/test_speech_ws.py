@@ -116,6 +116,17 @@ def test_buffer_keeps_a_list_number_with_its_item() -> None:
     assert buf.flush() == "3"
 
 
+def test_buffer_waits_for_the_word_after_a_dotted_abbreviation() -> None:
+    buf = TextBuffer()
+    buf.first = False
+    out: list[str] = []
+    text = "The U.S. Army is big. I live in the U.S. The weather is nice. Bye"
+    for i in range(0, len(text), 3):
+        out += buf.feed(text[i : i + 3])
+    assert out == ["The U.S. Army is big.", "I live in the U.S.", "The weather is nice."]
+    assert buf.flush() == "Bye"
+
+
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
     buf = TextBuffer()
     assert buf.feed("Well, I think that we should, in fact, go") == ["Well, I think that we should,"]

@@ -555,6 +555,23 @@ def test_fraction_suffixes_bare_points_quotes_and_local_numbers(text: str, expec
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a CI of 1.2-3.4", "a C I of one point two to three point four"),
+        ("takes 1.5–2 hours", "takes one point five to two hours"),
+        ("lose 3-5kg", "lose three to five kilograms"),
+        ("2.5-3.5 cm long", "two point five to three point five centimeters long"),
+        ("3-5M users", "three to five million users"),
+        ("The U.S. Army and the U.N. in Geneva", "The U S Army and the U N in Geneva"),
+        ("in the U.S. The end.", "in the U S. The end."),
+        ("the U.S., then", "the U S, then"),
+    ],
+)
+def test_decimal_and_unit_ranges_and_abbreviations_inside_sentences(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -641,6 +658,8 @@ ADVERSARIAL = [
     "1 1/1th" * 14_000,
     ".5kg" * 25_000,
     "555-0100-" * 11_000,
+    "1.1-1.1kg-" * 10_000,
+    "A.B. " * 20_000,
 ]
 
 

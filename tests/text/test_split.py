@@ -86,3 +86,12 @@ def test_a_list_number_ends_no_sentence() -> None:
     # A number that ends a sentence still ends it.
     assert split_sentences("He scored 3. Then he left.") == ["He scored 3.", " Then he left."]
     assert split_sentences("Score: 5. Great job.") == ["Score: 5.", " Great job."]
+
+
+def test_a_dotted_abbreviation_ends_a_sentence_only_before_an_opening_word() -> None:
+    text = "The U.S. Army is big. I live in the U.S. The weather is nice."
+    assert split_sentences(text) == ["The U.S. Army is big.", " I live in the U.S.", " The weather is nice."]
+    assert split_sentences("She works at the U.N. in Geneva.") == ["She works at the U.N. in Geneva."]
+    assert split_sentences("In the U.S. 50 states vote.") == ["In the U.S. 50 states vote."]
+    assert split_sentences('Born in the U.K. "Hi," she said.') == ["Born in the U.K.", ' "Hi," she said.']
+    assert split_sentences("I moved to the U.S.") == ["I moved to the U.S."]

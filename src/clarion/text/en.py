@@ -92,7 +92,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
-from clarion.text.split import VALUE_LABEL
+from clarion.text.split import VALUE_LABEL, abbreviation_ends_sentence
 from clarion.text.types import Normalized, RuleLog
 
 __all__ = ["DEFAULT_ACRONYMS_AS_WORDS", "normalize_en", "spell_digits"]
@@ -829,7 +829,9 @@ def _time_range(m: re.Match[str]) -> str:
 
 # --------------------------------------------------------------------------- ranges / years
 
-_RANGE = re.compile(r"(?<![\w.,/:-])(?P<a>[0-9]++)(?:-|\s?[–—]\s?)(?P<b>[0-9]++)(?![\w/:-]|[.,][0-9])")
+_RANGE = re.compile(
+    r"(?<![\w.,/:-])(?P<a>[0-9]++(?:\.[0-9]++)?)(?:-|\s?[–—]\s?)(?P<b>[0-9]++(?:\.[0-9]++)?)(?![\w/:-]|[.,][0-9])"
+)
 
 
 def _is_year(s: str, low: int = 1100) -> bool:
@@ -1151,6 +1153,15 @@ _ANY_UNIT = _UNIT_ALT + r"|(?i:" + _UNIT_ANY_ALT + r")"  # exact case first, the
 _UNIT_END = r"(?![\w²³]|/(?![0-9])|(?<=\.)[A-Za-z])"
 _MEASURE = re.compile(
     r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM_OR_POINT + r"(?:\s?(?P<u>°\s?[CF]?|" + _ANY_UNIT + r"))" + _UNIT_END
+)
+
+# "3-5kg", "2.5-3.5 cm": a range whose unit follows its second end reads "to" as other ranges.
+_RANGE_UNIT = re.compile(
+    r"(?<![\w.,/:-])(?P<a>[0-9]++(?:\.[0-9]++)?)(?:-|\s?[–—]\s?)(?=[0-9]++(?:\.[0-9]++)?\s?(?:"
+    + _ANY_UNIT
+    + r")"
+    + _UNIT_END
+    + r"|[0-9]++(?:\.[0-9]++)?[KMB]\+?\s[a-z])"  # "3-5M users": a count, as _MEGA reads it
 )
 
 
@@ -1770,7 +1781,7 @@ _WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 
 def _dotted(m: re.Match[str]) -> str:
     out = " ".join(m.group(0).replace(".", "").replace(" ", ""))
-    return _pad(m, out + ("." if _ends_sentence(m) else ""))
+    return _pad(m, out + ("." if abbreviation_ends_sentence(m.string, m.end()) else ""))
 
 
 def _shouting(text: str) -> bool:
@@ -1854,6 +1865,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_PER, _per, "en.measure")
     run(_PERCENT_RANGE, _percent_range, "en.percent")
     run(_MONEY_RANGE, _money_range, "en.currency")
+    run(_RANGE_UNIT, lambda m: _pad(m, m.group("a") + " to"), "en.range")
     run(_RANGE, _range, "en.range")
     run(_MONEY, _money, "en.currency")
     run(_CENTS, _cents, "en.currency")

@@ -23,6 +23,35 @@ VALUE_LABEL = re.compile(
     r"|size|quantity|qty|number|version|round|year|day|week|month|step)\s*[:：]\s*[0-9]{1,2}$"
 )
 _CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
+# "The U.S. Army", "the U.N. in Geneva": a dotted abbreviation's full stop ends a sentence only
+# when the next word is one that opens sentences ("in the U.S. The weather ..."). A capital alone
+# says little after it: a name or title follows such abbreviations more often than not.
+_DOTTED_END = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}$")
+_NEXT_WORD = re.compile(r"\s+(?P<w>[A-Za-z][\w'’]*)")
+_SENTENCE_OPENERS = frozenset({
+    "A", "An", "The", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "We", "I",
+    "You", "His", "Her", "Their", "Our", "My", "Your", "There", "Here", "But", "And", "Or", "So", "Yet",
+    "However", "Meanwhile", "In", "On", "At", "For", "From", "With", "By", "After", "Before", "When",
+    "While", "If", "As", "Since", "Although", "Though", "Because", "Now", "Then", "Today", "Yesterday",
+    "Tomorrow", "Many", "Most", "Some", "All", "Every", "Each", "No", "Not", "One", "What", "Why",
+    "How", "Who", "Where", "Which", "Also", "Still", "Thus", "Instead", "Such", "Both", "Under", "Over",
+    "During", "Last", "Next", "Despite", "Unlike", "According", "Other", "Others", "Please", "Let",
+    "Do", "Does", "Did", "Is", "Are", "Was", "Were", "Can", "Could", "Will", "Would", "Should"
+})  # fmt: skip
+
+
+def abbreviation_ends_sentence(text: str, end: int) -> bool:
+    """Whether the full stop of a dotted abbreviation ("U.S.") ending at ``end`` also ends
+    the sentence: at the end of the text, or before a word that opens sentences."""
+    if not text[end:].strip():
+        return True
+    if not text[end].isspace():  # "U.S.," or "U.S.)": other punctuation follows
+        return False
+    m = _NEXT_WORD.match(text, end)
+    if m is None:  # a quote or a bracket opens the next sentence; a number goes on ("U.S. 50 states")
+        return not text[end:].lstrip()[:1].isdigit()
+    word = m.group("w")
+    return word[0].isupper() and word in _SENTENCE_OPENERS
 
 
 def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[int, int]] = ()) -> list[str]:
@@ -36,6 +65,12 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
     start = 0
     for m in _SENTENCE_END.finditer(text):
         if inside(m.end()) or (m.group(0) == "." and _is_item_number(text[start : m.start()])):
+            continue
+        if (
+            m.group(0) == "."
+            and _DOTTED_END.search(text, start, m.end())
+            and not abbreviation_ends_sentence(text, m.end())
+        ):
             continue
         pieces.append((start, text[start : m.end()]))
         start = m.end()
