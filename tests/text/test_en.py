@@ -572,6 +572,31 @@ def test_decimal_and_unit_ranges_and_abbreviations_inside_sentences(text: str, e
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Your card ending in 4242 was charged.", "Your card ending in four two four two was charged."),
+        (
+            "The last 4 digits of your card are 9876.",
+            "The last four digits of your card are nine eight seven six.",
+        ),
+        ("The season ending in 2024 was long.", "The season ending in twenty twenty-four was long."),
+        ("Your order number is 12345678.", "Your order number is one two three four five six seven eight."),
+        ("Your verification code is 482913.", "Your verification code is four eight two nine one three."),
+        ("Your PIN: 1234.", "Your PIN: one two three four."),
+        ("Your account #: 0012.", "Your account number zero zero one two."),
+        ("The case is 1500 pages.", "The case is one thousand five hundred pages."),
+        ("Room 1204", "Room twelve oh four"),
+        ("due as of 3/15", "due as of March fifteenth"),
+        ("departs at 0730.", "departs at oh seven thirty."),
+        ("from 0800 to 1700 hours", "from oh eight hundred to seventeen hundred hours"),
+        ("He spent 1200 hours", "He spent one thousand two hundred hours"),
+    ],
+)
+def test_what_voice_agents_read_out(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -660,6 +685,9 @@ ADVERSARIAL = [
     "555-0100-" * 11_000,
     "1.1-1.1kg-" * 10_000,
     "A.B. " * 20_000,
+    "card ending in 1" * 6_000,
+    "last 4 digits of a a a " * 4_000,
+    "at 0700 " * 12_000,
 ]
 
 

@@ -720,6 +720,28 @@ _TIME = re.compile(
     r"|(?<![\w.:])(?P<h2>1[0-2]|0?[1-9])\.(?P<mm2>[0-5][0-9])" + _AMPM.replace("<ap>", "<ap2>")
 )
 _TIME_H = re.compile(r"(?<![\w.:])(?P<h>1[0-2]|0?[1-9])" + _AMPM)
+# Military times: "0730 hours", "at 0600", "from 0800 to 1700 hours" -> oh seven thirty, oh six
+# hundred, eight hundred... A four-digit number before "hours" is a time after a time word or
+# with its leading zero ("spent 1200 hours" stays a count).
+_MILITARY_TIME = re.compile(
+    r"(?<![\w.,:$#])(?P<h>[01][0-9]|2[0-3])(?P<mm>[0-5][0-9])(?P<suf>\s?(?:hours|hrs)\b)?(?![\w%]|[.,:][0-9]|\s%)"
+)
+_TIME_WORD_BEFORE = re.compile(r"(?:^|\W)(?P<w>(?i:at|by|from|till|until|after|before|between|to|and))\s$")
+
+
+def _military_time(m: re.Match[str]) -> str:
+    h, mm = m.group("h"), m.group("mm")
+    cue = _TIME_WORD_BEFORE.search(m.string, max(0, m.start() - 9), m.start())
+    if m.group("suf"):
+        if cue is None and h[0] != "0":
+            return m.group(0)
+    elif h[0] != "0" or cue is None or cue.group("w").lower() in ("to", "and"):
+        return m.group(0)
+    hours = ("oh " + _cardinal(h[1]) if h != "00" else "zero") if h[0] == "0" else _cardinal(h)
+    minutes = "hundred" if mm == "00" else ("oh " + _cardinal(mm[1]) if mm[0] == "0" else _cardinal(mm))
+    return _pad(m, f"{hours} {minutes}" + (" hours" if m.group("suf") else ""))
+
+
 # What is left of "a:b" once times have been read: a ratio or a score ("2:1", "16:9", "1:50000").
 _RATIO = re.compile(r"(?<![\w.:])(?P<a>[0-9]++):(?P<b>[0-9]++)(?![\w:]|[.,][0-9])")
 # Past the hours of a clock, minutes and seconds: "ran a 5K in 25:13" (twenty-five thirteen);
@@ -1584,7 +1606,8 @@ _STATUS_CODE = re.compile(
 # 12/31", "Friday 3/4". "by", "from", "after" and "before" also take amounts ("cut by 1/3"),
 # so after them only a day past 12, which no common fraction has, makes it a date.
 _DATE_CUE = re.compile(
-    r"(?:^|\W)(?:(?i:on|until|till|through|thru|since|due|dated|starting|ending|effective|expires?|expiring)"
+    r"(?:^|\W)(?:(?i:on|until|till|through|thru|since|due|dated|starting|ending|effective|expires?|expiring"
+    r"|as\s+of)"
     r"|Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s$"
 )
 _WEAK_DATE_CUE = re.compile(r"(?:^|\W)(?i:by|from|after|before|to)\s$")
@@ -1613,7 +1636,7 @@ def _inches(m: re.Match[str]) -> str:
 
 _MODEL_CUE = re.compile(
     r"(?<![\w.])(?P<cue>(?:Boeing|Airbus|Cessna|Porsche|Peugeot|RTX|GTX|GeForce|Radeon|RX|Xbox|Model|Series"
-    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus)\s++"
+    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus|[Rr]oom)\s++"
     r"(?:[A-Z][A-Z0-9]\s(?=[0-9]))?)"
     r"(?P<n>[1-9][0-9]{2,3}+)(?![\w]|[.,][0-9])"
 )
@@ -1651,17 +1674,42 @@ _ID_CUE = (
     r"|S/N|SN|tracking\s+no|flight\s+no)"
 )
 _ID_NUMBER = re.compile(
-    r"(?<![\w.])(?P<cue>" + _ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#|:)?\s*+)"
-    r"(?P<n>[0-9]{4,}+)(?![\w.,]|[.,][0-9])"
+    r"(?<![\w.])(?P<cue>"
+    # "your order number is 1234", "the code is 4821": a verb between only after a strong cue
+    r"(?:" + _ID_CUE + r"\s++(?i:number|no\.|num|ID|code)|(?i:PIN|OTP|passcode|code))\s*+:?\s*+"
+    r"(?i:is|was|will\s++be)\s++"
+    r"|" + _ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#\s*+:?|:)?\s*+)"
+    r"(?P<n>[0-9]{4,}+)(?!\w|[.,][0-9A-Za-z])"
     r"|(?<![\w&#])#(?P<n2>[0-9]{4,}+)(?![\w]|[.,][0-9])"
 )
+# "your card ending in 4242", "the last four digits are 1234": the digits of a longer number.
+_LAST_DIGITS = re.compile(
+    r"(?<![\w])(?P<cue>(?i:ending|ends)\s++(?i:in|with)\s++"
+    r"|(?i:last)\s++(?:four|4|two|2|three|3|five|5|six|6)\s++(?i:digits?|numbers?)"
+    r"(?:\s++(?i:of|on|for)(?:\s++[\w'’]+){1,3}?)?\s*+(?::|(?i:are|is|were|was))?\s*+)"
+    r"(?P<n>[0-9]{2,6}+)(?!\w|[.,][0-9A-Za-z])"
+)
+_NUMBER_OWNER = re.compile(
+    r"(?i:card|account|acct|number|phone|mobile|ssn|social|visa|mastercard|amex|discover|debit|credit|iban|id)\b"
+)
+
+
+def _last_digits(m: re.Match[str]) -> str:
+    # "a season ending in 2024" is a year: the digits need a number they end.
+    if m.group("cue")[:3].lower() == "end" and not _NUMBER_OWNER.search(
+        m.string, max(0, m.start() - 40), m.start()
+    ):
+        return m.group(0)
+    return m.group("cue") + _digits(m.group("n"))
+
+
 _ID_CUE_BEFORE = re.compile(_ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#|:)?\s*+$")
 
 
 def _id_number(m: re.Match[str]) -> str:
     if m.group("n2"):
         return _pad(m, "number " + _digits(m.group("n2")))
-    cue = m.group("cue").replace("#", " number ")
+    cue = re.sub(r"#\s*+:?", " number ", m.group("cue"))
     cue = re.sub(r"\s++", " ", cue)
     if not cue.endswith(" "):
         cue += " "
@@ -1859,6 +1907,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIME_RANGE, _time_range, "en.time")
     run(_TIME, _time, "en.time")
     run(_TIME_H, _time_h, "en.time")
+    run(_MILITARY_TIME, _military_time, "en.time")
     run(_RATIO, _ratio, "en.ratio")
     run(_REF_ABBR, _ref_abbr, "en.abbreviation")
     run(_PRESSURE, _pressure, "en.measure")
@@ -1910,6 +1959,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_MODEL_CUE, _model_cue, "en.code")
     run(_STATUS_CODE, lambda m: _pad(m, _pairs(m.group("n") or m.group("n2"))), "en.code")
     run(_ID_NUMBER, _id_number, "en.code")
+    run(_LAST_DIGITS, _last_digits, "en.code")
     run(_CODE, _code_factory(words), "en.code")
     run(_DECIMAL, _decimal_sub, "en.decimal")
     run(_CARDINAL, _cardinal_sub, "en.cardinal")
