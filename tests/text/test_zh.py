@@ -321,3 +321,9 @@ def test_blood_pressure_heights_and_rates_per_minute() -> None:
     assert normalize_zh("他身高1米85，姚明2米26").text == "他身高一米八五，姚明两米二六"
     assert normalize_zh("长1米20厘米").text == "长一米二十厘米"
     assert normalize_zh("心率72次/分").text == "心率七十二次每分钟"
+
+
+def test_the_digits_a_number_ends_in_are_read_one_by_one() -> None:
+    assert normalize_zh("身份证后四位是1234").text == "身份证后四位是一二三四"
+    assert normalize_zh("手机号末4位为5678").text == "手机号末四位为五六七八"
+    assert normalize_zh("得分是1234分").text == "得分是一千二百三十四分"
