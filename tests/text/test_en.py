@@ -597,6 +597,29 @@ def test_what_voice_agents_read_out(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "c is 3.00 × 10^8 m/s.",
+            "c is three point zero zero times ten to the power of eight meters per second.",
+        ),
+        ("1.6×10⁻¹⁹", "one point six times ten to the power of minus nineteen"),
+        ("in 1.5e-3 seconds", "in one point five times ten to the power of minus three seconds"),
+        ("6.02E23 atoms", "six point zero two times ten to the power of twenty-three atoms"),
+        ("2.5e6 km", "two point five times ten to the power of six kilometers"),
+        ("a 2x4 board", "a two by four board"),
+        ("seat 3E", "seat three E"),
+        (
+            "added 250 pts at 1 atm and 32 psi",
+            "added two hundred fifty points at one atmosphere and thirty-two pounds per square inch",
+        ),
+    ],
+)
+def test_scientific_notation_and_units(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -688,6 +711,8 @@ ADVERSARIAL = [
     "card ending in 1" * 6_000,
     "last 4 digits of a a a " * 4_000,
     "at 0700 " * 12_000,
+    "1 x 10^1 m" * 9_000,
+    "1e1" * 33_000,
 ]
 
 

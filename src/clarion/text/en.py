@@ -1158,7 +1158,9 @@ _UNITS: dict[str, tuple[str, str]] = {
     "Tbps": ("terabit per second", "terabits per second"),
     "m/s": ("meter per second", "meters per second"), "℃": ("degree Celsius", "degrees Celsius"),
     "℉": ("degree Fahrenheit", "degrees Fahrenheit"), "km2": ("square kilometer", "square kilometers"),
-    "m2": ("square meter", "square meters"),
+    "m2": ("square meter", "square meters"), "pts": ("point", "points"), "atm": ("atmosphere", "atmospheres"),
+    "psi": ("pound per square inch", "pounds per square inch"), "qt": ("quart", "quarts"),
+    "mbar": ("millibar", "millibars"),
 }  # fmt: skip
 # Units people write in any case ("12KG", "5 Km", "30 MPH", "3.2 ghz"); the others only as listed,
 # since case changes their meaning (m/M, mW/MW, s/S, Mb/MB in the exact list).
@@ -1249,6 +1251,39 @@ _MODIFIED_NOUN = re.compile(
     r"|radius|buffer|card|cards|stick|bar|loaf|steak|burger|pizza|diet|lead|margin|cut|hike|increase|process|node"
     r"|rise|drop|fall|gain|loss|hike|radius|fan|heater|microwave|speaker|laptop|tablet|phone|bike)(?![\w])"
 )
+
+
+# Scientific notation: "3.00 × 10^8 m/s", "1.6×10⁻¹⁹ C", "6.02E23" -> "... times ten to the power
+# of ...", with the unit after it read as a measure's.
+_SCIENTIFIC = re.compile(
+    r"(?<![\w.,^])(?P<neg>[-−])?(?P<i>[0-9]++)(?:\.(?P<f>[0-9]++))?"
+    r"(?:\s?[×xX*·]\s?10(?:\^(?P<e>[-−+]?[0-9]{1,3})|(?P<sup>⁻?[⁰¹²³⁴⁵⁶⁷⁸⁹]{1,3}))"
+    r"|[eE](?P<e2>[-+]?[0-9]{1,3})(?![\w.]|,[0-9]))"
+    r"(?![\w^⁰¹²³⁴⁵⁶⁷⁸⁹]|[.,][0-9])"
+    r"(?:(?P<us>\s?)(?P<u>" + _ANY_UNIT + r")(?![\w²³]|(?<=\.)[A-Za-z]))?"
+    r"(?:/(?P<d>"
+    + "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
+    + r")(?![\w/²³]))?"
+)
+
+
+def _scientific(m: re.Match[str]) -> str:
+    e = (m.group("e") or m.group("e2") or (m.group("sup") or "").translate(_SUPERSCRIPTS)).replace("−", "-")
+    sign = "minus " if e.startswith("-") else ""
+    out = (
+        ("minus " if m.group("neg") else "")
+        + _number(m.group("i"), m.group("f"))
+        + f" times ten to the power of {sign}{_cardinal(e.lstrip('+-'))}"
+    )
+    if m.group("u"):
+        words = _unit_words(m.group("u"))
+        if words is None:
+            out += m.group("us") + m.group("u")
+        else:
+            out += " " + words[1]
+    if m.group("d"):
+        out += " per " + _PER_UNITS[m.group("d")]
+    return _pad(m, out)
 
 
 def _per(m: re.Match[str]) -> str:
@@ -1910,6 +1945,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_MILITARY_TIME, _military_time, "en.time")
     run(_RATIO, _ratio, "en.ratio")
     run(_REF_ABBR, _ref_abbr, "en.abbreviation")
+    run(_SCIENTIFIC, _scientific, "en.math")
     run(_PRESSURE, _pressure, "en.measure")
     run(_PER, _per, "en.measure")
     run(_PERCENT_RANGE, _percent_range, "en.percent")
