@@ -327,3 +327,11 @@ def test_the_digits_a_number_ends_in_are_read_one_by_one() -> None:
     assert normalize_zh("身份证后四位是1234").text == "身份证后四位是一二三四"
     assert normalize_zh("手机号末4位为5678").text == "手机号末四位为五六七八"
     assert normalize_zh("得分是1234分").text == "得分是一千二百三十四分"
+
+
+def test_seasons_written_with_the_second_year_short() -> None:
+    assert normalize_zh("2023/24赛季").text == "二零二三到二零二四赛季"
+    assert normalize_zh("2023-24赛季").text == "二零二三到二零二四赛季"
+    assert normalize_zh("1999-00赛季").text == "一九九九到二零零零赛季"
+    assert normalize_zh("2023/2024财年").text == "二零二三到二零二四财年"
+    assert normalize_zh("3/4的人").text == "四分之三的人"

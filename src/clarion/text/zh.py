@@ -301,7 +301,7 @@ _PADDED_MD = re.compile(
     r"(?<![0-9.,/:\-])(0[1-9]|1[0-2])([/.\-])(0[1-9]|[12][0-9]|3[01])(?![0-9]|[/.:\-][0-9])" + _NOT_AMOUNT
 )
 _YEAR_RANGE = re.compile(
-    r"(?<![0-9.])([0-9]{4})\s*([-~～—–至到])\s*([0-9]{4})(?=\s*(?:年|赛季|学年|财年|季度))"
+    r"(?<![0-9.])([0-9]{4})\s*([-~～—–/至到])\s*([0-9]{4}|[0-9]{2})(?![0-9])(?=\s*(?:年|赛季|学年|财年|季度|年度))"
 )
 # m/d without a year is a date only in a date's context: after 于/截至/日期 (or 从/自 when
 # no fraction word follows: "从1/3降到1/4"), or before 大促/当天/起/前/后 ... (6/18大促 ->
@@ -388,7 +388,11 @@ def _cn_date(m: re.Match[str]) -> str:
 
 def _year_range(m: re.Match[str]) -> str:
     sep = m.group(2) if m.group(2) in "至到" else "到"
-    return _digits(m.group(1)) + sep + _digits(m.group(3))
+    end = m.group(3)
+    if len(end) == 2:  # 2023/24赛季 -> 2024; 1999-00赛季 -> 2000
+        century = int(m.group(1)[:2]) + (int(end) < int(m.group(1)[2:]))
+        end = f"{century}{end}"
+    return _digits(m.group(1)) + sep + _digits(end)
 
 
 # ---------------------------------------------------------------- scores, time
