@@ -620,6 +620,21 @@ def test_scientific_notation_and_units(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("call get_user_id() now", "call get user id() now"),
+        ("Set MAX_BATCH_SIZE and OPENAI_API_KEY", "Set max batch size and openai A P I key"),
+        ("on x86_64", "on x eighty-six sixty-four"),
+        ("Edit my_module.py.", "Edit my underscore module dot py."),
+        ("Follow @clarion_tts", "Follow at clarion tts"),
+        ("Press ⌘+Q or ⌘⇧4", "Press command plus Q or command plus shift plus four"),
+    ],
+)
+def test_identifiers_file_names_and_mac_keys(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -713,6 +728,9 @@ ADVERSARIAL = [
     "at 0700 " * 12_000,
     "1 x 10^1 m" * 9_000,
     "1e1" * 33_000,
+    "A_" * 50_000 + "a",
+    "a_" * 50_000,
+    "⌘" * 100_000,
 ]
 
 

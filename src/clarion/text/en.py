@@ -299,18 +299,19 @@ _TZ_OFFSET = re.compile(
 _IP = re.compile(r"(?<![\w.])(?:[0-9]{1,3}+\.){3}[0-9]{1,3}+(?![\w]|\.[0-9])")
 # "Ctrl+C", "Cmd+Shift+P", "Alt+F4": keys pressed together.
 _KEYS = re.compile(
-    r"(?<![\w+])(?:(?:Ctrl|CTRL|Cmd|CMD|Alt|ALT|Shift|SHIFT|Option|Opt|Win|Fn)\+)++"
+    r"(?<![\w+])(?:(?:Ctrl|CTRL|Cmd|CMD|Alt|ALT|Shift|SHIFT|Option|Opt|Win|Fn)\+|[⌘⌥⇧⌃]\+?)++"
     r"(?:F[0-9]{1,2}|[A-Za-z0-9]|Tab|Enter|Return|Esc|Delete|Del|Space|Backspace|Home|End|Insert)(?![\w+])"
 )
 _KEY_NAMES = {
     "ctrl": "control", "cmd": "command", "alt": "alt", "shift": "shift", "option": "option",
     "opt": "option", "win": "windows", "fn": "function", "esc": "escape", "del": "delete",
+    "⌘": "command", "⌥": "option", "⇧": "shift", "⌃": "control",
 }  # fmt: skip
 
 
 def _keys(m: re.Match[str]) -> str:
     words = []
-    for key in m.group(0).split("+"):
+    for key in re.split(r"\+|(?<=[⌘⌥⇧⌃])", m.group(0)):
         name = _KEY_NAMES.get(key.lower())
         if name:
             words.append(name)
@@ -332,8 +333,26 @@ def _hex(m: re.Match[str]) -> str:
 # "report.pdf": a file name with a common extension.
 _FILE = re.compile(
     r"(?<![\w.@/-])[A-Za-z0-9_-]{1,64}+\.(?:pdf|docx?|xlsx?|pptx?|txt|csv|jpe?g|png|gif|svg|mp3|mp4|mov|wav"
-    r"|zip|exe|json|xml|html?|md|py)(?![\w.]|\.[A-Za-z0-9])"
+    r"|zip|exe|json|xml|html?|md|py)(?![\w]|\.[A-Za-z0-9])"
 )
+# Identifiers: "MAX_BATCH_SIZE" -> max batch size, "get_user_id" -> get user id, "x86_64" -> x86 64.
+_SNAKE_CONSTANT = re.compile(r"(?<![\w])[A-Z][A-Z0-9]*+(?:_[A-Z0-9]++)++(?![\w])")
+_SNAKE = re.compile(r"(?<=[A-Za-z0-9])_++(?=[A-Za-z0-9])")
+
+
+def _snake_constant(m: re.Match[str]) -> str:
+    """The parts that look like words are read as words (MAX, BATCH, SIZE); the others stay
+    capitals and are spelt later (API, ID, HTTP)."""
+
+    def wordlike(p: str) -> bool:
+        vowel = [c in "AEIOU" for c in p]
+        if not p.isalpha():
+            return False
+        return (len(p) >= 4 and any(vowel)) or (len(p) == 3 and vowel == [False, True, False])
+
+    return " ".join(p.lower() if wordlike(p) else p for p in m.group(0).split("_"))
+
+
 _PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$)")
 _CAPS_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})(?<=[A-Z])-(?=[A-Z]\b)|(?<=\b[A-Z]{3})-(?=[A-Z]\b)")
 # Compass points that go with a wind: "NW winds", "winds NW 10 mph", "from the SW at 15 mph".
@@ -1881,7 +1900,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
         not any(
-            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^" or c.isupper() or c == "."
+            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃" or c.isupper() or c == "."
             for c in text
         )
         and " vs " not in text
@@ -1907,6 +1926,8 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_PERIOD_ON_PERIOD, _period_on_period, "en.abbreviation")
     run(_WITH, lambda m: "without" if m.group("o") else "with", "en.abbreviation")
     run(_ITEM_NUMBER, _item_number, "en.cardinal")
+    run(_SNAKE_CONSTANT, _snake_constant, "en.symbol")
+    run(_SNAKE, lambda m: " ", "en.symbol")
     run(_TZ_OFFSET, _tz_offset, "en.time")
     run(_PLUS_MINUS, _plus_minus, "en.symbol")
     run(_PHONE, _phone, "en.phone")
