@@ -169,6 +169,8 @@ ADVERSARIAL = {
     "parens": "(中" * 50_000,
     "pressure": "血压12-12/12-" * 9_000,
     "heights": "1米11" * 20_000,
+    "hash-numbers": "第#1" * 25_000,
+    "dollar-scales": "$1-1K" * 20_000,
 }
 
 
@@ -335,3 +337,11 @@ def test_seasons_written_with_the_second_year_short() -> None:
     assert normalize_zh("1999-00赛季").text == "一九九九到二零零零赛季"
     assert normalize_zh("2023/2024财年").text == "二零二三到二零二四财年"
     assert normalize_zh("3/4的人").text == "四分之三的人"
+
+
+def test_dollar_amounts_in_thousands_and_millions_and_numbered_tickets() -> None:
+    assert normalize_zh("年薪$200K，估值$1.5B").text == "年薪二十万美元，估值十五亿美元"
+    assert normalize_zh("融资$3-5M").text == "融资三百万到五百万美元"
+    assert normalize_zh("详见PR #1234").text == "详见P R 一二三四号"
+    assert normalize_zh("详见PR #1234", yao=True).text == "详见P R 幺二三四号"
+    assert normalize_zh("第#3条，C#语言").text == "第三条，C#语言"

@@ -64,6 +64,7 @@ no nested quantifiers over the same characters, so 100k-character inputs stay li
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 from collections.abc import Callable
@@ -257,6 +258,19 @@ _COUNTRY_CODE = re.compile(r"(?<![0-9A-Za-z])\+(?:(86|852|853|886)|([0-9]{1,3}))
 
 
 _CALLING_CODE_BEFORE = re.compile(r"区号|代码|国际|拨|电话")
+
+
+# "#1234" (an issue, a ticket): 一二三四号; "#5" 五号; after 第 the number alone.
+_HASH_NUMBER = re.compile(r"(?<![0-9A-Za-z&#])(第)?#\s?([0-9]{1,8})(?![0-9.,]|[:：][0-9])")
+
+
+def _hash_number(ctx: _Ctx, m: re.Match[str]) -> str:
+    n = m.group(2)
+    if m.group(1):
+        return "第" + _int(n)
+    return (_digits(n, ctx.yao) if len(n) >= 3 else _int(n)) + (
+        "" if m.string.startswith("号", m.end()) else "号"
+    )
 
 
 def _number_sign(m: re.Match[str]) -> str:
@@ -599,7 +613,10 @@ _CUR_PREFIX = {
 _CUR_ISO = "|".join(k for k in _CUR_PREFIX if k.isalpha())
 _CUR_P = "|".join(re.escape(k) for k in sorted(_CUR_PREFIX, key=len, reverse=True))
 _MAG = r"(?:\s?(万亿|千亿|百亿|亿|千万|百万|万|千|百))?"
-_CUR_PRE = re.compile(rf"(?<![0-9A-Za-z])(-)?({_CUR_P})\s?({_NUM})(?:{_RSEP}(?:{_CUR_P})?({_NUM}))?{_MAG}")
+_CUR_PRE = re.compile(
+    rf"(?<![0-9A-Za-z])(-)?({_CUR_P})\s?({_NUM})(?:{_RSEP}(?:{_CUR_P})?({_NUM}))?([KkMB](?![A-Za-z]))?{_MAG}"
+)
+_CUR_SCALE = {"K": 3, "k": 3, "M": 6, "B": 9}  # $200K -> 二十万美元, $1.5M -> 一百五十万美元
 _CUR_CODE = re.compile(rf"{_NB}({_NUM}){_MAG}\s?({_CUR_ISO})(?![A-Za-z])")
 _CUR_WORDS = (
     r"元|块|美元|欧元|英镑|日元|港元|港币|韩元|人民币|美金|卢布|卢比|澳元|加元|新台币|法郎|比特币"
@@ -611,12 +628,19 @@ _CUR_SUF = re.compile(rf"{_NB}({_NUM})(?=\s?(?:万亿|亿|千万|百万|万|千|
 
 def _cur_pre(m: re.Match[str]) -> str:
     word = _CUR_PREFIX[m.group(2)]
-    out = ("负" if m.group(1) else "") + _liang(_num(m.group(3), money=True))
+    scale = _CUR_SCALE.get(m.group(6) or "", 0)
+
+    def amount(written: str) -> str:
+        if scale:
+            written = format(decimal.Decimal(written.replace(",", "")).scaleb(scale).normalize(), "f")
+        return _num(written, money=True)
+
+    out = ("负" if m.group(1) else "") + _liang(amount(m.group(3)))
     if m.group(5):
-        out += _sep(m.group(4)) + _num(m.group(5), money=True)
+        out += _sep(m.group(4)) + amount(m.group(5))
     if _CUR_WORD_AFTER.match(m.string, m.end()):
         word = ""  # "¥100元", "$5美元": the written word says the currency once
-    return out + (m.group(6) or "") + word
+    return out + (m.group(7) or "") + word
 
 
 def _liang(reading: str) -> str:
@@ -1001,6 +1025,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.code", _NAMED_NUMBER, lambda m: _digits(m.group(0)), t)
         if "o." in t or "O." in t:
             t = ctx.sub("zh.ordinal", _NUMBER_SIGN, _number_sign, t)
+        if "#" in t:
+            t = ctx.sub("zh.ordinal", _HASH_NUMBER, lambda m: _hash_number(ctx, m), t)
         if "米" in t:
             t = ctx.sub("zh.unit", _HEIGHT, _height, t)
         if "后" in t:
