@@ -299,7 +299,7 @@ _TZ_OFFSET = re.compile(
 _IP = re.compile(r"(?<![\w.])(?:[0-9]{1,3}+\.){3}[0-9]{1,3}+(?![\w]|\.[0-9])")
 # "Ctrl+C", "Cmd+Shift+P", "Alt+F4": keys pressed together.
 _KEYS = re.compile(
-    r"(?<![\w+])(?:(?:Ctrl|CTRL|Cmd|CMD|Alt|ALT|Shift|SHIFT|Option|Opt|Win|Fn)\+|[⌘⌥⇧⌃]\+?)++"
+    r"(?<![\w+⌘⌥⇧⌃])(?:(?:Ctrl|CTRL|Cmd|CMD|Alt|ALT|Shift|SHIFT|Option|Opt|Win|Fn)\+|[⌘⌥⇧⌃]\+?)++"
     r"(?:F[0-9]{1,2}|[A-Za-z0-9]|Tab|Enter|Return|Esc|Delete|Del|Space|Backspace|Home|End|Insert)(?![\w+])"
 )
 _KEY_NAMES = {
