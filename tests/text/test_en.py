@@ -629,6 +629,7 @@ def test_scientific_notation_and_units(text: str, expected: str) -> None:
         ("Edit my_module.py.", "Edit my underscore module dot py."),
         ("Follow @clarion_tts", "Follow at clarion tts"),
         ("Press ⌘+Q or ⌘⇧4", "Press command plus Q or command plus shift plus four"),
+        ("World War Ⅱ and Chapter Ⅳ", "World War Two and Chapter four"),
     ],
 )
 def test_identifiers_file_names_and_mac_keys(text: str, expected: str) -> None:

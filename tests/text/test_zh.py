@@ -345,3 +345,13 @@ def test_dollar_amounts_in_thousands_and_millions_and_numbered_tickets() -> None
     assert normalize_zh("详见PR #1234").text == "详见P R 一二三四号"
     assert normalize_zh("详见PR #1234", yao=True).text == "详见P R 幺二三四号"
     assert normalize_zh("第#3条，C#语言").text == "第三条，C#语言"
+
+
+def test_short_years_rooms_extensions_and_roman_numeral_characters() -> None:
+    assert normalize_zh("24年底完成，25年上半年").text == "二四年底完成，二五年上半年"
+    assert normalize_zh("工作了24年").text == "工作了二十四年"
+    assert normalize_zh("住在3单元502，5号楼1203").text == "住在三单元五零二，五号楼一二零三"
+    assert normalize_zh("1号楼200平").text == "一号楼二百平"
+    assert normalize_zh("电话：021-12345678转8001").text == "电话：零二一一二三四五六七八转八零零一"
+    assert normalize_zh("GDP翻了2番").text == "G D P翻了两番"
+    assert normalize_zh("第Ⅲ章，Ⅱ期临床试验").text == "第三章，二期临床试验"

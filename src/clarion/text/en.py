@@ -87,6 +87,7 @@ quantifiers) so that 100k-character adversarial inputs run in linear time.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -1891,6 +1892,10 @@ def _shouting(text: str) -> bool:
     return caps >= 4 and caps >= 0.6 * len(_WORD.findall(text))
 
 
+# Roman numeral characters ("World War Ⅱ", "ⅳ") are their letters, read by the Roman numeral rule.
+_ROMAN_CHARS = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x2160, 0x217C)}
+
+
 # --------------------------------------------------------------------------- entry point
 
 
@@ -1906,6 +1911,9 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
         and " vs " not in text
     ):
         return Normalized(text, ())  # nothing any rule could touch
+
+    if any("\u2160" <= c <= "\u217b" for c in text):
+        text = text.translate(_ROMAN_CHARS)
 
     def run(pattern: re.Pattern[str], repl: _Repl, rule: str) -> None:
         nonlocal text

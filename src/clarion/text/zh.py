@@ -147,9 +147,13 @@ class _Ctx(RuleLog):
 
 # Full-width Chinese punctuation stays; everything else in FF01-FF5E folds to ASCII.
 _KEEP_FULL = set("！，：；？（）～")
-_WIDTH_TABLE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FULL}
+_WIDTH_TABLE: dict[int, int | str] = {
+    c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP_FULL
+}
 _WIDTH_TABLE.update({0x3000: 0x20, 0xFFE5: ord("¥"), 0xFFE0: ord("¢"), 0xFFE1: ord("£"), 0x2212: ord("-")})
 _WIDTH_TABLE[0xBA] = ord("°")  # º (the ordinal indicator) typed for ° in 20ºC
+# Roman numeral characters (第Ⅲ章, Ⅱ期) are their numbers.
+_WIDTH_TABLE.update({0x2160 + i: str(i + 1) for i in range(12)} | {0x2170 + i: str(i + 1) for i in range(12)})
 _FULL_COLON = re.compile(r"(?<=[0-9])[：∶](?=[0-9])")
 
 
@@ -161,7 +165,7 @@ _PHONE = re.compile(
     r"|1[3-9][0-9](?:[- ]?[0-9]{4}){2}"  # mainland mobile
     r"|\(0[0-9]{2,3}\) ?[0-9]{7,8}|0[0-9]{2,3}-[0-9]{7,8}"  # landline with area code
     r"|[48]00-?[0-9]{3}-?[0-9]{4}"  # 400/800 service lines
-    r")(?![0-9])"
+    r")(?:转[0-9]{1,6})?(?![0-9])"  # 转8001: an extension, digit by digit too
 )
 _CODE_WORDS = (
     "验证码|校验码|密码|编号|单号|订单号|运单号|快递单号|卡号|账号|帐号|工号|学号|车次|航班|房间号|房号|尾号"
@@ -183,7 +187,8 @@ def _phone(ctx: _Ctx, m: re.Match[str]) -> str:
         assert cc is not None
         # Country codes are short and never use 幺 ("加八六").
         head, s = "加" + _digits(cc.group(0)), s[cc.end() :]
-    return head + _digits(s, ctx.yao)
+    number, ext, extension = s.partition("转")
+    return head + _digits(number, ctx.yao) + ext + _digits(extension, ctx.yao)
 
 
 # Service numbers read digit by digit wherever they stand, unless a measure word or unit
@@ -227,8 +232,12 @@ def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
     return m.group(1) + _digits(n, ctx.yao)
 
 
-# Room numbers are codes (1308房间 -> 幺三零八房间); 3室2厅 stays a count.
-_ROOM = re.compile(r"(?<![0-9.,:/\-])([0-9]{3,4})(?=\s?(?:号?房间|号房|室(?![温内外])))")
+# Room numbers are codes (1308房间 -> 幺三零八房间), after a building or its unit too
+# (3单元502 -> 三单元五零二); 3室2厅 stays a count.
+_ROOM = re.compile(
+    r"(?<![0-9.,:/\-])([0-9]{3,4})(?=\s?(?:号?房间|号房|室(?![温内外])))"
+    r"|(?:(?<=单元)|(?<=号楼)|(?<=[栋幢座]))([0-9]{3,4})(?![0-9.,%]|\s?(?:[个位人户元块米平]|平方|号楼))"
+)
 # Numbers that name a day or a scheme are said digit by digit: 618大促, 315晚会, 996工作制,
 # 985高校, 211工程, 911事件, N95口罩, status codes (429错误); a date with a middle dot too
 # (5·12 -> 五一二, 9·11 and 9/11事件 -> 九一一).
@@ -349,7 +358,11 @@ def _md_date(m: re.Match[str]) -> str:
 
 # "1月1日-1月3日", "5月1日-5日": the dash between two dates is 到.
 _DATE_RANGE = re.compile(r"(?<=[日号])\s?[-~～–—]\s?(?=[0-9]{1,2}\s?[月日号])")
-_YEAR = re.compile(r"(?<![0-9.,])([0-9]{4})(?=\s*年)")
+_YEAR = re.compile(
+    r"(?<![0-9.,])([0-9]{4})(?=\s*年)"
+    # 24年底, 25年上半年: a two-digit year before a part of the year (not 工作了24年)
+    r"|(?<![0-9.,:/\-])([0-9]{2})(?=年(?:底|初|末|中(?![国学心])|[上下]半年|春节|第[一二三四1-4]季度|[0-9]{1,2}月))"
+)
 
 
 def _md(month: str, day: str | None) -> str | None:
@@ -853,7 +866,7 @@ _VERSION = re.compile(r"(?<![0-9.,])[0-9]+(?:\.[0-9]+){2,}(?![0-9])")
 _LIANG_WORDS = (
     "个|位|次|点|天|年(?!级)|岁|本|张|只|条|件|种|名|人|台|辆|家|小时|分钟|周|倍|双|杯|碗|斤|公斤|公里|千克|千米|米"
     "|万|千|百|亿|场|部|所|间|遍|趟|声|句|段|篇|份|支|把|套|层|节|票|项|门|颗|片|盒|瓶|袋|箱|架|艘|头|匹"
-    "|英寸|英尺|英里|寸|尺|晚|夜|款|届|轮|局|盘|组|副|对|根|粒|枚|块|口|成|室|厅|卫"
+    "|英寸|英尺|英里|寸|尺|晚|夜|款|届|轮|局|盘|组|副|对|根|粒|枚|块|口|成|室|厅|卫|番|顿|拨"
     "|公顷|磅|盎司|码|ha|ft|lb|lbs|oz|yd"
     "|km|kg|m|h|L|t|w|x|KG|Kg|KM|Km|GB|TB|MB|KB"
 )
@@ -1020,8 +1033,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.code", _LETTER_CODE, lambda m: _letter_code(ctx, m), t)
         if "+" in t:
             t = ctx.sub("zh.phone", _COUNTRY_CODE, _country_code, t)
-        if "房" in t or "室" in t:
-            t = ctx.sub("zh.code", _ROOM, lambda m: _digits(m.group(1), ctx.yao), t)
+        if "房" in t or "室" in t or "单元" in t or "楼" in t or "栋" in t or "幢" in t or "座" in t:
+            t = ctx.sub("zh.code", _ROOM, lambda m: _digits(m.group(1) or m.group(2), ctx.yao), t)
         t = ctx.sub("zh.code", _NAMED_NUMBER, lambda m: _digits(m.group(0)), t)
         if "o." in t or "O." in t:
             t = ctx.sub("zh.ordinal", _NUMBER_SIGN, _number_sign, t)
@@ -1039,7 +1052,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.date", _MY_DATE, lambda m: _digits(m.group(2)) + "年" + _int(m.group(1)) + "月", t)
         t = ctx.sub("zh.date", _PADDED_MD, _padded_md, t)
         t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
-        t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1)), t)
+        t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1) or m.group(2)), t)
         if "/" in t:
             t = ctx.sub("zh.date", _MD_DATE, _md_date, t)
         t = ctx.sub("zh.date", _DATE_RANGE, lambda m: "到", t)
