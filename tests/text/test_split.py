@@ -86,6 +86,8 @@ def test_a_list_number_ends_no_sentence() -> None:
     # A number that ends a sentence still ends it.
     assert split_sentences("He scored 3. Then he left.") == ["He scored 3.", " Then he left."]
     assert split_sentences("Score: 5. Great job.") == ["Score: 5.", " Great job."]
+    # After a colon a list starts at 1; another number there is a value.
+    assert split_sentences("Weight: 5. Height: 6.") == ["Weight: 5.", " Height: 6."]
 
 
 def test_a_dotted_abbreviation_ends_a_sentence_only_before_an_opening_word() -> None:

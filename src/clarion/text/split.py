@@ -17,7 +17,7 @@ _SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'
 # A list item's number ("1. Sleep well.", "Tips: 1. Sleep well. 2. Drink water."): its full
 # stop ends no sentence, or the number would be read alone, as a sentence of its own.
 # After a label that takes a value ("Score: 5. Great job.") the number is the value.
-_ITEM_NUMBER = re.compile(r"(?:^|[:;：；])\s*[0-9]{1,2}$")
+_ITEM_NUMBER = re.compile(r"(?:^|[;；])\s*[0-9]{1,2}$|[:：]\s*1$")  # after a colon a list starts at 1
 VALUE_LABEL = re.compile(
     r"\b(?i:score|total|rating|result|answer|count|age|level|grade|price|cost|sum|average|rank|points"
     r"|size|quantity|qty|number|version|round|year|day|week|month|step)\s*[:：]\s*[0-9]{1,2}$"
