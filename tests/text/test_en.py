@@ -514,6 +514,7 @@ def test_citations_titles_and_times_with_seconds(text: str, expected: str) -> No
         ("from Python 3.10 to 3.12", "from Python three point ten to three point twelve"),
         ("iOS 17.2, 17.3 or 17.4", "iOS seventeen point two, seventeen point three or seventeen point four"),
         ("Python 3.12 and 3.5 kg", "Python three point twelve and three point five kilograms"),
+        ("Python 3.12 is faster than 3.11.", "Python three point twelve is faster than three point eleven."),
     ],
 )
 def test_versions_listed_after_a_versioned_name(text: str, expected: str) -> None:
@@ -733,6 +734,7 @@ ADVERSARIAL = [
     "A_" * 50_000 + "a",
     "a_" * 50_000,
     "⌘" * 100_000,
+    "v1.1" + " a a a a than 1.1" * 5_000,
 ]
 
 

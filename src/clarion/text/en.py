@@ -1704,8 +1704,10 @@ _VERSION_CUE = re.compile(
     r"|Kotlin|Rust|Go|Linux|[Kk]ernel|[Rr]elease|[Ff]irmware|[Uu]pdate|[Pp]atch|HTTP|TLS|Bluetooth|USB|PHP|Perl"
     r"|Ruby|Rails|Django|React|Angular|Vue|Swift|GPT|Gemini|Claude|Llama|Wi-Fi)\s?-?|(?P<v>v))"
     r"(?P<n>[0-9]++(?:\.[0-9]++)++)"
-    # The versions listed after it are versions too: "Python 3.11 and 3.12", "from 3.10 to 3.12".
-    r"(?P<more>(?:(?:,\s|\s(?:and|or|to|vs\.?|versus|through)\s)[0-9]++(?:\.[0-9]++)++)*+)(?![\w]|\.[0-9])"
+    # The versions listed after it are versions too: "Python 3.11 and 3.12", "from 3.10 to 3.12",
+    # and those it is compared with: "Python 3.12 is faster than 3.11".
+    r"(?P<more>(?:(?:,\s|\s(?:and|or|to|vs\.?|versus|through|compared\s(?:to|with))\s"
+    r"|(?:\s[a-z]++){1,4}?\s(?:than|over)\s)[0-9]++(?:\.[0-9]++)++)*+)(?![\w]|\.[0-9])"
 )
 _VERSION_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
 
