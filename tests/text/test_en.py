@@ -638,6 +638,22 @@ def test_identifiers_file_names_and_mac_keys(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("May 1-3, 2025", "May first to third, twenty twenty-five"),
+        ("Jan 15–20.", "January fifteenth to twentieth."),
+        ("1–3 May", "the first to the third of May"),
+        ("runs Jan-Mar.", "runs January to March."),
+        ("June–August", "June to August"),
+        ("Q1-Q3 results", "Q one to Q three results"),
+        ("She said may 1-3 apples.", "She said may one to three apples."),
+    ],
+)
+def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -735,6 +751,8 @@ ADVERSARIAL = [
     "a_" * 50_000,
     "⌘" * 100_000,
     "v1.1" + " a a a a than 1.1" * 5_000,
+    "May 1-" * 16_000,
+    "Jan-Feb-" * 12_000,
 ]
 
 

@@ -648,13 +648,28 @@ def _state_zip(m: re.Match[str]) -> str:
 
 _DAY = r"(?P<d>[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR4 = r"(?P<y>[12][0-9]{3})"
+# "May 1-3, 2025", "1–3 May": a range of days in one month.
+_DAY_TO = r"(?:\s?[-–—]\s?(?P<d2>[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?)?"
 _DATE_MDY = re.compile(
-    r"(?<![\w.])(?P<m>" + _MONTH_WORD + r")\s+" + _DAY + r"(?![\w])(?:,?\s+" + _YEAR4 + r"(?![\w]))?"
+    r"(?<![\w.])(?P<m>"
+    + _MONTH_WORD
+    + r")\s+"
+    + _DAY
+    + _DAY_TO
+    + r"(?![\w])(?:,?\s+"
+    + _YEAR4
+    + r"(?![\w]))?"
 )
 _DATE_DMY = re.compile(
-    r"(?<![\w.])(?:the\s+)?" + _DAY + r"(?:\s+of)?\s+(?P<m>" + _MONTH_WORD + r")(?![\w])"
+    r"(?<![\w.])(?:the\s+)?" + _DAY + _DAY_TO + r"(?:\s+of)?\s+(?P<m>" + _MONTH_WORD + r")(?![\w])"
     r"(?:,?\s+" + _YEAR4 + r"(?![\w]))?"
 )
+# "Jan-Mar", "June–August": months to months.
+_MONTH_RANGE = re.compile(
+    r"(?<![\w.])(?P<a>" + _MONTH_WORD + r")\s?[-–—]\s?(?P<b>" + _MONTH_WORD + r")(?![\w])"
+)
+# "Q1-Q3", "H1–H2": quarters and halves to quarters and halves.
+_PERIOD_RANGE = re.compile(r"(?<![\w.])(?P<a>[QH][1-4])\s?[-–—]\s?(?P<b>[QH][1-4])(?![\w])")
 _DATE_MY = re.compile(r"(?<![\w.])(?P<m>" + _MONTH_WORD + r")\s+" + _YEAR4 + r"(?![\w])")
 _DATE_ISO = re.compile(
     r"(?<![\w.-])"
@@ -707,10 +722,21 @@ def _date_words(m: re.Match[str], dmy: bool = False) -> str:
         return m.group(0)
     day = m.groupdict().get("d")
     out = _say_date(_month_num(m.group("m")), int(day) if day else None, m.group("y"), dmy)
+    if m.groupdict().get("d2"):
+        first, last = _ordinal(str(int(day or 0))), _ordinal(str(int(m.group("d2"))))
+        out = out.replace(first, f"{first} to {'the ' if dmy else ''}{last}", 1)
     # Keep a full stop if the month abbreviation's dot was the sentence end.
     if m.group(0).endswith(".") and _ends_sentence(m):
         out += "."
     return _pad(m, out)
+
+
+def _month_range(m: re.Match[str]) -> str:
+    a, b = m.group("a"), m.group("b")
+    if not (a[0].isupper() and b[0].isupper()):
+        return m.group(0)
+    out = f"{_MONTHS[_month_num(a) - 1]} to {_MONTHS[_month_num(b) - 1]}"
+    return _pad(m, out + ("." if b.endswith(".") and _ends_sentence(m) else ""))
 
 
 def _date_iso(m: re.Match[str]) -> str:
@@ -1963,6 +1989,8 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_WEEKDAY_DATE, lambda m: _WEEKDAYS[m.group("w")], "en.date")
     run(_DATE_ISO, _date_iso, "en.date")
     run(_DATE_SLASH, _date_slash, "en.date")
+    run(_MONTH_RANGE, _month_range, "en.date")
+    run(_PERIOD_RANGE, lambda m: _pad(m, f"{m.group('a')} to {m.group('b')}"), "en.date")
     run(_DATE_MDY, _date_words, "en.date")
     run(_DATE_DMY, lambda m: _date_words(m, dmy=True), "en.date")
     run(_DATE_MY, _date_words, "en.date")
