@@ -654,6 +654,30 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('He said "it was 50" to me.', 'He said "it was fifty" to me.'),  # a closing quote, not inches
+        ('She said "in 2010".', 'She said "in twenty ten".'),
+        ("It costs $.50 or $.01", "It costs fifty cents or one cent"),
+        ("Call (234)-543-2435", "Call two three four, five four three, two four three five"),
+        ("1-2=5 and x ≠ y", "one minus two equals five and x does not equal y"),
+        ("100 million kg", "one hundred million kilograms"),
+        (
+            "41 km³ and 5 m3; 3 kgs; 6 mos",
+            "forty-one cubic kilometers and five cubic meters; three kilograms; six months",
+        ),
+        ("It was 45ºC", "It was forty-five degrees Celsius"),
+        ("Due Jan-15-2020", "Due January fifteenth, twenty twenty"),
+        ("the 1960s-80s", "the nineteen sixties to eighties"),
+        ("a 401(k) plan", "a four oh one k plan"),
+        ("at some_university.edu.", "at some underscore university dot edu."),
+    ],
+)
+def test_what_nemo_text_processing_cases_showed(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
@@ -753,6 +777,10 @@ ADVERSARIAL = [
     "v1.1" + " a a a a than 1.1" * 5_000,
     "May 1-" * 16_000,
     "Jan-Feb-" * 12_000,
+    '"1" ' * 25_000,
+    "1 million kg " * 8_000,
+    "1960s-" * 16_000,
+    "401(k" * 20_000,
 ]
 
 

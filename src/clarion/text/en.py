@@ -244,7 +244,7 @@ def _spell_address(addr: str) -> str:
 _URL = re.compile(r"(?<![\w@])(?:https?://|www\.)[^\s<>\"]++", re.I)
 _TLD = r"(?:com|org|net|edu|gov|io|co|uk|us|de|fr|ai|dev|app|info|biz|me|ca|au|jp|cn|tv|ly)"
 _DOMAIN = re.compile(
-    r"(?<![\w.@/-])(?:[a-z0-9-]++\.(?=[a-z0-9]))++" + _TLD + r"(?![\w-])(?:/[^\s<>\"]*+)?", re.I
+    r"(?<![\w.@/-])(?:[a-z0-9_-]++\.(?=[a-z0-9]))++" + _TLD + r"(?![\w-])(?:/[^\s<>\"]*+)?", re.I
 )
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++", re.A)
 _TRAIL = ".,;:!?)]}'\""
@@ -403,7 +403,8 @@ def _wind(m: re.Match[str]) -> str:
 # --------------------------------------------------------------------------- phone numbers
 
 _PHONE = re.compile(
-    r"(?<![\w+(.-])(?:(?P<cc>\+?1)(?P<ccsep>[-. ]))?(?:\((?P<a1>[0-9]{3})\)\s?|(?P<a2>[0-9]{3})(?P<sep>[-.]))"
+    r"(?<![\w+(.-])(?:(?P<cc>\+?1)(?P<ccsep>[-. ]))?"
+    r"(?:\((?P<a1>[0-9]{3})\)[\s-]?|(?P<a2>[0-9]{3})(?P<sep>[-.]))"
     r"(?P<b>[0-9]{3})(?(sep)(?P=sep)|[-.])(?P<c>[0-9]{4})(?:-(?P<x>[0-9]{1,5}))?(?![\w-]|[.,][0-9])"
 )
 # International form: "+44 20 7946 0958", "+1 415 555 0100" (7-15 digits in all).
@@ -660,6 +661,10 @@ _DATE_MDY = re.compile(
     + _YEAR4
     + r"(?![\w]))?"
 )
+# "Jan-15-2020": with hyphens only in full, since "Jan-15" alone may be January 2015.
+_DATE_HYPHENS = re.compile(
+    r"(?<![\w.-])(?P<m>" + _MONTH_WORD + r")-(?P<d>[12][0-9]|3[01]|0?[1-9])-" + _YEAR4 + r"(?![\w-])"
+)
 _DATE_DMY = re.compile(
     r"(?<![\w.])(?:the\s+)?" + _DAY + _DAY_TO + r"(?:\s+of)?\s+(?P<m>" + _MONTH_WORD + r")(?![\w])"
     r"(?:,?\s+" + _YEAR4 + r"(?![\w]))?"
@@ -908,8 +913,13 @@ def _is_year(s: str, low: int = 1100) -> bool:
     return len(s) == 4 and low <= int(s) <= 2099
 
 
+_EQUALS_NEXT = re.compile(r"\s?=")
+
+
 def _range(m: re.Match[str]) -> str:
     a, b = m.group("a"), m.group("b")
+    if _EQUALS_NEXT.match(m.string, m.end()):  # "1-2=5": a subtraction
+        return f"{a} minus {b}"
     if _is_year(a) and _is_year(b):
         return _pad(m, f"{_year(int(a))} to {_year(int(b))}")
     if _is_year(a) and len(b) == 2 and int(b) > int(a[2:]):  # "the 2024-25 season"
@@ -917,6 +927,10 @@ def _range(m: re.Match[str]) -> str:
     return f"{a} to {b}"
 
 
+# "1960s-80s", "the 1960s–1980s": decades to decades.
+_DECADE_RANGE = re.compile(r"(?<=[0-9]0s)\s?[-–—]\s?(?=(?:1[0-9]|20)?[0-9]0s(?![\w'’]))")
+# Retirement plans named after their section of the tax code: 401(k) -> four oh one k.
+_TAX_PLAN = re.compile(r"(?<![\w.])(?P<n>401|403|457)\s?\((?P<l>[a-z])\)")
 _DECADE = re.compile(
     r"(?<![\w.,'’])(?:(?P<c>1[0-9]|20)(?P<d>[0-9])0|['’](?P<s>[0-9])0|(?P<t>[2-9])0)s(?![\w'’])"
 )
@@ -1037,7 +1051,7 @@ _MONEY = re.compile(
     + r")\s?|(?:"
     + _CODES
     + r")\s?)"
-    + _NUM
+    + _NUM_OR_POINT  # "$.50": fifty cents
     + _SCALE
     + r"(?![0-9])|(?<![\w.,])"
     + _NUM.replace("<i>", "<i2>").replace("<f>", "<f2>")
@@ -1064,13 +1078,13 @@ def _money_words(cur: str, i: str, f: str | None, sc: str | None, neg: str = "")
     one, many, minor1, minor_n = _currency(cur)
     if sc:
         return f"{neg}{_number(i, f)} {_SCALE_WORDS.get(sc, sc)} {many}"
-    whole = int(i.replace(",", "")) if len(i) <= 18 else 2
+    whole = int(i.replace(",", "") or 0) if len(i) <= 18 else 2
     if f and (len(f) > 2 or not minor1):
         return f"{neg}{_decimal(i, f)} {many}"
     cents = int(f.ljust(2, "0")) if f else 0
     parts = []
     if whole or not cents:
-        parts.append(f"{_cardinal(i)} {one if whole == 1 else many}")
+        parts.append(f"{_cardinal(i or '0')} {one if whole == 1 else many}")
     if cents:
         parts.append(f"{_cardinal(str(cents))} {minor1 if cents == 1 else minor_n}")
     return neg + " and ".join(parts)
@@ -1103,7 +1117,7 @@ def _modifies_noun(m: re.Match[str]) -> bool:
 
 
 def _money(m: re.Match[str]) -> str:
-    if m.group("i"):
+    if m.group("cur") is not None:
         neg = "minus " if m.group("neg") else ""
         out = _money_words(m.group("cur"), m.group("i"), m.group("f"), m.group("sc"), neg)
         one, many = _currency(m.group("cur"))[:2]
@@ -1207,6 +1221,8 @@ _UNITS: dict[str, tuple[str, str]] = {
     "m/s": ("meter per second", "meters per second"), "℃": ("degree Celsius", "degrees Celsius"),
     "℉": ("degree Fahrenheit", "degrees Fahrenheit"), "km2": ("square kilometer", "square kilometers"),
     "m2": ("square meter", "square meters"), "pts": ("point", "points"), "atm": ("atmosphere", "atmospheres"),
+    "km³": ("cubic kilometer", "cubic kilometers"), "mm³": ("cubic millimeter", "cubic millimeters"),
+    "m3": ("cubic meter", "cubic meters"), "kgs": ("kilogram", "kilograms"), "mos": ("month", "months"),
     "psi": ("pound per square inch", "pounds per square inch"), "qt": ("quart", "quarts"),
     "mbar": ("millibar", "millibars"),
 }  # fmt: skip
@@ -1234,6 +1250,11 @@ _RANGE_UNIT = re.compile(
     + r")"
     + _UNIT_END
     + r"|[0-9]++(?:\.[0-9]++)?[KMB]\+?\s[a-z])"  # "3-5M users": a count, as _MEGA reads it
+)
+
+# "100 million kg": a unit after a scale word that a number read already.
+_SCALE_UNIT = re.compile(
+    r"(?:(?<=\bhundred\s)|(?<=\bthousand\s)|(?<=illion\s))(?P<u>" + _ANY_UNIT + r")" + _UNIT_END
 )
 
 
@@ -1442,8 +1463,8 @@ _VULGAR_VALUES = {
 _VULGAR = re.compile(r"(?<![\w.,])(?:(?P<w>[0-9]++)\s?)?(?P<v>[½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞])")
 # Between a number and a one-letter name, signs need spaces round them: "x = y + 2"; "2*3" multiplies.
 _SYMBOL_MATH = re.compile(
-    r"(?<=[0-9])\s?(?P<op>[+=×÷])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
-    r"|(?:(?<=[0-9)⁰¹²³⁴⁵⁶⁷⁸⁹])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=])\s(?=[0-9A-Za-z(])"
+    r"(?<=[0-9])\s?(?P<op>[+=×÷≠])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
+    r"|(?:(?<=[0-9)⁰¹²³⁴⁵⁶⁷⁸⁹])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=≠])\s(?=[0-9A-Za-z(])"
     r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9]|" + _NUMBER_WORD + ")"
 )
 # Comparisons: "x > 5", "<10 ms", "≥ 18".
@@ -1555,7 +1576,8 @@ def _math(m: re.Match[str]) -> str:
     if m.group("op2"):
         return " minus "
     op = m.group("op") or m.group("op3") or m.group("op4")
-    return {"+": " plus ", "=": " equals ", "×": " times ", "*": " times ", "÷": " divided by "}[op]
+    words = {"+": " plus ", "=": " equals ", "×": " times ", "*": " times ", "÷": " divided by "}
+    return words.get(op, " does not equal ")  # ≠
 
 
 _OPERAND_BEFORE = re.compile(
@@ -1709,6 +1731,11 @@ _WEEKDAY_DATE = re.compile(
 
 
 def _inches(m: re.Match[str]) -> str:
+    if m.group(0).endswith('"'):
+        # 'He said "it was 50" to me': the quote closes one opened before it on the line.
+        start = max(m.string.rfind("\n", 0, m.start()), m.start() - 400, 0)
+        if m.string.count('"', start, m.start()) % 2:
+            return m.group(0)
     i, _, f = m.group("i").partition(".")
     adjectival = (
         _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
@@ -1922,6 +1949,7 @@ def _shouting(text: str) -> bool:
     return caps >= 4 and caps >= 0.6 * len(_WORD.findall(text))
 
 
+_ORDINAL_DEGREE = re.compile(r"(?<=[0-9])º")
 # Roman numeral characters ("World War Ⅱ", "ⅳ") are their letters, read by the Roman numeral rule.
 _ROMAN_CHARS = {c: unicodedata.normalize("NFKC", chr(c)) for c in range(0x2160, 0x217C)}
 
@@ -1935,7 +1963,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
         not any(
-            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃" or c.isupper() or c == "."
+            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠º" or c.isupper() or c == "."
             for c in text
         )
         and " vs " not in text
@@ -1944,6 +1972,8 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
 
     if any("\u2160" <= c <= "\u217b" for c in text):
         text = text.translate(_ROMAN_CHARS)
+    if "º" in text:  # the ordinal indicator typed for a degree sign: 45ºC
+        text = _ORDINAL_DEGREE.sub("°", text)
 
     def run(pattern: re.Pattern[str], repl: _Repl, rule: str) -> None:
         nonlocal text
@@ -1963,6 +1993,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TRADEMARK, lambda m: "", "en.symbol")
     run(_PERIOD_ON_PERIOD, _period_on_period, "en.abbreviation")
     run(_WITH, lambda m: "without" if m.group("o") else "with", "en.abbreviation")
+    run(_TAX_PLAN, lambda m: _pad(m, f"{_pairs(m.group('n'))} {m.group('l')}"), "en.code")
     run(_ITEM_NUMBER, _item_number, "en.cardinal")
     run(_SNAKE_CONSTANT, _snake_constant, "en.symbol")
     run(_SNAKE, lambda m: " ", "en.symbol")
@@ -1992,6 +2023,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_MONTH_RANGE, _month_range, "en.date")
     run(_PERIOD_RANGE, lambda m: _pad(m, f"{m.group('a')} to {m.group('b')}"), "en.date")
     run(_DATE_MDY, _date_words, "en.date")
+    run(_DATE_HYPHENS, _date_words, "en.date")
     run(_DATE_DMY, lambda m: _date_words(m, dmy=True), "en.date")
     run(_DATE_MY, _date_words, "en.date")
     run(_ABBR, _abbr, "en.abbreviation")
@@ -2026,9 +2058,11 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_TIMES, _times, "en.measure")
     run(_PART_MEASURE, _part_measure, "en.measure")
     run(_MEASURE, _measure, "en.measure")
+    run(_SCALE_UNIT, lambda m: (_unit_words(m.group("u")) or ("", m.group(0)))[1], "en.measure")
     run(_INCHES, _inches, "en.measure")
     run(_INCHES_AFTER_FEET, _inches, "en.measure")
     run(_DEGREES, lambda m: "degrees " + ("Celsius" if m.group("s") == "C" else "Fahrenheit"), "en.measure")
+    run(_DECADE_RANGE, lambda m: " to ", "en.year")
     run(_DECADE, _decade, "en.year")
     run(_YEAR_ERA, _year_era, "en.year")
     run(_YEAR_CUE, _year_cue, "en.year")
