@@ -171,6 +171,8 @@ ADVERSARIAL = {
     "heights": "1米11" * 20_000,
     "hash-numbers": "第#1" * 25_000,
     "dollar-scales": "$1-1K" * 20_000,
+    "padded-days": "01月0" * 25_000,
+    "fraction-units": "1/1kg" * 20_000,
 }
 
 
@@ -355,3 +357,16 @@ def test_short_years_rooms_extensions_and_roman_numeral_characters() -> None:
     assert normalize_zh("电话：021-12345678转8001").text == "电话：零二一一二三四五六七八转八零零一"
     assert normalize_zh("GDP翻了2番").text == "G D P翻了两番"
     assert normalize_zh("第Ⅲ章，Ⅱ期临床试验").text == "第三章，二期临床试验"
+
+
+def test_what_nemo_text_processing_cases_showed() -> None:
+    # A whole 万 section of zeros is said: 一亿零一千, not 一亿一千 (which means 一亿一千万).
+    assert normalize_zh("共有100,001,000元").text == "共有一亿零一千元"
+    assert normalize_zh("10000001000元").text == "一百亿零一千元"
+    assert normalize_zh("今年02月05日").text == "今年二月五日"
+    assert normalize_zh("第05天").text == "第五天"
+    assert normalize_zh("10点05分").text == "十点零五分"
+    assert normalize_zh("1/2kg").text == "二分之一公斤"
+    assert normalize_zh("一共有101111111名选民").text == "一共有一亿零一百一十一万一千一百一十一名选民"
+    assert normalize_zh("全国人口1411778724").text == "全国人口十四亿一千一百七十七万八千七百二十四"
+    assert normalize_zh("订单123456789已发货").text == "订单一二三四五六七八九已发货"

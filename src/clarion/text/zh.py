@@ -112,7 +112,12 @@ def _int(s: str) -> str:
     s = s.replace(",", "")
     if len(s) > 16:  # cn2an's limit; nobody says numbers this long as amounts anyway
         return _digits(s)
-    t = str(_an2cn()(str(int(s)), "low"))
+    digits = str(int(s))
+    t = str(_an2cn()(digits, "low"))
+    if len(digits) > 8 and digits[-8:-4] == "0000" and digits[-4] != "0":
+        # 100001000: a whole 万 section of zeros is said (一亿零一千); cn2an drops it.
+        cut = t.rfind("亿") + 1
+        t = t[:cut] + "零" + t[cut:]
     if len(t) > 1 and t[0] == "二" and t[1] in "千万亿":
         t = "两" + t[1:]
     return t
@@ -320,6 +325,8 @@ _MY_DATE = re.compile(
 )
 # A month and day both written with two digits and one of them padded (08/08, 08-08, 08.08): a
 # date without a date word, which no fraction, range or decimal is written as.
+# A padded month, day or count of days said without its 0: 02月 -> 二月, 第05天 -> 第五天.
+_PADDED_DAY = re.compile(r"(?<![0-9.,:/\-])0(?=[1-9]\s?[月日天])")
 _PADDED_MD = re.compile(
     r"(?<![0-9.,/:\-])(0[1-9]|1[0-2])([/.\-])(0[1-9]|[12][0-9]|3[01])(?![0-9]|[/.:\-][0-9])" + _NOT_AMOUNT
 )
@@ -841,6 +848,18 @@ def _unit(m: re.Match[str]) -> str:
     return val + (_UNITS[m.group(3)] if m.group(3) else _UNITS_CI[m.group(4).lower()])
 
 
+# A unit after a fraction already read: 1/2kg -> 二分之一公斤.
+_FRACTION_UNIT = re.compile(
+    rf"(分之[一二三四五六七八九十百千万零两点]+)\s?(?:({_UNIT_P})|(?i:({_UNIT_CI_P})))(?![A-Za-z0-9²³])"
+)
+
+
+def _fraction_unit(m: re.Match[str]) -> str:
+    if m.group(2) == "k":
+        return m.group(0)
+    return m.group(1) + (_UNITS[m.group(2)] if m.group(2) else _UNITS_CI[m.group(3).lower()])
+
+
 # A duration in units glued together: 2h30min -> 两小时三十分钟, 1min30s -> 一分钟三十秒.
 _DURATION = re.compile(
     r"(?<![0-9.,A-Za-z])(?:([0-9]+)\s?h\s?([0-9]{1,2})\s?m(?:in)?(?:\s?([0-9]{1,2})\s?s)?"
@@ -881,7 +900,14 @@ _LIANG = re.compile(
     rf"|[到至][0-9一二三四五六七八九十百千万点]+\s?(?:{_CUR_WORDS}))"
 )
 _NUMBER = re.compile(r"(?<![0-9])(-)?([0-9]+(?:,[0-9]{3})*)(?:\.([0-9]+))?(?![0-9])")
-_AMOUNT_AFTER = re.compile(r"\s?(?:万|亿|元|块|人|个|次|倍|美元|欧元|辆|件|吨|公里|米|年|天)")
+_AMOUNT_AFTER = re.compile(
+    r"\s?(?:万|亿|元|块|人|名|位|户|个|次|倍|美元|欧元|辆|件|吨|公里|米|年|天|字|册|张|份|台|部|篇|条|股|套|平方)"
+)
+# Before a long number, words that make it an amount (人口1411778724) rather than a code.
+_AMOUNT_BEFORE = re.compile(
+    r"(?:人口|总数|总计|合计|共计|共有|总额|金额|余额|收入|营收|销量|产量|数量|票数|人数|市值|资产|估值|达到|高达|超过|约为|共)"
+    r"(?:为|是|达|约|有)?\s?$"
+)
 _ORDINAL = re.compile(r"第\s?[0-9]")
 
 
@@ -909,7 +935,10 @@ def _number(ctx: _Ctx, m: re.Match[str]) -> str:
         return prefix + _digits(plain, ctx.yao)
     if "," not in whole and len(plain) > 8 and prev != "第":
         round_number = len(plain.rstrip("0")) <= 4
-        amount = _AMOUNT_AFTER.match(s, m.end()) is not None
+        amount = (
+            _AMOUNT_AFTER.match(s, m.end()) is not None
+            or _AMOUNT_BEFORE.search(s, max(0, m.start() - 6), m.start()) is not None
+        )
         if len(plain) > 16 or not (round_number or amount):
             ctx.fire("zh.digits")
             return prefix + _digits(plain, ctx.yao)
@@ -1044,6 +1073,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
             t = ctx.sub("zh.unit", _HEIGHT, _height, t)
         if "后" in t:
             t = ctx.sub("zh.code", _GENERATION, lambda m: _digits(m.group(1)), t)
+        t = ctx.sub("zh.date", _PADDED_DAY, lambda m: "", t)
         t = ctx.sub("zh.date", _CN_DATE, _cn_date, t)
         t = ctx.sub("zh.date", _SEP_DATE, _sep_date, t)
         t = ctx.sub("zh.date", _DMY_DATE, _dmy_date, t)
@@ -1090,6 +1120,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.time", _HUNDREDTHS, lambda m: _digits(m.group(1)), t)
         t = ctx.sub("zh.cardinal", _LIANG, lambda m: "两", t)
         t = ctx.sub("zh.unit", _UNIT, _unit, t)
+        t = ctx.sub("zh.unit", _FRACTION_UNIT, _fraction_unit, t)
         t = ctx.sub("zh.digits", _IPV4, lambda m: "点".join(_digits(p) for p in m.group(0).split(".")), t)
         t = ctx.sub("zh.version", _VERSION, lambda m: "点".join(_int(p) for p in m.group(0).split(".")), t)
         t = _NUMBER.sub(lambda m: _number(ctx, m), t)
