@@ -671,6 +671,7 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ("Due Jan-15-2020", "Due January fifteenth, twenty twenty"),
         ("the 1960s-80s", "the nineteen sixties to eighties"),
         ("a 401(k) plan", "a four oh one k plan"),
+        ("¥30b or $3-5b", "thirty billion yen or three to five billion dollars"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )

@@ -1003,7 +1003,7 @@ def _year_era(m: re.Match[str]) -> str:
 _NUM = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++)(?:\.(?P<f>[0-9]++))?"
 # ".5 kg": a measure may start at the point.
 _NUM_OR_POINT = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++|(?=\.[0-9]))(?:\.(?P<f>[0-9]++))?"
-_SCALE = r"(?:\s?(?P<sc>thousand|million|billion|trillion|[KkMBT]|bn|mn|tn|m)(?![\w]))?"
+_SCALE = r"(?:\s?(?P<sc>thousand|million|billion|trillion|[KkMBT]|bn|mn|tn|m|(?<=[0-9])b)(?![\w]))?"
 _CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     # symbol/code: singular, plural, minor singular, minor plural ("" = no minor unit)
     "$": ("dollar", "dollars", "cent", "cents"),
@@ -1042,7 +1042,8 @@ _CURRENCIES: dict[str, tuple[str, str, str, str]] = {
     "MXN": ("peso", "pesos", "centavo", "centavos"),
 }
 _SCALE_WORDS = {"k": "thousand", "K": "thousand", "m": "million", "M": "million", "mn": "million",
-                "B": "billion", "bn": "billion", "T": "trillion", "tn": "trillion"}  # fmt: skip
+                "B": "billion", "b": "billion", "bn": "billion", "T": "trillion",
+                "tn": "trillion"}  # fmt: skip
 _CODES = "|".join(c for c in _CURRENCIES if c.isalpha() and c.isupper())
 _SYMBOLS = r"(?:US|HK|AU?|CA?|NZ|S|NT)\$|[$£€¥₹₩₽]|Rs\.?"
 _MONEY = re.compile(
