@@ -672,6 +672,7 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ("the 1960s-80s", "the nineteen sixties to eighties"),
         ("a 401(k) plan", "a four oh one k plan"),
         ("¥30b or $3-5b", "thirty billion yen or three to five billion dollars"),
+        ("Step 3/5: Enter it. Page 2/10.", "Step three of five: Enter it. Page two of ten."),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )

@@ -1455,6 +1455,11 @@ _OUT_OF_AFTER = re.compile(
     r"|students|users|customers|adults|experts|Americans|times|stars|star|points|rounds|races|fights|days|nights"
     r"|passes|kicks|penalties|free\s+throws|field\s+goals|correct|on\s+the)(?![\w])"
 )
+# "Step 3/5", "page 2/10", "Part 1/3": a place in a sequence, "three of five".
+_PART_OF_BEFORE = re.compile(
+    r"(?:^|\W)(?i:step|page|part|chapter|question|slide|episode|stage|phase|lesson|track|disc|item|task"
+    r"|round|level|day|week|module|section|tweet|photo|image|card)\s$"
+)
 # Unicode vulgar fractions: "½ cup", "2½ miles", "¾ of a mile".
 _VULGAR_VALUES = {
     "½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅖": (2, 5),
@@ -1538,6 +1543,12 @@ def _fraction(m: re.Match[str]) -> str:
             return _pad(m, _say_date(n, d, None))
         if (n, d) == (9, 11):  # the day's name, as "24/7" is a phrase
             return _pad(m, "nine eleven")
+    if (
+        not (m.group("w") or nf)
+        and 0 < n <= d
+        and _PART_OF_BEFORE.search(s, max(0, m.start() - 12), m.start())
+    ):
+        return _pad(m, f"{_cardinal(ns)} of {_cardinal(ds)}")  # "Step 3/5": the third step of five
     if nf:  # "4.5/5": only a rating has a decimal numerator
         body = f"{_decimal(ni, nf)} {'out of' if score or d in (5, 10) else 'over'} {_cardinal(ds)}"
     elif n + d == 100 and n >= 10 and d >= 10 and (n == 50 or not score):  # "50/50", "the 80/20 rule"
