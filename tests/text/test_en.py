@@ -324,7 +324,7 @@ def test_durations_feet_and_inches(text: str, expected: str) -> None:
         ("9.8 m/s²", "nine point eight meters per second squared"),
         ("5%/yr", "five percent per year"),
         ("a 100 km/h zone", "a one hundred kilometer per hour zone"),
-        ("TCP/IP and and/or", "T C P/I P and and/or"),  # no number: not "per"
+        ("TCP/IP and and/or", "T C P I P and and/or"),  # no number: not "per"
         ("a $20 ticket", "a twenty dollar ticket"),
         ("a $5 or $10 tip", "a five dollars or ten dollar tip"),
         ("pay a $20", "pay a twenty dollars"),
@@ -673,6 +673,7 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ("a 401(k) plan", "a four oh one k plan"),
         ("¥30b or $3-5b", "thirty billion yen or three to five billion dollars"),
         ("Step 3/5: Enter it. Page 2/10.", "Step three of five: Enter it. Page two of ten."),
+        ("TCP/IP, I/O and USD/JPY; and/or", "T C P I P, I O and U S D J P Y; and/or"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )
@@ -783,6 +784,7 @@ ADVERSARIAL = [
     "1 million kg " * 8_000,
     "1960s-" * 16_000,
     "401(k" * 20_000,
+    "A/" * 50_000,
 ]
 
 

@@ -357,6 +357,8 @@ def _snake_constant(m: re.Match[str]) -> str:
 
 
 _PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$)")
+# "TCP/IP", "I/O", "USD/JPY", "A/B testing": a slash between capitals is a pause, not a word.
+_CAPS_SLASH = re.compile(r"(?<![\w/])(?P<a>[A-Z]{1,5})/(?P<b>[A-Z]{1,5})(?![\w/])")
 _CAPS_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})(?<=[A-Z])-(?=[A-Z]\b)|(?<=\b[A-Z]{3})-(?=[A-Z]\b)")
 # Compass points that go with a wind: "NW winds", "winds NW 10 mph", "from the SW at 15 mph".
 _WIND = re.compile(
@@ -2108,6 +2110,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_CARDINAL, _cardinal_sub, "en.cardinal")
     run(_ROMAN, _roman, "en.roman")
     run(_WIND, _wind, "en.abbreviation")
+    run(_CAPS_SLASH, lambda m: f"{m.group('a')} {m.group('b')}", "en.acronym")
     run(_CAPS_HYPHEN, lambda m: " ", "en.acronym")
     if not _shouting(text):
         run(_DOTTED, _dotted, "en.acronym")
