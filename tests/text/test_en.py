@@ -674,6 +674,9 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ("¥30b or $3-5b", "thirty billion yen or three to five billion dollars"),
         ("Step 3/5: Enter it. Page 2/10.", "Step three of five: Enter it. Page two of ten."),
         ("TCP/IP, I/O and USD/JPY; and/or", "T C P I P, I O and U S D J P Y; and/or"),
+        ("6 / 2 = 3 and 1/2 = 0.5", "six divided by two equals three and one half equals zero point five"),
+        ("High 72°F / Low 55°F", "High seventy-two degrees Fahrenheit, Low fifty-five degrees Fahrenheit"),
+        ("24/7 = always", "twenty-four seven equals always"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )

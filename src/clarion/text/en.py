@@ -359,6 +359,8 @@ def _snake_constant(m: re.Match[str]) -> str:
 _PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$)")
 # "TCP/IP", "I/O", "USD/JPY", "A/B testing": a slash between capitals is a pause, not a word.
 _CAPS_SLASH = re.compile(r"(?<![\w/])(?P<a>[A-Z]{1,5})/(?P<b>[A-Z]{1,5})(?![\w/])")
+# "High 72°F / Low 55°F", "Yes / No": a spaced slash between words is a pause.
+_SPACED_SLASH = re.compile(r"(?<=[^\W\d])\s/\s(?=[^\W\d])")
 _CAPS_HYPHEN = re.compile(r"(?<=\b[A-Z]{2})(?<=[A-Z])-(?=[A-Z]\b)|(?<=\b[A-Z]{3})-(?=[A-Z]\b)")
 # Compass points that go with a wind: "NW winds", "winds NW 10 mph", "from the SW at 15 mph".
 _WIND = re.compile(
@@ -1444,7 +1446,8 @@ _FRACTION_SUFFIX = re.compile(
     r"(?<![\w./])(?P<f>(?:[0-9]++\s)?[0-9]{1,3}/[0-9]{1,3})(?:st|nd|rd|th)s?(?![\w])"
 )
 _FRACTION = re.compile(
-    r"(?<![\w./])(?:(?P<w>[0-9]++)\s)?(?P<n>[0-9]{1,3}(?:\.[0-9])?)/(?P<d>[0-9]{1,3})(?![\w/]|[.,][0-9])"
+    r"(?<![\w./])(?:(?P<w>[0-9]++)\s)?(?P<n>[0-9]{1,3}(?:\.[0-9])?)(?P<sl>/| / )(?P<d>[0-9]{1,3})"
+    r"(?![\w/]|[.,][0-9])(?P<eq>\s?=(?![=<>]))?"  # "1/2 = 0.5": its words would hide the digit before "="
 )
 # A score rather than a part: "won 7/10 games", "got 18/20 on the test", "9/10 dentists".
 _OUT_OF_BEFORE = re.compile(
@@ -1527,8 +1530,20 @@ def _vulgar(m: re.Match[str]) -> str:
 
 
 def _fraction(m: re.Match[str]) -> str:
+    body = _fraction_body(m)
+    return body + " equals" if m.group("eq") else body
+
+
+def _fraction_body(m: re.Match[str]) -> str:
     ns, ds = m.group("n"), m.group("d")
-    if m.group(0) == "24/7" or m.group(0).endswith(" 24/7"):
+    if (
+        m.group("sl") == " / "
+        and not m.group("w")
+        and (m.group("eq") or m.string[max(0, m.start() - 2) : m.start()].strip() == "=")
+    ):  # "6 / 2 = 3": a division
+        i, _, f = ns.partition(".")
+        return _pad(m, f"{_number(i, f or None)} divided by {_cardinal(ds)}")
+    if (ns, ds, m.group("sl")) == ("24", "7", "/"):
         head = f"{_cardinal(m.group('w'))} " if m.group("w") else ""
         return _pad(m, head + "twenty-four seven")
     s = m.string
@@ -2111,6 +2126,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_ROMAN, _roman, "en.roman")
     run(_WIND, _wind, "en.abbreviation")
     run(_CAPS_SLASH, lambda m: f"{m.group('a')} {m.group('b')}", "en.acronym")
+    run(_SPACED_SLASH, lambda m: ", ", "en.symbol")
     run(_CAPS_HYPHEN, lambda m: " ", "en.acronym")
     if not _shouting(text):
         run(_DOTTED, _dotted, "en.acronym")
