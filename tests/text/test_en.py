@@ -677,6 +677,20 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ("6 / 2 = 3 and 1/2 = 0.5", "six divided by two equals three and one half equals zero point five"),
         ("High 72°F / Low 55°F", "High seventy-two degrees Fahrenheit, Low fifty-five degrees Fahrenheit"),
         ("24/7 = always", "twenty-four seven equals always"),
+        (
+            "Card 4242 4242 4242 4242, CVV 123.",
+            "Card four two four two, four two four two, four two four two, four two four two, "
+            "C V V one two three.",
+        ),
+        (
+            "Numbers 1000 2000 3000 4000 here",
+            "Numbers one thousand two thousand three thousand four thousand here",
+        ),
+        (
+            "ISBN 978-0-13-468599-1",
+            "I S B N nine seven eight, zero, one three, four six eight five nine nine, one",
+        ),
+        ("Buy $AAPL, not $5", "Buy A A P L, not five dollars"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )
@@ -788,6 +802,9 @@ ADVERSARIAL = [
     "1960s-" * 16_000,
     "401(k" * 20_000,
     "A/" * 50_000,
+    "4242 " * 20_000,
+    "ISBN 1-1-1-1-1" * 7_000,
+    "$A" * 50_000,
 ]
 
 

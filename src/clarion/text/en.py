@@ -1812,7 +1812,7 @@ def _version_cue(m: re.Match[str]) -> str:
 _ID_CUE = (
     r"(?i:order|tracking|confirmation|invoice|account|acct|reference|ref|ticket|case|booking|reservation"
     r"|serial|SKU|item|PIN|ID|policy|member|customer|transaction|claim|passcode|OTP|code|model|part"
-    r"|S/N|SN|tracking\s+no|flight\s+no)"
+    r"|S/N|SN|tracking\s+no|flight\s+no|CVV|CVC|CVV2|security\s+code)"
 )
 _ID_NUMBER = re.compile(
     r"(?<![\w.])(?P<cue>"
@@ -1823,6 +1823,38 @@ _ID_NUMBER = re.compile(
     r"(?P<n>[0-9]{4,}+)(?!\w|[.,][0-9A-Za-z])"
     r"|(?<![\w&#])#(?P<n2>[0-9]{4,}+)(?![\w]|[.,][0-9])"
 )
+# Card numbers (4 groups of 4 digits; Amex 4-6-5) and ISBNs, digit by digit in their groups.
+_CARD_NUMBER = re.compile(
+    r"(?<![\w.,-])(?:[2-6][0-9]{3}(?P<s>[ -])[0-9]{4}(?P=s)[0-9]{4}(?P=s)[0-9]{4}"
+    r"|3[47][0-9]{2}(?P<a>[ -])[0-9]{6}(?P=a)[0-9]{5})(?![\w-]|[.,][0-9])"
+)
+_ROUND_GROUPS = re.compile(r"(?:[0-9]{2}00[ -]?)+")  # "2000 3000 4000 5000" is a list of numbers
+_ISBN = re.compile(r"(?<=ISBN)(?P<p>-1[03])?(?P<c>:?\s?)(?P<n>[0-9](?:[0-9 -]{8,15})[0-9Xx])(?![\w-])")
+# "CVV 123", "security code: 4321": three or four digits after the cue.
+_CARD_CODE = re.compile(
+    r"(?<![\w])(?P<cue>(?:CVV2?|CVC|[Ss]ecurity\s+code)(?:\s+(?:is|was))?\s*:?\s*)(?P<n>[0-9]{3,4})(?![\w]|[.,][0-9])"
+)
+
+
+def _card_number(m: re.Match[str]) -> str:
+    if _ROUND_GROUPS.fullmatch(m.group(0)):
+        return m.group(0)
+    return _pad(m, _digit_groups(m.group(0)))
+
+
+def _isbn(m: re.Match[str]) -> str:
+    kind = {"-10": " ten", "-13": " thirteen"}.get(m.group("p") or "", "")
+    return f"{kind}{m.group('c').rstrip() or ''} {_digit_groups(m.group('n'))}"
+
+
+# Cashtags: "$AAPL" is the ticker, not dollars.
+_CASHTAG = re.compile(r"(?<![\w$])\$(?=[A-Z]{1,5}(?![\w]))")
+
+
+def _digit_groups(s: str) -> str:
+    return ", ".join(_digits(g) if g.isdigit() else " ".join(g) for g in re.split(r"[ -]", s) if g)
+
+
 # "your card ending in 4242", "the last four digits are 1234": the digits of a longer number.
 _LAST_DIGITS = re.compile(
     r"(?<![\w])(?P<cue>(?i:ending|ends)\s++(?i:in|with)\s++"
@@ -2016,6 +2048,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_HEX, _hex, "en.code")
     run(_KEYS, _keys, "en.symbol")
     run(_HANDLE, lambda m: _pad(m, "at"), "en.symbol")
+    run(_CASHTAG, lambda m: "", "en.symbol")
     run(_HASH_CODE, lambda m: _pad(m, "number"), "en.symbol")
     run(_HASHTAG, lambda m: _pad(m, "hashtag"), "en.symbol")
     run(_COPYRIGHT_YEAR, _copyright_year, "en.year")
@@ -2118,6 +2151,9 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_VERSION, _version, "en.decimal")
     run(_MODEL_CUE, _model_cue, "en.code")
     run(_STATUS_CODE, lambda m: _pad(m, _pairs(m.group("n") or m.group("n2"))), "en.code")
+    run(_CARD_NUMBER, _card_number, "en.code")
+    run(_ISBN, _isbn, "en.code")
+    run(_CARD_CODE, lambda m: m.group("cue") + _digits(m.group("n")), "en.code")
     run(_ID_NUMBER, _id_number, "en.code")
     run(_LAST_DIGITS, _last_digits, "en.code")
     run(_CODE, _code_factory(words), "en.code")
