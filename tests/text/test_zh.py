@@ -21,7 +21,7 @@ def test_rules_are_reported_once_in_firing_order() -> None:
 
 def test_yao_only_in_digit_strings() -> None:
     r = normalize_zh("电话13811112222，共11个，2011年", yao=True)
-    assert r.text == "电话幺三八幺幺幺幺二二二二，共十一个，二零一一年"
+    assert r.text == "电话幺三八，幺幺幺幺，二二二二，共十一个，二零一一年"
 
 
 def test_long_digit_strings_vs_amounts() -> None:
@@ -354,7 +354,7 @@ def test_short_years_rooms_extensions_and_roman_numeral_characters() -> None:
     assert normalize_zh("工作了24年").text == "工作了二十四年"
     assert normalize_zh("住在3单元502，5号楼1203").text == "住在三单元五零二，五号楼一二零三"
     assert normalize_zh("1号楼200平").text == "一号楼二百平"
-    assert normalize_zh("电话：021-12345678转8001").text == "电话：零二一一二三四五六七八转八零零一"
+    assert normalize_zh("电话：021-12345678转8001").text == "电话：零二一，一二三四五六七八转八零零一"
     assert normalize_zh("GDP翻了2番").text == "G D P翻了两番"
     assert normalize_zh("第Ⅲ章，Ⅱ期临床试验").text == "第三章，二期临床试验"
 
@@ -370,3 +370,13 @@ def test_what_nemo_text_processing_cases_showed() -> None:
     assert normalize_zh("一共有101111111名选民").text == "一共有一亿零一百一十一万一千一百一十一名选民"
     assert normalize_zh("全国人口1411778724").text == "全国人口十四亿一千一百七十七万八千七百二十四"
     assert normalize_zh("订单123456789已发货").text == "订单一二三四五六七八九已发货"
+
+
+def test_phone_and_card_numbers_pause_between_their_groups() -> None:
+    card = normalize_zh("卡号6222 0212 3456 7890", yao=True).text
+    assert card == "卡号六二二二，零二幺二，三四五六，七八九零"
+    assert normalize_zh("手机13800138000", yao=True).text == "手机幺三八，零零幺三，八零零零"
+    assert normalize_zh("+86 138 0013 8000", yao=True).text == "加八六，幺三八，零零幺三，八零零零"
+    assert normalize_zh("验证码：8 2 4 1").text == "验证码：八二四一"  # one code spaced out
+    assert normalize_zh("10.01").text == "十点零一"  # a decimal; 08.08 is a date
+    assert normalize_zh("中奖概率是1/1000").text == "中奖概率是一千分之一"

@@ -191,9 +191,24 @@ def _phone(ctx: _Ctx, m: re.Match[str]) -> str:
         cc = re.match(r"\+[0-9]{1,3}", s)
         assert cc is not None
         # Country codes are short and never use 幺 ("加八六").
-        head, s = "加" + _digits(cc.group(0)), s[cc.end() :]
+        head, s = "加" + _digits(cc.group(0)) + "，", s[cc.end() :].lstrip(" -")
     number, ext, extension = s.partition("转")
-    return head + _digits(number, ctx.yao) + ext + _digits(extension, ctx.yao)
+    return head + _grouped_digits(number, ctx.yao) + ext + _digits(extension, ctx.yao)
+
+
+_GROUP_SEP = re.compile(r"[- ()]+")
+
+
+def _grouped_digits(s: str, yao: bool) -> str:
+    """Digits read one by one, with a pause where the writer put a dash or a space, as people
+    read phone and card numbers (138-0013-8000 -> 幺三八，零零幺三，八零零零); a bare 11-digit
+    mobile number is grouped 3-4-4 the same way."""
+    groups = [g for g in _GROUP_SEP.split(s) if g]
+    if len(groups) == 1 and len(s) == 11 and s[0] == "1":
+        groups = [s[:3], s[3:7], s[7:]]
+    if all(len(g) == 1 for g in groups):  # "8 2 4 1": one code spaced out
+        return _digits("".join(groups), yao)
+    return "，".join(_digits(g, yao) for g in groups)
 
 
 # Service numbers read digit by digit wherever they stand, unless a measure word or unit
@@ -320,7 +335,7 @@ _YM_DATE = re.compile(
     r"(?![0-9]|[/.\-][0-9])" + _NOT_AMOUNT
 )
 _MY_DATE = re.compile(
-    r"(?<![0-9.,/\-])(0[1-9]|1[0-2](?=[/\-])|(?<![0-9])[1-9](?=[/\-]))[/.\-](1[0-9]{3}|20[0-9]{2})"
+    r"(?<![0-9.,/\-])(0[1-9]|1[0-2](?=[/\-])|(?<![0-9])[1-9](?=-))[/.\-](1[89][0-9]{2}|20[0-9]{2})"
     r"(?![0-9]|[/.\-][0-9])" + _NOT_AMOUNT
 )
 # A month and day both written with two digits and one of them padded (08/08, 08-08, 08.08): a
@@ -410,6 +425,8 @@ def _ym_date(m: re.Match[str]) -> str:
 def _padded_md(m: re.Match[str]) -> str:
     if not (m.group(1).startswith("0") or m.group(3).startswith("0")):
         return m.group(0)  # 10.12, 12-25: a decimal, a score or a range as much as a date
+    if m.group(2) == "." and not m.group(1).startswith("0"):
+        return m.group(0)  # 10.01 is a decimal; 08.08 cannot be one
     return _int(m.group(1)) + "月" + _int(m.group(3)) + "日"
 
 
@@ -1056,7 +1073,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
     if _ASCII_DIGIT.search(t):  # every rule below reads a number
         t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: m.group(1) + "、", t)
         t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
-        t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _digits(m.group(2), ctx.yao), t)
+        t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _grouped_digits(m.group(2), ctx.yao), t)
         t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
         t = ctx.sub("zh.code", _EMERGENCY, lambda m: _emergency(ctx, m), t)
         t = ctx.sub("zh.code", _LETTER_CODE, lambda m: _letter_code(ctx, m), t)
