@@ -127,6 +127,17 @@ def test_buffer_waits_for_the_word_after_a_dotted_abbreviation() -> None:
     assert buf.flush() == "Bye"
 
 
+def test_buffer_keeps_an_abbreviation_with_the_words_after_it() -> None:
+    buf = TextBuffer()
+    buf.first = False
+    out: list[str] = []
+    text = "It was Jan. 5. Dr. Smith left at 5 p.m. and ate, e.g. pie. Bye"
+    for i in range(0, len(text), 3):
+        out += buf.feed(text[i : i + 3])
+    assert out == ["It was Jan. 5.", "Dr. Smith left at 5 p.m. and ate, e.g. pie."]
+    assert buf.flush() == "Bye"
+
+
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
     buf = TextBuffer()
     assert buf.feed("Well, I think that we should, in fact, go") == ["Well, I think that we should,"]

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -97,3 +100,25 @@ def test_a_dotted_abbreviation_ends_a_sentence_only_before_an_opening_word() -> 
     assert split_sentences("In the U.S. 50 states vote.") == ["In the U.S. 50 states vote."]
     assert split_sentences('Born in the U.K. "Hi," she said.') == ["Born in the U.K.", ' "Hi," she said.']
     assert split_sentences("I moved to the U.S.") == ["I moved to the U.S."]
+
+
+def test_an_abbreviation_that_the_text_goes_on_from_ends_no_sentence() -> None:
+    assert split_sentences("Dr. Smith met Mr. Jones.") == ["Dr. Smith met Mr. Jones."]
+    assert split_sentences("See Fig. 3 and p. 12, on Jan. 5.") == ["See Fig. 3 and p. 12, on Jan. 5."]
+    assert split_sentences("Use e.g. apples, etc. and more.") == ["Use e.g. apples, etc. and more."]
+    assert split_sentences("Meet at 5 p.m. and eat.") == ["Meet at 5 p.m. and eat."]
+    # They still end one before a sentence's opening word, and other words still end one.
+    assert split_sentences("I live on Main St. The house is red.") == [
+        "I live on Main St.",
+        " The house is red.",
+    ]
+    assert split_sentences("Buy pears, etc. Then go.") == ["Buy pears, etc.", " Then go."]
+    assert split_sentences("I was born in 1990. 2020 was hard.") == ["I was born in 1990.", " 2020 was hard."]
+
+
+@pytest.mark.timing
+@pytest.mark.parametrize("text", ["Dr. " * 50_000, "U.S. " * 40_000, "Jan. 5. " * 25_000, "a1. " * 50_000])
+def test_long_runs_of_abbreviations_split_fast(text: str) -> None:
+    start = time.perf_counter()
+    assert "".join(split_sentences(text)) == text
+    assert time.perf_counter() - start < 5.0

@@ -40,6 +40,45 @@ _SENTENCE_OPENERS = frozenset({
 })  # fmt: skip
 
 
+# Abbreviations whose full stop ends no sentence: titles before a name ("Dr. Smith"), and words
+# that go on before a number ("Fig. 3", "Jan. 5", "approx. 10") or a lower-case word.
+_TITLES = frozenset({
+    "Mr", "Mrs", "Ms", "Dr", "Prof", "St", "Gen", "Col", "Lt", "Sgt", "Capt", "Cpt", "Maj", "Adm",
+    "Rev", "Hon", "Mt", "Ft", "Gov", "Sen", "Rep", "Pres", "Supt", "Insp"
+})  # fmt: skip
+_BEFORE_NUMBER = frozenset({
+    "Fig", "fig", "No", "no", "Nos", "nos", "p", "pp", "Vol", "vol", "Ch", "ch", "Chap", "Sec", "sec",
+    "Art", "art", "Eq", "eq", "Ref", "ref", "Ex", "ex", "Para", "para", "Tel", "tel", "Ext", "ext",
+    "approx", "Approx", "ca", "c", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
+    "Oct", "Nov", "Dec", "Rm", "Ste", "Apt", "Bldg", "Pg", "pg", "Op", "op", "Ed", "ed", "Pt", "pt"
+})  # fmt: skip
+_ALWAYS_ON = frozenset({"vs", "Vs", "v", "cf", "viz", "e.g", "i.e", "E.g", "I.e"})
+_NEXT_CHAR = re.compile(r"\s*(\S)")
+# The last word before a full stop: "Dr", "e.g", "p.m".
+_LAST_WORD = re.compile(r"(?<![\w.])((?:[A-Za-z]\.)*[A-Za-z]+)\.[\"'”’)\]]*$")
+_LOWER_ABBREVIATION = re.compile(
+    r"^(?:[a-z]\.)+[a-z]$|^(?:etc|incl|excl|est|approx|misc|dept|min|max|hrs?|yrs?)$"
+)
+
+
+def _abbreviation_goes_on(text: str, start: int, end: int) -> bool:
+    """Whether the full stop ending at ``end`` belongs to an abbreviation that the text after it
+    continues: "Dr. Smith", "Fig. 3", "e.g. apples", "5 p.m. and"."""
+    m = _LAST_WORD.search(text, max(start, end - 24), end)
+    nxt = _NEXT_CHAR.match(text, end)
+    if m is None or nxt is None:
+        return False
+    word, first = m.group(1), nxt.group(1)
+    if word in _ALWAYS_ON:
+        return True
+    if word in _TITLES:  # "Dr. Smith", but "on Main St. The house ..." ends there
+        after = _NEXT_WORD.match(text, end)
+        return after is None or after.group("w") not in _SENTENCE_OPENERS
+    if first.isdigit():
+        return word in _BEFORE_NUMBER
+    return first.islower() and (word in _BEFORE_NUMBER or _LOWER_ABBREVIATION.match(word) is not None)
+
+
 def abbreviation_ends_sentence(text: str, end: int) -> bool:
     """Whether the full stop of a dotted abbreviation ("U.S.") ending at ``end`` also ends
     the sentence: at the end of the text, or before a word that opens sentences."""
@@ -64,13 +103,15 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
     pieces: list[tuple[int, str]] = []  # (offset in text, piece)
     start = 0
     for m in _SENTENCE_END.finditer(text):
-        if inside(m.end()) or (m.group(0) == "." and _is_item_number(text[start : m.start()])):
+        if inside(m.end()) or (m.group(0) == "." and _is_item_number(text, start, m.start())):
             continue
         if (
             m.group(0) == "."
-            and _DOTTED_END.search(text, start, m.end())
+            and _DOTTED_END.search(text, max(start, m.end() - 40), m.end())
             and not abbreviation_ends_sentence(text, m.end())
         ):
+            continue
+        if m.group(0) == "." and _abbreviation_goes_on(text, start, m.end()):
             continue
         pieces.append((start, text[start : m.end()]))
         start = m.end()
@@ -89,8 +130,11 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
     return merged
 
 
-def _is_item_number(before: str) -> bool:
-    return _ITEM_NUMBER.search(before) is not None and VALUE_LABEL.search(before) is None
+def _is_item_number(text: str, start: int, end: int) -> bool:
+    # Only the last few characters matter; a long sentence is not copied and scanned at each full
+    # stop ("x" stands for the cut-off part, so that "^" means the sentence's start only).
+    window = text[start:end] if end - start <= 40 else "x" + text[end - 40 : end]
+    return _ITEM_NUMBER.search(window) is not None and VALUE_LABEL.search(window) is None
 
 
 class _Guard:
