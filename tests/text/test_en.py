@@ -486,6 +486,10 @@ def test_temperatures_multipliers_keys_and_race_times(text: str, expected: str) 
         ("See step 2. Then go.", "See step two. Then go."),
         ("Score: 5. Great job.", "Score: five. Great job."),  # a label's value
         ("Weight: 5. Height: 6.", "Weight: five. Height: six."),  # after a colon a list starts at 1
+        (
+            "Dates: Jan. 31 and Dec. 13. See you.",
+            "Dates: January thirty-first and December thirteenth. See you.",
+        ),
     ],
 )
 def test_list_numbers_are_not_sentences_of_their_own(text: str, expected: str) -> None:

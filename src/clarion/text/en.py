@@ -93,7 +93,7 @@ from functools import lru_cache
 
 from num2words import num2words
 
-from clarion.text.split import VALUE_LABEL, abbreviation_ends_sentence
+from clarion.text.split import VALUE_LABEL, abbreviation_ends_sentence, abbreviation_goes_on
 from clarion.text.types import Normalized, RuleLog
 
 __all__ = ["DEFAULT_ACRONYMS_AS_WORDS", "normalize_en", "spell_digits"]
@@ -279,6 +279,8 @@ _ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[:;.!?]\s))(?P<n>[ \t]*[0-9]{1,2})[.)][
 def _item_number(m: re.Match[str]) -> str:
     if VALUE_LABEL.search(m.string, max(0, m.start() - 24), m.end("n")):  # "Score: 5. Great job."
         return m.group(0)
+    if m.start() > 1 and m.string[m.start() - 2] == "." and abbreviation_goes_on(m.string, 0, m.start() - 1):
+        return m.group(0)  # "on Dec. 13. See ...": the date's day, after an abbreviation
     if m.start() > 1 and m.string[m.start() - 2] == ":" and m.group("n").strip() != "1":
         return m.group(0)  # "Weight: 5. Height: 6.": after a colon a list starts at 1; others are values
     return m.group("n") + ", "

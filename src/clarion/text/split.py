@@ -61,7 +61,7 @@ _LOWER_ABBREVIATION = re.compile(
 )
 
 
-def _abbreviation_goes_on(text: str, start: int, end: int) -> bool:
+def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
     """Whether the full stop ending at ``end`` belongs to an abbreviation that the text after it
     continues: "Dr. Smith", "Fig. 3", "e.g. apples", "5 p.m. and"."""
     m = _LAST_WORD.search(text, max(start, end - 24), end)
@@ -111,7 +111,7 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
             and not abbreviation_ends_sentence(text, m.end())
         ):
             continue
-        if m.group(0) == "." and _abbreviation_goes_on(text, start, m.end()):
+        if m.group(0) == "." and abbreviation_goes_on(text, start, m.end()):
             continue
         pieces.append((start, text[start : m.end()]))
         start = m.end()
