@@ -535,6 +535,8 @@ def test_versions_listed_after_a_versioned_name(text: str, expected: str) -> Non
         # A degree after a name, and codes that are words, are not states.
         ("Jane Doe, MD, spoke.", "Jane Doe, M D, spoke."),
         ("Fine, OK.", "Fine, O K."),
+        ("Yes, PA is fine. Error, CA certificate.", "Yes, P A is fine. Error, C A certificate."),
+        ("Norfolk, VA", "Norfolk, Virginia"),
         ("2788 San Tomas Expy", "twenty-seven eighty-eight San Tomas Expressway"),
     ],
 )

@@ -602,7 +602,11 @@ _STATES = {
 # "Springfield, IL 62704": a state code between a comma and a ZIP code.
 _STATE_ZIP = re.compile(r"(?<=,\s)(?P<st>[A-Z]{2})\s(?P<zip>[0-9]{5})(?:-(?P<z4>[0-9]{4}))?(?![\w-])")
 # "Austin, TX" and "a Boise, ID-based firm": a state code after a place name, without a ZIP code.
-_NOT_PLACE = r"(?!(?:In|At|From|To|Near|Outside|Around|Across|Of|Visit|Born|Based|Welcome)\s)"
+_NOT_PLACE = (
+    r"(?!(?:In|At|From|To|Near|Outside|Around|Across|Of|Visit|Born|Based|Welcome|Yes|No|Hi|Hello|Hey"
+    r"|Thanks|Well|Okay|Sure|So|And|But|Or|Oh|Error|Warning|Note|Sorry|Please|Also|Then|Now|However"
+    r"|First|Second|Finally|Example|Result|Total|Step)\b)"
+)
 _STATE_CITY = re.compile(
     r"(?P<city>(?<![\w.])" + _NOT_PLACE + r"[A-Z][a-z]+(?:\s[A-Z][a-z]+)?),\s(?P<st>[A-Z]{2})"
     r"(?![\w'’]|-[A-Z0-9]|\.[A-Za-z0-9])"
