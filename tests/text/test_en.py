@@ -697,6 +697,11 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
             "I S B N nine seven eight, zero, one three, four six eight five nine nine, one",
         ),
         ("Buy $AAPL, not $5", "Buy A A P L, not five dollars"),
+        (
+            "Watch in 4K at 120Hz; 4K users",
+            "Watch in four K at one hundred twenty hertz; four thousand users",
+        ),
+        ("It costs $0.15/1M tokens", "It costs fifteen cents per one million tokens"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )
@@ -811,6 +816,7 @@ ADVERSARIAL = [
     "4242 " * 20_000,
     "ISBN 1-1-1-1-1" * 7_000,
     "$A" * 50_000,
+    "1/1K " * 20_000,
 ]
 
 

@@ -1675,6 +1675,8 @@ _TIMES_RANGE = re.compile(
 _TIMES = re.compile(r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])(?!\s[+=−-]\s)")
 # "100k followers", "$50k" is money: a lower-case k after a number is thousand; "5K run", "4K TV"
 # keep the letter.
+# "$0.15/1M tokens", "$2/1K requests": a price per a count.
+_PER_COUNT = re.compile(r"(?<=[0-9A-Za-z%])/(?=[0-9]{1,3}(?:\.[0-9])?[kKMB]\+?\s)")
 _KILO = re.compile(
     r"(?<![\w.,$£€¥])(?P<n>[0-9]{1,3}(?:\.[0-9])?)(?P<k>[kK])(?P<p>\+?)(?![\w+])(?!\s?(?:run|race|walk|TV|video|display|monitor|screen|resolution|HDR|Ultra))"
 )
@@ -1732,6 +1734,13 @@ def _kilo(m: re.Match[str]) -> str:
     i, _, f = m.group("n").partition(".")
     # "ran 5k", "a 10K": a race
     scale = "K" if _RACE_BEFORE.search(m.string, max(0, m.start() - 9), m.start()) else "thousand"
+    if (
+        m.group("k") == "K"
+        and not f
+        and i in ("2", "4", "5", "8")
+        and not _PLURAL_NEXT.match(m.string, m.end())
+    ):
+        scale = "K"  # "4K at 120Hz", "8K": a resolution; "4K users" is a count
     return _pad(m, f"{_number(i, f or None)} {scale}" + (" plus" if m.group("p") else ""))
 
 
@@ -2151,6 +2160,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_POWER, _power, "en.math")
     run(_AMP, lambda m: _pad(m, "and"), "en.symbol")
     run(_ARROW, lambda m: " to ", "en.symbol")
+    run(_PER_COUNT, lambda m: " per ", "en.measure")
     run(_KILO, _kilo, "en.cardinal")
     run(_MEGA, _mega, "en.cardinal")
     run(_VERSION_CUE, _version_cue, "en.decimal")
