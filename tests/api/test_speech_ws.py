@@ -96,46 +96,40 @@ def run(coro: Any) -> Any:
 # -- the text buffer -------------------------------------------------------------------
 
 
-def test_buffer_cuts_at_sentence_ends_as_tokens_arrive() -> None:
+def _fed(tokens: list[str]) -> tuple[list[str], str]:
+    """What a buffer past its turn's first piece emits for these tokens, and what a flush gives."""
     buf = TextBuffer()
     buf.first = False
     out: list[str] = []
-    for token in ["Hello", " there", ".", " It", " costs", " 3", ".", "14", " dollars", ".", " Bye"]:
+    for token in tokens:
         out += buf.feed(token)
-    assert out == ["Hello there.", "It costs 3.14 dollars."]
-    assert buf.flush() == "Bye"
+    return out, buf.flush()
+
+
+def _chunks(text: str, size: int = 3) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def test_buffer_cuts_at_sentence_ends_as_tokens_arrive() -> None:
+    tokens = ["Hello", " there", ".", " It", " costs", " 3", ".", "14", " dollars", ".", " Bye"]
+    assert _fed(tokens) == (["Hello there.", "It costs 3.14 dollars."], "Bye")
 
 
 def test_buffer_keeps_a_list_number_with_its_item() -> None:
-    buf = TextBuffer()
-    buf.first = False
-    out: list[str] = []
-    for token in ["Tips", ":", " 1", ".", " Sleep", " well", ".", " 2", ".", " Drink", " water", ".", " 3"]:
-        out += buf.feed(token)
-    assert out == ["Tips: 1. Sleep well.", "2. Drink water."]
-    assert buf.flush() == "3"
+    tokens = ["Tips", ":", " 1", ".", " Sleep", " well", ".", " 2", ".", " Drink", " water", ".", " 3"]
+    assert _fed(tokens) == (["Tips: 1. Sleep well.", "2. Drink water."], "3")
 
 
 def test_buffer_waits_for_the_word_after_a_dotted_abbreviation() -> None:
-    buf = TextBuffer()
-    buf.first = False
-    out: list[str] = []
-    text = "The U.S. Army is big. I live in the U.S. The weather is nice. Bye"
-    for i in range(0, len(text), 3):
-        out += buf.feed(text[i : i + 3])
+    out, rest = _fed(_chunks("The U.S. Army is big. I live in the U.S. The weather is nice. Bye"))
     assert out == ["The U.S. Army is big.", "I live in the U.S.", "The weather is nice."]
-    assert buf.flush() == "Bye"
+    assert rest == "Bye"
 
 
 def test_buffer_keeps_an_abbreviation_with_the_words_after_it() -> None:
-    buf = TextBuffer()
-    buf.first = False
-    out: list[str] = []
-    text = "It was Jan. 5. Dr. Smith left at 5 p.m. and ate, e.g. pie. Bye"
-    for i in range(0, len(text), 3):
-        out += buf.feed(text[i : i + 3])
+    out, rest = _fed(_chunks("It was Jan. 5. Dr. Smith left at 5 p.m. and ate, e.g. pie. Bye"))
     assert out == ["It was Jan. 5.", "Dr. Smith left at 5 p.m. and ate, e.g. pie."]
-    assert buf.flush() == "Bye"
+    assert rest == "Bye"
 
 
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
