@@ -702,6 +702,7 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
             "Watch in four K at one hundred twenty hertz; four thousand users",
         ),
         ("It costs $0.15/1M tokens", "It costs fifteen cents per one million tokens"),
+        ("√16 = 4 and 3√2", "the square root of sixteen equals four and three times the square root of two"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )
@@ -817,6 +818,7 @@ ADVERSARIAL = [
     "ISBN 1-1-1-1-1" * 7_000,
     "$A" * 50_000,
     "1/1K " * 20_000,
+    "√1" * 50_000,
 ]
 
 

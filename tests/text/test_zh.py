@@ -173,6 +173,8 @@ ADVERSARIAL = {
     "dollar-scales": "$1-1K" * 20_000,
     "padded-days": "01月0" * 25_000,
     "fraction-units": "1/1kg" * 20_000,
+    "grouped-fractions": "1,000/1,000/" * 9_000,
+    "arrows": "→" * 100_000,
 }
 
 
@@ -380,3 +382,9 @@ def test_phone_and_card_numbers_pause_between_their_groups() -> None:
     assert normalize_zh("验证码：8 2 4 1").text == "验证码：八二四一"  # one code spaced out
     assert normalize_zh("10.01").text == "十点零一"  # a decimal; 08.08 is a date
     assert normalize_zh("中奖概率是1/1000").text == "中奖概率是一千分之一"
+
+
+def test_roots_arrows_and_fractions_of_grouped_numbers() -> None:
+    assert normalize_zh("√16=4").text == "根号十六等于四"
+    assert normalize_zh("步骤：A→B→C").text == "步骤：A到B到C"
+    assert normalize_zh("经验值1,200/5,000").text == "经验值五千分之一千二百"

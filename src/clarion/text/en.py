@@ -1497,6 +1497,18 @@ _COPYRIGHT = re.compile(r"©")
 _TRADEMARK = re.compile(r"(?<=\w)[™®]|\s?[™®](?![\w])")
 _AMP = re.compile(r"&")
 _ARROW = re.compile(r"\s?[→⟶]\s?")
+_ROOT = re.compile(r"√\s?(?=[0-9(])")  # √16 -> the square root of sixteen
+_THE_BEFORE = re.compile(r"(?:^|\W)[Tt]he\s$")
+
+
+def _root(m: re.Match[str]) -> str:
+    the = "" if _THE_BEFORE.search(m.string, max(0, m.start() - 5), m.start()) else "the "
+    before = m.string[m.start() - 1] if m.start() > 0 else ""
+    if before.isdigit():  # "3√2": three times the square root of two
+        return f" times {the}square root of "
+    return f"{' ' if before.isalnum() else ''}{the}square root of "
+
+
 _VERSION = re.compile(r"(?<![\w.])[0-9]++(?:\.[0-9]++){2,}+(?![\w.]|\.[0-9])")
 _DECIMAL = re.compile(
     r"(?<![0-9.,])(?P<neg>(?<![\w.,)-])[-−])?(?P<i>[0-9]{1,3}(?:,[0-9]{3})++|[0-9]++|(?<!\w))\.(?P<f>[0-9]++)(?![0-9]|\.[0-9])"
@@ -2039,7 +2051,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
     if (
         not any(
-            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠º" or c.isupper() or c == "."
+            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠º√" or c.isupper() or c == "."
             for c in text
         )
         and " vs " not in text
@@ -2155,6 +2167,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_NUMBER_SIGN, lambda m: _pad(m, "number"), "en.symbol")
     run(_VULGAR, _vulgar, "en.fraction")
     run(_FRACTION, _fraction, "en.fraction")
+    run(_ROOT, _root, "en.math")
     run(_SYMBOL_MATH, _math, "en.symbol")
     run(_PLUS, lambda m: _pad(m, "plus"), "en.symbol")
     run(_POWER, _power, "en.math")

@@ -556,6 +556,9 @@ _TIME_RANGE = re.compile(r"(?<=[点分])\s?[-~～–—]\s?(?=上午|下午|晚�
 _POWER = re.compile(rf"{_NB}({_NUM})\^(-?)({_NUM})(?![0-9])")
 _MINUS = re.compile(r"(?<=[0-9])\s?-\s?(?=[0-9]+(?:\.[0-9]+)?\s?=)")
 _OPS = {"+": "加", "×": "乘", "✕": "乘", "*": "乘", "x": "乘", "X": "乘", "÷": "除以"}
+# √16 -> 根号十六; A→B -> A到B.
+_ROOT = re.compile(r"√\s?(?=[0-9(])")
+_ARROW = re.compile(r"\s?[→⟶]\s?")
 # After a digit any operator; after a unit, an acronym or a Chinese word only + and ×
 # (8GB+256GB, UTC+8, 60cm×40cm, 体力+5); the letter x is 乘 only between digits.
 _OP = re.compile(
@@ -724,7 +727,10 @@ _VULGAR = {
     "⅐": (1, 7), "⅑": (1, 9), "⅒": (1, 10),
 }  # fmt: skip
 _VULGAR_RE = re.compile(r"(?<![0-9])([0-9]+)?([" + "".join(_VULGAR) + "])")
-_FRACTION = re.compile(r"(?<![0-9./])(-)?([0-9]+)(?:/| / )([0-9]+)(?![0-9]|/[0-9])")
+_FRACTION = re.compile(
+    r"(?<![0-9.,/])(-)?([0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:/| / )([0-9]{1,3}(?:,[0-9]{3})+(?![0-9])|[0-9]+)"
+    r"(?![0-9]|[/.,][0-9])"
+)
 
 
 # Blood pressure is two readings, not a fraction: 血压120/80 -> 一百二十、八十, before mmHg or after 血压.
@@ -755,7 +761,7 @@ def _vulgar(m: re.Match[str]) -> str:
 
 
 def _fraction(m: re.Match[str]) -> str:
-    if int(m.group(3)) == 0:
+    if int(m.group(3).replace(",", "")) == 0:
         return m.group(0)
     return ("负" if m.group(1) else "") + _int(m.group(3)) + "分之" + _int(m.group(2))
 
@@ -1106,6 +1112,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.time", _AMPM, _ampm, t)
         t = ctx.sub("zh.time", _TIME_RANGE, lambda m: "到", t)
         t = ctx.sub("zh.math", _POWER, _power, t)
+        t = ctx.sub("zh.math", _ROOT, lambda m: "根号", t)
         t = ctx.sub("zh.math", _MINUS, lambda m: "减", t)
         if "²" in t or "³" in t:
             t = ctx.sub("zh.math", _SUPERSCRIPT, _superscript, t)
@@ -1145,6 +1152,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
     t = ctx.sub("zh.unit", _PER, lambda m: "每" + _PER_UNITS[m.group(1)], t)
 
+    if "→" in t or "⟶" in t:
+        t = ctx.sub("zh.math", _ARROW, lambda m: "到", t)
     t = ctx.sub("zh.punct", _ELLIPSIS, lambda m: "…", t)
     t = ctx.sub("zh.punct", _REPEAT, lambda m: m.group(1), t)
     t = ctx.sub("zh.punct", _HAN_PUNCT, lambda m: _HALF_TO_FULL[m.group(1) or m.group(2)], t)
