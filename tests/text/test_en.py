@@ -703,6 +703,9 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ),
         ("It costs $0.15/1M tokens", "It costs fifteen cents per one million tokens"),
         ("√16 = 4 and 3√2", "the square root of sixteen equals four and three times the square root of two"),
+        ("at 3:30 p.m. CT in Rm. 210.", "at three thirty p m C T in Room two ten."),
+        ("Version 10.0.19045 is out", "Version ten point zero point one nine zero four five is out"),
+        ("a scale of 1:1,000", "a scale of one to one thousand"),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )

@@ -213,8 +213,13 @@ _Repl = Callable[[re.Match[str]], str]
 
 # Sentence punctuation that an abbreviation/acronym swallowed is given back when the
 # abbreviation evidently ended the sentence (end of text or a capitalised word follows).
+_TIME_ZONE_NEXT = re.compile(r"\s+(?:[ECMP][SD]?T|UTC|GMT|BST|CET|CEST|IST|JST|KST|AEST|AEDT|HST|AKST)\b")
+
+
 def _ends_sentence(m: re.Match[str]) -> bool:
     rest = m.string[m.end() : m.end() + 3]
+    if _TIME_ZONE_NEXT.match(m.string, m.end()):  # "3:30 p.m. CT in Rm. 210"
+        return False
     return rest == "" or re.match(r"\s+[A-Z]", rest) is not None
 
 
@@ -806,7 +811,9 @@ def _military_time(m: re.Match[str]) -> str:
 
 
 # What is left of "a:b" once times have been read: a ratio or a score ("2:1", "16:9", "1:50000").
-_RATIO = re.compile(r"(?<![\w.:])(?P<a>[0-9]++):(?P<b>[0-9]++)(?![\w:]|[.,][0-9])")
+_RATIO = re.compile(
+    r"(?<![\w.:])(?P<a>[0-9]++):(?P<b>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++)(?![\w:]|[.,][0-9])"
+)
 # Past the hours of a clock, minutes and seconds: "ran a 5K in 25:13" (twenty-five thirteen);
 # a score or a ratio says so before it ("won 27:24", "odds of 30:1").
 _RATIO_CUE = re.compile(
@@ -817,7 +824,8 @@ _RATIO_CUE = re.compile(
 def _ratio(m: re.Match[str]) -> str:
     a, b = m.group("a"), m.group("b")
     if (
-        24 <= int(a) <= 59
+        "," not in b
+        and 24 <= int(a) <= 59
         and len(b) == 2
         and b[0] in "012345"
         and not _RATIO_CUE.search(m.string, max(0, m.start() - 16), m.start())
@@ -1652,7 +1660,9 @@ def _copyright_year(m: re.Match[str]) -> str:
 
 
 def _version_words(version: str) -> str:
-    return " point ".join(_cardinal(p) for p in version.split("."))
+    # A build number's long parts are read digit by digit: 10.0.19045 -> ten point zero point one
+    # nine zero four five.
+    return " point ".join(_cardinal(p) if len(p) < 5 else _digits(p) for p in version.split("."))
 
 
 def _version(m: re.Match[str]) -> str:
@@ -1802,7 +1812,8 @@ def _inches(m: re.Match[str]) -> str:
 
 _MODEL_CUE = re.compile(
     r"(?<![\w.])(?P<cue>(?:Boeing|Airbus|Cessna|Porsche|Peugeot|RTX|GTX|GeForce|Radeon|RX|Xbox|Model|Series"
-    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus|[Rr]oom)\s++"
+    r"|[Ff]light|Highway|Route|Interstate|Suite|Box|Unit|Gate|Platform|Terminal|Channel|Bus|bus|[Rr]oom"
+    r"|Rm\.)\s++"
     r"(?:[A-Z][A-Z0-9]\s(?=[0-9]))?)"
     r"(?P<n>[1-9][0-9]{2,3}+)(?![\w]|[.,][0-9])"
 )
@@ -1822,7 +1833,10 @@ _VERSION_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
 
 
 def _model_cue(m: re.Match[str]) -> str:
-    return m.group("cue") + _pairs(m.group("n"))
+    cue = m.group("cue")
+    if cue.startswith("Rm."):
+        cue = "Room" + cue[3:]
+    return cue + _pairs(m.group("n"))
 
 
 def _version_cue(m: re.Match[str]) -> str:
