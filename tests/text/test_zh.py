@@ -388,3 +388,9 @@ def test_roots_arrows_and_fractions_of_grouped_numbers() -> None:
     assert normalize_zh("√16=4").text == "根号十六等于四"
     assert normalize_zh("步骤：A→B→C").text == "步骤：A到B到C"
     assert normalize_zh("经验值1,200/5,000").text == "经验值五千分之一千二百"
+
+
+def test_a_time_with_seconds_after_a_word_for_how_long_is_a_duration() -> None:
+    assert normalize_zh("用时2:05:30").text == "用时两小时五分三十秒"
+    assert normalize_zh("耗时0:45:12").text == "耗时四十五分十二秒"
+    assert normalize_zh("会议在10:30:00开始").text == "会议在十点三十分开始"

@@ -496,10 +496,21 @@ def _hour(h: int) -> str:
     return "两" if h == 2 else _int(str(h))
 
 
+# h:mm:ss after a word for how long something took is a duration: 用时2:05:30 -> 两小时五分三十秒.
+_DURATION_CUE = re.compile(
+    r"(?:用时|耗时|历时|时长|成绩|跑出|游出|以|净用时|总用时|完赛时间)(?:为|是|达|仅)?\s?$"
+)
+
+
 def _time(m: re.Match[str]) -> str:
     h, mi = int(m.group(1)), int(m.group(2))
     sec = m.group(3)
-    if h > 24 or mi > 59 or (sec is not None and int(sec) > 59):
+    if mi > 59 or (sec is not None and int(sec) > 59):
+        return m.group(0)
+    if sec is not None and _DURATION_CUE.search(m.string, max(0, m.start() - 6), m.start()):
+        head = (("两" if h == 2 else _int(str(h))) + "小时") if h else ""
+        return head + (_int(str(mi)) + "分" if mi else "") + (_int(str(int(sec))) + "秒" if int(sec) else "")
+    if h > 24:
         return m.group(0)
     out = _hour(h) + "点"
     if mi or sec:
