@@ -706,6 +706,12 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ("at 3:30 p.m. CT in Rm. 210.", "at three thirty p m C T in Room two ten."),
         ("Version 10.0.19045 is out", "Version ten point zero point one nine zero four five is out"),
         ("a scale of 1:1,000", "a scale of one to one thousand"),
+        ("finished in 2:05:30.", "finished in two hours, five minutes and thirty seconds."),
+        (
+            "The video is 1:23:45 long",
+            "The video is one hour, twenty-three minutes and forty-five seconds long",
+        ),
+        ("Meet at 10:30:00.", "Meet at ten thirty."),
         ("at some_university.edu.", "at some underscore university dot edu."),
     ],
 )

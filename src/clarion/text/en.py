@@ -886,9 +886,32 @@ def _time_words(h: str, mm: str | None, ss: str | None, ap: str | None) -> str:
     return out
 
 
+# h:mm:ss after a word for how long something took, or before "long", is a duration.
+_DURATION_BEFORE = re.compile(
+    r"(?:^|\W)(?i:in|took|takes|lasted|lasts|lasting|time\s+of|clocked|clocking|runtime|running\s+time|duration"
+    r"|length|finished\s+in|after|of)\s$"
+)
+_DURATION_AFTER = re.compile(r"\s(?:long|runtime|duration|marathon|finish)\b")
+
+
+def _duration_words(h: str, mm: str, ss: str) -> str:
+    parts = [(int(h), "hour"), (int(mm), "minute"), (int(ss), "second")]
+    said = [f"{_cardinal(str(n))} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " and ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else (said or ["zero seconds"])[0]
+
+
 def _time(m: re.Match[str]) -> str:
     if m.group("h2"):
         return _pad(m, _time_words(m.group("h2"), m.group("mm2"), None, m.group("ap2")))
+    if (
+        m.group("ss")
+        and not m.group("ap")
+        and (
+            _DURATION_BEFORE.search(m.string, max(0, m.start() - 16), m.start())
+            or _DURATION_AFTER.match(m.string, m.end())
+        )
+    ):  # "finished in 2:05:30": two hours, five minutes and thirty seconds
+        return _pad(m, _duration_words(m.group("h"), m.group("mm"), m.group("ss")))
     return _pad(m, _time_words(m.group("h"), m.group("mm"), m.group("ss"), m.group("ap")))
 
 
