@@ -82,13 +82,14 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
 def abbreviation_ends_sentence(text: str, end: int) -> bool:
     """Whether the full stop of a dotted abbreviation ("U.S.") ending at ``end`` also ends
     the sentence: at the end of the text, or before a word that opens sentences."""
-    if not text[end:].strip():
+    nxt = _NEXT_CHAR.match(text, end)
+    if nxt is None:
         return True
     if not text[end].isspace():  # "U.S.," or "U.S.)": other punctuation follows
         return False
     m = _NEXT_WORD.match(text, end)
     if m is None:  # a quote or a bracket opens the next sentence; a number goes on ("U.S. 50 states")
-        return not text[end:].lstrip()[:1].isdigit()
+        return not nxt.group(1).isdigit()
     word = m.group("w")
     return word[0].isupper() and word in _SENTENCE_OPENERS
 
