@@ -889,7 +889,7 @@ def _time_words(h: str, mm: str | None, ss: str | None, ap: str | None) -> str:
 # h:mm:ss after a word for how long something took, or before "long", is a duration.
 _DURATION_BEFORE = re.compile(
     r"(?:^|\W)(?i:in|took|takes|lasted|lasts|lasting|time\s+of|clocked|clocking|runtime|running\s+time|duration"
-    r"|length|finished\s+in|after|of)\s$"
+    r"|length|finished\s+in)\s$"
 )
 _DURATION_AFTER = re.compile(r"\s(?:long|runtime|duration|marathon|finish)\b")
 
@@ -1908,7 +1908,7 @@ def _card_number(m: re.Match[str]) -> str:
 
 def _isbn(m: re.Match[str]) -> str:
     kind = {"-10": " ten", "-13": " thirteen"}.get(m.group("p") or "", "")
-    return f"{kind}{m.group('c').rstrip() or ''} {_digit_groups(m.group('n'))}"
+    return f"{kind}{m.group('c').rstrip()} {_digit_groups(m.group('n'))}"
 
 
 # Cashtags: "$AAPL" is the ticker, not dollars.
