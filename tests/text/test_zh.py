@@ -327,6 +327,8 @@ def test_blood_pressure_heights_and_rates_per_minute() -> None:
     assert normalize_zh("他身高1米85，姚明2米26").text == "他身高一米八五，姚明两米二六"
     assert normalize_zh("长1米20厘米").text == "长一米二十厘米"
     assert normalize_zh("心率72次/分").text == "心率七十二次每分钟"
+    assert normalize_zh("血压是120/80.").text == "血压是一百二十、八十。"  # a full stop after it
+    assert normalize_zh("他1米85.").text == "他一米八五。"
 
 
 def test_the_digits_a_number_ends_in_are_read_one_by_one() -> None:

@@ -273,7 +273,7 @@ _NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\
 # sentence (its full stop became 。 and the number a sentence of its own).
 _ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[：:；;]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
 # A height in metres and centimetres: 1米85 -> 一米八五, 2米10 -> 两米一零 (not 一米八十五).
-_HEIGHT = re.compile(r"(?<![0-9.,])([12])米([0-9]{2})(?![0-9.]|\s?(?:厘米|毫米|公分|cm|mm))")
+_HEIGHT = re.compile(r"(?<![0-9.,])([12])米([0-9]{2})(?![0-9]|\.[0-9]|\s?(?:厘米|毫米|公分|cm|mm))")
 
 
 def _height(m: re.Match[str]) -> str:
@@ -746,7 +746,7 @@ _FRACTION = re.compile(
 
 # Blood pressure is two readings, not a fraction: 血压120/80 -> 一百二十、八十, before mmHg or after 血压.
 _PRESSURE = re.compile(
-    r"(?<![0-9./])([0-9]{2,3})(?:-([0-9]{2,3}))?/([0-9]{2,3})(?:-([0-9]{2,3}))?(?![0-9.]|/[0-9])"
+    r"(?<![0-9./])([0-9]{2,3})(?:-([0-9]{2,3}))?/([0-9]{2,3})(?:-([0-9]{2,3}))?(?![0-9]|[./][0-9])"
     r"(\s?(?:mmHg|毫米汞柱))?"
 )
 _PRESSURE_CUE = re.compile(
