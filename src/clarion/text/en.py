@@ -213,7 +213,9 @@ _Repl = Callable[[re.Match[str]], str]
 
 # Sentence punctuation that an abbreviation/acronym swallowed is given back when the
 # abbreviation evidently ended the sentence (end of text or a capitalised word follows).
-_TIME_ZONE_NEXT = re.compile(r"\s+(?:[ECMP][SD]?T|UTC|GMT|BST|CET|CEST|IST|JST|KST|AEST|AEDT|HST|AKST)\b")
+# Time zones written after a time ("5 p.m. ET", "14:00 UTC"): a full stop before one ends no sentence.
+_ZONE = r"(?:[ECMPAHG][DS]?T|UTC|GMT|BST|CET|CEST|IST|JST|KST|AEST|AEDT|AKST)(?![\w])"
+_TIME_ZONE_NEXT = re.compile(r"\s+" + _ZONE)
 
 
 def _ends_sentence(m: re.Match[str]) -> bool:
@@ -779,7 +781,7 @@ def _date_slash(m: re.Match[str]) -> str:
 
 _AMPM = (
     r"(?:\s?(?P<ap>[AaPp])\.?\s?[Mm]"
-    r"(?:\.(?=\s*+(?:[a-z0-9,;)–—-]|(?:[ECMPAHG][DS]?T|UTC|GMT)(?![\w])))|(?![\w])))"
+    r"(?:\.(?=\s*+(?:[a-z0-9,;)–—-]|" + _ZONE + r"))|(?![\w])))"
 )
 _TIME = re.compile(
     r"(?<![\w.:])(?P<h>[01]?[0-9]|2[0-3]):(?P<mm>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?(?:(?![\w:])|(?=[AaPp]\.?[Mm](?![\w])))"
