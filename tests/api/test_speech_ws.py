@@ -273,6 +273,25 @@ def test_a_list_streamed_token_by_token_keeps_each_number_with_its_item(server: 
     assert any(t.strip().startswith("2. Drink") for t in texts), texts
 
 
+def test_abbreviations_streamed_token_by_token_stay_in_their_sentences(server: RunningServer) -> None:
+    """An LLM's "Dr. Smith" and "on Jan. 5" arrive in pieces; the raw text was cut after each
+    abbreviation's full stop, so "Dr." and "Smith left ..." were read as two sentences."""
+    reply = "It was Jan. 5. Dr. Smith left at 5 p.m. and ate, e.g. pie. Then he slept."
+
+    async def segments() -> list[str]:
+        async with session(server) as ws:
+            await event(ws)
+            for i in range(0, len(reply), 4):
+                await ws.send(json.dumps({"type": "text", "text": reply[i : i + 4]}))
+            await ws.send(json.dumps({"type": "close"}))
+            events, _ = await until_done(ws)
+        assert events[-1]["type"] == "done", events
+        return [e["text"] for e in events if e["type"] == "segment.start"]
+
+    texts = [t.strip() for t in run(segments())]
+    assert texts == ["It was Jan. 5.", "Dr. Smith left at 5 p.m. and ate, e.g. pie.", "Then he slept."]
+
+
 def queue_depth(server: RunningServer) -> int:
     return server.service.runtimes["hibari"].batcher.queue_depth
 
