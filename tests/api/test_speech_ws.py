@@ -253,22 +253,25 @@ def test_a_markdown_reply_streamed_token_by_token_is_read_without_its_marks(serv
     assert abs(marked - plain) / plain < 0.1, (marked, plain)
 
 
+async def streamed_segments(server: RunningServer, reply: str) -> list[str]:
+    """The segments a reply is spoken in when it arrives 4 characters at a time, as an LLM's
+    tokens do."""
+    async with session(server) as ws:
+        await event(ws)
+        for i in range(0, len(reply), 4):
+            await ws.send(json.dumps({"type": "text", "text": reply[i : i + 4]}))
+        await ws.send(json.dumps({"type": "close"}))
+        events, _ = await until_done(ws)
+    assert events[-1]["type"] == "done", events
+    return [e["text"] for e in events if e["type"] == "segment.start"]
+
+
 def test_a_list_streamed_token_by_token_keeps_each_number_with_its_item(server: RunningServer) -> None:
     """The reply "Tips: 1. Sleep well. 2. Drink water." arrives in pieces; "2." was cut off as a
     sentence of its own and read "two." with a sentence's fall and pause."""
     reply = "Here are two tips: 1. Sleep well every night. 2. Drink water often.\n1. Walk.\n2. Rest."
 
-    async def segments() -> list[str]:
-        async with session(server) as ws:
-            await event(ws)
-            for i in range(0, len(reply), 4):
-                await ws.send(json.dumps({"type": "text", "text": reply[i : i + 4]}))
-            await ws.send(json.dumps({"type": "close"}))
-            events, _ = await until_done(ws)
-        assert events[-1]["type"] == "done", events
-        return [e["text"] for e in events if e["type"] == "segment.start"]
-
-    texts = run(segments())
+    texts = run(streamed_segments(server, reply))
     assert not any(t.strip(" .\n").isdigit() for t in texts), texts
     assert any(t.strip().startswith("2. Drink") for t in texts), texts
 
@@ -278,17 +281,7 @@ def test_abbreviations_streamed_token_by_token_stay_in_their_sentences(server: R
     abbreviation's full stop, so "Dr." and "Smith left ..." were read as two sentences."""
     reply = "It was Jan. 5. Dr. Smith left at 5 p.m. and ate, e.g. pie. Then he slept."
 
-    async def segments() -> list[str]:
-        async with session(server) as ws:
-            await event(ws)
-            for i in range(0, len(reply), 4):
-                await ws.send(json.dumps({"type": "text", "text": reply[i : i + 4]}))
-            await ws.send(json.dumps({"type": "close"}))
-            events, _ = await until_done(ws)
-        assert events[-1]["type"] == "done", events
-        return [e["text"] for e in events if e["type"] == "segment.start"]
-
-    texts = [t.strip() for t in run(segments())]
+    texts = [t.strip() for t in run(streamed_segments(server, reply))]
     assert texts == ["It was Jan. 5.", "Dr. Smith left at 5 p.m. and ate, e.g. pie.", "Then he slept."]
 
 
