@@ -135,6 +135,21 @@ def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_deadline(server: Serve
     served_meanwhile(server)
 
 
+def test_a_client_still_sending_after_the_deadline_reads_its_408(server: ServerProcess) -> None:
+    # The client reads only after the deadline and keeps sending until then: the server must
+    # not answer those late bytes with a reset, which would destroy the unread 408.
+    with socket.create_connection(address(server)) as s:
+        s.sendall(b"GET /health/live HTTP/1.1\r\nHost: x\r\n")
+        started = time.monotonic()
+        while time.monotonic() - started < HEADER_TIMEOUT_S + 0.4:
+            s.sendall(b"X-Slow: a\r\n")
+            time.sleep(0.02)
+        data, closed = read_until_closed(s, timeout=3)
+    assert data.startswith(b"HTTP/1.1 408 "), data[:200]
+    assert b"CLARION_HEADER_TIMEOUT_S" in data
+    assert closed - started < HEADER_TIMEOUT_S + 1.5
+
+
 def test_a_body_that_stops_short_is_cut_off_at_the_deadline(server: ServerProcess) -> None:
     served_meanwhile(server)
     baseline = fds(server)

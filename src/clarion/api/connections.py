@@ -7,6 +7,12 @@ the keep-alive timer and nothing else is armed. Here a timer starts when a conne
 (and at the first byte of each later request on it) and is cancelled once the request's
 headers are complete; if it fires, the client gets 408 and the connection is closed. The body
 has its own deadline, in the ASGI middleware that reads it (``clarion.api.security.BodyLimit``).
+
+A refusal is closed by lingering: the answer and a FIN go out, whatever the client still sends
+is read and dropped, and the socket closes when the client closes its end or after a short
+linger. Closing outright while bytes keep arriving makes the kernel answer them with a reset,
+and a reset can destroy the refusal before the client has read it. A lingering connection no
+longer counts against the cap.
 """
 
 from __future__ import annotations
@@ -21,6 +27,12 @@ from uvicorn.protocols.http.auto import AutoHTTPProtocol
 from clarion.config import Settings
 
 log = logging.getLogger(__name__)
+
+# How long a refused connection waits for the client to close its end. A slow client may still
+# be trickling its headers; a client refused by the cap sent its request on connecting, so a
+# short wait serves it and keeps a flood of refused connections from holding descriptors.
+LINGER_S = 1.0
+LINGER_REFUSED_S = 0.25
 
 
 def _raw_response(status: str, message: str, code: str, extra: str = "") -> bytes:
@@ -58,17 +70,19 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
             super().__init__(*args, **kwargs)
             self._header_timer: asyncio.TimerHandle | None = None
             self._headed: object = None  # the request cycle whose headers were complete last
+            self._linger_timer: asyncio.TimerHandle | None = None
 
         def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
             if len(self.connections) > cap:
                 # Refused before reading anything: the cap bounds descriptors and memory.
-                transport.write(full)
-                transport.close()
+                self._refuse(full, LINGER_REFUSED_S)
                 return
             self._arm()
 
         def data_received(self, data: bytes) -> None:
+            if self._linger_timer is not None:
+                return  # refused: the rest of what the client sends is dropped unparsed
             if self._header_timer is None and (self.cycle is None or self.cycle.response_complete):
                 self._arm()  # the first bytes of the next request on a kept-alive connection
             super().data_received(data)
@@ -85,6 +99,8 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._linger_timer is not None:
+                self._linger_timer.cancel()
             super().connection_lost(exc)
 
         def _arm(self) -> None:
@@ -100,7 +116,16 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
             self._header_timer = None
             if not self.transport.is_closing():
                 log.info("closed a connection whose request headers took over %g s", header_timeout)
-                self.transport.write(timed_out)
-                self.transport.close()
+                self._refuse(timed_out, LINGER_S)
+
+        def _refuse(self, response: bytes, linger: float) -> None:
+            self._disarm()
+            self.connections.discard(self)
+            self.transport.write(response)
+            if not self.transport.can_write_eof():
+                self.transport.close()  # TLS: no half-close to linger in
+                return
+            self.transport.write_eof()
+            self._linger_timer = self.loop.call_later(linger, self.transport.close)
 
     return GuardedHTTPProtocol
