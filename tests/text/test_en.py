@@ -77,6 +77,20 @@ def test_years_need_context() -> None:
     assert normalize_en("1999 people").text == "one thousand nine hundred ninety-nine people"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Founded 753 B.C. The city grew.", "Founded seven hundred fifty-three B C. The city grew."),
+        ("It was 2024 B.C", "It was twenty twenty-four B C"),
+        ("Around 3000 B.C.E., writing began.", "Around three thousand B C E, writing began."),
+        ("In 1200 C.E. the town grew.", "In twelve hundred C E the town grew."),
+        ("Rome fell in 476 A.D.", "Rome fell in four hundred seventy-six A D."),
+    ],
+)
+def test_eras_after_a_year(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_non_latin_passes_through() -> None:
     for text in ["中文测试，一二三。", "日本語のテキスト", "한국어", "مرحبا", "😀🎉"]:
         assert normalize_en(text).text == text

@@ -1020,7 +1020,9 @@ _YEAR_NOUN = re.compile(
 )
 # "(1988)", "Starling, Arthur E. (1988)": a year alone in brackets, as in citations.
 _YEAR_PAREN = re.compile(r"(?<=\()\s?(?P<y>1[1-9][0-9]{2}|20[0-9]{2})\s?(?=\))")
-_YEAR_ERA = re.compile(r"(?<![\w.,])(?P<y>[0-9]{1,4})\s?(?P<era>AD|BC|BCE|CE|A\.D\.|B\.C\.)(?![\w])")
+_YEAR_ERA = re.compile(
+    r"(?<![\w.,])(?P<y>[0-9]{1,4})\s?(?P<era>AD|BC|BCE|CE|A\.D\.|B\.C\.(?:E\.)?|C\.E\.|[AB]\.[DC](?![\w.]))(?![\w])"
+)
 
 
 def _year_cue(m: re.Match[str]) -> str:
@@ -1038,7 +1040,8 @@ def _year_era(m: re.Match[str]) -> str:
     y = m.group("y")
     era = " ".join(m.group("era").replace(".", ""))
     words = _year(int(y)) if _is_year(y, low=1000) else _cardinal(y)
-    return _pad(m, f"{words} {era}")
+    stop = "." if m.group("era").endswith(".") and _ends_sentence(m) else ""  # "753 B.C. The city"
+    return _pad(m, f"{words} {era}{stop}")
 
 
 # --------------------------------------------------------------------------- money, %, units
