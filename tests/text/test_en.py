@@ -91,6 +91,22 @@ def test_eras_after_a_year(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("the class of '99", "the class of ninety-nine"),
+        ("Back in ’08 we met.", "Back in oh eight we met."),
+        ("the class of '00", "the class of two thousand"),
+        ("It's Q3 '22 now.", "It's Q three twenty-two now."),
+        ("Q3'22 was weak.", "Q three twenty-two was weak."),
+        ("since the '60s", "since the sixties"),
+        ("I'm 5'10\" tall.", "I'm five feet ten inches tall."),
+    ],
+)
+def test_years_cut_to_two_digits(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_non_latin_passes_through() -> None:
     for text in ["中文测试，一二三。", "日本語のテキスト", "한국어", "مرحبا", "😀🎉"]:
         assert normalize_en(text).text == text
@@ -131,6 +147,9 @@ def test_addresses(text: str, expected: str) -> None:
     [
         ("A320", "A three twenty"),
         ("Boeing 707", "Boeing seven oh seven"),
+        ("a Boeing 777-300ER", "a Boeing seven seventy-seven three hundred E R"),
+        ("the 737-8 and a 747-400", "the seven thirty-seven eight and a seven forty-seven four hundred"),
+        ("pages 737-800", "pages seven hundred thirty-seven to eight hundred"),  # a range, not a jet
         ("RTX 2080", "R T X twenty eighty"),
         ("SN-48213A", "S N four eight two one three A"),
         ("AB-12-CD-345", "A B twelve C D three four five"),  # many parts: digit by digit from 3 digits
@@ -737,6 +756,11 @@ def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("BP 120/80 mmHg").text == "B P one hundred twenty over eighty millimeters of mercury"
     assert normalize_en("a 90/60mmHg reading").text == "a ninety over sixty millimeters of mercury reading"
     assert normalize_en("760 mmHg").text == "seven hundred sixty millimeters of mercury"
+
+
+def test_heart_rates_and_tempos_are_beats_per_minute() -> None:
+    assert normalize_en("HR 72 bpm").text == "H R seventy-two beats per minute"
+    assert normalize_en("a 128 BPM track").text == "a one hundred twenty-eight beat per minute track"
 
 
 @pytest.mark.parametrize(

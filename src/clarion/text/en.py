@@ -1020,6 +1020,8 @@ _YEAR_NOUN = re.compile(
 )
 # "(1988)", "Starling, Arthur E. (1988)": a year alone in brackets, as in citations.
 _YEAR_PAREN = re.compile(r"(?<=\()\s?(?P<y>1[1-9][0-9]{2}|20[0-9]{2})\s?(?=\))")
+# "the class of '99", "back in '08", "Q3 '22": a year cut to two digits after an apostrophe.
+_YEAR_SHORT = re.compile(r"(?:(?<=Q[1-4])|(?<=H[12])|(?<![\w'’]))['’](?P<y>[0-9]{2})(?![\w'’%])")
 _YEAR_ERA = re.compile(
     r"(?<![\w.,])(?P<y>[0-9]{1,4})\s?(?P<era>AD|BC|BCE|CE|A\.D\.|B\.C\.(?:E\.)?|C\.E\.|[AB]\.[DC](?![\w.]))(?![\w])"
 )
@@ -1034,6 +1036,12 @@ def _year_cue(m: re.Match[str]) -> str:
         y2 = m.group("y2")
         out += m.group("sep") + (_year(int(y2)) if _is_year(y2, low=1000) else _cardinal(y2))
     return _pad(m, out)
+
+
+def _year_short(m: re.Match[str]) -> str:
+    y = m.group("y")
+    words = "two thousand" if y == "00" else f"oh {_ONES[int(y[1])]}" if y[0] == "0" else _cardinal(y)
+    return _pad(m, words)
 
 
 def _year_era(m: re.Match[str]) -> str:
@@ -1271,7 +1279,8 @@ _UNITS: dict[str, tuple[str, str]] = {
     "km³": ("cubic kilometer", "cubic kilometers"), "mm³": ("cubic millimeter", "cubic millimeters"),
     "m3": ("cubic meter", "cubic meters"), "kgs": ("kilogram", "kilograms"), "mos": ("month", "months"),
     "psi": ("pound per square inch", "pounds per square inch"), "qt": ("quart", "quarts"),
-    "mbar": ("millibar", "millibars"),
+    "mbar": ("millibar", "millibars"), "bpm": ("beat per minute", "beats per minute"),
+    "BPM": ("beat per minute", "beats per minute"),
 }  # fmt: skip
 # Units people write in any case ("12KG", "5 Km", "30 MPH", "3.2 ghz"); the others only as listed,
 # since case changes their meaning (m/M, mW/MW, s/S, Mb/MB in the exact list).
@@ -1860,6 +1869,22 @@ _VERSION_CUE = re.compile(
 _VERSION_NUMBER = re.compile(r"[0-9]++(?:\.[0-9]++)++")
 
 
+# Boeing's jetliners and their variants: "747-400", "777-300ER", "737-8" name one aircraft, not a range.
+_JETLINER = re.compile(
+    r"(?<![\w.,/-])(?P<n>7[0-8]7)-(?P<v>[1-9]00|10|[1-9])(?P<s>ER|LR|F|SP|XLR)?(?![\w-]|[.,][0-9])"
+)
+_JETLINER_CUE = re.compile(r"\b(?:Boeing|[Aa]n?|[Tt]he|[Tt]his|[Tt]hat|[Ii]ts|[Oo]ur|[Tt]heir)\s++$")
+
+
+def _jetliner(m: re.Match[str]) -> str:
+    if not m.group("s") and not _JETLINER_CUE.search(m.string, max(0, m.start() - 8), m.start()):
+        return m.group(0)  # "pages 737-800" is a range
+    out = f"{_pairs(m.group('n'))} {_cardinal(m.group('v'))}"
+    if m.group("s"):
+        out += " " + " ".join(m.group("s"))
+    return _pad(m, out)
+
+
 def _model_cue(m: re.Match[str]) -> str:
     cue = m.group("cue")
     if cue.startswith("Rm."):
@@ -2172,6 +2197,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_SCIENTIFIC, _scientific, "en.math")
     run(_PRESSURE, _pressure, "en.measure")
     run(_PER, _per, "en.measure")
+    run(_JETLINER, _jetliner, "en.code")
     run(_PERCENT_RANGE, _percent_range, "en.percent")
     run(_MONEY_RANGE, _money_range, "en.currency")
     run(_RANGE_UNIT, lambda m: _pad(m, m.group("a") + " to"), "en.range")
@@ -2196,6 +2222,7 @@ def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) 
     run(_DECADE_RANGE, lambda m: " to ", "en.year")
     run(_DECADE, _decade, "en.year")
     run(_YEAR_ERA, _year_era, "en.year")
+    run(_YEAR_SHORT, _year_short, "en.year")
     run(_YEAR_CUE, _year_cue, "en.year")
     run(_YEAR_NOUN, lambda m: _pad(m, _year(int(m.group("y")))), "en.year")
     run(_YEAR_PAREN, lambda m: m.group(0).replace(m.group("y"), _year(int(m.group("y")))), "en.year")
