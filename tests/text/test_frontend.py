@@ -127,6 +127,21 @@ def test_a_mandarin_list_reads_its_numbers_as_items() -> None:
     assert all(len(s.text) > 3 for s in inline.segments)  # no number spoken as a sentence
 
 
+def test_a_list_after_a_label_that_takes_a_value_starts_on_the_next_line() -> None:
+    """A "3 key points:" line then "1. ..." is a list: "points: 1" was taken for a value
+    on one line, and the item's number was read as a sentence of its own ("one.")."""
+    reply = "Here are **3 key points**:\n\n1. The API costs $0.002 per call.\n2. It is fast."
+    segments = [s.text for s in TextFrontEnd().process(reply).segments]
+    assert segments == [
+        "Here are three key points:",
+        "one, The A P I costs zero point zero zero two dollars per call.",
+        "two, It is fast.",
+    ]
+    # On one line the number after such a label is still its value.
+    same_line = [s.text for s in TextFrontEnd().process("Total points: 1. Next round.").segments]
+    assert same_line == ["Total points: one.", "Next round."]
+
+
 def test_web_and_mail_addresses_are_read_whole_in_the_sentence_language() -> None:
     """An address in a Mandarin sentence was split between two readers ("example dot
     com/zh", "zhang.san at one six three"); it is now read whole, as a Mandarin speaker says it."""

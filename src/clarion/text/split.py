@@ -16,11 +16,12 @@ _SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'
 # follows (so "1,000" and "14:30" stay whole), then any whitespace (URLs have none).
 # A list item's number ("1. Sleep well.", "Tips: 1. Sleep well. 2. Drink water."): its full
 # stop ends no sentence, or the number would be read alone, as a sentence of its own.
-# After a label that takes a value ("Score: 5. Great job.") the number is the value.
+# After a label that takes a value ("Score: 5. Great job.") the number is the value; on the next
+# line it is a list's first item ("3 key points:" then "1. ...").
 _ITEM_NUMBER = re.compile(r"(?:^|[;；])\s*[0-9]{1,2}$|[:：]\s*1$")  # after a colon a list starts at 1
 VALUE_LABEL = re.compile(
     r"\b(?i:score|total|rating|result|answer|count|age|level|grade|price|cost|sum|average|rank|points"
-    r"|size|quantity|qty|number|version|round|year|day|week|month|step)\s*[:：]\s*[0-9]{1,2}$"
+    r"|size|quantity|qty|number|version|round|year|day|week|month|step)[ \t]*[:：][ \t]*[0-9]{1,2}$"
 )
 _CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
 # "The U.S. Army", "the U.N. in Geneva": a dotted abbreviation's full stop ends a sentence only
