@@ -353,6 +353,24 @@ def test_dollar_amounts_in_thousands_and_millions_and_numbered_tickets() -> None
     assert normalize_zh("第#3条，C#语言").text == "第三条，C#语言"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("在24年，我们推出了新产品。", "在二四年，我们推出了新产品。"),
+        ("这家公司成立于98年。", "这家公司成立于九八年。"),
+        ("从23年到24年，变化很大。", "从二三年到二四年，变化很大。"),
+        ("自08年起，截至23年", "自零八年起，截至二三年"),
+        ("19年的时候我在北京，22年夏天很热。", "一九年的时候我在北京，二二年夏天很热。"),
+        # Spans stay numbers of years.
+        ("在30年里变化很大，他于20年前离开。", "在三十年里变化很大，他于二十年前离开。"),
+        ("需要3到5年，5至10年的经验", "需要三到五年，五至十年的经验"),
+        ("在24年的时间里", "在二十四年的时间里"),
+    ],
+)
+def test_a_two_digit_year_after_a_word_that_places_it_in_time(text: str, expected: str) -> None:
+    assert normalize_zh(text).text == expected
+
+
 def test_short_years_rooms_extensions_and_roman_numeral_characters() -> None:
     assert normalize_zh("24年底完成，25年上半年").text == "二四年底完成，二五年上半年"
     assert normalize_zh("工作了24年").text == "工作了二十四年"

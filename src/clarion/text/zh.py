@@ -383,7 +383,12 @@ _DATE_RANGE = re.compile(r"(?<=[日号])\s?[-~～–—]\s?(?=[0-9]{1,2}\s?[月�
 _YEAR = re.compile(
     r"(?<![0-9.,])([0-9]{4})(?=\s*年)"
     # 24年底, 25年上半年: a two-digit year before a part of the year (not 工作了24年)
-    r"|(?<![0-9.,:/\-])([0-9]{2})(?=年(?:底|初|末|中(?![国学心])|[上下]半年|春节|第[一二三四1-4]季度|[0-9]{1,2}月))"
+    r"|(?<![0-9.,:/\-])([0-9]{2})(?=年(?:底|初|末|中(?![国学心])|[上下]半年|春节|第[一二三四1-4]季度|[0-9]{1,2}月"
+    r"|的时候|[春夏秋冬]天?(?![0-9])))"
+    # 在24年, 成立于98年, 从23年到24年: after a word that places an event in time, unless a span
+    # follows (在30年里, 在10年前); 到 and 至 only after another year (3到5年 is a span).
+    r"|(?:(?<=在)|(?<=于)|(?<=从)|(?<=自)|(?<=截至)|(?<=截止)|(?<=直到)|(?<=年到)|(?<=年至)|(?<=年-))"
+    r"([0-9]{2})(?=年(?![里内间中来后前之以多左右时期光]|的(?:时间|历史|发展|努力|岁月)))"
 )
 
 
@@ -1116,7 +1121,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.date", _MY_DATE, lambda m: _digits(m.group(2)) + "年" + _int(m.group(1)) + "月", t)
         t = ctx.sub("zh.date", _PADDED_MD, _padded_md, t)
         t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
-        t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1) or m.group(2)), t)
+        t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1) or m.group(2) or m.group(3)), t)
         if "/" in t:
             t = ctx.sub("zh.date", _MD_DATE, _md_date, t)
         t = ctx.sub("zh.date", _DATE_RANGE, lambda m: "到", t)
