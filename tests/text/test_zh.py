@@ -81,6 +81,12 @@ def test_letter_codes() -> None:
     assert normalize_zh("乘坐CA1234航班", yao=True).text == "乘坐C A幺二三四航班"
     assert normalize_zh("H100显卡").text == "H一百显卡"
     assert normalize_zh("A380客机").text == "A三八零客机"
+    # After a space, a product line before its model number; not an amount after an acronym.
+    assert normalize_zh("显卡为RTX 4090，显存24GB").text == "显卡为R T X 四零九零，显存二十四G B"
+    assert normalize_zh("GDP 5000亿元，CPU 100%").text == "G D P 五千亿元，C P U 百分之一百"
+    # Jets after their maker, and a variant after a dash, which is no minus sign.
+    assert normalize_zh("波音737和波音777-300ER").text == "波音七三七和波音七七七 三百E R"
+    assert normalize_zh("A100-80G，G1234-5次").text == "A一百 八十G，G一二三四 五次"
 
 
 def test_units_any_case_and_wan_qian() -> None:

@@ -240,16 +240,29 @@ def _emergency(ctx: _Ctx, m: re.Match[str]) -> str:
 
 # Capital letters glued to 3+ digits are a code (flight CA1234, train G1234, model
 # RTX4090, room A-301), read digit by digit; a round hundred is a model number (H100 -> H一百).
-_LETTER_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,5})-?([0-9]{3,})(?![0-9]|\.[0-9])")
+# After a space the letters name a product line only before 3-4 digits that no unit or measure
+# word follows (RTX 4090 but GDP 5000亿); after 波音 or 空客 the digits name a jet (波音737).
+_LETTER_CODE = re.compile(
+    r"(?<![A-Za-z0-9])([A-Z]{1,5}-?|[A-Z]{2,5} |波音|空客)([0-9]{3,})(?![0-9]|\.[0-9])"
+    r"(?:-([0-9]{1,4})(?![0-9.]))?"
+)
+_SPACED_CODE_AFTER = re.compile(rf"{_MEASURE_AFTER}|\s?(?:[A-Za-z%％]|[0-9])")
 
 
 def _letter_code(ctx: _Ctx, m: re.Match[str]) -> str:
-    if m.group(1) in _CUR_PREFIX:
+    head, n = m.group(1).rstrip("-"), m.group(2)
+    if head.rstrip() in _CUR_PREFIX:
         return m.group(0)  # HKD100 is money, read by the currency pass
-    n = m.group(2)
-    if len(n) == 3 and n.endswith("00"):
-        return m.group(1) + _int(n)
-    return m.group(1) + _digits(n, ctx.yao)
+    if head.endswith(" ") and (len(n) > 4 or _SPACED_CODE_AFTER.match(m.string, m.end())):
+        return m.group(0)
+    jet = head in ("波音", "空客")
+    tail = ""
+    if variant := m.group(3):  # 波音777-300ER, A100-80G, G1234-5: a variant, not a minus sign
+        short = len(variant) <= 2 or variant.rstrip("0") == variant[0]
+        tail = " " + (_int(variant) if jet or short else _digits(variant, ctx.yao))
+    if len(n) == 3 and n.endswith("00") and not jet:
+        return head + _int(n) + tail
+    return head + _digits(n, ctx.yao) + tail
 
 
 # Room numbers are codes (1308房间 -> 幺三零八房间), after a building or its unit too
