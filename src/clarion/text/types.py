@@ -16,6 +16,16 @@ class Normalized:
     rules: tuple[str, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One normalisation pass: every match of ``pattern`` becomes ``repl(match)``, and the pass is
+    logged as ``name`` when it changes something."""
+
+    name: str
+    pattern: re.Pattern[str]
+    repl: Callable[[re.Match[str]], str]
+
+
 class RuleLog:
     """Runs substitution rules and records, once each and in order, the ones that changed
     something: both normalisers report their rules through it."""
@@ -42,3 +52,6 @@ class RuleLog:
         if changed:
             self.fire(name)
         return new
+
+    def apply(self, rule: Rule, text: str) -> str:
+        return self.sub(rule.name, rule.pattern, rule.repl, text)
