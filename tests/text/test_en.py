@@ -604,6 +604,10 @@ def test_fraction_suffixes_bare_points_quotes_and_local_numbers(text: str, expec
         ("lose 3-5kg", "lose three to five kilograms"),
         ("2.5-3.5 cm long", "two point five to three point five centimeters long"),
         ("3-5M users", "three to five million users"),
+        # A four-character decimal at either end was taken for a year and raised ValueError.
+        ("odds of 1.25-1.50", "odds of one point two five to one point five zero"),
+        ("1.25-30", "one point two five to thirty"),
+        ("3.14-25¢", "three point one four to twenty-five cents"),
         ("The U.S. Army and the U.N. in Geneva", "The U S Army and the U N in Geneva"),
         ("in the U.S. The end.", "in the U S. The end."),
         ("the U.S., then", "the U S, then"),

@@ -152,7 +152,7 @@ def _weekday_range(m: re.Match[str]) -> str:
 
 
 def _is_year(s: str, low: int = 1100) -> bool:
-    return len(s) == 4 and low <= int(s) <= 2099
+    return len(s) == 4 and s.isdigit() and low <= int(s) <= 2099
 
 
 # "1960s-80s", "the 1960s–1980s": decades to decades.
