@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+log = logging.getLogger("clarion.text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +48,21 @@ class RuleLog:
 
         def wrap(m: re.Match[str]) -> str:
             nonlocal changed
-            out = repl(m)
+            try:
+                out = repl(m)
+            except Exception as exc:
+                # A fault in one rule costs one match its reading, not the request its audio. The
+                # log names the rule and the code, not the text: request text stays private.
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                log.error(
+                    "text rule %s raised %s at %s:%s on a %d-character match; left as written",
+                    name,
+                    type(exc).__name__,
+                    where.filename.rsplit("/", 1)[-1],
+                    where.lineno,
+                    len(m.group(0)),
+                )
+                return m.group(0)
             changed = changed or out != m.group(0)
             return out
 
