@@ -762,6 +762,34 @@ def test_blood_pressure_is_one_number_over_the_other() -> None:
     assert normalize_en("760 mmHg").text == "seven hundred sixty millimeters of mercury"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("about a 5-min walk", "about a five-minute walk"),
+        ("a 3-hr drive in a 10-km race", "a three-hour drive in a ten-kilometer race"),
+        ("a 500-mg dose, a 12-oz can", "a five hundred-milligram dose, a twelve-ounce can"),
+        ("a 15-in. laptop, a 6-ft fence", "a fifteen-inch laptop, a six-foot fence"),
+        ("a 1.5-L bottle", "a one point five-liter bottle"),
+        ("a 3-D film", "a three D film"),  # one letter, no unit
+    ],
+)
+def test_a_hyphened_measure_before_a_noun_is_singular(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("The team is 12-3 this season.", "The team is twelve and three this season."),
+        ("They went 10-6 and made it.", "They went ten and six and made it."),
+        ("a 45-37 record", "a forty-five and thirty-seven record"),
+        ("They won 3-2 on Sunday.", "They won three to two on Sunday."),  # a score
+    ],
+)
+def test_a_win_loss_record_reads_and(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_heart_rates_and_tempos_are_beats_per_minute() -> None:
     assert normalize_en("HR 72 bpm").text == "H R seventy-two beats per minute"
     assert normalize_en("a 128 BPM track").text == "a one hundred twenty-eight beat per minute track"

@@ -197,6 +197,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     measures.TIMES_RANGE,
     measures.TIMES,
     measures.PART_MEASURE,
+    measures.HYPHEN_MEASURE,
     measures.MEASURE,
     measures.SCALE_UNIT,
     measures.INCHES,

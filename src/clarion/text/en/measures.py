@@ -231,6 +231,21 @@ def _measure(m: re.Match[str]) -> str:
     return _pad(m, f"{neg}{_number(i, f)} {unit}")
 
 
+# "a 5-min walk", "a 500-mg dose", "a 15-in. laptop": a hyphened measure names a noun's size, in
+# the singular. One-letter units other than m, g and L stay as written ("a 3-D film", "the 80-s").
+_HYPHEN_MEASURE = re.compile(
+    r"(?<![\w.,-])" + _NUM_OR_POINT + r"-(?P<u>in\.|(?:" + _ANY_UNIT + r")(?<=[A-Za-z°µμ]{2}|-[mgL]))"
+    r"(?![\w²³-]|/(?![0-9])|(?<=\.)[A-Za-z])"
+)
+
+
+def _hyphen_measure(m: re.Match[str]) -> str:
+    unit = "inch" if m.group("u") == "in." else (_unit_words(m.group("u")) or ("",))[0]
+    if not unit:
+        return m.group(0)
+    return _pad(m, f"{_number(m.group('i'), m.group('f'))}-{unit}")
+
+
 # "120/80 mmHg": a blood pressure is one number over the other, before its unit.
 _PRESSURE = re.compile(r"(?<![\w./])(?P<a>[0-9]{2,3})/(?P<b>[0-9]{2,3})\s?mmHg(?![\w])")
 
@@ -318,6 +333,7 @@ DIMENSION = Rule("en.measure", _DIMENSION, _dimension)
 TIMES_RANGE = Rule("en.measure", _TIMES_RANGE, _times_range)
 TIMES = Rule("en.measure", _TIMES, _times)
 PART_MEASURE = Rule("en.measure", _PART_MEASURE, _part_measure)
+HYPHEN_MEASURE = Rule("en.measure", _HYPHEN_MEASURE, _hyphen_measure)
 MEASURE = Rule("en.measure", _MEASURE, _measure)
 SCALE_UNIT = Rule("en.measure", _SCALE_UNIT, lambda m: (_unit_words(m.group("u")) or ("", m.group(0)))[1])
 INCHES = Rule("en.measure", _INCHES, _inches)

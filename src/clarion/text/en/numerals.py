@@ -33,6 +33,9 @@ _RANGE = re.compile(
 
 
 _EQUALS_NEXT = re.compile(r"\s?=")
+# A win-loss record reads "and": "went 12-3", "a 10-6 record", "12-3 this season".
+_RECORD_BEFORE = re.compile(r"\b(?:went|record\s+of|improved\s+to|fell\s+to|dropped\s+to)\s+$", re.I)
+_RECORD_AFTER = re.compile(r"\s+(?:record|overall|on\s+the\s+(?:season|year|road)|this\s+season|at\s+home)\b")
 
 
 def _range(m: re.Match[str]) -> str:
@@ -43,6 +46,11 @@ def _range(m: re.Match[str]) -> str:
         return _pad(m, f"{_year(int(a))} to {_year(int(b))}")
     if _is_year(a) and len(b) == 2 and int(b) > int(a[2:]):  # "the 2024-25 season"
         return _pad(m, f"{_year(int(a))} to {_cardinal(b)}")
+    record = _RECORD_AFTER.match(m.string, m.end()) or _RECORD_BEFORE.search(
+        m.string, max(0, m.start() - 16), m.start()
+    )
+    if record and len(a) <= 3 and len(b) <= 3 and "." not in a + b:
+        return f"{a} and {b}"
     return f"{a} to {b}"
 
 
