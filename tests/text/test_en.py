@@ -428,8 +428,8 @@ def test_signs_and_symbols(text: str, expected: str) -> None:
         ("Plan A + Plan B", "Plan A plus Plan B"),
         ("10x faster", "ten times faster"),
         ("A+ grade, C++ and 2*3*4", "A+ grade, C++ and two times three times four"),
-        ("a Ph.D. student", "a P h D student"),
-        ("She has a Ph. D.", "She has a P h D."),
+        ("a Ph.D. student", "a P H D student"),
+        ("She has a Ph. D.", "She has a P H D."),
         ("Call ext. 204 now.", "Call extension two zero four now."),
         ("dial 555-1234 ext. 12", "dial five five five, one two three four, extension one two"),
     ],
@@ -787,6 +787,27 @@ def test_a_hyphened_measure_before_a_noun_is_singular(text: str, expected: str) 
     ],
 )
 def test_a_win_loss_record_reads_and(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A unit's full stop inside a sentence would end it after the words.
+        ("He is 5 ft. tall.", "He is five feet tall."),
+        ("It's 3 mi. from here, 2 lbs. of beef", "It's three miles from here, two pounds of beef"),
+        ("It weighs 2 lbs.", "It weighs two pounds."),
+        ("Drive 3 mi. Then turn left.", "Drive three miles. Then turn left."),
+        (
+            'John a.k.a. "The Hammer", Bob aka Bobby',
+            'John also known as "The Hammer", Bob also known as Bobby',
+        ),
+        ("the govt. office for misc. items", "the government office for miscellaneous items"),
+        ("See Sec. 4.1 and sec. 230.", "See Section four point one and section two hundred thirty."),
+        ("Prof. Lee, Ph.D., spoke.", "Professor Lee, P H D, spoke."),
+    ],
+)
+def test_abbreviations_with_full_stops_inside_a_sentence(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 

@@ -49,7 +49,7 @@ _SUFFIXES = {
     "Apt": "Apartment", "Ste": "Suite", "Bldg": "Building", "Mfg": "Manufacturing",
     "Co": "Company", "Inc": "Incorporated", "Corp": "Corporation", "Ltd": "Limited",
     "Dept": "Department", "dept": "department", "Univ": "University", "approx": "approximately",
-    "Approx": "Approximately",
+    "Approx": "Approximately", "govt": "government", "Govt": "Government", "misc": "miscellaneous",
     "etc": "et cetera", "incl": "including", "excl": "excluding",
     "vs": "versus", "Vs": "Versus", "Jan": "January", "Feb": "February",
     "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September",
@@ -60,17 +60,18 @@ _ABBR = re.compile(
     + "|".join(sorted([*_TITLES, *_SUFFIXES, "St", "Dr"], key=len, reverse=True))
     + r")\.(?=\s|$|[,;:!?)])"
     r"|(?<![\w.])(?P<eg>[eE]\.g\.|[iI]\.e\.)(?=\s|$|[,;:!?)])"
+    r"|(?<![\w.])(?P<aka>a\.k\.a\.?|aka|AKA)(?=\s|,)"
     r"|(?<![\w.])(?P<vs>vs)(?=\s)"
     r"|(?<![\w.])(?P<no>No|no|Nos)\.\s?(?=[0-9])"
 )
 # References before a number: "p. 12", "pp. 10-15", "Fig. 3", "vol. 2", "ch. 4", "Eq. 7".
 _REF = {
     "p": "page", "pp": "pages", "fig": "figure", "figs": "figures", "vol": "volume", "vols": "volumes",
-    "ch": "chapter", "chap": "chapter", "eq": "equation", "para": "paragraph",
+    "ch": "chapter", "chap": "chapter", "eq": "equation", "para": "paragraph", "sec": "section",
 }  # fmt: skip
 # "vol. II", "ch. IV": a Roman numeral after one is a number too.
 _REF_ABBR = re.compile(
-    r"(?<![\w.])(?P<w>[Pp]p?|[Ff]igs?|[Vv]ols?|[Cc]hap|[Cc]h|[Ee]q|[Pp]ara)\.\s?"
+    r"(?<![\w.])(?P<w>[Pp]p?|[Ff]igs?|[Vv]ols?|[Cc]hap|[Cc]h|[Ee]q|[Pp]ara|[Ss]ec)\.\s?"
     r"(?:(?=[0-9])|(?P<r>[IVXLC]{1,7})(?![\w]))"
 )
 # Without a dot: "Hwy 101", "Rte 66", "Mt Lee", "Ft Worth".
@@ -106,6 +107,8 @@ def _abbr(m: re.Match[str]) -> str:
         return out.capitalize() if m.group("eg")[0].isupper() else out
     if m.group("vs"):
         return "versus"
+    if m.group("aka"):
+        return "also known as"
     if m.group("no"):
         return _pad(m, "number")
     w = m.group("w")
@@ -180,7 +183,7 @@ _WORD = re.compile(r"\b[A-Za-z]{2,}\b")
 
 
 def _dotted(m: re.Match[str]) -> str:
-    out = " ".join(m.group(0).replace(".", "").replace(" ", ""))
+    out = " ".join(m.group(0).replace(".", "").replace(" ", "").upper())  # Ph.D. -> P H D
     return _pad(m, out + ("." if abbreviation_ends_sentence(m.string, m.end()) else ""))
 
 

@@ -74,8 +74,16 @@ _UNIT_ANY_ALT = "|".join(re.escape(u) for u in sorted(_UNITS_ANY_CASE, key=len, 
 _ANY_UNIT = _UNIT_ALT + r"|(?i:" + _UNIT_ANY_ALT + r")"  # exact case first, then any case
 # "km" but not "kmh", "m." but not "m.sc"; "72°F/22°C" is two measures, "km/h" one.
 _UNIT_END = r"(?![\w²³]|/(?![0-9])|(?<=\.)[A-Za-z])"
+# An abbreviation's full stop inside a sentence ("5 ft. tall", "3 mi. from here") goes with it: read
+# after the words, it would end the sentence there.
 _MEASURE = re.compile(
-    r"(?<![\w.,])(?P<neg>[-−+])?" + _NUM_OR_POINT + r"(?:\s?(?P<u>°\s?[CF]?|" + _ANY_UNIT + r"))" + _UNIT_END
+    r"(?<![\w.,])(?P<neg>[-−+])?"
+    + _NUM_OR_POINT
+    + r"(?:\s?(?P<u>°\s?[CF]?|"
+    + _ANY_UNIT
+    + r"))"
+    + _UNIT_END
+    + r"(?:(?<=[a-z])\.(?=[,;:]|\s++[a-z]))?"
 )
 
 # "3-5kg", "2.5-3.5 cm": a range whose unit follows its second end reads "to" as other ranges.
