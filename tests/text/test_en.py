@@ -33,6 +33,8 @@ def test_acronym_option() -> None:
     assert custom.rules == ()
     assert normalize_en("GPU").text == "G P U"
     assert normalize_en("GPU", acronyms_as_words=frozenset({"GPU"})).text == "GPU"
+    # Said letter by letter, though they are words elsewhere: the exam and the sports channel.
+    assert normalize_en("the SAT on ESPN").text == "the S A T on E S P N"
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,7 @@ DEFAULT_ACRONYMS_AS_WORDS: frozenset[str] = frozenset(
         "SARS", "MERS", "LASER", "RADAR", "SONAR", "SCUBA", "GIF", "JPEG", "PIN", "RAM", "ROM",
         "SIM", "LAN", "WAN", "SWAT", "IKEA", "ASCII", "POTUS", "FEMA", "OSHA", "NASCAR", "ANSI",
         "DOS", "CAD", "GUI", "WIFI", "LOL", "YOLO", "FOMO", "ASAP", "NIMBY", "ZIP", "AWOL",
-        "INTERPOL", "MASH", "OLED", "TOEFL", "GAAP", "DARPA", "CERN", "SAT", "ISIS", "ESPN",
+        "INTERPOL", "MASH", "OLED", "TOEFL", "GAAP", "DARPA", "CERN", "ISIS",
         "MAX", "PRO", "FIRE", "SALE", "FREE", "NEW", "NOW", "OFF", "STOP", "LIVE", "BREAKING",
     }
 )  # fmt: skip
