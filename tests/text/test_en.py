@@ -385,7 +385,7 @@ def test_per_unit_and_adjectival_money(text: str, expected: str) -> None:
         # A fraction of a unit written short reads as one of a unit written out.
         ("1/2 tsp salt", "one half teaspoon salt"),
         ("1 1/2 lb beef", "one and one half pounds beef"),
-        ("a 1/4 in. gap", "a one quarter inch gap"),
+        ("a 1/4 in. gap", "a quarter inch gap"),
         ('a 3/8" bolt', "a three eighths inch bolt"),
         ("5/4 tsp", "five over four teaspoons"),
     ],
@@ -623,6 +623,11 @@ def test_decimal_and_unit_ranges_and_abbreviations_inside_sentences(text: str, e
     ("text", "expected"),
     [
         ("Your card ending in 4242 was charged.", "Your card ending in four two four two was charged."),
+        ("Your card expires 12/27.", "Your card expires twelve twenty-seven."),
+        ("Exp. 08/26, CVV 123.", "Expiry eight twenty-six, C V V one two three."),
+        ("Valid thru 11/05, EXP 05/2028", "Valid thru eleven oh five, Expiry five twenty twenty-eight"),
+        ("It expires on 12/27.", "It expires on December twenty-seventh."),  # "on": a day
+        ("Add a 1/2 cup and a 1/4 tsp.", "Add a half cup and a quarter teaspoon."),
         (
             "The last 4 digits of your card are 9876.",
             "The last four digits of your card are nine eight seven six.",

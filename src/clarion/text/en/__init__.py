@@ -162,6 +162,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     dates.WEEKDAY_RANGE,
     dates.WEEKDAY_DATE,
     dates.DATE_ISO,
+    dates.CARD_EXPIRY,
     dates.DATE_SLASH,
     dates.MONTH_RANGE,
     dates.PERIOD_RANGE,

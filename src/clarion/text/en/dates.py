@@ -58,6 +58,23 @@ _DATE_ISO = re.compile(
     + _YEAR4
     + r"(?P<sep>[-/.])(?P<m>0?[1-9]|1[0-2])(?P=sep)(?P<d>0?[1-9]|[12][0-9]|3[01])(?![\w/-]|\.\w)"
 )
+# A card's expiry is a month and a year, said as two numbers: "expires 12/27" -> twelve twenty-seven.
+_CARD_EXPIRY = re.compile(
+    r"(?P<cue>\b(?:[Ee]xp(?:ires|iry|iration)?|EXP|[Vv]alid\s++(?:thru|through)|[Gg]ood\s++thru)"
+    r"(?:\s++date)?(?:\s++(?:is|of))?)(?P<dot>\.)?:?\s*+"
+    r"(?P<m>0?[1-9]|1[0-2])\s?/\s?(?P<y>[0-9]{2}|20[0-9]{2})(?![\w/]|[.,][0-9])"
+)
+
+
+def _card_expiry(m: re.Match[str]) -> str:
+    cue = m.group("cue")
+    if cue.lower() == "exp":
+        cue = "Expiry" if cue[0] == "E" else "expiry"
+    y = m.group("y")
+    year = _year(int(y)) if len(y) == 4 else f"oh {_ONES[int(y[1])]}" if y[0] == "0" else _cardinal(y)
+    return f"{cue} {_cardinal(str(int(m.group('m'))))} {year}"
+
+
 _DATE_SLASH = re.compile(
     r"(?<![\w./-])(?P<a>[0-9]{1,2})(?P<sep>[/.-])(?P<b>[0-9]{1,2})(?P=sep)(?P<y>[12][0-9]{3}|[0-9]{2})"
     r"(?![\w/-]|[.,][0-9])"
@@ -255,6 +272,7 @@ _WEEKDAY_DATE = re.compile(
 WEEKDAY_RANGE = Rule("en.date", _WEEKDAY_RANGE, _weekday_range)
 WEEKDAY_DATE = Rule("en.date", _WEEKDAY_DATE, lambda m: _WEEKDAYS[m.group("w")])
 DATE_ISO = Rule("en.date", _DATE_ISO, _date_iso)
+CARD_EXPIRY = Rule("en.date", _CARD_EXPIRY, _card_expiry)
 DATE_SLASH = Rule("en.date", _DATE_SLASH, _date_slash)
 MONTH_RANGE = Rule("en.date", _MONTH_RANGE, _month_range)
 PERIOD_RANGE = Rule("en.date", _PERIOD_RANGE, lambda m: _pad(m, f"{m.group('a')} to {m.group('b')}"))

@@ -220,6 +220,8 @@ def _part_measure(m: re.Match[str]) -> str:
     part = _fraction_words(n, d)
     if m.group("w"):
         return _pad(m, f"{_cardinal(m.group('w'))} and {part} {many}")
+    if n == 1 and _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()):
+        part = part.removeprefix("one ")  # "a 1/4 tsp": a quarter teaspoon
     return _pad(m, f"{part} {one}")
 
 

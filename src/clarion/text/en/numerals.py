@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from clarion.text.en.dates import _DATE_CUE, _WEAK_DATE_CUE, _is_year, _say_date
-from clarion.text.en.words import _cardinal, _decimal, _number, _ordinal, _pad, _year
+from clarion.text.en.words import _ARTICLE_BEFORE, _cardinal, _decimal, _number, _ordinal, _pad, _year
 from clarion.text.split import VALUE_LABEL, abbreviation_goes_on
 from clarion.text.types import Rule
 
@@ -163,6 +163,8 @@ def _fraction_body(m: re.Match[str]) -> str:
         body = f"{_cardinal(ns)} over {_cardinal(ds)}"
     else:
         body = _fraction_words(n, d)
+        if n == 1 and not m.group("w") and _ARTICLE_BEFORE.search(s, max(0, m.start() - 4), m.start()):
+            body = body.removeprefix("one ")  # "a 1/2 cup": a half cup, not "a one half cup"
     if m.group("w"):
         body = f"{_cardinal(m.group('w'))} and {body}"
     return _pad(m, body)
