@@ -377,6 +377,12 @@ def test_a_two_digit_year_after_a_word_that_places_it_in_time(text: str, expecte
     assert normalize_zh(text).text == expected
 
 
+def test_a_card_expiry_is_a_month_and_a_year() -> None:
+    assert normalize_zh("有效期12/27。").text == "有效期二七年十二月。"
+    assert normalize_zh("卡片有效期至08/2026").text == "卡片有效期至二零二六年八月"
+    assert normalize_zh("有效期为3年").text == "有效期为三年"
+
+
 def test_short_years_rooms_extensions_and_roman_numeral_characters() -> None:
     assert normalize_zh("24年底完成，25年上半年").text == "二四年底完成，二五年上半年"
     assert normalize_zh("工作了24年").text == "工作了二十四年"

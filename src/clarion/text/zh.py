@@ -366,6 +366,10 @@ _YEAR_RANGE = re.compile(
 # 六月十八日大促); otherwise it stays a fraction (3/4的人, 控制在1/3以内, 等于1/2).
 _MD = r"(1[0-2]|0?[1-9])/(3[01]|[12][0-9]|0?[1-9])"
 # One m/d or a range of two (7/1至7/15, 6/1-6/18), judged by the context of the whole.
+# A card's expiry (有效期12/27, 有效期至08/2026) is a month and a year: 二七年十二月.
+_CARD_EXPIRY = re.compile(
+    r"(?<=有效期|到期日|过期日|有效至)(至|到|为|是)?([:：]?\s?)(0?[1-9]|1[0-2])/([0-9]{2}|20[0-9]{2})(?![0-9]|[/.][0-9])"
+)
 _MD_DATE = re.compile(rf"(?<![0-9./]){_MD}(?:\s?([-~～–—至到])\s?{_MD})?(?![0-9]|[/.][0-9])")
 _MD_STRONG_BEFORE = re.compile(r"(?:(?<![等小大高低当对属至关善])于|截至|截止|截止到|日期|时间)[:：]?\s?$")
 _MD_WEAK_BEFORE = re.compile(r"(?:从|自)\s?$")
@@ -1136,6 +1140,14 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.year", _YEAR_RANGE, _year_range, t)
         t = ctx.sub("zh.year", _YEAR, lambda m: _digits(m.group(1) or m.group(2) or m.group(3)), t)
         if "/" in t:
+            t = ctx.sub(
+                "zh.date",
+                _CARD_EXPIRY,
+                lambda m: (
+                    (m.group(1) or "") + m.group(2) + _digits(m.group(4)) + "年" + _int(m.group(3)) + "月"
+                ),
+                t,
+            )
             t = ctx.sub("zh.date", _MD_DATE, _md_date, t)
         t = ctx.sub("zh.date", _DATE_RANGE, lambda m: "到", t)
         t = ctx.sub("zh.time", _AMPM, _ampm, t)
