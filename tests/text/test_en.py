@@ -429,7 +429,7 @@ def test_signs_and_symbols(text: str, expected: str) -> None:
         ("f(x) = 2x + 1", "f(x) equals two x plus one"),
         ("Plan A + Plan B", "Plan A plus Plan B"),
         ("10x faster", "ten times faster"),
-        ("A+ grade, C++ and 2*3*4", "A+ grade, C++ and two times three times four"),
+        ("A+ grade, C++ and 2*3*4", "A+ grade, C plus plus and two times three times four"),
         ("a Ph.D. student", "a P H D student"),
         ("She has a Ph. D.", "She has a P H D."),
         ("Call ext. 204 now.", "Call extension two zero four now."),
@@ -816,6 +816,21 @@ def test_a_win_loss_record_reads_and(text: str, expected: str) -> None:
 )
 def test_abbreviations_with_full_stops_inside_a_sentence(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
+
+
+def test_programming_languages_and_sharp_notes_are_read_as_said() -> None:
+    # espeak read "C#" as "C hash" and ".NET" without its dot.
+    assert (
+        normalize_en("I know C++, C#, F# and .NET.").text
+        == "I know C plus plus, C sharp, F sharp and dot net."
+    )
+    assert normalize_en("Play it in C# minor on ASP.NET").text == "Play it in C sharp minor on A S P dot net"
+    assert normalize_en("#C is a tag").text == "hashtag C is a tag"
+
+
+def test_sums_and_month_abbreviations_left_over() -> None:
+    assert normalize_en("2+3 m2").text == "two plus three square meters"
+    assert normalize_en("6 mo and a 6-mo lease").text == "six months and a six-month lease"
 
 
 def test_heart_rates_and_tempos_are_beats_per_minute() -> None:

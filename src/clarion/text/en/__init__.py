@@ -127,6 +127,7 @@ spell_digits = _digits  # public: SSML's say-as reads digits one by one the same
 # code before its digits...). Codes and acronyms depend on the caller's words, so their rules
 # are made per call, between these.
 _BEFORE_CODES: tuple[Rule, ...] = (
+    symbols.SHARP_NAMES,
     web.EMAIL,
     web.URL,
     web.DOMAIN,

@@ -57,6 +57,7 @@ _UNITS: dict[str, tuple[str, str]] = {
     "m2": ("square meter", "square meters"), "pts": ("point", "points"), "atm": ("atmosphere", "atmospheres"),
     "km³": ("cubic kilometer", "cubic kilometers"), "mm³": ("cubic millimeter", "cubic millimeters"),
     "m3": ("cubic meter", "cubic meters"), "kgs": ("kilogram", "kilograms"), "mos": ("month", "months"),
+    "mo": ("month", "months"),
     "psi": ("pound per square inch", "pounds per square inch"), "qt": ("quart", "quarts"),
     "mbar": ("millibar", "millibars"), "bpm": ("beat per minute", "beats per minute"),
     "BPM": ("beat per minute", "beats per minute"),

@@ -23,7 +23,18 @@ _NUMBER_WORD = (
 _APPROX = re.compile(r"(?<![\w~])(?P<s>~|≈)\s?(?=" + _NUMBER_WORD + ")")
 
 
-_PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$)")
+# "C#", "F# minor", "C++", ".NET": read as said (espeak says "C hash", "C plusplus", "dot-less net").
+_SHARP_NAMES = re.compile(r"(?:(?<![\w#+])(?:(?P<n>[A-G])#|(?P<cpp>C\+\+))|(?<![.])(?P<net>\.NET))(?![\w#+])")
+
+
+def _sharp_names(m: re.Match[str]) -> str:
+    if m.group("n"):
+        return f"{m.group('n')} sharp"
+    return "C plus plus" if m.group("cpp") else _pad(m, "dot net")
+
+
+# "+5", "50+ countries", and a sum whose second operand an earlier rule read ("2+3 m2").
+_PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$|[a-z]{3})")
 # "High 72°F / Low 55°F", "Yes / No": a spaced slash between words is a pause.
 _SPACED_SLASH = re.compile(r"(?<=[^\W\d])\s/\s(?=[^\W\d])")
 
@@ -164,3 +175,4 @@ SPACED_SLASH = Rule("en.symbol", _SPACED_SLASH, lambda m: ", ")
 APPROX = Rule("en.symbol", _APPROX, lambda m: _pad(m, "about" if m.group("s") == "~" else "approximately"))
 COMPARE = Rule("en.symbol", _COMPARE, _compare)
 COPYRIGHT = Rule("en.symbol", _COPYRIGHT, lambda m: _pad(m, "copyright"))
+SHARP_NAMES = Rule("en.symbol", _SHARP_NAMES, _sharp_names)
