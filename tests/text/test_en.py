@@ -136,6 +136,7 @@ def test_phone_numbers(text: str, expected: str) -> None:
         ("405 Elm St", "four oh five Elm Street"),
         ("12345 Main St", "twelve three forty-five Main Street"),
         ("Springfield, IL 62704", "Springfield, Illinois six two seven zero four"),
+        ("Santa Clara, CA, 95051", "Santa Clara, California, nine five zero five one"),
         ("Apt 4B", "Apartment four B"),
         ("No. 10 Downing Street", "number ten Downing Street"),
     ],

@@ -45,7 +45,7 @@ _STATES = {
     "DC": "D C",
 }  # fmt: skip
 # "Springfield, IL 62704": a state code between a comma and a ZIP code.
-_STATE_ZIP = re.compile(r"(?<=,\s)(?P<st>[A-Z]{2})\s(?P<zip>[0-9]{5})(?:-(?P<z4>[0-9]{4}))?(?![\w-])")
+_STATE_ZIP = re.compile(r"(?<=,\s)(?P<st>[A-Z]{2}),?\s(?P<zip>[0-9]{5})(?:-(?P<z4>[0-9]{4}))?(?![\w-])")
 # "Austin, TX" and "a Boise, ID-based firm": a state code after a place name, without a ZIP code.
 _NOT_PLACE = (
     r"(?!(?:In|At|From|To|Near|Outside|Around|Across|Of|Visit|Born|Based|Welcome|Yes|No|Hi|Hello|Hey"
@@ -94,7 +94,8 @@ def _state_zip(m: re.Match[str]) -> str:
     state = _STATES.get(m.group("st"))
     if state is None:
         return m.group(0)
-    out = f"{state} {_digits(m.group('zip'))}"
+    comma = "," if m.group(0)[2] == "," else ""  # "Santa, FL, 95051"
+    out = f"{state}{comma} {_digits(m.group('zip'))}"
     if m.group("z4"):
         out += f", {_digits(m.group('z4'))}"
     return out
