@@ -829,6 +829,17 @@ def test_programming_languages_and_sharp_notes_are_read_as_said() -> None:
     assert normalize_en("#C is a tag").text == "hashtag C is a tag"
 
 
+def test_the_other_unicode_operators_are_read() -> None:
+    # NeMo text-processing's public maths cases: division slash, asterisk operator, dot operators.
+    assert normalize_en("1∕2=3, 1∗2, 1∙2 and 1⋅2").text == (
+        "one divided by two equals three, one times two, one times two and one times two"
+    )
+    assert (
+        normalize_en("1≦2 and 1≧2").text
+        == "one less than or equal to two and one greater than or equal to two"
+    )
+
+
 def test_sums_and_month_abbreviations_left_over() -> None:
     assert normalize_en("2+3 m2").text == "two plus three square meters"
     assert normalize_en("6 mo and a 6-mo lease").text == "six months and a six-month lease"

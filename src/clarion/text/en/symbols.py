@@ -79,16 +79,17 @@ def _scientific(m: re.Match[str]) -> str:
 
 # Between a number and a one-letter name, signs need spaces round them: "x = y + 2"; "2*3" multiplies.
 _SYMBOL_MATH = re.compile(
-    r"(?<=[0-9])\s?(?P<op>[+=×÷≠])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
+    r"(?<=[0-9])\s?(?P<op>[+=×÷≠∕∙⋅∗])\s?(?=[0-9-])|(?<=[0-9])\s?(?P<op2>−)\s?(?=[0-9])"
     r"|(?:(?<=[0-9)⁰¹²³⁴⁵⁶⁷⁸⁹])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=≠])\s(?=[0-9A-Za-z(])"
     r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9]|" + _NUMBER_WORD + ")"
 )
 # Comparisons: "x > 5", "<10 ms", "≥ 18".
-_COMPARE = re.compile(r"(?<![<>=-])(?P<op>[<>]=?|[≤≥])(?![<>=])\s?(?=" + _NUMBER_WORD + ")")
+_COMPARE = re.compile(r"(?<![<>=-])(?P<op>[<>]=?|[≤≥≦≧])(?![<>=])\s?(?=" + _NUMBER_WORD + ")")
 _COMPARE_WORDS = {
     ">": ("greater than", "more than"), "<": ("less than", "less than"),
     ">=": ("greater than or equal to", "at least"), "≥": ("greater than or equal to", "at least"),
     "<=": ("less than or equal to", "at most"), "≤": ("less than or equal to", "at most"),
+    "≦": ("less than or equal to", "at most"), "≧": ("greater than or equal to", "at least"),
 }  # fmt: skip
 # "© 2024 Acme": copyright, and the year after it; trademark signs are not read.
 _COPYRIGHT_YEAR = re.compile(r"(?<=©)(?P<s>\s?)(?P<y>[12][0-9]{3})(?![\w]|[.,][0-9])")
@@ -132,7 +133,10 @@ def _math(m: re.Match[str]) -> str:
     if m.group("op2"):
         return " minus "
     op = m.group("op") or m.group("op3") or m.group("op4")
-    words = {"+": " plus ", "=": " equals ", "×": " times ", "*": " times ", "÷": " divided by "}
+    words = {
+        "+": " plus ", "=": " equals ", "×": " times ", "*": " times ", "∗": " times ", "∙": " times ",
+        "⋅": " times ", "÷": " divided by ", "∕": " divided by ",
+    }  # fmt: skip
     return words.get(op, " does not equal ")  # ≠
 
 
