@@ -218,12 +218,10 @@ def _part_measure(m: re.Match[str]) -> str:
         one, many = unit_words
     if not 0 < n < d:  # "5/4 tsp"
         return _pad(m, f"{_cardinal(str(n))} over {_cardinal(str(d))} {many}")
-    part = _fraction_words(n, d)
     if m.group("w"):
-        return _pad(m, f"{_cardinal(m.group('w'))} and {part} {many}")
-    if n == 1 and _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()):
-        part = part.removeprefix("one ")  # "a 1/4 tsp": a quarter teaspoon
-    return _pad(m, f"{part} {one}")
+        return _pad(m, f"{_cardinal(m.group('w'))} and {_fraction_words(n, d)} {many}")
+    article = _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
+    return _pad(m, f"{_fraction_words(n, d, after_article=article)} {one}")
 
 
 def _measure(m: re.Match[str]) -> str:

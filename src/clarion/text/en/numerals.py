@@ -99,13 +99,15 @@ def _ordinal_sub(m: re.Match[str]) -> str:
     return _pad(m, _ordinal(m.group("i")))
 
 
-def _fraction_words(n: int, d: int) -> str:
+def _fraction_words(n: int, d: int, after_article: bool = False) -> str:
     if d == 2:
         den = "half" if n == 1 else "halves"
     elif d == 4:
         den = "quarter" if n == 1 else "quarters"
     else:
         den = _ordinal(str(d)) + ("" if n == 1 else "s")
+    if n == 1 and after_article:
+        return den  # "a 1/2 cup": a half cup, not "a one half cup"
     return f"{_cardinal(str(n))} {den}"
 
 
@@ -162,9 +164,8 @@ def _fraction_body(m: re.Match[str]) -> str:
     elif d <= 1 or n == 0 or n > d:
         body = f"{_cardinal(ns)} over {_cardinal(ds)}"
     else:
-        body = _fraction_words(n, d)
-        if n == 1 and not m.group("w") and _ARTICLE_BEFORE.search(s, max(0, m.start() - 4), m.start()):
-            body = body.removeprefix("one ")  # "a 1/2 cup": a half cup, not "a one half cup"
+        article = not m.group("w") and _ARTICLE_BEFORE.search(s, max(0, m.start() - 4), m.start()) is not None
+        body = _fraction_words(n, d, after_article=article)
     if m.group("w"):
         body = f"{_cardinal(m.group('w'))} and {body}"
     return _pad(m, body)
