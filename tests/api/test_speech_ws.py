@@ -132,6 +132,19 @@ def test_buffer_keeps_an_abbreviation_with_the_words_after_it() -> None:
     assert rest == "Bye"
 
 
+def test_buffer_keeps_a_short_unit_and_an_alias_with_the_words_after_them() -> None:
+    # Cut at "ft.", the piece read "five feet." and paused there as at a sentence's end.
+    out, rest = _fed(
+        _chunks("He is 5 ft. tall, 3 mi. away. Bob a.k.a. Rob works for the govt. now. We drove 5 mi. Then")
+    )
+    assert out == [
+        "He is 5 ft. tall, 3 mi. away.",
+        "Bob a.k.a. Rob works for the govt. now.",
+        "We drove 5 mi.",
+    ]
+    assert rest == "Then"
+
+
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
     buf = TextBuffer()
     assert buf.feed("Well, I think that we should, in fact, go") == ["Well, I think that we should,"]

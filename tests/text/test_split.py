@@ -114,6 +114,12 @@ def test_an_abbreviation_that_the_text_goes_on_from_ends_no_sentence() -> None:
     ]
     assert split_sentences("Buy pears, etc. Then go.") == ["Buy pears, etc.", " Then go."]
     assert split_sentences("I was born in 1990. 2020 was hard.") == ["I was born in 1990.", " 2020 was hard."]
+    # A unit written short after a number, and an alias, go on too.
+    assert split_sentences("He is 5 ft. tall, 3 mi. away.") == ["He is 5 ft. tall, 3 mi. away."]
+    assert split_sentences("Bob a.k.a. Rob works for the govt. now.") == [
+        "Bob a.k.a. Rob works for the govt. now."
+    ]
+    assert split_sentences("We drove 5 mi. Then we ate.") == ["We drove 5 mi.", " Then we ate."]
 
 
 @pytest.mark.timing

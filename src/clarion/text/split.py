@@ -53,12 +53,16 @@ _BEFORE_NUMBER = frozenset({
     "approx", "Approx", "ca", "c", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
     "Oct", "Nov", "Dec", "Rm", "Ste", "Apt", "Bldg", "Pg", "pg", "Op", "op", "Ed", "ed", "Pt", "pt"
 })  # fmt: skip
-_ALWAYS_ON = frozenset({"vs", "Vs", "v", "cf", "viz", "e.g", "i.e", "E.g", "I.e"})
+_ALWAYS_ON = frozenset({"vs", "Vs", "v", "cf", "viz", "e.g", "i.e", "E.g", "I.e", "a.k.a", "A.K.A"})
+# A unit written short after a number goes on before a lower-case word: "5 ft. tall", "3 mi. away".
+_UNIT_AFTER_NUMBER = re.compile(
+    r"[0-9]\s?(?:ft|in|mi|yd|lbs?|oz|gal|qt|pt|tsp|tbsp|sec|secs|mins?|hrs?|yrs?|mos?|wks?|km|kg|cm|mm|mg|ml)$"
+)
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 # The last word before a full stop: "Dr", "e.g", "p.m".
 _LAST_WORD = re.compile(r"(?<![\w.])((?:[A-Za-z]\.)*[A-Za-z]+)\.[\"'”’)\]]*$")
 _LOWER_ABBREVIATION = re.compile(
-    r"^(?:[a-z]\.)+[a-z]$|^(?:etc|incl|excl|est|approx|misc|dept|min|max|hrs?|yrs?)$"
+    r"^(?:[a-z]\.)+[a-z]$|^(?:etc|incl|excl|est|approx|misc|dept|govt|min|max|hrs?|yrs?)$"
 )
 
 
@@ -77,7 +81,11 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
         return after is None or after.group("w") not in _SENTENCE_OPENERS
     if first.isdigit():
         return word in _BEFORE_NUMBER
-    return first.islower() and (word in _BEFORE_NUMBER or _LOWER_ABBREVIATION.match(word) is not None)
+    return first.islower() and (
+        word in _BEFORE_NUMBER
+        or _LOWER_ABBREVIATION.match(word) is not None
+        or _UNIT_AFTER_NUMBER.search(text, max(start, m.start(1) - 2), m.end(1)) is not None
+    )
 
 
 def abbreviation_ends_sentence(text: str, end: int) -> bool:
