@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from clarion import allocator
 from clarion.api.ws_buffer import TextBuffer
 from clarion.config import Settings
+from clarion.text.split import split_sentences
 from tests.server import RunningServer, serve
 from tests.signals import rms
 
@@ -143,6 +144,15 @@ def test_buffer_keeps_a_short_unit_and_an_alias_with_the_words_after_them() -> N
         "We drove 5 mi.",
     ]
     assert rest == "Then"
+
+
+def test_buffer_reads_a_streamed_text_in_the_pieces_the_whole_text_is_read_in() -> None:
+    # Whether these full stops end a sentence turns on the next word, which arrives in pieces.
+    text = "George W. Bush met Acme Inc. staff at 5 p.m. ET. See vol. II now. Bye"
+    out, rest = _fed(_chunks(text, 2))
+    assert out == ["George W. Bush met Acme Inc. staff at 5 p.m. ET.", "See vol. II now."]
+    assert rest == "Bye"
+    assert [p.strip() for p in split_sentences(text)] == [*out, rest]
 
 
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:

@@ -120,6 +120,14 @@ def test_an_abbreviation_that_the_text_goes_on_from_ends_no_sentence() -> None:
         "Bob a.k.a. Rob works for the govt. now."
     ]
     assert split_sentences("We drove 5 mi. Then we ate.") == ["We drove 5 mi.", " Then we ate."]
+    # Initials, name and company suffixes go on like titles; a time zone goes with its a.m./p.m.
+    assert split_sentences("George W. Bush met C. S. Lewis at Acme Inc. today.") == [
+        "George W. Bush met C. S. Lewis at Acme Inc. today."
+    ]
+    assert split_sentences("I got an A. Then I left.") == ["I got an A.", " Then I left."]
+    assert split_sentences("Meet at 5 p.m. ET in vol. II of Exp. 08/26.") == [
+        "Meet at 5 p.m. ET in vol. II of Exp. 08/26."
+    ]
 
 
 @pytest.mark.timing

@@ -11,11 +11,12 @@ from __future__ import annotations
 import re
 
 from clarion.synthesis import FIRST_CLAUSE_MIN_WORDS, first_clause
-from clarion.text.split import split_sentences
+from clarion.text.split import split_sentences, turns_on_next_word
 
 _WORD = re.compile(r"\S+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NEXT = "x"
+_WORD_DONE = re.compile(r"\s*\S+\s")
 
 
 class TextBuffer:
@@ -46,6 +47,10 @@ class TextBuffer:
         # a following space ("Hello. ") is complete once the space is here, while "3."
         # waits to see whether "14" follows.
         pieces = split_sentences(self._text + _NEXT, self.max_chars)
+        # Whether a full stop ends the sentence may turn on the whole next word ("5 p.m. CT",
+        # "Vol. IV"): while that word is still arriving, the piece before it is held.
+        while len(pieces) > 1 and turns_on_next_word(pieces[-2]) and not _WORD_DONE.match(pieces[-1]):
+            pieces[-2:] = [pieces[-2] + pieces[-1]]
         done, self._text = pieces[:-1], pieces[-1][: -len(_NEXT)]
         out = [p for p in done if p.strip()]
         if self.first:

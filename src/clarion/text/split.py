@@ -27,7 +27,7 @@ _CLAUSE = re.compile(r"[，、：；]\s*|[,:](?=\s)\s*|\s+")
 # "The U.S. Army", "the U.N. in Geneva": a dotted abbreviation's full stop ends a sentence only
 # when the next word is one that opens sentences ("in the U.S. The weather ..."). A capital alone
 # says little after it: a name or title follows such abbreviations more often than not.
-_DOTTED_END = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}$")
+_DOTTED_END = re.compile(r"(?<![\w.])(?:(?:[A-Z]\.){2,}|Ph\.\s?D\.)$")
 _NEXT_WORD = re.compile(r"\s+(?P<w>[A-Za-z][\w'’]*)")
 _SENTENCE_OPENERS = frozenset({
     "A", "An", "The", "This", "That", "These", "Those", "It", "Its", "He", "She", "They", "We", "I",
@@ -51,8 +51,18 @@ _BEFORE_NUMBER = frozenset({
     "Fig", "fig", "No", "no", "Nos", "nos", "p", "pp", "Vol", "vol", "Ch", "ch", "Chap", "Sec", "sec",
     "Art", "art", "Eq", "eq", "Ref", "ref", "Ex", "ex", "Para", "para", "Tel", "tel", "Ext", "ext",
     "approx", "Approx", "ca", "c", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
-    "Oct", "Nov", "Dec", "Rm", "Ste", "Apt", "Bldg", "Pg", "pg", "Op", "op", "Ed", "ed", "Pt", "pt"
+    "Oct", "Nov", "Dec", "Rm", "Ste", "Apt", "Bldg", "Pg", "pg", "Op", "op", "Ed", "ed", "Pt", "pt",
+    "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "Exp", "exp",
+    "N", "S", "E", "W",
 })  # fmt: skip
+# Name suffixes and street and company words, and initials ("George W. Bush"): like titles, they
+# end a sentence only before a word that opens one ("Acme Inc. sells" / "at Acme Inc. It was").
+_SUFFIXES = frozenset({
+    "Jr", "Sr", "Inc", "Corp", "Co", "Ltd", "Bros", "Blvd", "Ave", "Rd", "Ln", "Ct", "Pkwy", "Hwy",
+    "Univ", "Dept", "Assn", "Intl", "Ph",
+})  # fmt: skip
+_ROMAN_NEXT = re.compile(r"\s+[IVXLC]+\b")
+_ZONE_NEXT = re.compile(r"\s+(?:[ECMPAHG][DS]?T|UTC|GMT)\b")
 _ALWAYS_ON = frozenset({"vs", "Vs", "v", "cf", "viz", "e.g", "i.e", "E.g", "I.e", "a.k.a", "A.K.A"})
 # A unit written short after a number goes on before a lower-case word: "5 ft. tall", "3 mi. away".
 _UNIT_AFTER_NUMBER = re.compile(
@@ -76,15 +86,38 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
     word, first = m.group(1), nxt.group(1)
     if word in _ALWAYS_ON:
         return True
-    if word in _TITLES:  # "Dr. Smith", but "on Main St. The house ..." ends there
+    if word in _TITLES or word in _SUFFIXES or (len(word) == 1 and word.isupper()):
+        # "Dr. Smith", "George W. Bush", but "on Main St. The house ..." ends there
         after = _NEXT_WORD.match(text, end)
         return after is None or after.group("w") not in _SENTENCE_OPENERS
-    if first.isdigit():
+    if first.isdigit() or _ROMAN_NEXT.match(text, end):  # "Fig. 3", "vol. II"
         return word in _BEFORE_NUMBER
+    if word in ("a.m", "p.m", "A.M", "P.M") and _ZONE_NEXT.match(text, end):  # "5 p.m. ET"
+        return True
     return first.islower() and (
         word in _BEFORE_NUMBER
         or _LOWER_ABBREVIATION.match(word) is not None
         or _UNIT_AFTER_NUMBER.search(text, max(start, m.start(1) - 2), m.end(1)) is not None
+    )
+
+
+def turns_on_next_word(piece: str) -> bool:
+    """Whether ``piece`` ends at a full stop that ends a sentence or not depending on the whole
+    word after it ("5 p.m." before "CT", "Vol." before "IV", "Dr." before "Smith" or "The"). A
+    streamed text holds such a piece until that word is complete."""
+    piece = piece.rstrip()
+    if _DOTTED_END.search(piece, max(0, len(piece) - 40)):
+        return True
+    m = _LAST_WORD.search(piece, max(0, len(piece) - 24))
+    if m is None:
+        return False
+    word = m.group(1)
+    return (
+        word in _TITLES
+        or word in _SUFFIXES
+        or word in _BEFORE_NUMBER
+        or word in ("a.m", "p.m", "A.M", "P.M")
+        or (len(word) == 1 and word.isupper())
     )
 
 
