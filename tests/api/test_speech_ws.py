@@ -155,6 +155,13 @@ def test_buffer_reads_a_streamed_text_in_the_pieces_the_whole_text_is_read_in() 
     assert [p.strip() for p in split_sentences(text)] == [*out, rest]
 
 
+def test_buffer_keeps_a_mandarin_sentence_end_whole_when_it_arrives_a_character_at_a_time() -> None:
+    # "？" then "！" in two tokens made "！" a piece of its own, with nothing to say.
+    out, rest = _fed(list("真的吗？！他说：“你好。”等等。。。好吧"))
+    assert out == ["真的吗？！", "他说：“你好。”", "等等。。。"]
+    assert rest == "好吧"
+
+
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:
     buf = TextBuffer()
     assert buf.feed("Well, I think that we should, in fact, go") == ["Well, I think that we should,"]

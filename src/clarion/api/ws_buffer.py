@@ -17,6 +17,7 @@ _WORD = re.compile(r"\S+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _NEXT = "x"
 _WORD_DONE = re.compile(r"\s*\S+\s")
+_CJK_END = frozenset("。！？；…”’」』）")
 
 
 class TextBuffer:
@@ -48,8 +49,12 @@ class TextBuffer:
         # waits to see whether "14" follows.
         pieces = split_sentences(self._text + _NEXT, self.max_chars)
         # Whether a full stop ends the sentence may turn on the whole next word ("5 p.m. CT",
-        # "Vol. IV"): while that word is still arriving, the piece before it is held.
-        while len(pieces) > 1 and turns_on_next_word(pieces[-2]) and not _WORD_DONE.match(pieces[-1]):
+        # "Vol. IV"), and a Mandarin sentence's end may go on ("。。。", "？！", "。”"): until the
+        # next word, or the next character, has arrived, the piece before it is held.
+        while len(pieces) > 1 and (
+            (turns_on_next_word(pieces[-2]) and not _WORD_DONE.match(pieces[-1]))
+            or (pieces[-1] == _NEXT and pieces[-2][-1:] in _CJK_END)
+        ):
             pieces[-2:] = [pieces[-2] + pieces[-1]]
         done, self._text = pieces[:-1], pieces[-1][: -len(_NEXT)]
         out = [p for p in done if p.strip()]
