@@ -62,7 +62,9 @@ _SUFFIXES = frozenset({
     "Univ", "Dept", "Assn", "Intl", "Ph",
 })  # fmt: skip
 _ROMAN_NEXT = re.compile(r"\s+[IVXLC]+\b")
-_ZONE_NEXT = re.compile(r"\s+(?:[ECMPAHG][DS]?T|UTC|GMT)\b")
+# Time zones written after a time ("5 p.m. ET", "14:00 UTC"): a full stop before one ends no sentence.
+TIME_ZONE = r"(?:[ECMPAHG][DS]?T|UTC|GMT|BST|CET|CEST|IST|JST|KST|AEST|AEDT|AKST)(?![\w])"
+_ZONE_NEXT = re.compile(r"\s+" + TIME_ZONE)
 _ALWAYS_ON = frozenset({"vs", "Vs", "v", "cf", "viz", "e.g", "i.e", "E.g", "I.e", "a.k.a", "A.K.A"})
 # A unit written short after a number goes on before a lower-case word: "5 ft. tall", "3 mi. away".
 _UNIT_AFTER_NUMBER = re.compile(

@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from num2words import num2words
 
+from clarion.text.split import TIME_ZONE
+
 _ONES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
@@ -104,8 +106,8 @@ _Repl = Callable[[re.Match[str]], str]
 
 # Sentence punctuation that an abbreviation/acronym swallowed is given back when the
 # abbreviation evidently ended the sentence (end of text or a capitalised word follows).
-# Time zones written after a time ("5 p.m. ET", "14:00 UTC"): a full stop before one ends no sentence.
-_ZONE = r"(?:[ECMPAHG][DS]?T|UTC|GMT|BST|CET|CEST|IST|JST|KST|AEST|AEDT|AKST)(?![\w])"
+# A time zone after a time ("5 p.m. ET", "14:00 UTC"): a full stop before one ends no sentence.
+_ZONE = TIME_ZONE
 _TIME_ZONE_NEXT = re.compile(r"\s+" + _ZONE)
 
 
