@@ -845,6 +845,25 @@ def test_sums_and_month_abbreviations_left_over() -> None:
     assert normalize_en("6 mo and a 6-mo lease").text == "six months and a six-month lease"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "We're open 9-5 M-F and 10-2 Sat.",
+            "We're open nine to five Monday to Friday and ten to two Saturday.",
+        ),
+        ("10am-4pm Sat, closed Sun.", "ten a m to four p m Saturday, closed Sunday."),
+        (
+            "Open Sun to Thu, Sat & Sun, Mon thru Wed.",
+            "Open Sunday to Thursday, Saturday and Sunday, Monday through Wednesday.",
+        ),
+        ("She sat down; Sun and moon.", "She sat down; Sun and moon."),  # no hours, no weekday
+    ],
+)
+def test_opening_hours_name_their_weekdays(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_heart_rates_and_tempos_are_beats_per_minute() -> None:
     assert normalize_en("HR 72 bpm").text == "H R seventy-two beats per minute"
     assert normalize_en("a 128 BPM track").text == "a one hundred twenty-eight beat per minute track"

@@ -162,6 +162,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     address.STATE_CITY,
     dates.WEEKDAY_RANGE,
     dates.WEEKDAY_DATE,
+    dates.WEEKDAY_AFTER_HOURS,
     dates.DATE_ISO,
     dates.CARD_EXPIRY,
     dates.DATE_SLASH,

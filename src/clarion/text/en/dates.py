@@ -160,12 +160,29 @@ _WEEKDAYS = {
 }  # fmt: skip
 _WEEKDAY_ALT = "|".join(sorted(_WEEKDAYS, key=len, reverse=True))
 _WEEKDAY_RANGE = re.compile(
-    r"(?<![\w.])(?P<a>" + _WEEKDAY_ALT + r")\.?\s?[-–—]\s?(?P<b>" + _WEEKDAY_ALT + r")\.?(?![\w])"
+    r"(?<![\w.])(?P<a>" + _WEEKDAY_ALT + r")\.?(?:\s?[-–—]\s?|\s(?P<sep>to|through|thru|and|&)\s)"
+    r"(?P<b>" + _WEEKDAY_ALT + r")\.?(?![\w])"
+    r"|(?<![\w.-])(?P<mf>M[-–]F)(?![\w-])"  # opening hours' "M-F"
+)
+# A weekday after opening hours or "closed": "10-2 Sat.", "9am-5pm Sun", "closed Sun".
+_WEEKDAY_AFTER_HOURS = re.compile(
+    r"(?:(?<=[0-9] )|(?<=[ap]m )|(?<=[Cc]losed ))(?P<w>" + _WEEKDAY_ALT + r")\.?(?![\w])"
 )
 
 
 def _weekday_range(m: re.Match[str]) -> str:
-    return _pad(m, f"{_WEEKDAYS[m.group('a')]} to {_WEEKDAYS[m.group('b')]}")
+    if m.group("mf"):
+        return "Monday to Friday"
+    sep = {"and": "and", "&": "and"}.get(m.group("sep") or "", m.group("sep") or "to")
+    if sep == "thru":
+        sep = "through"
+    stop = "." if m.group(0).endswith(".") and _ends_sentence(m) else ""
+    return _pad(m, f"{_WEEKDAYS[m.group('a')]} {sep} {_WEEKDAYS[m.group('b')]}{stop}")
+
+
+def _weekday_after_hours(m: re.Match[str]) -> str:
+    day = _WEEKDAYS[m.group("w")]
+    return day + "." if m.group(0).endswith(".") and _ends_sentence(m) else day
 
 
 def _is_year(s: str, low: int = 1100) -> bool:
@@ -270,6 +287,7 @@ _WEEKDAY_DATE = re.compile(
 
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).
 WEEKDAY_RANGE = Rule("en.date", _WEEKDAY_RANGE, _weekday_range)
+WEEKDAY_AFTER_HOURS = Rule("en.date", _WEEKDAY_AFTER_HOURS, _weekday_after_hours)
 WEEKDAY_DATE = Rule("en.date", _WEEKDAY_DATE, lambda m: _WEEKDAYS[m.group("w")])
 DATE_ISO = Rule("en.date", _DATE_ISO, _date_iso)
 CARD_EXPIRY = Rule("en.date", _CARD_EXPIRY, _card_expiry)
