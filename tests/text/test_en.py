@@ -625,6 +625,8 @@ def test_decimal_and_unit_ranges_and_abbreviations_inside_sentences(text: str, e
     [
         ("Your card ending in 4242 was charged.", "Your card ending in four two four two was charged."),
         ("Your card expires 12/27.", "Your card expires twelve twenty-seven."),
+        ("Your reservation number is ABC123XYZ.", "Your reservation number is A B C one two three X Y Z."),
+        ("The model is A320.", "The model is A three twenty."),  # a weak cue: no verb between
         ("Exp. 08/26, CVV 123.", "Expiry eight twenty-six, C V V one two three."),
         ("Valid thru 11/05, EXP 05/2028", "Valid thru eleven oh five, Expiry five twenty twenty-eight"),
         ("It expires on 12/27.", "It expires on December twenty-seventh."),  # "on": a day

@@ -157,7 +157,13 @@ def _last_digits(m: re.Match[str]) -> str:
     return m.group("cue") + _digits(m.group("n"))
 
 
-_ID_CUE_BEFORE = re.compile(_ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#|:)?\s*+$")
+_ID_CUE_BEFORE = re.compile(
+    _ID_CUE + r"(?:\s++(?i:number|no\.|num|ID|code))?\s*+(?:#|:)?\s*+$"
+    # "your confirmation number is ABC123XYZ": a verb between only after a strong cue
+    r"|(?:"
+    + _ID_CUE
+    + r"\s++(?i:number|no\.|num|ID|code)|(?i:PIN|OTP|passcode|code))\s*+:?\s*+(?i:is|was)\s++$"
+)
 
 
 def _id_number(m: re.Match[str]) -> str:
@@ -193,7 +199,7 @@ def _code_factory(words: frozenset[str]) -> _Repl:
         if any(len(p) >= 2 and p.isalpha() and p.islower() for p in pieces[1:]):
             return tok  # "34-year-old", "3-for-1": words joined by hyphens, not a code
         s = m.string
-        by_digit = len(pieces) >= 3 or _ID_CUE_BEFORE.search(s, max(0, m.start() - 24), m.start()) is not None
+        by_digit = len(pieces) >= 3 or _ID_CUE_BEFORE.search(s, max(0, m.start() - 40), m.start()) is not None
         out: list[str] = []
         for piece in pieces:
             parts = _CODE_PART.findall(piece)
