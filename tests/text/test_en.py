@@ -324,6 +324,8 @@ def test_roman_numerals_need_context(text: str, expected: str) -> None:
         ("Python 3.12", "Python three point twelve"),
         ("a 404 error", "a four oh four error"),
         ("order #123456", "order number one two three four five six"),
+        ("Rx #4567890 is ready", "Rx number four five six seven eight nine zero is ready"),  # no ID word
+        ("#1 in sales, #10 overall", "number one in sales, number ten overall"),
         ("10/10", "ten out of ten"),
         ("4/5 stars", "four out of five stars"),
     ],

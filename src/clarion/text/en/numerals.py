@@ -55,7 +55,9 @@ def _range(m: re.Match[str]) -> str:
 
 
 _ORDINAL = re.compile(r"(?<![\w.,])(?P<i>[0-9]{1,3}(?:,[0-9]{3})++|[0-9]++)(?:st|nd|rd|th)(?![\w])")
-_NUMBER_SIGN = re.compile(r"(?<![\w&#])#\s?(?=[0-9])")
+# "#1", "#42": a rank or a short number; four digits or more after "#" are an identifier, read
+# digit by digit by the ID rule ("Rx #4567890").
+_NUMBER_SIGN = re.compile(r"(?<![\w&#])#\s?(?=[0-9]{1,3}(?![0-9])|[0-9]{1,3}(?:,[0-9]{3})+)")
 # "3/4th", "1/8ths": the suffix restates the denominator, which the fraction reads already.
 _FRACTION_SUFFIX = re.compile(
     r"(?<![\w./])(?P<f>(?:[0-9]++\s)?[0-9]{1,3}/[0-9]{1,3})(?:st|nd|rd|th)s?(?![\w])"
