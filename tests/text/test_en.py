@@ -868,6 +868,28 @@ def test_opening_hours_name_their_weekdays(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A masked number is read by the digits it shows.
+        ("from checking (...1234) to savings", "from checking (ending in one two three four) to savings"),
+        (
+            "Visa •••• 9012, card ****5678",
+            "Visa ending in nine zero one two, card ending in five six seven eight",
+        ),
+        ("So ... 1234 people came.", "So ... one thousand two hundred thirty-four people came."),
+        # Banking and booking abbreviations.
+        ("your min. payment at 0.5% p.a.", "your minimum payment at zero point five percent per annum"),
+        ("your appt. is set; wait 5 min. then go", "your appointment is set; wait five minutes then go"),
+        # Phone keys.
+        ("Dial *67, then press * or the * key.", "Dial star sixty-seven, then press star or the star key."),
+        ("5 * 6", "five times six"),
+    ],
+)
+def test_what_banking_and_phone_agents_say(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
 def test_heart_rates_and_tempos_are_beats_per_minute() -> None:
     assert normalize_en("HR 72 bpm").text == "H R seventy-two beats per minute"
     assert normalize_en("a 128 BPM track").text == "a one hundred twenty-eight beat per minute track"

@@ -125,6 +125,10 @@ def test_an_abbreviation_that_the_text_goes_on_from_ends_no_sentence() -> None:
         "George W. Bush met C. S. Lewis at Acme Inc. today."
     ]
     assert split_sentences("I got an A. Then I left.") == ["I got an A.", " Then I left."]
+    assert split_sentences("Your appt. is set. Max. speed is 30.") == [
+        "Your appt. is set.",
+        " Max. speed is 30.",
+    ]
     assert split_sentences("Meet at 5 p.m. ET in vol. II of Exp. 08/26.") == [
         "Meet at 5 p.m. ET in vol. II of Exp. 08/26."
     ]

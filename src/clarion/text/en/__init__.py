@@ -128,6 +128,7 @@ spell_digits = _digits  # public: SSML's say-as reads digits one by one the same
 # are made per call, between these.
 _BEFORE_CODES: tuple[Rule, ...] = (
     symbols.SHARP_NAMES,
+    symbols.STAR_KEY,
     web.EMAIL,
     web.URL,
     web.DOMAIN,
@@ -237,6 +238,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     codes.CARD_CODE,
     codes.ID_NUMBER,
     codes.LAST_DIGITS,
+    codes.MASKED_DIGITS,
 )
 
 # Numbers left over, numerals and letter runs.

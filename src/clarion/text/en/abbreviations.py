@@ -49,7 +49,8 @@ _SUFFIXES = {
     "Apt": "Apartment", "Ste": "Suite", "Bldg": "Building", "Mfg": "Manufacturing",
     "Co": "Company", "Inc": "Incorporated", "Corp": "Corporation", "Ltd": "Limited",
     "Dept": "Department", "dept": "department", "Univ": "University", "approx": "approximately",
-    "Approx": "Approximately", "govt": "government", "Govt": "Government", "misc": "miscellaneous",
+    "Approx": "Approximately", "appt": "appointment", "Appt": "Appointment", "govt": "government",
+    "Govt": "Government", "misc": "miscellaneous",
     "etc": "et cetera", "incl": "including", "excl": "excluding",
     "vs": "versus", "Vs": "Versus", "Jan": "January", "Feb": "February",
     "Mar": "March", "Apr": "April", "Jun": "June", "Jul": "July", "Aug": "August", "Sep": "September",
@@ -62,6 +63,9 @@ _ABBR = re.compile(
     r"|(?<![\w.])(?P<eg>[eE]\.g\.|[iI]\.e\.)(?=\s|$|[,;:!?)])"
     r"|(?<![\w.])(?P<aka>a\.k\.a\.?|aka|AKA)(?=\s|,)"
     r"|(?<![\w.])(?P<vs>vs)(?=\s)"
+    r"|(?<![\w.])(?P<pa>p\.a\.)(?![\w])"
+    # "min. payment", "max. speed": before a word, not after a number ("5 min." is minutes)
+    r"|(?<![\w.])(?<![0-9]\s)(?P<mm>[Mm]in|[Mm]ax)\.(?=\s++[a-z])"
     r"|(?<![\w.])(?P<no>No|no|Nos)\.\s?(?=[0-9])"
 )
 # References before a number: "p. 12", "pp. 10-15", "Fig. 3", "vol. 2", "ch. 4", "Eq. 7".
@@ -109,6 +113,11 @@ def _abbr(m: re.Match[str]) -> str:
         return "versus"
     if m.group("aka"):
         return "also known as"
+    if m.group("pa"):
+        return "per annum"
+    if m.group("mm"):
+        word = "minimum" if m.group("mm").lower() == "min" else "maximum"
+        return word.capitalize() if m.group("mm")[0].isupper() else word
     if m.group("no"):
         return _pad(m, "number")
     w = m.group("w")

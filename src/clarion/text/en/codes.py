@@ -143,6 +143,10 @@ _LAST_DIGITS = re.compile(
     r"(?:\s++(?i:of|on|for)(?:\s++[\w'’]+){1,3}?)?\s*+(?::|(?i:are|is|were|was))?\s*+)"
     r"(?P<n>[0-9]{2,6}+)(?!\w|[.,][0-9A-Za-z])"
 )
+# A masked number shows its last digits: "(...1234)", "****5678", "•••• 9012", "xxxx3456".
+_MASKED_DIGITS = re.compile(
+    r"(?<![\w*•.…])(?:\.{3}|…|(?:[*•]{3,}|[xX]{3,})\s?)(?P<n>[0-9]{2,6})(?![\w*]|[.,][0-9])"
+)
 _NUMBER_OWNER = re.compile(
     r"(?i:card|account|acct|number|phone|mobile|ssn|social|visa|mastercard|amex|discover|debit|credit|iban|id)\b"
 )
@@ -252,3 +256,6 @@ LAST_DIGITS = Rule("en.code", _LAST_DIGITS, _last_digits)
 def code_rule(words: frozenset[str]) -> Rule:
     """Codes and model numbers; capital runs in ``words`` are read as words, not spelt."""
     return Rule("en.code", _CODE, _code_factory(words))
+
+
+MASKED_DIGITS = Rule("en.code", _MASKED_DIGITS, lambda m: _pad(m, "ending in " + _digits(m.group("n"))))

@@ -33,6 +33,10 @@ def _sharp_names(m: re.Match[str]) -> str:
     return "C plus plus" if m.group("cpp") else _pad(m, "dot net")
 
 
+# Phone keys: "*67", "*69" (star codes), "press *", "the * key".
+_STAR_KEY = re.compile(r"(?<![\w*])\*(?=[0-9]{2,3}(?![\w.*]))|(?<=[Pp]ress )\*(?![\w*])|(?<![\w*])\*(?= key)")
+
+
 # "+5", "50+ countries", and a sum whose second operand an earlier rule read ("2+3 m2").
 _PLUS = re.compile(r"(?<![\w.,)+])\+(?=[0-9])|(?<=[0-9])\+(?=[\s,.;!?)]|$|[a-z]{3})")
 # "High 72°F / Low 55°F", "Yes / No": a spaced slash between words is a pause.
@@ -180,3 +184,4 @@ APPROX = Rule("en.symbol", _APPROX, lambda m: _pad(m, "about" if m.group("s") ==
 COMPARE = Rule("en.symbol", _COMPARE, _compare)
 COPYRIGHT = Rule("en.symbol", _COPYRIGHT, lambda m: _pad(m, "copyright"))
 SHARP_NAMES = Rule("en.symbol", _SHARP_NAMES, _sharp_names)
+STAR_KEY = Rule("en.symbol", _STAR_KEY, lambda m: _pad(m, "star"))
