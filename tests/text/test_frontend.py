@@ -142,6 +142,19 @@ def test_a_list_after_a_label_that_takes_a_value_starts_on_the_next_line() -> No
     assert same_line == ["Total points: one.", "Next round."]
 
 
+def test_a_masked_card_number_is_read_by_the_digits_it_shows() -> None:
+    """ "****5678" lost its asterisks to the Markdown clean-up and was read "five thousand six hundred
+    seventy-eight"; bold marks around other text still go."""
+    fe = TextFrontEnd()
+    assert fe.process("Your card ****5678 was charged.").text == (
+        "Your card ending in five six seven eight was charged."
+    )
+    assert (
+        fe.process("Account ****-1234, **bold** here.").text
+        == "Account ending in one two three four, bold here."
+    )
+
+
 def test_web_and_mail_addresses_are_read_whole_in_the_sentence_language() -> None:
     """An address in a Mandarin sentence was split between two readers ("example dot
     com/zh", "zhang.san at one six three"); it is now read whole, as a Mandarin speaker says it."""

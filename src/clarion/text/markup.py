@@ -32,6 +32,9 @@ _EMOJI = re.compile(
 _STRAY = re.compile(r"\*{2,}|(?<!\w)_{2,}|_{2,}(?!\w)|~~|`+")
 # An asterisk between digits is arithmetic, not emphasis.
 _TIMES = re.compile(r"(?<=[0-9])\*(?=[0-9])")
+# A masked number ("****5678", "****-5678") is no emphasis: its asterisks become the bullets
+# such masks are also written with, which the normaliser reads ("ending in five six seven eight").
+_MASK = re.compile(r"(?<![*\w])\*{3,}(?=-?[0-9]++(?![0-9*]))")
 # Only texts with some mark are parsed.
 _MARKS = re.compile(r"[*_`#<>\[\]|~&\\]|^\s*(?:[-+]|[0-9]{1,9}[.)])\s|^\s*[=-]{3,}\s*$", re.MULTILINE)
 
@@ -47,6 +50,8 @@ def _parser() -> Any:
 def plain_text(text: str) -> str:
     """``text`` with its Markdown and HTML marks and its emoji removed."""
     text = _EMOJI.sub("", text)
+    if "***" in text:
+        text = _MASK.sub(lambda m: "•" * len(m.group(0)), text)
     if not _MARKS.search(text):
         return text
     tokens = _parser().parse(_TIMES.sub(r"\\*", text))

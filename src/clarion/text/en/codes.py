@@ -145,7 +145,7 @@ _LAST_DIGITS = re.compile(
 )
 # A masked number shows its last digits: "(...1234)", "****5678", "•••• 9012", "xxxx3456".
 _MASKED_DIGITS = re.compile(
-    r"(?<![\w*•.…])(?:\.{3}|…|(?:[*•]{3,}|[xX]{3,})\s?)(?P<n>[0-9]{2,6})(?![\w*]|[.,][0-9])"
+    r"(?<![\w*•.…])(?:\.{3}|…|(?:[*•]{3,}|[xX]{3,})[\s-]?)(?P<n>[0-9]{2,6})(?![\w*]|[.,][0-9])"
 )
 _NUMBER_OWNER = re.compile(
     r"(?i:card|account|acct|number|phone|mobile|ssn|social|visa|mastercard|amex|discover|debit|credit|iban|id)\b"
