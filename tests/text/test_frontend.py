@@ -155,6 +155,16 @@ def test_a_masked_card_number_is_read_by_the_digits_it_shows() -> None:
     )
 
 
+def test_a_product_line_and_its_model_number_are_read_together_in_mandarin() -> None:
+    """ "RTX" went to the English reader and " 4090" to the Mandarin one, which read it as an amount
+    (四千零九十)."""
+    zh = FrontEndOptions(language="zh")
+    fe = TextFrontEnd()
+    assert fe.process("显卡为RTX 4090，显存24GB", zh).text == "显卡为R T X 四零九零，显存二十四G B"
+    assert fe.process("GDP 5000亿元", zh).text == "G D P 五千亿元"  # an amount after an acronym
+    assert fe.process("I bought an RTX 4090 today.", zh).text == "I bought an R T X forty ninety today."
+
+
 def test_web_and_mail_addresses_are_read_whole_in_the_sentence_language() -> None:
     """An address in a Mandarin sentence was split between two readers ("example dot
     com/zh", "zhang.san at one six three"); it is now read whole, as a Mandarin speaker says it."""

@@ -55,7 +55,11 @@ _NUMBER_SIGN = r"(?:No|NO)\.\s?(?=[0-9])"  # "No.1", read with its number
 _MEASURE = rf"(?:{_CURRENCY}|{_NUMBER_SIGN})?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})?(?![{_LATIN}0-9]))?"
 # Letters and digits glued into one word: a code or model name ("CA1234", "MP3", "5G",
 # "COVID-19", "iPhone15"), read in the language around it.
-_CODE = rf"(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
+# A product line and its model number are one code too ("RTX 4090", "GTX 1080").
+_CODE = (
+    r"[A-Z]{2,5} [0-9]{3,4}(?![0-9.,:/%-])"
+    rf"|(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
+)
 _SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 # A web address or an e-mail address (public: the Mandarin rules read the same ones). It is one
 # neutral token, read whole in the language around it: its words, dots and digits split
@@ -69,7 +73,7 @@ _TOKEN = re.compile(
     rf"{_LINK}|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )
 _HINTED_TOKEN = re.compile(
-    rf"{_LINK}|(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9]){_CODE}(?![{_LATIN}0-9]))"
+    rf"{_LINK}|(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9])(?:{_CODE})(?![{_LATIN}0-9]))"
     rf"|(?P<per>(?<=[{_HAN}])/{_UNIT}(?![{_LATIN}0-9]))"  # a rate after a Chinese unit: 元/kg
     rf"|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<other>[^{_HAN}{_LATIN}0-9]+|[0-9]+)"
 )
