@@ -65,6 +65,7 @@ _ROMAN_NEXT = re.compile(r"\s+[IVXLC]+\b")
 # Time zones written after a time ("5 p.m. ET", "14:00 UTC"): a full stop before one ends no sentence.
 TIME_ZONE = r"(?:[ECMPAHG][DS]?T|UTC|GMT|BST|CET|CEST|IST|JST|KST|AEST|AEDT|AKST)(?![\w])"
 _ZONE_NEXT = re.compile(r"\s+" + TIME_ZONE)
+_MERIDIEM = frozenset({"a.m", "p.m", "A.M", "P.M"})
 _ALWAYS_ON = frozenset({"vs", "Vs", "v", "cf", "viz", "e.g", "i.e", "E.g", "I.e", "a.k.a", "A.K.A"})
 # A unit written short after a number goes on before a lower-case word: "5 ft. tall", "3 mi. away".
 _UNIT_AFTER_NUMBER = re.compile(
@@ -94,7 +95,7 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
         return after is None or after.group("w") not in _SENTENCE_OPENERS
     if first.isdigit() or _ROMAN_NEXT.match(text, end):  # "Fig. 3", "vol. II"
         return word in _BEFORE_NUMBER
-    if word in ("a.m", "p.m", "A.M", "P.M") and _ZONE_NEXT.match(text, end):  # "5 p.m. ET"
+    if word in _MERIDIEM and _ZONE_NEXT.match(text, end):  # "5 p.m. ET"
         return True
     return first.islower() and (
         word in _BEFORE_NUMBER
@@ -118,7 +119,7 @@ def turns_on_next_word(piece: str) -> bool:
         word in _TITLES
         or word in _SUFFIXES
         or word in _BEFORE_NUMBER
-        or word in ("a.m", "p.m", "A.M", "P.M")
+        or word in _MERIDIEM
         or (len(word) == 1 and word.isupper())
     )
 
