@@ -163,6 +163,7 @@ def test_a_product_line_and_its_model_number_are_read_together_in_mandarin() -> 
     assert fe.process("显卡为RTX 4090，显存24GB", zh).text == "显卡为R T X 四零九零，显存二十四G B"
     assert fe.process("GDP 5000亿元", zh).text == "G D P 五千亿元"  # an amount after an acronym
     assert fe.process("I bought an RTX 4090 today.", zh).text == "I bought an R T X forty ninety today."
+    assert fe.process("我见了Dr. Smith和Mr. Lee。", zh).text == "我见了Doctor Smith和Mister Lee。"
 
 
 def test_web_and_mail_addresses_are_read_whole_in_the_sentence_language() -> None:

@@ -30,6 +30,15 @@ def test_chinese_punctuation_is_chinese() -> None:
     assert spans("Hello，世界") == [("Hello", "en"), ("，世界", "zh")]
 
 
+def test_for_a_mandarin_voice_punctuation_between_english_words_stays_english() -> None:
+    # "Dr" and "Smith" were read apart, the full stop with the Chinese, so "Dr." was never a title.
+    zh = [(s.text, s.language) for s in language_spans("我见了Dr. Smith和Mr. Lee。", "zh")]
+    assert zh == [("我见了", "zh"), ("Dr. Smith", "en"), ("和", "zh"), ("Mr. Lee", "en"), ("。", "zh")]
+    # A number between English words is still read in Mandarin.
+    mixed = [(s.text, s.language) for s in language_spans("我用iPhone 15 Pro拍的", "zh")]
+    assert ("iPhone", "en") in mixed and any("15" in t and lang == "zh" for t, lang in mixed)
+
+
 @given(st.text(max_size=200))
 def test_spans_concatenate_back_to_the_input(text: str) -> None:
     out = language_spans(text)

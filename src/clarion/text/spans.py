@@ -107,7 +107,7 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
         prev, nxt = _kind(before, hint), _kind(after, hint)
         touches_prev = i > 0 and not tok[0].isspace()
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
-        langs.append(_neutral_language(hint, prev, nxt, touches_prev, touches_next, has_zh[i]))
+        langs.append(_neutral_language(tok, hint, prev, nxt, touches_prev, touches_next, has_zh[i]))
     return merge_spans(Span(tok, lang) for (tok, _), lang in zip(tokens, langs, strict=True))
 
 
@@ -146,6 +146,7 @@ def _sentences_with_zh(tokens: list[tuple[str, str]]) -> list[bool]:
 
 
 def _neutral_language(
+    token: str,
     hint: Language | None,
     prev: str | None,
     nxt: str | None,
@@ -154,8 +155,10 @@ def _neutral_language(
     sentence_has_zh: bool,
 ) -> str:
     if hint == "zh":
-        # English only beside English words in a sentence with no Chinese in it.
-        return "en" if not sentence_has_zh and "word" in (prev, nxt) else "zh"
+        # English only beside English words in a sentence with no Chinese in it, or between two
+        # of them when it holds no number ("Dr. Smith", "Hello, world" inside Mandarin text).
+        between_words = prev == nxt == "word" and not any(c.isdigit() for c in token)
+        return "en" if between_words or (not sentence_has_zh and "word" in (prev, nxt)) else "zh"
     prev = "en" if prev == "word" else prev
     nxt = "en" if nxt == "word" else nxt
     if prev is None or (touches_next and nxt == "zh") or (touches_next and not touches_prev):
