@@ -130,6 +130,7 @@ def test_an_abbreviation_that_the_text_goes_on_from_ends_no_sentence() -> None:
         " Max. speed is 30.",
     ]
     assert split_sentences("Open 10-2 Sat. and Sun. 12-4.") == ["Open 10-2 Sat. and Sun. 12-4."]
+    assert split_sentences("12月8日Dr. Smith来了。") == ["12月8日Dr. Smith来了。"]  # a title glued to Chinese
     assert split_sentences("Meet at 5 p.m. ET in vol. II of Exp. 08/26.") == [
         "Meet at 5 p.m. ET in vol. II of Exp. 08/26."
     ]

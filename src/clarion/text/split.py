@@ -73,7 +73,7 @@ _UNIT_AFTER_NUMBER = re.compile(
 )
 _NEXT_CHAR = re.compile(r"\s*(\S)")
 # The last word before a full stop: "Dr", "e.g", "p.m".
-_LAST_WORD = re.compile(r"(?<![\w.])((?:[A-Za-z]\.)*[A-Za-z]+)\.[\"'”’)\]]*$")
+_LAST_WORD = re.compile(r"(?<![A-Za-z0-9_.])((?:[A-Za-z]\.)*[A-Za-z]+)\.[\"'”’)\]]*$")
 _LOWER_ABBREVIATION = re.compile(
     r"^(?:[a-z]\.)+[a-z]$|^(?:etc|incl|excl|est|approx|misc|dept|govt|appt|Appt|[Mm]in|[Mm]ax|hrs?|yrs?)$"
 )
