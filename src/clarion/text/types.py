@@ -45,24 +45,11 @@ class RuleLog:
         self, name: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str], text: str
     ) -> str:
         changed = False
+        safe = guarded(name, repl)
 
         def wrap(m: re.Match[str]) -> str:
             nonlocal changed
-            try:
-                out = repl(m)
-            except Exception as exc:
-                # A fault in one rule costs one match its reading, not the request its audio. The
-                # log names the rule and the code, not the text: request text stays private.
-                where = traceback.extract_tb(exc.__traceback__)[-1]
-                log.error(
-                    "text rule %s raised %s at %s:%s on a %d-character match; left as written",
-                    name,
-                    type(exc).__name__,
-                    where.filename.rsplit("/", 1)[-1],
-                    where.lineno,
-                    len(m.group(0)),
-                )
-                return m.group(0)
+            out = safe(m)
             changed = changed or out != m.group(0)
             return out
 
@@ -73,3 +60,26 @@ class RuleLog:
 
     def apply(self, rule: Rule, text: str) -> str:
         return self.sub(rule.name, rule.pattern, rule.repl, text)
+
+
+def guarded(name: str, repl: Callable[[re.Match[str]], str]) -> Callable[[re.Match[str]], str]:
+    """``repl`` that leaves its match as written when it raises: a fault in one rule costs one
+    match its reading, not the request its audio. The log names the rule and the code line, not
+    the text: request text stays private."""
+
+    def safe(m: re.Match[str]) -> str:
+        try:
+            return repl(m)
+        except Exception as exc:
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error(
+                "text rule %s raised %s at %s:%s on a %d-character match; left as written",
+                name,
+                type(exc).__name__,
+                where.filename.rsplit("/", 1)[-1],
+                where.lineno,
+                len(m.group(0)),
+            )
+            return m.group(0)
+
+    return safe

@@ -72,7 +72,7 @@ from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
 from clarion.text.spans import LINK
-from clarion.text.types import Normalized, RuleLog
+from clarion.text.types import Normalized, RuleLog, guarded
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
 
@@ -1188,7 +1188,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.unit", _FRACTION_UNIT, _fraction_unit, t)
         t = ctx.sub("zh.digits", _IPV4, lambda m: "点".join(_digits(p) for p in m.group(0).split(".")), t)
         t = ctx.sub("zh.version", _VERSION, lambda m: "点".join(_int(p) for p in m.group(0).split(".")), t)
-        t = _NUMBER.sub(lambda m: _number(ctx, m), t)
+        t = _NUMBER.sub(guarded("zh.number", lambda m: _number(ctx, m)), t)
     else:
         t = ctx.sub("zh.fraction", _VULGAR_RE, _vulgar, t)
     t = ctx.sub("zh.unit", _PER, lambda m: "每" + _PER_UNITS[m.group(1)], t)
