@@ -847,6 +847,9 @@ def test_the_other_unicode_operators_are_read() -> None:
 def test_sums_and_month_abbreviations_left_over() -> None:
     assert normalize_en("2+3 m2").text == "two plus three square meters"
     assert normalize_en("6 mo and a 6-mo lease").text == "six months and a six-month lease"
+    assert normalize_en("$15/user/mo, 10 mg/kg/day").text == (
+        "fifteen dollars per user per month, ten milligrams per kilogram per day"
+    )
 
 
 @pytest.mark.parametrize(

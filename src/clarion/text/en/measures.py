@@ -121,12 +121,15 @@ _PER_UNITS = {
     "user": "user", "seat": "seat", "serving": "serving", "dose": "dose", "game": "game",
     "page": "page", "word": "word", "visit": "visit",
 }  # fmt: skip
+_PER_ALT = "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
 _PER = re.compile(
     r"(?<![\w.,/])(?P<left>[0-9][0-9,]*+(?:\.[0-9]++)?(?:\s?(?:%|[KkMB]|bn|mn|"
     + _ANY_UNIT
     + r"))?)/(?P<d>"
-    + "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
-    + r")(?![\w/²³])"
+    + _PER_ALT
+    + r")(?:/(?P<d2>"  # "$15/user/mo": per user per month
+    + _PER_ALT
+    + r"))?(?![\w/²³])"
 )
 # Feet and inches: 5'11", 6' 2", 6'2; bare feet before a size word ("6' tall", "an 8' ceiling").
 _FEET_INCHES = re.compile(
@@ -164,7 +167,8 @@ _MODIFIED_NOUN = re.compile(
 
 
 def _per(m: re.Match[str]) -> str:
-    return f"{m.group('left')} per {_PER_UNITS[m.group('d')]}"
+    out = f"{m.group('left')} per {_PER_UNITS[m.group('d')]}"
+    return out + f" per {_PER_UNITS[m.group('d2')]}" if m.group("d2") else out
 
 
 def _feet_inches(m: re.Match[str]) -> str:

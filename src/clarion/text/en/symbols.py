@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.measures import _ANY_UNIT, _PER_UNITS, _unit_words
+from clarion.text.en.measures import _ANY_UNIT, _PER_ALT, _PER_UNITS, _unit_words
 from clarion.text.en.words import _cardinal, _number, _pad, _year
 from clarion.text.types import Rule
 
@@ -56,9 +56,7 @@ _SCIENTIFIC = re.compile(
     r"|[eE](?P<e2>[-+]?[0-9]{1,3})(?![\w.]|,[0-9]))"
     r"(?![\w^⁰¹²³⁴⁵⁶⁷⁸⁹]|[.,][0-9])"
     r"(?:(?P<us>\s?)(?P<u>" + _ANY_UNIT + r")(?![\w²³]|(?<=\.)[A-Za-z]))?"
-    r"(?:/(?P<d>"
-    + "|".join(re.escape(u) for u in sorted(_PER_UNITS, key=len, reverse=True))
-    + r")(?![\w/²³]))?"
+    r"(?:/(?P<d>" + _PER_ALT + r")(?![\w/²³]))?"
 )
 
 
