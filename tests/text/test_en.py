@@ -82,6 +82,34 @@ def test_years_need_context() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
+        # 1900-2039 alone is a year, as NeMo's and WeTextProcessing's public cases read "2012".
+        ("2012 was a great year.", "twenty twelve was a great year."),
+        ("1950, 1960 and 1970.", "nineteen fifty, nineteen sixty and nineteen seventy."),
+        # An amount: a count noun or a plural after it, a numbering word before it, or out of range.
+        (
+            "He scored 1995 points and hired 1995 employees.",
+            (
+                "He scored one thousand nine hundred ninety-five points and hired one thousand nine hundred"
+                " ninety-five employees."
+            ),
+        ),
+        ("see page 1984", "see page one thousand nine hundred eighty-four"),
+        ("2048 bytes", "two thousand forty-eight bytes"),
+        # An ISO year and month; a season's two years stay a range.
+        (
+            "Released 2024-06, updated 2024-11.",
+            "Released June twenty twenty-four, updated November twenty twenty-four.",
+        ),
+        ("the 2010-11 season", "the twenty ten to eleven season"),
+    ],
+)
+def test_a_bare_year_and_a_year_and_month(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
         ("Founded 753 B.C. The city grew.", "Founded seven hundred fifty-three B C. The city grew."),
         ("It was 2024 B.C", "It was twenty twenty-four B C"),
         ("Around 3000 B.C.E., writing began.", "Around three thousand B C E, writing began."),

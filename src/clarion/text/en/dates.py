@@ -142,6 +142,17 @@ def _date_iso(m: re.Match[str]) -> str:
     return _pad(m, _say_date(int(m.group("m")), int(m.group("d")), m.group("y")))
 
 
+# "2024-06": an ISO year and month. "2010-11" names a season (the next year), not November.
+_YEAR_MONTH = re.compile(r"(?<![\w.,/-])(?P<y>(?:19|20)[0-9]{2})-(?P<m>0[1-9]|1[0-2])(?![\w/-]|[.,:][0-9])")
+
+
+def _year_month(m: re.Match[str]) -> str:
+    y, mo = m.group("y"), int(m.group("m"))
+    if not m.group("m").startswith("0") and mo == (int(y[2:]) + 1) % 100:
+        return m.group(0)
+    return _pad(m, f"{_MONTHS[mo - 1]} {_year(int(y))}")
+
+
 def _date_slash(m: re.Match[str]) -> str:
     a, b = int(m.group("a")), int(m.group("b"))
     if m.group("sep") == ".":  # dotted dates are European: day first unless impossible
@@ -235,6 +246,35 @@ _YEAR_NOUN = re.compile(
     r"|Ford|Toyota|Honda|Chevy|Chevrolet|BMW|Tesla|graduates|class|flood|attack|attacks|law|act|Act|study"
     r"|debut|release|version|update|remake|sequel|reboot|Super\s+Bowl|Tour|Grand\s+Prix|Marathon)(?![\w]))"
 )
+# A bare 1900-2039 that nothing has read as an amount is a year: "2012 was a good year", "in
+# 1999 and 2004". Amounts with a unit, a currency or a percent were read by earlier rules; a count
+# noun or a plural after it ("1999 people", "2019 models"), or a word that numbers things before it
+# ("page 1984"), keeps it a cardinal.
+_YEAR_BARE = re.compile(
+    r"(?<![\w.,$£€¥#/:+\-−])(?P<y>19[0-9]{2}|20[1-3][0-9])(?![\w%°/'’]|[.,:][0-9]|\s?[-–—]\s?[0-9])"
+)
+_WORD_AFTER = re.compile(r"\s++([A-Za-z]++)")
+_WORD_BEFORE = re.compile(
+    r"(?i:page|pages|p|pp|number|no|room|item|step|code|id|pin|ext|flight|route|rank)\.?\s++$"
+)
+_VERBS_IN_S = frozenset(
+    {"was", "has", "is", "marks", "brings", "sees", "looks", "remains", "promises", "seems"}
+)
+
+
+def _year_bare(m: re.Match[str]) -> str:
+    s = m.string
+    after = _WORD_AFTER.match(s, m.end())
+    if after is not None:
+        word = after.group(1)
+        plural = len(word) >= 4 and word.endswith("s") and not word.endswith("ss") and word not in _VERBS_IN_S
+        if plural or re.match(_COUNT_NOUNS, word):
+            return m.group(0)
+    if _WORD_BEFORE.search(s, max(0, m.start() - 8), m.start()):
+        return m.group(0)
+    return _pad(m, _year(int(m.group("y"))))
+
+
 # "(1988)", "Starling, Arthur E. (1988)": a year alone in brackets, as in citations.
 _YEAR_PAREN = re.compile(r"(?<=\()\s?(?P<y>1[1-9][0-9]{2}|20[0-9]{2})\s?(?=\))")
 # "the class of '99", "back in '08", "Q3 '22": a year cut to two digits after an apostrophe.
@@ -291,6 +331,7 @@ WEEKDAY_AFTER_HOURS = Rule("en.date", _WEEKDAY_AFTER_HOURS, _weekday_after_hours
 WEEKDAY_DATE = Rule("en.date", _WEEKDAY_DATE, lambda m: _WEEKDAYS[m.group("w")])
 DATE_ISO = Rule("en.date", _DATE_ISO, _date_iso)
 CARD_EXPIRY = Rule("en.date", _CARD_EXPIRY, _card_expiry)
+YEAR_MONTH = Rule("en.date", _YEAR_MONTH, _year_month)
 DATE_SLASH = Rule("en.date", _DATE_SLASH, _date_slash)
 MONTH_RANGE = Rule("en.date", _MONTH_RANGE, _month_range)
 PERIOD_RANGE = Rule("en.date", _PERIOD_RANGE, lambda m: _pad(m, f"{m.group('a')} to {m.group('b')}"))
@@ -307,3 +348,4 @@ YEAR_NOUN = Rule("en.year", _YEAR_NOUN, lambda m: _pad(m, _year(int(m.group("y")
 YEAR_PAREN = Rule(
     "en.year", _YEAR_PAREN, lambda m: m.group(0).replace(m.group("y"), _year(int(m.group("y"))))
 )
+YEAR_BARE = Rule("en.year", _YEAR_BARE, _year_bare)
