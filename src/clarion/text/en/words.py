@@ -58,6 +58,7 @@ def _number(int_part: str, frac: str | None) -> str:
     return _decimal(int_part, frac) if frac else _cardinal(int_part)
 
 
+@lru_cache(maxsize=1024)
 def _year(n: int) -> str:
     if not 1000 <= n <= 2099 or n == 2000 or 2001 <= n <= 2009:
         return _cardinal(str(n))
