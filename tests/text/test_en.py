@@ -921,6 +921,16 @@ def test_what_banking_and_phone_agents_say(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
 
 
+def test_hosts_with_ports_and_status_codes_with_their_reasons() -> None:
+    assert normalize_en("visit example.com:8080/x or localhost:3000.").text == (
+        "visit example dot com colon eight zero eight zero slash x or localhost colon three zero zero zero."
+    )
+    assert normalize_en("It returns 404 Not Found or 403 Forbidden.").text == (
+        "It returns four oh four Not Found or four oh three Forbidden."
+    )
+    assert normalize_en("the time is 10:30").text == "the time is ten thirty"
+
+
 def test_heart_rates_and_tempos_are_beats_per_minute() -> None:
     assert normalize_en("HR 72 bpm").text == "H R seventy-two beats per minute"
     assert normalize_en("a 128 BPM track").text == "a one hundred twenty-eight beat per minute track"

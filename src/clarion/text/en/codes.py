@@ -33,7 +33,10 @@ def _version(m: re.Match[str]) -> str:
 # "RTX 4090", "flight 1549", "Highway 101", "Suite 1450".
 # HTTP status codes are read like model numbers: "a 404 error", "error 503".
 _STATUS_CODE = re.compile(
-    r"(?<![\w.,])(?P<n>[1-5][0-9]{2})(?=\s(?:error|errors|page|status|response|code)(?![\w]))"
+    r"(?<![\w.,])(?P<n>[1-5][0-9]{2})(?=\s(?:error|errors|page|status|response|code|Not\s+Found|Forbidden"
+    r"|Unauthorized|Bad\s+Request|Bad\s+Gateway|Internal\s+Server\s+Error|Service\s+Unavailable"
+    r"|Gateway\s+Timeout|Too\s+Many\s+Requests|Method\s+Not\s+Allowed|Moved\s+Permanently|No\s+Content"
+    r"|Conflict|Payment\s+Required|Not\s+Modified)(?![\w]))"
     r"|(?:(?<=[Ee]rror\s)|(?<=HTTP\s))(?P<n2>[1-5][0-9]{2})(?![\w]|[.,][0-9])"
 )
 

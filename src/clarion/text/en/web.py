@@ -35,8 +35,11 @@ def _spell_address(addr: str) -> str:
 
 _URL = re.compile(r"(?<![\w@])(?:https?://|www\.)[^\s<>\"]++", re.I)
 _TLD = r"(?:com|org|net|edu|gov|io|co|uk|us|de|fr|ai|dev|app|info|biz|me|ca|au|jp|cn|tv|ly)"
+# "example.com/help", "example.com:8080/x", "localhost:3000": a host, its port and path.
 _DOMAIN = re.compile(
-    r"(?<![\w.@/-])(?:[a-z0-9_-]++\.(?=[a-z0-9]))++" + _TLD + r"(?![\w-])(?:/[^\s<>\"]*+)?", re.I
+    r"(?<![\w.@/-])(?:(?:[a-z0-9_-]++\.(?=[a-z0-9]))++" + _TLD + r"(?![\w-])|localhost(?=:[0-9]))"
+    r"(?::[0-9]{2,5}(?![0-9]))?(?:/[^\s<>\"]*+)?",
+    re.I,
 )
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++", re.A)
 _TRAIL = ".,;:!?)]}'\""
