@@ -934,6 +934,9 @@ def test_hosts_with_ports_and_status_codes_with_their_reasons() -> None:
 def test_heart_rates_and_tempos_are_beats_per_minute() -> None:
     assert normalize_en("HR 72 bpm").text == "H R seventy-two beats per minute"
     assert normalize_en("a 128 BPM track").text == "a one hundred twenty-eight beat per minute track"
+    assert normalize_en("420 ppm, 5 ppb and 2.5 mol").text == (
+        "four hundred twenty parts per million, five parts per billion and two point five moles"
+    )
 
 
 @pytest.mark.parametrize(
