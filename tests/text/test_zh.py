@@ -377,6 +377,10 @@ def test_a_two_digit_year_after_a_word_that_places_it_in_time(text: str, expecte
     assert normalize_zh(text).text == expected
 
 
+def test_ports_read_digit_by_digit_with_their_host() -> None:
+    assert normalize_zh("端口8080，访问localhost:3000。").text == "端口八零八零，访问localhost冒号三零零零。"
+
+
 def test_a_card_expiry_is_a_month_and_a_year() -> None:
     assert normalize_zh("有效期12/27。").text == "有效期二七年十二月。"
     assert normalize_zh("卡片有效期至08/2026").text == "卡片有效期至二零二六年八月"

@@ -65,7 +65,7 @@ _SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 # neutral token, read whole in the language around it: its words, dots and digits split
 # between two readers made "example dot com/zh".
 LINK = (
-    r"(?:https?://|www\.)[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
+    r"(?:https?://|www\.|localhost:(?=[0-9]))[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
     r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _LINK = rf"(?P<link>{LINK})"

@@ -175,7 +175,7 @@ _PHONE = re.compile(
 _CODE_WORDS = (
     "验证码|校验码|密码|编号|单号|订单号|运单号|快递单号|卡号|账号|帐号|工号|学号|车次|航班|房间号|房号|尾号"
     "|邮编|邮政编码|号码|电话|热线|手机|拨打|致电|呼叫|QQ|qq|微信号|身份证|证件号|序列号|批号|代码|股票代码"
-    "|取件码|取货码|提货码|取餐号|座位号|车牌号|会员号|客户号|房间|号(?=[:：])"
+    "|取件码|取货码|提货码|取餐号|座位号|车牌号|会员号|客户号|房间|端口|端口号|号(?=[:：])"
     "|(?:后|末|最后)(?:[一二三四五六七八九]|[1-9])位(?:数字|数)?"  # 后四位是1234: the digits a number ends in
 )
 _CODE = re.compile(
@@ -1107,7 +1107,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         ctx.fire("zh.width")
     t = folded
 
-    if "@" in t or "www." in t or "://" in t:
+    if "@" in t or "www." in t or "://" in t or "localhost:" in t:
         t = ctx.sub("zh.url", _LINK, lambda m: _link(ctx, m), t)
     if _ASCII_DIGIT.search(t):  # every rule below reads a number
         t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: m.group(1) + "、", t)
