@@ -248,15 +248,16 @@ _YEAR_NOUN = re.compile(
 )
 # A bare 1900-2039 that nothing has read as an amount is a year: "2012 was a good year", "in
 # 1999 and 2004". Amounts with a unit, a currency or a percent were read by earlier rules; a count
-# noun or a plural after it ("1999 people", "2019 models"), or a word that numbers things before it
+# noun or a plural after it ("1999 people", "1995 employees"), or a word that numbers things before it
 # ("page 1984"), keeps it a cardinal.
 _YEAR_BARE = re.compile(
     r"(?<![\w.,$£€¥#/:+\-−])(?P<y>19[0-9]{2}|20[1-3][0-9])(?![\w%°/'’]|[.,:][0-9]|\s?[-–—]\s?[0-9])"
 )
 _WORD_AFTER = re.compile(r"\s++([A-Za-z]++)")
 _WORD_BEFORE = re.compile(
-    r"(?i:page|pages|p|pp|number|no|room|item|step|code|id|pin|ext|flight|route|rank)\.?\s++$"
+    r"\b(?i:page|pages|p|pp|number|no|room|item|step|code|id|pin|ext|flight|route|rank)\.?\s++$"
 )
+_COUNT_NOUN = re.compile(_COUNT_NOUNS)
 _VERBS_IN_S = frozenset(
     {"was", "has", "is", "marks", "brings", "sees", "looks", "remains", "promises", "seems"}
 )
@@ -268,7 +269,7 @@ def _year_bare(m: re.Match[str]) -> str:
     if after is not None:
         word = after.group(1)
         plural = len(word) >= 4 and word.endswith("s") and not word.endswith("ss") and word not in _VERBS_IN_S
-        if plural or re.match(_COUNT_NOUNS, word):
+        if plural or _COUNT_NOUN.match(word):
             return m.group(0)
     if _WORD_BEFORE.search(s, max(0, m.start() - 8), m.start()):
         return m.group(0)
