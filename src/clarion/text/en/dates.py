@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.words import _ONES, _cardinal, _ends_sentence, _ordinal, _pad, _year
+from clarion.text.en.words import _cardinal, _ends_sentence, _oh_digits, _ordinal, _pad, _year
 from clarion.text.types import Rule
 
 _MONTHS = (
@@ -71,7 +71,7 @@ def _card_expiry(m: re.Match[str]) -> str:
     if cue.lower() == "exp":
         cue = "Expiry" if cue[0] == "E" else "expiry"
     y = m.group("y")
-    year = _year(int(y)) if len(y) == 4 else f"oh {_ONES[int(y[1])]}" if y[0] == "0" else _cardinal(y)
+    year = _year(int(y)) if len(y) == 4 else _oh_digits(y)
     return f"{cue} {_cardinal(str(int(m.group('m'))))} {year}"
 
 
@@ -298,7 +298,7 @@ def _year_cue(m: re.Match[str]) -> str:
 
 def _year_short(m: re.Match[str]) -> str:
     y = m.group("y")
-    words = "two thousand" if y == "00" else f"oh {_ONES[int(y[1])]}" if y[0] == "0" else _cardinal(y)
+    words = "two thousand" if y == "00" else _oh_digits(y)
     return _pad(m, words)
 
 

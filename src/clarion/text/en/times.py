@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.words import _ONES, _ZONE, _cardinal, _ends_sentence, _pad
+from clarion.text.en.words import _ZONE, _cardinal, _ends_sentence, _oh_digits, _pad
 from clarion.text.types import Rule
 
 # "UTC+8", "GMT-5", "UTC+05:30": an offset from a time zone is plus/minus hours.
@@ -52,8 +52,8 @@ def _military_time(m: re.Match[str]) -> str:
             return m.group(0)
     elif h[0] != "0" or cue is None or cue.group("w").lower() in ("to", "and"):
         return m.group(0)
-    hours = ("oh " + _cardinal(h[1]) if h != "00" else "zero") if h[0] == "0" else _cardinal(h)
-    minutes = "hundred" if mm == "00" else ("oh " + _cardinal(mm[1]) if mm[0] == "0" else _cardinal(mm))
+    hours = "zero" if h == "00" else _oh_digits(h)
+    minutes = "hundred" if mm == "00" else _oh_digits(mm)
     return _pad(m, f"{hours} {minutes}" + (" hours" if m.group("suf") else ""))
 
 
@@ -79,8 +79,7 @@ def _ratio(m: re.Match[str]) -> str:
     ):
         if b == "00":  # "the 45:00 mark"
             return _pad(m, f"{_cardinal(a)} minutes")
-        seconds = f"oh {_cardinal(b[1])}" if b[0] == "0" else _cardinal(b)
-        return _pad(m, f"{_cardinal(a)} {seconds}")
+        return _pad(m, f"{_cardinal(a)} {_oh_digits(b)}")
     return f"{a} to {b}"
 
 
@@ -107,10 +106,8 @@ def _time_words(h: str, mm: str | None, ss: str | None, ap: str | None) -> str:
             out = f"{hour} hundred"
         else:
             out = f"{hour} o'clock"
-    elif mm.startswith("0"):
-        out = f"{hour} oh {_ONES[int(mm[1])]}"
     else:
-        out = f"{hour} {_cardinal(mm)}"
+        out = f"{hour} {_oh_digits(mm)}"
     if ss and int(ss):  # "12:00:00" is twelve o'clock, not "and zero seconds"
         secs = int(ss)
         out += f" and {_cardinal(str(secs))} second{'s' if secs != 1 else ''}"

@@ -65,6 +65,11 @@ def _year(n: int) -> str:
     return _clean(num2words(n, lang="en", to="year")).replace("oh-", "oh ")
 
 
+def _oh_digits(s: str) -> str:
+    """Two digits as a short year, a clock's minutes or seconds say them: 05 -> oh five, 27."""
+    return f"oh {_ONES[int(s[1])]}" if s[0] == "0" else _cardinal(s)
+
+
 def _pairs(s: str) -> str:
     """Digits read in pairs, as people say model, house and flight numbers: 737 -> seven
     thirty-seven, 4090 -> forty ninety, 1600 -> sixteen hundred, 2005 -> two thousand five."""
