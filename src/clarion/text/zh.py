@@ -365,11 +365,11 @@ _YEAR_RANGE = re.compile(
 # no fraction word follows: "从1/3降到1/4"), or before 大促/当天/起/前/后 ... (6/18大促 ->
 # 六月十八日大促); otherwise it stays a fraction (3/4的人, 控制在1/3以内, 等于1/2).
 _MD = r"(1[0-2]|0?[1-9])/(3[01]|[12][0-9]|0?[1-9])"
-# One m/d or a range of two (7/1至7/15, 6/1-6/18), judged by the context of the whole.
 # A card's expiry (有效期12/27, 有效期至08/2026) is a month and a year: 二七年十二月.
 _CARD_EXPIRY = re.compile(
     r"(?<=有效期|到期日|过期日|有效至)(至|到|为|是)?([:：]?\s?)(0?[1-9]|1[0-2])/([0-9]{2}|20[0-9]{2})(?![0-9]|[/.][0-9])"
 )
+# One m/d or a range of two (7/1至7/15, 6/1-6/18), judged by the context of the whole.
 _MD_DATE = re.compile(rf"(?<![0-9./]){_MD}(?:\s?([-~～–—至到])\s?{_MD})?(?![0-9]|[/.][0-9])")
 _MD_STRONG_BEFORE = re.compile(r"(?:(?<![等小大高低当对属至关善])于|截至|截止|截止到|日期|时间)[:：]?\s?$")
 _MD_WEAK_BEFORE = re.compile(r"(?:从|自)\s?$")
@@ -530,7 +530,7 @@ def _time(m: re.Match[str]) -> str:
     if mi > 59 or (sec is not None and int(sec) > 59):
         return m.group(0)
     if sec is not None and _DURATION_CUE.search(m.string, max(0, m.start() - 6), m.start()):
-        head = (("两" if h == 2 else _int(str(h))) + "小时") if h else ""
+        head = _hour(h) + "小时" if h else ""
         return head + (_int(str(mi)) + "分" if mi else "") + (_int(str(int(sec))) + "秒" if int(sec) else "")
     if h > 24:
         return m.group(0)
