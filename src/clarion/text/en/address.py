@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.words import _digits, _ends_sentence, _pad, _pairs
+from clarion.text.en.words import _digits, _kept_stop, _pad, _pairs
 from clarion.text.types import Rule
 
 _STREET = {
@@ -73,8 +73,8 @@ def _address(m: re.Match[str]) -> str:
     out += name + _STREET[suf]
     if m.group("quad"):
         out += m.group("qsp") + _COMPASS[m.group("quad")]
-    elif m.group("dot") and _ends_sentence(m):
-        out += "."
+    else:
+        out += _kept_stop(m, m.group("dot"))
     return _pad(m, out)
 
 

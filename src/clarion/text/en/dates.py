@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.words import _cardinal, _ends_sentence, _oh_digits, _ordinal, _pad, _year
+from clarion.text.en.words import _cardinal, _kept_stop, _oh_digits, _ordinal, _pad, _year
 from clarion.text.types import Rule
 
 _MONTHS = (
@@ -125,9 +125,7 @@ def _date_words(m: re.Match[str], dmy: bool = False) -> str:
         first, last = _ordinal(str(int(day or 0))), _ordinal(str(int(m.group("d2"))))
         out = out.replace(first, f"{first} to {'the ' if dmy else ''}{last}", 1)
     # Keep a full stop if the month abbreviation's dot was the sentence end.
-    if m.group(0).endswith(".") and _ends_sentence(m):
-        out += "."
-    return _pad(m, out)
+    return _pad(m, out + _kept_stop(m, m.group(0)))
 
 
 def _month_range(m: re.Match[str]) -> str:
@@ -135,7 +133,7 @@ def _month_range(m: re.Match[str]) -> str:
     if not (a[0].isupper() and b[0].isupper()):
         return m.group(0)
     out = f"{_MONTHS[_month_num(a) - 1]} to {_MONTHS[_month_num(b) - 1]}"
-    return _pad(m, out + ("." if b.endswith(".") and _ends_sentence(m) else ""))
+    return _pad(m, out + _kept_stop(m, b))
 
 
 def _date_iso(m: re.Match[str]) -> str:
@@ -187,13 +185,11 @@ def _weekday_range(m: re.Match[str]) -> str:
     sep = {"and": "and", "&": "and"}.get(m.group("sep") or "", m.group("sep") or "to")
     if sep == "thru":
         sep = "through"
-    stop = "." if m.group(0).endswith(".") and _ends_sentence(m) else ""
-    return _pad(m, f"{_WEEKDAYS[m.group('a')]} {sep} {_WEEKDAYS[m.group('b')]}{stop}")
+    return _pad(m, f"{_WEEKDAYS[m.group('a')]} {sep} {_WEEKDAYS[m.group('b')]}{_kept_stop(m, m.group(0))}")
 
 
 def _weekday_after_hours(m: re.Match[str]) -> str:
-    day = _WEEKDAYS[m.group("w")]
-    return day + "." if m.group(0).endswith(".") and _ends_sentence(m) else day
+    return _WEEKDAYS[m.group("w")] + _kept_stop(m, m.group(0))
 
 
 def _is_year(s: str, low: int = 1100) -> bool:
@@ -306,8 +302,7 @@ def _year_era(m: re.Match[str]) -> str:
     y = m.group("y")
     era = " ".join(m.group("era").replace(".", ""))
     words = _year(int(y)) if _is_year(y, low=1000) else _cardinal(y)
-    stop = "." if m.group("era").endswith(".") and _ends_sentence(m) else ""  # "753 B.C. The city"
-    return _pad(m, f"{words} {era}{stop}")
+    return _pad(m, f"{words} {era}{_kept_stop(m, m.group('era'))}")  # "753 B.C. The city"
 
 
 # A month and day without a year, after a word that introduces a date: "on 6/15", "until

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.words import _ZONE, _cardinal, _ends_sentence, _oh_digits, _pad
+from clarion.text.en.words import _ZONE, _cardinal, _kept_stop, _oh_digits, _pad
 from clarion.text.types import Rule
 
 # "UTC+8", "GMT-5", "UTC+05:30": an offset from a time zone is plus/minus hours.
@@ -168,9 +168,7 @@ def _time_range(m: re.Match[str]) -> str:
         f"{_time_words(a.group('h'), a.group('mm'), None, a.group('ap'))} {sep} "
         f"{_time_words(b.group('h'), b.group('mm'), None, b.group('ap'))}"
     )
-    if b.group("dot") and _ends_sentence(m):
-        out += "."
-    return _pad(m, out)
+    return _pad(m, out + _kept_stop(m, b.group("dot")))
 
 
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).

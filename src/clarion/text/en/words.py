@@ -124,6 +124,12 @@ def _ends_sentence(m: re.Match[str]) -> bool:
     return rest == "" or re.match(r"\s+[A-Z]", rest) is not None
 
 
+def _kept_stop(m: re.Match[str], written: str | None) -> str:
+    """The full stop that ``written`` (the abbreviation as matched) swallowed, given back when it
+    also ended the sentence: "." or ""."""
+    return "." if written and written.endswith(".") and _ends_sentence(m) else ""
+
+
 _NUM = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++)(?:\.(?P<f>[0-9]++))?"
 # ".5 kg": a measure may start at the point.
 _NUM_OR_POINT = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++|(?=\.[0-9]))(?:\.(?P<f>[0-9]++))?"
