@@ -9,7 +9,15 @@ from __future__ import annotations
 import re
 
 from clarion.text.en.numerals import _fraction_words
-from clarion.text.en.words import _ARTICLE_BEFORE, _NUM_OR_POINT, _cardinal, _decimal, _number, _pad, _pairs
+from clarion.text.en.words import (
+    _NUM_OR_POINT,
+    _after_article,
+    _cardinal,
+    _decimal,
+    _number,
+    _pad,
+    _pairs,
+)
 from clarion.text.types import Rule
 
 _UNITS: dict[str, tuple[str, str]] = {
@@ -175,7 +183,7 @@ def _per(m: re.Match[str]) -> str:
 def _feet_inches(m: re.Match[str]) -> str:
     if m.group("f2"):
         feet = m.group("f2")
-        adjectival = _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
+        adjectival = _after_article(m)
         return _pad(m, f"{_cardinal(feet)} {'foot' if feet == '1' or adjectival else 'feet'}")
     feet, inches = m.group("f"), m.group("i")
     i, _, f = inches.partition(".")
@@ -225,8 +233,7 @@ def _part_measure(m: re.Match[str]) -> str:
         return _pad(m, f"{_cardinal(str(n))} over {_cardinal(str(d))} {many}")
     if m.group("w"):
         return _pad(m, f"{_cardinal(m.group('w'))} and {_fraction_words(n, d)} {many}")
-    article = _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
-    return _pad(m, f"{_fraction_words(n, d, after_article=article)} {one}")
+    return _pad(m, f"{_fraction_words(n, d, after_article=_after_article(m))} {one}")
 
 
 def _measure(m: re.Match[str]) -> str:
@@ -236,10 +243,7 @@ def _measure(m: re.Match[str]) -> str:
     i, f = m.group("i"), m.group("f")
     one, many = unit_words
     # "a 5 km run": after an article the measure is adjectival and stays singular.
-    adjectival = (
-        _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
-        or _MODIFIED_NOUN.match(m.string, m.end()) is not None
-    )
+    adjectival = _after_article(m) or _MODIFIED_NOUN.match(m.string, m.end()) is not None
     unit = one if (i == "1" and not f) or adjectival else many
     neg = {"-": "minus ", "−": "minus ", "+": "plus "}.get(m.group("neg") or "", "")
     return _pad(m, f"{neg}{_number(i, f)} {unit}")
@@ -324,10 +328,7 @@ def _inches(m: re.Match[str]) -> str:
         if m.string.count('"', start, m.start()) % 2:
             return m.group(0)
     i, _, f = m.group("i").partition(".")
-    adjectival = (
-        _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
-        or _MODIFIED_NOUN.match(m.string, m.end()) is not None
-    )
+    adjectival = _after_article(m) or _MODIFIED_NOUN.match(m.string, m.end()) is not None
     return _pad(m, f"{_number(i, f or None)} {'inch' if (i == '1' and not f) or adjectival else 'inches'}")
 
 

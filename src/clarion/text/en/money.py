@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.words import _ARTICLE_BEFORE, _NUM, _NUM_OR_POINT, _cardinal, _decimal, _number, _pad
+from clarion.text.en.words import (
+    _NUM,
+    _NUM_OR_POINT,
+    _after_article,
+    _cardinal,
+    _decimal,
+    _number,
+    _pad,
+)
 from clarion.text.types import Rule
 
 _SCALE = r"(?:\s?(?P<sc>thousand|million|billion|trillion|[KkMBT]|bn|mn|tn|m|(?<=[0-9])b)(?![\w]))?"
@@ -119,10 +127,7 @@ def _modifies_noun(m: re.Match[str]) -> bool:
     s = m.string
     if _MONEY_NOUN.match(s, m.end()):
         return True
-    return (
-        _ARTICLE_BEFORE.search(s, max(0, m.start() - 4), m.start()) is not None
-        and _ADJECTIVE_NEXT.match(s, m.end()) is not None
-    )
+    return _after_article(m) and _ADJECTIVE_NEXT.match(s, m.end()) is not None
 
 
 def _money(m: re.Match[str]) -> str:

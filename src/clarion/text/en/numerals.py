@@ -8,7 +8,15 @@ from __future__ import annotations
 import re
 
 from clarion.text.en.dates import _DATE_CUE, _WEAK_DATE_CUE, _is_year, _say_date
-from clarion.text.en.words import _ARTICLE_BEFORE, _cardinal, _decimal, _number, _ordinal, _pad, _year
+from clarion.text.en.words import (
+    _after_article,
+    _cardinal,
+    _decimal,
+    _number,
+    _ordinal,
+    _pad,
+    _year,
+)
 from clarion.text.split import VALUE_LABEL, abbreviation_goes_on
 from clarion.text.types import Rule
 
@@ -166,7 +174,7 @@ def _fraction_body(m: re.Match[str]) -> str:
     elif d <= 1 or n == 0 or n > d:
         body = f"{_cardinal(ns)} over {_cardinal(ds)}"
     else:
-        article = not m.group("w") and _ARTICLE_BEFORE.search(s, max(0, m.start() - 4), m.start()) is not None
+        article = not m.group("w") and _after_article(m)
         body = _fraction_words(n, d, after_article=article)
     if m.group("w"):
         body = f"{_cardinal(m.group('w'))} and {body}"

@@ -136,3 +136,8 @@ _NUM_OR_POINT = r"(?P<i>[0-9]{1,3}(?:,[0-9]{3})++(?![0-9])|[0-9]++|(?=\.[0-9]))(
 
 
 _ARTICLE_BEFORE = re.compile(r"(?:^|\W)(?:a|an|A|An)\s$")
+
+
+def _after_article(m: re.Match[str]) -> bool:
+    """ "a"/"an" just before the match: what follows is adjectival ("a 5 km run", "a 1/2 cup")."""
+    return _ARTICLE_BEFORE.search(m.string, max(0, m.start() - 4), m.start()) is not None
