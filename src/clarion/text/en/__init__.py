@@ -12,8 +12,10 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
 * Years: a 4-digit number is read as a year ("nineteen ninety-nine") only in a year context:
   inside a date, after a year cue word (in, since, by, until, till, from, during, before, after,
   circa, year; 1000-2099, unless a count noun follows: "in 1500 meters"), before AD/BC/BCE/CE,
-  as a decade (1990s), or as a range of two 1100-2099 numbers (1990-2000). A bare 4-digit
-  number elsewhere is a cardinal ("1999 people" -> one thousand nine hundred ninety-nine).
+  as a decade (1990s), or as a range of two 1100-2099 numbers (1990-2000). A bare 1900-2039
+  is a year too ("2012 was a good year"), unless a count noun or a plural follows or a
+  numbering word precedes it ("1999 people" -> one thousand nine hundred ninety-nine, "page
+  1984"); other bare 4-digit numbers are cardinals.
 * Units agree with the number (1 km -> one kilometer); after "a"/"an" a measure is adjectival
   and stays singular ("a 5 km run").
 * "St." / "Dr.": Saint/Doctor when the next word is capitalised (St. Louis, Dr. Smith),
