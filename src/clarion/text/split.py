@@ -79,6 +79,12 @@ _LOWER_ABBREVIATION = re.compile(
 )
 
 
+def _title_like(word: str) -> bool:
+    """A title, a name or company suffix, or an initial: the sentence goes on after its full stop
+    unless a word that opens one follows."""
+    return word in _TITLES or word in _SUFFIXES or (len(word) == 1 and word.isupper())
+
+
 def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
     """Whether the full stop ending at ``end`` belongs to an abbreviation that the text after it
     continues: "Dr. Smith", "Fig. 3", "e.g. apples", "5 p.m. and"."""
@@ -89,8 +95,7 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
     word, first = m.group(1), nxt.group(1)
     if word in _ALWAYS_ON:
         return True
-    if word in _TITLES or word in _SUFFIXES or (len(word) == 1 and word.isupper()):
-        # "Dr. Smith", "George W. Bush", but "on Main St. The house ..." ends there
+    if _title_like(word):  # "Dr. Smith", "George W. Bush", but "on Main St. The house ..." ends there
         after = _NEXT_WORD.match(text, end)
         return after is None or after.group("w") not in _SENTENCE_OPENERS
     if first.isdigit() or _ROMAN_NEXT.match(text, end):  # "Fig. 3", "vol. II"
@@ -115,13 +120,7 @@ def turns_on_next_word(piece: str) -> bool:
     if m is None:
         return False
     word = m.group(1)
-    return (
-        word in _TITLES
-        or word in _SUFFIXES
-        or word in _BEFORE_NUMBER
-        or word in _MERIDIEM
-        or (len(word) == 1 and word.isupper())
-    )
+    return _title_like(word) or word in _BEFORE_NUMBER or word in _MERIDIEM
 
 
 def abbreviation_ends_sentence(text: str, end: int) -> bool:
