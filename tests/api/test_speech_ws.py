@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed
 from clarion import allocator
 from clarion.api.ws_buffer import TextBuffer
 from clarion.config import Settings
+from clarion.text.frontend import FrontEndOptions, TextFrontEnd
 from clarion.text.split import split_sentences
 from tests.server import RunningServer, serve
 from tests.signals import rms
@@ -160,6 +161,17 @@ def test_buffer_keeps_a_mandarin_sentence_end_whole_when_it_arrives_a_character_
     out, rest = _fed(list("真的吗？！他说：“你好。”等等。。。好吧"))
     assert out == ["真的吗？！", "他说：“你好。”", "等等。。。"]
     assert rest == "好吧"
+
+
+def test_a_bilingual_reply_streamed_to_a_mandarin_voice_reads_as_the_whole_reply() -> None:
+    # Each piece is read on its own; a piece with no Chinese in it ("iPhone 15 Pro…") read its
+    # numbers in English, where the whole reply read them in Mandarin, and the other way round.
+    reply = "好的！iPhone 15 Pro…新款RTX 4090在24年发布。I ran 5 km today.建议如下。1. 多喝水，2. 早睡。"
+    out, rest = _fed(_chunks(reply, 2))
+    frontend, zh = TextFrontEnd(), FrontEndOptions(language="zh")
+    streamed = [s.text for piece in [*out, rest] for s in frontend.process(piece, zh).segments]
+    assert streamed == [s.text for s in frontend.process(reply, zh).segments]
+    assert "I ran five kilometers today." in streamed and "一、多喝水，二、早睡。" in streamed
 
 
 def test_buffer_cuts_a_turns_first_piece_at_a_clause() -> None:

@@ -61,6 +61,9 @@ def test_a_mandarin_voice_reads_numbers_symbols_and_units_in_mandarin(server: Ru
     assert (
         normalize(server, input="I ran 5 km.", voice="zf_xiaoxiao")["normalized"] == "I ran five kilometers."
     )
+    # ...even after a Chinese sentence: a bilingual reply reads each sentence in its own language.
+    reply = normalize(server, input="我跑了5公里。Then I rested for 10 minutes.", voice="zf_xiaoxiao")
+    assert reply["normalized"] == "我跑了五公里。Then I rested for ten minutes."
     english = normalize(server, input="3kg, 2%", voice="af_heart")
     assert english["normalized"] == "three kilograms, two percent"
     assert english["language"] == "en"

@@ -125,6 +125,10 @@ def test_a_mandarin_list_reads_its_numbers_as_items() -> None:
     inline = TextFrontEnd().process("以下是建议：1. 每天运动；2. 早睡。", FrontEndOptions(language="zh"))
     assert inline.text == "以下是建议：一、每天运动；二、早睡。"
     assert all(len(s.text) > 3 for s in inline.segments)  # no number spoken as a sentence
+    # After a sentence's or a clause's end too, as a reply writes "如下。1. ...，2. ...".
+    zh = FrontEndOptions(language="zh")
+    after_end = TextFrontEnd().process("建议如下。1. 多喝水，2. 早睡…3. 少熬夜。", zh)
+    assert [s.text for s in after_end.segments] == ["建议如下。", "一、多喝水，二、早睡…", "三、少熬夜。"]
 
 
 def test_a_list_after_a_label_that_takes_a_value_starts_on_the_next_line() -> None:

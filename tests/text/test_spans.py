@@ -39,6 +39,18 @@ def test_for_a_mandarin_voice_punctuation_between_english_words_stays_english() 
     assert ("iPhone", "en") in mixed and any("15" in t and lang == "zh" for t, lang in mixed)
 
 
+def test_for_a_mandarin_voice_each_sentence_of_a_bilingual_text_reads_its_numbers_in_its_language() -> None:
+    # The sentence after "。" had Chinese before it, so its numbers were read in Mandarin.
+    spans = [(s.text, s.language) for s in language_spans("我跑了5公里。Then I rested for 10 minutes.", "zh")]
+    assert spans == [("我跑了5公里。", "zh"), ("Then I rested for 10 minutes.", "en")]
+    # A sentence with Chinese in it reads them in Mandarin, whatever comes before or after.
+    spans = [(s.text, s.language) for s in language_spans("Great. 新款RTX 4090… iPhone 15 Pro很贵", "zh")]
+    assert spans[:2] == [("Great. ", "en"), ("新款RTX 4090… ", "zh")]
+    assert spans[2:] == [("iPhone", "en"), (" 15 ", "zh"), ("Pro", "en"), ("很贵", "zh")]
+    # A sentence without words, in a text without Chinese, goes by the words beside it.
+    assert {s.language for s in language_spans("1990. That was the year.", "zh")} == {"en"}
+
+
 @given(st.text(max_size=200))
 def test_spans_concatenate_back_to_the_input(text: str) -> None:
     out = language_spans(text)

@@ -86,6 +86,7 @@ def test_a_list_number_ends_no_sentence() -> None:
     assert split_sentences(tips) == ["Tips: 1. Sleep well.", " 2. Drink water."]
     assert split_sentences("Steps:\n1. Open it.\n2. Save.") == ["Steps:\n", "1. Open it.\n", "2. Save."]
     assert split_sentences("以下是建议：1. 每天运动；2. 早睡。") == ["以下是建议：1. 每天运动；", "2. 早睡。"]
+    assert split_sentences("如下。1. 运动，2. 早睡。") == ["如下。", "1. 运动，2. 早睡。"]
     # A number that ends a sentence still ends it.
     assert split_sentences("He scored 3. Then he left.") == ["He scored 3.", " Then he left."]
     assert split_sentences("Score: 5. Great job.") == ["Score: 5.", " Great job."]

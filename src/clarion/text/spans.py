@@ -15,19 +15,21 @@ is Chinese when it has Han characters, else English.
 The hint is the language of the voice that will read the text; only with a hint are
 units, currency codes and codes glued to digits ("CA1234", "MP3", "COVID-19") read as
 part of their number. With "zh", numbers, symbols and codes are read in Mandarin unless
-they sit inside an English phrase of a text with no Chinese ("I ran 5 km"); real English
-words are English whatever the hint. Without a hint (engines splitting already
-normalised text) the plain rules above apply.
+they sit inside an English phrase of a sentence with no Chinese ("I ran 5 km", also after
+"我很好。"); real English words are English whatever the hint. Without a hint (engines
+splitting already normalised text) the plain rules above apply.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
 from clarion.text.lang import has_han
+from clarion.text.split import sentence_ends
 
 Language = Literal["zh", "en"]
 
@@ -60,7 +62,6 @@ _CODE = (
     r"[A-Z]{2,5} [0-9]{3,4}(?![0-9.,:/%-])"
     rf"|(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
 )
-_SENTENCE_END = re.compile(r"[!?;\n]|\.(?=\s|$)")
 # A web address or an e-mail address (public: the Mandarin rules read the same ones). It is one
 # neutral token, read whole in the language around it: its words, dots and digits split
 # between two readers made "example dot com/zh".
@@ -87,27 +88,43 @@ class Span:
 
 def language_spans(text: str, hint: Language | None = None) -> list[Span]:
     """Consecutive spans whose texts concatenate back to ``text``."""
+    # A Mandarin reader decides within a sentence, as the splitter cuts them, so a sentence
+    # streamed on its own reads as it does inside the whole text ("我很好。I ran 5 km.").
+    ends = sentence_ends(text) if hint == "zh" else []
     tokens: list[tuple[str, str]] = []
+    starts: list[int] = []
     for m in (_TOKEN if hint is None else _HINTED_TOKEN).finditer(text):
         kind = m.lastgroup if m.lastgroup in ("zh", "en") else "neutral"
-        if tokens and kind == "neutral" == tokens[-1][1]:
+        same_sentence = bool(starts) and _sentence(ends, starts[-1]) == _sentence(ends, m.start())
+        if tokens and kind == "neutral" == tokens[-1][1] and same_sentence:
             tokens[-1] = (tokens[-1][0] + m.group(0), kind)
         else:
             tokens.append((m.group(0), kind))
+            starts.append(m.start())
     if not any(kind != "neutral" for _, kind in tokens):
         return [Span(text, "zh" if has_han(text) else (hint or "en"))] if text else []
-    has_zh = _sentences_with_zh(tokens)
+    sentence_of = [_sentence(ends, start) for start in starts]
+    with_zh: set[int] = set()
+    with_words: set[int] = set()
+    for (tok, kind), start, first in zip(tokens, starts, sentence_of, strict=True):
+        if kind == "zh":
+            with_zh.update(range(first, _sentence(ends, start + len(tok) - 1) + 1))
+        if kind != "neutral":
+            with_words.add(first)
     langs: list[str] = []
     for i, (tok, kind) in enumerate(tokens):
         if kind != "neutral":
             langs.append(kind)
             continue
-        before = next((tokens[j] for j in range(i - 1, -1, -1) if tokens[j][1] != "neutral"), None)
-        after = next((tokens[j] for j in range(i + 1, len(tokens)) if tokens[j][1] != "neutral"), None)
-        prev, nxt = _kind(before, hint), _kind(after, hint)
+        here = sentence_of[i]
+        # In a text with no Chinese, a sentence of a number alone ("1990. That was the year.")
+        # goes by the words beside it.
+        within = here if here in with_words or with_zh else None
+        prev = _kind(_word_near(tokens, sentence_of, range(i - 1, -1, -1), within), hint)
+        nxt = _kind(_word_near(tokens, sentence_of, range(i + 1, len(tokens)), within), hint)
         touches_prev = i > 0 and not tok[0].isspace()
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
-        langs.append(_neutral_language(tok, hint, prev, nxt, touches_prev, touches_next, has_zh[i]))
+        langs.append(_neutral_language(tok, hint, prev, nxt, touches_prev, touches_next, here in with_zh))
     return merge_spans(Span(tok, lang) for (tok, _), lang in zip(tokens, langs, strict=True))
 
 
@@ -133,16 +150,22 @@ def _kind(token: tuple[str, str] | None, hint: Language | None) -> str | None:
     return kind
 
 
-def _sentences_with_zh(tokens: list[tuple[str, str]]) -> list[bool]:
-    """For each token, whether the sentence it starts in has Chinese in it."""
-    sentence_of: list[int] = []
-    sentence = 0
-    for tok, kind in tokens:
-        sentence_of.append(sentence)
-        if kind != "zh" and _SENTENCE_END.search(tok):
-            sentence += 1
-    with_zh = {sentence_of[i] for i, (_, kind) in enumerate(tokens) if kind == "zh"}
-    return [s in with_zh for s in sentence_of]
+def _sentence(ends: list[int], pos: int) -> int:
+    """The index of the sentence that the character at ``pos`` is in."""
+    return bisect.bisect_right(ends, pos)
+
+
+def _word_near(
+    tokens: list[tuple[str, str]], sentence_of: list[int], where: range, sentence: int | None
+) -> tuple[str, str] | None:
+    """The first word (a token that is not neutral) at the indices ``where`` walks, within
+    ``sentence`` if one is given."""
+    for j in where:
+        if sentence is not None and sentence_of[j] != sentence:
+            return None
+        if tokens[j][1] != "neutral":
+            return tokens[j]
+    return None
 
 
 def _neutral_language(

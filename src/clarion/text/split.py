@@ -7,18 +7,20 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 # A sentence ends at CJK terminators (no space needed), at Western terminators followed
-# by whitespace (so "3.14" and "e.g.x" stay whole), or at a line break.
-_SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'”’)\]]*(?=\s)|\n+")
+# by whitespace or a Han character (so "3.14" and "e.g.x" stay whole, while "today.我们"
+# ends), or at a line break.
+_SENTENCE_END = re.compile(r"[。！？；…]+[”’」』）)\]]*|[.!?;]+[\"'”’)\]]*(?=\s|[\u4e00-\u9fff])|\n+")
 # Where an over-long sentence may be cut: CJK clause marks, Western ones only when a space
 # follows (so "1,000" and "14:30" stay whole), then any whitespace (URLs have none).
 # A list item's number ("1. Sleep well.", "Tips: 1. Sleep well. 2. Drink water."): its full
 # stop ends no sentence, or the number would be read alone, as a sentence of its own.
 # After a label that takes a value ("Score: 5. Great job.") the number is the value; on the next
 # line it is a list's first item ("3 key points:" then "1. ...").
-_ITEM_NUMBER = re.compile(r"(?:^|[;；])\s*[0-9]{1,2}$|[:：]\s*1$")  # after a colon a list starts at 1
+# After a colon a list starts at 1.
+_ITEM_NUMBER = re.compile(r"(?:^|[;；。！？，…])\s*[0-9]{1,2}$|[:：]\s*1$")
 VALUE_LABEL = re.compile(
     r"\b(?i:score|total|rating|result|answer|count|age|level|grade|price|cost|sum|average|rank|points"
     r"|size|quantity|qty|number|version|round|year|day|week|month|step)[ \t]*[:：][ \t]*[0-9]{1,2}$"
@@ -147,19 +149,9 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
     inside = _Guard(protected)
     pieces: list[tuple[int, str]] = []  # (offset in text, piece)
     start = 0
-    for m in _SENTENCE_END.finditer(text):
-        if inside(m.end()) or (m.group(0) == "." and _is_item_number(text, start, m.start())):
-            continue
-        if (
-            m.group(0) == "."
-            and _DOTTED_END.search(text, max(start, m.end() - 40), m.end())
-            and not abbreviation_ends_sentence(text, m.end())
-        ):
-            continue
-        if m.group(0) == "." and abbreviation_goes_on(text, start, m.end()):
-            continue
-        pieces.append((start, text[start : m.end()]))
-        start = m.end()
+    for end in _sentence_ends(text, inside):
+        pieces.append((start, text[start:end]))
+        start = end
     if start < len(text):
         pieces.append((start, text[start:]))
     out: list[str] = []
@@ -173,6 +165,29 @@ def split_sentences(text: str, max_chars: int = 300, protected: Sequence[tuple[i
         else:
             merged.append(seg)
     return merged
+
+
+def sentence_ends(text: str) -> list[int]:
+    """Where the sentences of ``text`` end: the cuts ``split_sentences`` makes before it cuts
+    over-long sentences."""
+    return list(_sentence_ends(text, _Guard(())))
+
+
+def _sentence_ends(text: str, inside: _Guard) -> Iterator[int]:
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        if inside(m.end()) or (m.group(0) == "." and _is_item_number(text, start, m.start())):
+            continue
+        if (
+            m.group(0) == "."
+            and _DOTTED_END.search(text, max(start, m.end() - 40), m.end())
+            and not abbreviation_ends_sentence(text, m.end())
+        ):
+            continue
+        if m.group(0) == "." and abbreviation_goes_on(text, start, m.end()):
+            continue
+        yield m.end()
+        start = m.end()
 
 
 def _is_item_number(text: str, start: int, end: int) -> bool:

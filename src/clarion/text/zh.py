@@ -281,10 +281,10 @@ _NAMED_NUMBER = re.compile(
 )
 # "No.5香水", "NO.23球衣" -> 五号, 二十三号; "No.1" names a rank (销量No.1 -> 销量第一).
 _NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\.[0-9])")
-# A list item's number at a line's start or inline after a colon or semicolon ("建议：1. 运动；2. 睡眠"):
-# "1. 苹果" -> 一、苹果, a pause rather than the end of a
-# sentence (its full stop became 。 and the number a sentence of its own).
-_ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[：:；;]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
+# A list item's number at a line's start or inline after a colon, a semicolon, a sentence's or
+# a clause's end ("建议：1. 运动；2. 睡眠", "如下。1. 运动，2. 睡眠"): "1. 苹果" -> 一、苹果, a pause
+# rather than the end of a sentence (its full stop became 。 and the number a sentence of its own).
+_ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[：:；;。！？，…]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
 # A height in metres and centimetres: 1米85 -> 一米八五, 2米10 -> 两米一零 (not 一米八十五).
 _HEIGHT = re.compile(r"(?<![0-9.,])([12])米([0-9]{2})(?![0-9]|\.[0-9]|\s?(?:厘米|毫米|公分|cm|mm))")
 
