@@ -186,3 +186,16 @@ def test_web_and_mail_addresses_are_read_whole_in_the_sentence_language() -> Non
     assert fe.process("详见www.example.com/docs/", FrontEndOptions(language="en")).text == (
         "详见www点example点com斜杠docs"
     )
+
+
+def test_a_street_at_a_sentences_end_is_read_as_a_street_and_ends_the_sentence() -> None:
+    """ "Main St. The house" read "Main Saint The house", one sentence: a capital after "St."
+    made it a saint, while the splitter, which knows "The" opens sentences, cut there."""
+    fe = TextFrontEnd()
+    for text, segments in [
+        ("I live on Main St. The house is blue.", ["I live on Main Street.", "The house is blue."]),
+        ("Turn onto Mulholland Dr. Then go left.", ["Turn onto Mulholland Drive.", "Then go left."]),
+        ("Visit St. Louis in May.", ["Visit Saint Louis in May."]),
+        ("Ask Dr. Who.", ["Ask Doctor Who."]),  # capital as the sentence's first word, not a name
+    ]:
+        assert [s.text for s in fe.process(text).segments] == segments, text

@@ -98,8 +98,7 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
     if word in _ALWAYS_ON:
         return True
     if _title_like(word):  # "Dr. Smith", "George W. Bush", but "on Main St. The house ..." ends there
-        after = _NEXT_WORD.match(text, end)
-        return after is None or after.group("w") not in _SENTENCE_OPENERS
+        return not opens_sentence(text, end)
     if first.isdigit() or _ROMAN_NEXT.match(text, end):  # "Fig. 3", "vol. II"
         return word in _BEFORE_NUMBER
     if word in _MERIDIEM and _ZONE_NEXT.match(text, end):  # "5 p.m. ET"
@@ -109,6 +108,12 @@ def abbreviation_goes_on(text: str, start: int, end: int) -> bool:
         or _LOWER_ABBREVIATION.match(word) is not None
         or _UNIT_AFTER_NUMBER.search(text, max(start, m.start(1) - 2), m.end(1)) is not None
     )
+
+
+def opens_sentence(text: str, end: int) -> bool:
+    """Whether the word after ``end`` is one that opens sentences ("The", "It", "In")."""
+    after = _NEXT_WORD.match(text, end)
+    return after is not None and after.group("w") in _SENTENCE_OPENERS
 
 
 def turns_on_next_word(piece: str) -> bool:

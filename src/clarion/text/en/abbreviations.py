@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from clarion.text.en.words import _cardinal, _ends_sentence, _ordinal, _pad
-from clarion.text.split import abbreviation_ends_sentence
+from clarion.text.split import abbreviation_ends_sentence, opens_sentence
 from clarion.text.types import Rule
 
 _WITH = re.compile(r"(?<![\w/])[Ww]/(?P<o>o)?(?=\s)")
@@ -127,7 +127,11 @@ def _abbr(m: re.Match[str]) -> str:
         before = s[max(0, m.start() - 40) : m.start()]
         prev = _PREV_WORD.search(before)
         prev_cap = prev is not None and (prev.group(1)[0].isupper() or prev.group(1)[0].isdigit())
-        if next_cap or not prev_cap:
+        # "Main St. The house": after a name (not a sentence's first word, as in "Ask Dr. Who"),
+        # a word that opens sentences opens the next one.
+        start = m.start() - len(before) + prev.start() if prev else 0
+        named = prev_cap and s[:start].rstrip()[-1:] not in ("", ".", "!", "?")
+        if (next_cap and not (named and opens_sentence(s, m.end()))) or not prev_cap:
             return "Saint" if w == "St" else "Doctor"
         out = "Street" if w == "St" else "Drive"
     elif w in _TITLES:
