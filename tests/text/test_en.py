@@ -146,7 +146,16 @@ def test_non_latin_passes_through() -> None:
     ("text", "expected"),
     [
         ("123-123-5678", "one two three, one two three, five six seven eight"),
-        ("1-800-555-0199", "one, eight zero zero, five five five, zero one nine nine"),
+        (
+            "1-800-555-0199",
+            "one eight hundred, five five five, zero one nine nine",
+        ),  # toll-free: "eight hundred"
+        ("1-888-555-0199", "one, eight eight eight, five five five, zero one nine nine"),
+        # A toll-free number spelt in letters reads its words; a letter alone is spelt.
+        ("Call 1-800-FLOWERS today.", "Call one eight hundred flowers today."),
+        ("Call 1-800-GO-U-HAUL.", "Call one eight hundred go U haul."),
+        ("Dial 888-NEW-CARS", "Dial eight eight eight new cars"),
+        ("a 1-800 number", "a one eight hundred number"),  # not a range
         ("+1 415 555 0100", "plus one, four one five, five five five, zero one zero zero"),
         ("+44 20 7946 0958", "plus four four, two zero, seven nine four six, zero nine five eight"),
         ("call 555-0199", "call five five five, zero one nine nine"),
@@ -155,6 +164,11 @@ def test_non_latin_passes_through() -> None:
 )
 def test_phone_numbers(text: str, expected: str) -> None:
     assert normalize_en(text).text == expected
+
+
+def test_a_code_after_an_800_is_no_phone_number() -> None:
+    # Three letters without the "1-" in front: a flight or a model, not 1-800-FLOWERS.
+    assert "en.phone" not in normalize_en("Flight 800-ABC left.").rules
 
 
 @pytest.mark.parametrize(

@@ -39,9 +39,10 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
   modifies a sum is singular ("a $120 million deal" -> one hundred twenty million dollar deal).
 * Percent ranges say "percent" once: "2%-10%" and "2-10%" -> "two to ten percent".
 * Phone numbers are read digit by digit in their groups, with commas between groups:
-  "(555) 123-4567", "1-800-555-0199" (-> "one, eight zero zero, ..."), "+44 20 7946 0958"
-  (7-15 digits after a "+"); a bare "555-0199" after call/phone/tel/text/fax, or when its
-  second group starts with 0 or its first is 555.
+  "(555) 123-4567", "1-800-555-0199" (-> "one eight hundred, five five five, ..."), "+44 20 7946
+  0958" (7-15 digits after a "+"); a bare "555-0199" after call/phone/tel/text/fax, or when its
+  second group starts with 0 or its first is 555. Toll-free numbers in letters read their words:
+  "1-800-FLOWERS" -> "one eight hundred flowers".
 * Time ranges read "to" and both ends as times: "10am-5pm" -> "ten a m to five p m",
   "9:00-17:30" -> "nine o'clock to seventeen thirty"; "Mon-Fri" -> "Monday to Friday".
 * Scores and other number ranges read "to" with plain cardinals ("won 2-0" -> two to zero).
@@ -152,6 +153,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     web.SNAKE,
     times.TZ_OFFSET,
     symbols.PLUS_MINUS,
+    phone.VANITY,
     phone.PHONE,
     phone.PHONE_INTL,
     phone.PHONE_LOCAL,

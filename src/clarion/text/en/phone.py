@@ -1,6 +1,8 @@
 """Phone numbers, read digit by digit in their groups with commas between groups: North American
 numbers with or without a country code, international numbers after a "+", bare seven-digit
 numbers after a cue word or in the fictional 555 exchange, emergency numbers, and extensions.
+The toll-free 800 is "eight hundred" ("one eight hundred, two seven three, ..."), and a toll-free
+number spelt in letters is read as its words ("1-800-FLOWERS": "one eight hundred flowers").
 """
 
 from __future__ import annotations
@@ -36,10 +38,43 @@ _EMERGENCY = re.compile(
 _PHONE_EXT = re.compile(r"(?<=[a-z]),?\s(?:(?P<e>[Ee]xt\.?|[Ee]xtension)|x)\s?(?P<n>[0-9]{1,5})(?![\w-])")
 
 
+# A toll-free number in letters: "1-800-FLOWERS", "1-800-GO-U-HAUL", "888-NEW-CARS". A word of
+# three letters or more in capitals is what makes it one, with four letters in all unless the
+# "1-" is written ("Flight 800-ABC" is no phone); digits may stand among the letters. Also the
+# kind of number: "a 1-800 number" (not a range, "one to eight hundred").
+_VANITY = re.compile(
+    r"(?<![\w+(.-])(?:(?P<cc>\+?1)[-. ])?(?P<area>8(?:00|88|77|66|55|44|33))[-.]"
+    r"(?P<rest>(?=[A-Z0-9-]*[A-Z]{3})(?(cc)|(?=(?:[0-9-]*[A-Z]){4}))[A-Z0-9]{1,10}(?:-[A-Z0-9]{1,10}){0,3})"
+    r"(?![\w-])"
+    r"|(?<![\w+(.-])(?P<kind>1-(?P<karea>8(?:00|88|77|66|55|44|33)))(?=\s++numbers?\b)"
+)
+
+
+def _area(code: str) -> str:
+    return "eight hundred" if code == "800" else _digits(code)
+
+
+def _vanity(m: re.Match[str]) -> str:
+    if m.group("kind"):
+        return "one " + _area(m.group("karea"))
+    # Words of letters are said as words (in lower case, so that no reader spells them out);
+    # a letter alone is spelt ("GO-U-HAUL": "go U haul"), digits are read one by one.
+    words = [
+        _digits(w) if w.isdigit() else (w if len(w) == 1 else w.lower())
+        for w in re.findall(r"[0-9]+|[A-Z]+", m.group("rest"))
+    ]
+    cc = m.group("cc") or ""
+    head = "plus one " if cc.startswith("+") else "one " if cc else ""
+    return _pad(m, head + _area(m.group("area")) + " " + " ".join(words))
+
+
 def _phone(m: re.Match[str]) -> str:
-    parts = [_digits(m.group("a1") or m.group("a2")), _digits(m.group("b")), _digits(m.group("c"))]
+    area = m.group("a1") or m.group("a2")
+    parts = [_area(area), _digits(m.group("b")), _digits(m.group("c"))]
     if m.group("cc"):
-        parts.insert(0, "plus one" if m.group("cc").startswith("+") else "one")
+        one = "plus one" if m.group("cc").startswith("+") else "one"
+        # "one eight hundred" is said as one group.
+        parts[0:1] = [f"{one} eight hundred"] if area == "800" else [one, parts[0]]
     if m.group("x"):  # "555-123-4567-89": one more group, read as the others
         parts.append(_digits(m.group("x")))
     return _pad(m, ", ".join(parts))
@@ -73,6 +108,7 @@ def _phone_ext(m: re.Match[str]) -> str:
 
 
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).
+VANITY = Rule("en.phone", _VANITY, _vanity)
 PHONE = Rule("en.phone", _PHONE, _phone)
 PHONE_INTL = Rule("en.phone", _PHONE_INTL, _phone_intl)
 PHONE_LOCAL = Rule("en.phone", _PHONE_LOCAL, _phone_local)
