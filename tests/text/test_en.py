@@ -1082,3 +1082,25 @@ def test_no_exception_on_arbitrary_text(text: str) -> None:
 @given(st.text(alphabet="0123456789$£€¥%.,:/-+&#@ abcKMSTstndrhmpAPBGkg°C²'’\n"))
 def test_no_exception_on_number_heavy_text(text: str) -> None:
     normalize_en(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "the" was written once by the text and once by the date.
+        ("The 2nd of May was warm.", "The second of May was warm."),
+        # Roman numerals after a lower-case "chapter", "scene"...; a C or an L alone is a letter.
+        ("Read chapter XIV, then act III, scene II.", "Read chapter fourteen, then act three, scene two."),
+        ("in part I think so", "in part I think so"),
+        ("a USB Type C port and Schedule C", "a U S B Type C port and Schedule C"),
+        # The signs that only compare, between letters too.
+        ("3 ≤ x ≤ 5", "three less than or equal to x less than or equal to five"),
+        ("if n ≥ k", "if n greater than or equal to k"),
+        ("Settings > Privacy", "Settings > Privacy"),
+        # "per" written out before a short unit.
+        ("£2.50 per kg", "two pounds and fifty pence per kilogram"),
+        ("$3 per lb.", "three dollars per pound."),
+    ],
+)
+def test_everyday_prose_that_read_wrong(text: str, expected: str) -> None:
+    assert normalize_en(text).text == expected

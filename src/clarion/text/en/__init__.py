@@ -59,8 +59,9 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
   After an ID word (order, SKU, serial, tracking, code, PIN, "#"), 4+ digit numbers and the
   3+ digit runs of codes are read one by one. HTTP status codes are pairs ("four oh four").
 * Roman numerals only after a cue: regnal names give ordinals ("Henry the Eighth"), other cues
-  (Chapter, Part, World War, Super Bowl, Episode...) cardinals; numerals with D or M are left
-  alone, and so is a bare "I".
+  (Chapter, Part, World War, Super Bowl, Episode..., in lower case too) cardinals; numerals with
+  D or M are left alone, and so are a bare "I" after a lower-case cue and a C or an L alone
+  ("USB Type C", "Schedule C").
 * Dimensions use "by" ("1920x1080" -> nineteen twenty by ten eighty); "10x" is "ten times".
   A lower-case "k" after a number is thousand ("100k"), except for races ("ran 5k" -> five K).
 * Units are matched in any case where that is unambiguous (KG, Km, MPH, GHz, Mb -> megabytes);
@@ -189,6 +190,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     symbols.SCIENTIFIC,
     measures.PRESSURE,
     measures.PER,
+    measures.PER_WORD,
     codes.JETLINER,
     money.PERCENT_RANGE,
     money.MONEY_RANGE,
@@ -266,17 +268,15 @@ _LAST: tuple[Rule, ...] = (
 )
 
 
+# Signs some rule reads, even in a text with no digit or capital.
+_TOUCHED = frozenset("$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠≤≥≦≧º√")
+
+
 def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) -> Normalized:
     """Rewrite numbers, symbols, abbreviations and acronyms in English ``text`` as words."""
     log = RuleLog()
     words = DEFAULT_ACRONYMS_AS_WORDS | (acronyms_as_words or frozenset())
-    if (
-        not any(
-            c.isdigit() or c in "$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠º√" or c.isupper() or c == "."
-            for c in text
-        )
-        and " vs " not in text
-    ):
+    if not any(c.isdigit() or c in _TOUCHED or c.isupper() or c == "." for c in text) and " vs " not in text:
         return Normalized(text, ())  # nothing any rule could touch
 
     if any("\u2160" <= c <= "\u217b" for c in text):

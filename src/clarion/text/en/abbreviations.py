@@ -155,7 +155,11 @@ _ROMAN = re.compile(
     r"(?<![\w.])(?P<ctx>(?:" + _REGNAL + r")|(?P<num>World\s+War|Chapter|Part|Volume|Book|Act|Phase"
     r"|Type|Level|Super\s+Bowl|Article|Section|Title|Episode|Round|Stage|Class|Grade|Schedule|Appendix|Tier"
     r"|Vatican|Rocky|Mark|Mk\.?|Annex|Amendment|Division|Category|Wrestlemania|WrestleMania|Apollo|Star\s+Wars"
-    r"|Fantasy|Civilization|Metal\s+Gear|Street\s+Fighter))\s+(?P<r>[IVXLC]{1,7})(?![\w])"
+    r"|Fantasy|Civilization|Metal\s+Gear|Street\s+Fighter|Scene"
+    # In lower case too ("chapter XIV", "act III, scene II"), but not before "I" alone: "in part I think".
+    r"|(?P<low>chapter|part|volume|book|act|scene|phase|type|level|article|section|title|episode|round"
+    r"|stage|class|grade|schedule|appendix|tier|annex|amendment|division|category)(?=\s+(?!I(?![\w])))))"
+    r"\s+(?P<r>[IVXLC]{1,7})(?![\w])"
 )
 
 
@@ -179,7 +183,8 @@ def _to_roman(n: int) -> str:
 
 def _roman(m: re.Match[str]) -> str:
     value = _roman_value(m.group("r"))
-    if value is None:
+    # A C or an L alone is a letter: "USB Type C", "Schedule C", "Grade C", "Part L".
+    if value is None or m.group("r") in ("C", "L"):
         return m.group(0)
     if m.group("num"):
         words = _cardinal(str(value))

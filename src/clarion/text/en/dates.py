@@ -43,7 +43,7 @@ _DATE_HYPHENS = re.compile(
     r"(?<![\w.-])(?P<m>" + _MONTH_WORD + r")-(?P<d>[12][0-9]|3[01]|0?[1-9])-" + _YEAR4 + r"(?![\w-])"
 )
 _DATE_DMY = re.compile(
-    r"(?<![\w.])(?:the\s+)?" + _DAY + _DAY_TO + r"(?:\s+of)?\s+(?P<m>" + _MONTH_WORD + r")(?![\w])"
+    r"(?<![\w.])(?P<the>[Tt]he\s+)?" + _DAY + _DAY_TO + r"(?:\s+of)?\s+(?P<m>" + _MONTH_WORD + r")(?![\w])"
     r"(?:,?\s+" + _YEAR4 + r"(?![\w]))?"
 )
 # "Jan-Mar", "June–August": months to months.
@@ -124,6 +124,8 @@ def _date_words(m: re.Match[str], dmy: bool = False) -> str:
     if m.groupdict().get("d2"):
         first, last = _ordinal(str(int(day or 0))), _ordinal(str(int(m.group("d2"))))
         out = out.replace(first, f"{first} to {'the ' if dmy else ''}{last}", 1)
+    if (m.groupdict().get("the") or "").startswith("T"):  # "The 2nd of May" opens a sentence
+        out = out[0].upper() + out[1:]
     # Keep a full stop if the month abbreviation's dot was the sentence end.
     return _pad(m, out + _kept_stop(m, m.group(0)))
 

@@ -140,6 +140,16 @@ _PER = re.compile(
     + _PER_ALT
     + r"))?(?![\w/²³])"
 )
+# "per" written out before a unit written short: "£2.50 per kg", "30 miles per hr".
+_PER_WORD_UNITS = (
+    "kg", "g", "lb", "lbs", "oz", "gal", "L", "ml", "mL", "hr", "hrs", "min", "sec", "km", "mi",
+    "m", "ft", "sq ft", "sqft", "m²", "m2", "kWh", "yr", "yrs", "mo", "wk", "bbl",
+)  # fmt: skip
+_PER_WORD = re.compile(
+    r"(?<![\w])(?P<per>[Pp]er)\s(?P<u>"
+    + "|".join(re.escape(u) for u in sorted(_PER_WORD_UNITS, key=len, reverse=True))
+    + r")(?![\w²³/])"
+)
 # Feet and inches: 5'11", 6' 2", 6'2; bare feet before a size word ("6' tall", "an 8' ceiling").
 _FEET_INCHES = re.compile(
     r"(?<![\w.,'’′])(?P<f>[0-9]{1,2}+)\s?['’′]\s?(?P<i>[0-9]{1,2}+(?:\.[0-9])?)(?:\"|″|”|''|’’)?(?![\w'’]|\.[0-9])"
@@ -178,6 +188,11 @@ _MODIFIED_NOUN = re.compile(
 def _per(m: re.Match[str]) -> str:
     out = f"{m.group('left')} per {_PER_UNITS[m.group('d')]}"
     return out + f" per {_PER_UNITS[m.group('d2')]}" if m.group("d2") else out
+
+
+def _per_word(m: re.Match[str]) -> str:
+    unit = m.group("u")
+    return f"{m.group('per')} {_PER_UNITS[unit[:-1] if unit in ('lbs', 'hrs', 'yrs') else unit]}"
 
 
 def _feet_inches(m: re.Match[str]) -> str:
@@ -338,6 +353,7 @@ ORDINAL_DEGREE = re.compile(r"(?<=[0-9])º")
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).
 PRESSURE = Rule("en.measure", _PRESSURE, _pressure)
 PER = Rule("en.measure", _PER, _per)
+PER_WORD = Rule("en.measure", _PER_WORD, _per_word)
 RANGE_UNIT = Rule("en.range", _RANGE_UNIT, lambda m: _pad(m, m.group("a") + " to"))
 FEET_INCHES = Rule("en.measure", _FEET_INCHES, _feet_inches)
 HOURS_MINUTES = Rule("en.measure", _HOURS_MINUTES, _hours_minutes)

@@ -85,8 +85,12 @@ _SYMBOL_MATH = re.compile(
     r"|(?:(?<=[0-9)⁰¹²³⁴⁵⁶⁷⁸⁹])|(?<![A-Za-z][A-Za-z])(?<=[A-Za-z]))\s(?P<op3>[+=≠])\s(?=[0-9A-Za-z(])"
     r"|(?<=[0-9])\s?(?P<op4>\*)\s?(?=[0-9]|" + _NUMBER_WORD + ")"
 )
-# Comparisons: "x > 5", "<10 ms", "≥ 18".
-_COMPARE = re.compile(r"(?<![<>=-])(?P<op>[<>]=?|[≤≥≦≧])(?![<>=])\s?(?=" + _NUMBER_WORD + ")")
+# Comparisons: "x > 5", "<10 ms", "≥ 18"; the signs that only compare before a letter too ("3 ≤ x"),
+# where ">" may point a way ("Settings > Privacy").
+_COMPARE = re.compile(
+    r"(?<![<>=-])(?P<op>[<>]=?|[≤≥≦≧])(?![<>=])\s?"
+    r"(?=" + _NUMBER_WORD + r"|(?<=[≤≥≦≧])[A-Za-z(]|(?<=[≤≥≦≧]\s)[A-Za-z(])"
+)
 _COMPARE_WORDS = {
     ">": ("greater than", "more than"), "<": ("less than", "less than"),
     ">=": ("greater than or equal to", "at least"), "≥": ("greater than or equal to", "at least"),
