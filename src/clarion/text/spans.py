@@ -60,14 +60,17 @@ _MEASURE = rf"(?:{_CURRENCY}|{_NUMBER_SIGN})?(?:{_NUMBER})(?:{_UNIT}(?:/{_UNIT})
 # A product line and its model number are one code too ("RTX 4090", "GTX 1080").
 _CODE = (
     r"[A-Z]{2,5} [0-9]{3,4}(?![0-9.,:/%-])"
-    rf"|(?=[{_LATIN}0-9+-]*[0-9])(?=[0-9+-]*[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
+    # The look-aheads are bounded: unbounded, each position of "x+x+x+..." scanned to the end.
+    rf"|(?=[{_LATIN}0-9+-]{{0,40}}[0-9])(?=[0-9+-]{{0,40}}[{_LATIN}])[{_LATIN}0-9]+(?:[-+][{_LATIN}0-9]+)*"
 )
 # A web address or an e-mail address (public: the Mandarin rules read the same ones). It is one
 # neutral token, read whole in the language around it: its words, dots and digits split
 # between two readers made "example dot com/zh".
 LINK = (
     r"(?:https?://|www\.|localhost:(?=[0-9]))[A-Za-z0-9._~:/?#@!$&'*+,;=%-]*[A-Za-z0-9/]"
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+    # An address's name starts where a run of its characters starts: tried at each character
+    # of "x+x+x+...", it scanned to the end of the run each time.
+    r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _LINK = rf"(?P<link>{LINK})"
 _TOKEN = re.compile(
