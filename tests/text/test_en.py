@@ -295,7 +295,7 @@ def test_month_and_day_after_a_date_word(text: str, expected: str) -> None:
         ("2^10 = 1024", "two to the power of ten equals one thousand twenty-four"),
         ("x^3 + y^-1", "x cubed plus y to the power of minus one"),
         ("(a+b)^2 is", "(a+b) squared is"),
-        ("x² + y³ = 10⁻³", "x squared plus y cubed equals ten to the power of minus three"),
+        ("x² + y³ = 10⁻³", "X squared plus Y cubed equals ten to the power of minus three"),
         ("e^x and 2^n, e^-x", "e to the x and two to the n, e to the minus x"),
         ("a 50 m² flat", "a fifty square meter flat"),  # a unit's square stays the unit's
     ],
@@ -447,7 +447,7 @@ def test_fractions_scores_and_ratios(text: str, expected: str) -> None:
         ("#COVID19", "hashtag COVID nineteen"),
         ("~200 people", "about two hundred people"),
         ("~/home", "~/home"),
-        ("x > 5", "x greater than five"),
+        ("x > 5", "X greater than five"),
         ("ages >18", "ages more than eighteen"),
         ("latency <10 ms", "latency less than ten milliseconds"),
         ("<br>5", "<br>five"),  # the end of an HTML tag
@@ -469,9 +469,9 @@ def test_signs_and_symbols(text: str, expected: str) -> None:
         ('He said "hello" & left.', 'He said "hello" and left.'),
         ("R&D and Q & A", "R and D and Q and A"),
         ("Go from A → B.", "Go from A to B."),
-        ("x = y + 2", "x equals y plus two"),
+        ("x = y + 2", "X equals Y plus two"),
         ("5 * 3 = 15", "five times three equals fifteen"),
-        ("f(x) = 2x + 1", "f(x) equals two x plus one"),
+        ("f(x) = 2x + 1", "F of X equals two X plus one"),
         ("Plan A + Plan B", "Plan A plus Plan B"),
         ("10x faster", "ten times faster"),
         ("A+ grade, C++ and 2*3*4", "A+ grade, C plus plus and two times three times four"),
@@ -758,7 +758,7 @@ def test_ranges_of_days_months_and_quarters(text: str, expected: str) -> None:
         ('She said "in 2010".', 'She said "in twenty ten".'),
         ("It costs $.50 or $.01", "It costs fifty cents or one cent"),
         ("Call (234)-543-2435", "Call two three four, five four three, two four three five"),
-        ("1-2=5 and x ≠ y", "one minus two equals five and x does not equal y"),
+        ("1-2=5 and x ≠ y", "one minus two equals five and X does not equal Y"),
         ("100 million kg", "one hundred million kilograms"),
         (
             "41 km³ and 5 m3; 3 kgs; 6 mos",
@@ -1059,6 +1059,8 @@ ADVERSARIAL = [
     "1999 " * 20_000,
     "2024-06 " * 12_000,
     "$1/user/" * 12_000,
+    "x+" * 50_000 + "=1",
+    "x=y<" * 25_000,
 ]
 
 
@@ -1094,9 +1096,13 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
         ("in part I think so", "in part I think so"),
         ("a USB Type C port and Schedule C", "a U S B Type C port and Schedule C"),
         # The signs that only compare, between letters too.
-        ("3 ≤ x ≤ 5", "three less than or equal to x less than or equal to five"),
-        ("if n ≥ k", "if n greater than or equal to k"),
+        ("3 ≤ x ≤ 5", "three less than or equal to X less than or equal to five"),
+        ("if n ≥ k", "if N greater than or equal to K"),
         ("Settings > Privacy", "Settings > Privacy"),
+        # Equations in one-letter variables: letters by name, "2x" is two X (not "two times").
+        ("Solve 2x+3=7 for x.", "Solve two X plus three equals seven for x."),
+        ("If a=3 and b>2, a^2=9.", "If A equals three and B greater than two, A squared equals nine."),
+        ("<b>5</b>", "<b>five</b>"),  # a tag is no comparison
         # "per" written out before a short unit.
         ("£2.50 per kg", "two pounds and fifty pence per kilogram"),
         ("$3 per lb.", "three dollars per pound."),

@@ -122,7 +122,13 @@ def test_maths_signs() -> None:
     assert normalize_zh("≥100万，≤5，±2，≠0，≈3.14，>5").text == (
         "大于等于一百万，小于等于五，正负二，不等于零，约等于三点一四，大于五"
     )
-    assert normalize_zh("a>b, x=y").text == "a>b, x=y"
+    # Between one-letter variables too, whose letters are read by name ("a" alone is no article).
+    assert normalize_zh("a>b, x=y").text == "A大于B, X等于Y"
+    assert normalize_zh("方程x²+y²=1，f(x)=2x+1，解得x=-1，a^2≥0").text == (
+        "方程X的平方加Y的平方等于一，F(X)等于二X加一，解得X等于负一，A的二次方大于等于零"
+    )
+    # Words, or a sign that states nothing, stay as written.
+    assert normalize_zh("key=value，A-B测试，A+B轮融资").text == "key=value，A-B测试，A+B轮融资"
 
 
 def test_date_conventions() -> None:
@@ -181,6 +187,8 @@ ADVERSARIAL = {
     "fraction-units": "1/1kg" * 20_000,
     "grouped-fractions": "1,000/1,000/" * 9_000,
     "arrows": "→" * 100_000,
+    "algebra-chain": "x+" * 50_000 + "=1",
+    "algebra-equals": "a=" * 50_000,
 }
 
 

@@ -73,11 +73,22 @@ LINK = (
     r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _LINK = rf"(?P<link>{LINK})"
+# An equation or inequality in one-letter variables ("x²+y²=1", "f(x)=2x+1", "a>b"): one neutral
+# token, read whole by one reader. Only with a sign that states something (=, <, >, ≤, ≥, ≠),
+# so that "A-B测试" and "A+B轮" stay letters.
+_VARIABLE = r"[A-Za-z](?![A-Za-z])"
+# Possessive, and never starting inside another expression, so that a long run of signs costs
+# linear time ("1+1+1+..." has one start, not one per "1").
+_TERM = rf"(?:{_VARIABLE}|[0-9(])(?:{_VARIABLE}|[0-9()²³^]|\.(?=[0-9])|\s?[-+×÷*/]\s?(?=[A-Za-z0-9(]))*+"
+ALGEBRA = (
+    rf"(?<![A-Za-z0-9.(_/<+×÷*^²³=>≤≥≠-])(?<![-+×÷*/^=<>≤≥≠] ){_TERM}"
+    rf"(?:\s?(?:[<>]=|[=<>≤≥≠])\s?-?{_TERM})++(?![A-Za-z0-9_(°%℃]|\.[A-Za-z0-9])"
+)
 _TOKEN = re.compile(
     rf"{_LINK}|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )
 _HINTED_TOKEN = re.compile(
-    rf"{_LINK}|(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9])(?:{_CODE})(?![{_LATIN}0-9]))"
+    rf"{_LINK}|(?P<math>{ALGEBRA})|(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9])(?:{_CODE})(?![{_LATIN}0-9]))"
     rf"|(?P<per>(?<=[{_HAN}])/{_UNIT}(?![{_LATIN}0-9]))"  # a rate after a Chinese unit: 元/kg
     rf"|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<other>[^{_HAN}{_LATIN}0-9]+|[0-9]+)"
 )

@@ -51,7 +51,9 @@ Conventions (documented choices, see also tests/data/text/zh_golden.tsv):
   else - is a range 到 or a minus 负), 2^10 -> 二的十次方, ≥ ≤ ≠ ≈ > < before a number ->
   大于等于/小于等于/不等于/约等于/大于/小于, ± -> 正负; 1920x1080 -> 乘; 3² -> 三的二次方.
   + and × also join a unit or an acronym to a number (8GB+256GB, 60cm×40cm, UTC+8 -> U T C加八),
-  and a + after a number with nothing after it is 加 (10w+ -> 十万加).
+  and a + after a number with nothing after it is 加 (10w+ -> 十万加). An equation or inequality
+  in one-letter variables is read whole, its letters by name: x²+y²=1 -> X的平方加Y的平方等于一,
+  f(x)=2x+1 -> F(X)等于二X加一 (not 两倍), a>b -> A大于B.
 * Punctuation: half-width marks after Chinese become full-width (好的,收到 -> 好的，收到;
   什么?! -> 什么？！), and so do parentheses around Chinese (注意(重要) -> 注意（重要）).
 * Erhua: 儿 always stays in the text. ``erhua="merge"`` only logs ``zh.erhua``;
@@ -71,7 +73,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
-from clarion.text.spans import LINK
+from clarion.text.spans import ALGEBRA, LINK
 from clarion.text.types import Normalized, RuleLog, guarded
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
@@ -616,6 +618,49 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 _IPV4 = re.compile(rf"(?<![0-9.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9.])")
 
 
+# An equation or inequality in one-letter variables: "x²+y²=1", "f(x)=2x+1", "a>b", "2x+3≤7".
+_ALGEBRA = re.compile(ALGEBRA)
+_ALGEBRA_TOKEN = re.compile(
+    r"(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<var>[A-Za-z])|(?P<sup>[²³])|\^(?P<pow>-?[0-9]+|[a-z])"
+    r"|(?P<cmp>[<>]=|[=<>≤≥≠])|(?P<op>[-+×÷*/])|(?P<paren>[()])|(?P<space> )"
+)
+_ALGEBRA_OPS = {
+    "+": "加", "-": "减", "×": "乘", "*": "乘", "÷": "除以", "/": "除以", "=": "等于", "<=": "小于等于",
+    ">=": "大于等于",
+}  # fmt: skip
+
+
+def _algebra(m: re.Match[str]) -> str:
+    """Read an equation whose letters are all single: "x²+y²=1" -> X的平方加Y的平方等于一."""
+    text = m.group(0)
+    if not re.search(r"[A-Za-z]", text):
+        return text  # numbers only: read by the rules for numbers
+    out: list[str] = []
+    after_operand = False
+    for tok in _ALGEBRA_TOKEN.finditer(text):
+        kind, value = tok.lastgroup, tok.group(0)
+        if kind == "num":
+            out.append(_num(value))
+        elif kind == "var":
+            out.append(value.upper())  # a letter's name: English "a" alone is the article
+        elif kind == "paren":
+            out.append(value)
+        elif kind == "sup":
+            out.append("的平方" if value == "²" else "的立方")
+        elif kind == "pow":
+            p = tok.group("pow")
+            out.append(
+                "的" + ("负" + _num(p[1:]) if p.startswith("-") else _num(p) if p.isdigit() else p) + "次方"
+            )
+        elif kind == "cmp":
+            out.append(_ALGEBRA_OPS.get(value) or _CMP_WORDS[value])
+        elif kind == "op":
+            out.append(_ALGEBRA_OPS[value] if after_operand or value != "-" else "负")
+        if kind != "space":
+            after_operand = kind in ("num", "var", "sup", "pow") or value == ")"
+    return "".join(out)
+
+
 def _ratio_chain(m: re.Match[str]) -> str:
     parts = m.group(0).split(":")
     if len(parts) == 3 and all(len(p) == 2 for p in parts[1:]) and int(parts[1]) < 60 and int(parts[2]) < 60:
@@ -1109,6 +1154,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
 
     if "@" in t or "www." in t or "://" in t or "localhost:" in t:
         t = ctx.sub("zh.url", _LINK, lambda m: _link(ctx, m), t)
+    if any(c in t for c in "=<>≤≥≠"):
+        t = ctx.sub("zh.math", _ALGEBRA, _algebra, t)
     if _ASCII_DIGIT.search(t):  # every rule below reads a number
         t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: m.group(1) + "、", t)
         t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)

@@ -73,7 +73,9 @@ Conventions (documented choices, see also the golden file ``tests/data/text/en_g
   compass points by a wind are words ("NW winds" -> Northwest). Before a number "~" is "about",
   "≈" "approximately"; powers: "x^2", "x²" -> x squared, "2^10" -> two to the power of ten;
   ">"/"<" are "greater/less than" after an operand (x > 5), else "more/less than" (">5,000
-  people"); "÷" divided by, "−" minus, "©" copyright, ™/® are not read.
+  people"); "÷" divided by, "−" minus, "©" copyright, ™/® are not read. An equation or
+  inequality in one-letter names is read whole, letters as capitals (so "a" is no article):
+  "f(x)=2x+1" -> F of X equals two X plus one ("2x" is not "two times" there).
 * "/unit" after an amount is "per" ("£5.50/kg", "$15/hr", "200 mg/day"); q/q, y/y, YoY read
   "quarter on quarter", "year on year". After "a"/"an" a sum before a noun is singular ("a $20
   ticket"). A decimal before "s" is seconds ("10.49s"); 5'11" -> five feet eleven inches,
@@ -138,6 +140,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     web.DOMAIN,
     web.FILE,
     web.IP,
+    symbols.ALGEBRA,
     web.HEX,
     web.KEYS,
     web.HANDLE,
