@@ -1103,6 +1103,15 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
         ("Solve 2x+3=7 for x.", "Solve two X plus three equals seven for x."),
         ("If a=3 and b>2, a^2=9.", "If A equals three and B greater than two, A squared equals nine."),
         ("<b>5</b>", "<b>five</b>"),  # a tag is no comparison
+        # A height's full stops: the sentence's kept, the one after "ft" dropped before the inches.
+        ("He's 6 ft. 2 in. tall.", "He's six feet two inches tall."),
+        ("The screen is 15 in.", "The screen is fifteen inches."),
+        # Euros written the continental way; "€1,500" is still fifteen hundred.
+        ("It costs €1.234,56.", "It costs one thousand two hundred thirty-four euros and fifty-six cents."),
+        ("12,50 € each", "twelve euros and fifty cents each"),
+        ("€1,500 total", "one thousand five hundred euros total"),
+        # A score after a label.
+        ("Score: 9/10", "Score: nine out of ten"),
         # "per" written out before a short unit.
         ("£2.50 per kg", "two pounds and fifty pence per kilogram"),
         ("$3 per lb.", "three dollars per pound."),

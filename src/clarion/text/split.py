@@ -55,7 +55,7 @@ _BEFORE_NUMBER = frozenset({
     "approx", "Approx", "ca", "c", "Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Sept",
     "Oct", "Nov", "Dec", "Rm", "Ste", "Apt", "Bldg", "Pg", "pg", "Op", "op", "Ed", "ed", "Pt", "pt",
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "Exp", "exp",
-    "N", "S", "E", "W", "Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun",
+    "N", "S", "E", "W", "Mon", "Tue", "Tues", "Wed", "Thu", "Thur", "Thurs", "Fri", "Sat", "Sun", "ft",
 })  # fmt: skip
 # Name suffixes and street and company words, and initials ("George W. Bush"): like titles, they
 # end a sentence only before a word that opens one ("Acme Inc. sells" / "at Acme Inc. It was").

@@ -196,6 +196,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     measures.PER_WORD,
     codes.JETLINER,
     money.PERCENT_RANGE,
+    money.EURO_COMMA,
     money.MONEY_RANGE,
     measures.RANGE_UNIT,
     numerals.RANGE,

@@ -14,6 +14,7 @@ from clarion.text.en.words import (
     _after_article,
     _cardinal,
     _decimal,
+    _kept_stop,
     _number,
     _pad,
     _pairs,
@@ -93,7 +94,7 @@ _MEASURE = re.compile(
     + _ANY_UNIT
     + r"))"
     + _UNIT_END
-    + r"(?:(?<=[a-z])\.(?=[,;:]|\s++[a-z]))?"
+    + r"(?:(?<=[a-z])\.(?=[,;:]|\s++[a-z]|(?<=ft\.)\s?[0-9]{1,2}\s?(?:in(?![\w])|[\"″])))?"  # "6 ft. 2 in."
 )
 
 # "3-5kg", "2.5-3.5 cm": a range whose unit follows its second end reads "to" as other ranges.
@@ -344,7 +345,8 @@ def _inches(m: re.Match[str]) -> str:
             return m.group(0)
     i, _, f = m.group("i").partition(".")
     adjectival = _after_article(m) or _MODIFIED_NOUN.match(m.string, m.end()) is not None
-    return _pad(m, f"{_number(i, f or None)} {'inch' if (i == '1' and not f) or adjectival else 'inches'}")
+    unit = "inch" if (i == "1" and not f) or adjectival else "inches"
+    return _pad(m, f"{_number(i, f or None)} {unit}{_kept_stop(m, m.group(0))}")
 
 
 ORDINAL_DEGREE = re.compile(r"(?<=[0-9])º")

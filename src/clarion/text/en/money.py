@@ -143,6 +143,20 @@ def _money(m: re.Match[str]) -> str:
 
 _NUM_FULL = re.compile(_NUM)
 
+# Euros written the continental way, a comma before the cents and dots between thousands:
+# "€1.234,56", "12,50 €". Two digits after the comma make it cents; "€1,500" stays 1500.
+_EURO_COMMA = re.compile(
+    r"(?<![\w.,])(?P<neg>[-−])?€\s?(?P<i>[0-9]{1,3}(?:\.[0-9]{3})*+),(?P<f>[0-9]{2})(?![0-9]|[.,][0-9])"
+    r"|(?<![\w.,])(?P<i2>[0-9]{1,3}(?:\.[0-9]{3})*+),(?P<f2>[0-9]{2})\s?€"
+)
+
+
+def _euro_comma(m: re.Match[str]) -> str:
+    whole, cents = (m.group("i"), m.group("f")) if m.group("i") else (m.group("i2"), m.group("f2"))
+    neg = "minus " if m.group("neg") else ""
+    return _pad(m, _money_words("€", whole.replace(".", ","), cents, None, neg))
+
+
 
 def _money_range(m: re.Match[str]) -> str:
     a, b, cur = m.group("a"), m.group("b"), m.group("cur")
@@ -196,5 +210,6 @@ def _percent(m: re.Match[str]) -> str:
 PERCENT_RANGE = Rule("en.percent", _PERCENT_RANGE, _percent_range)
 MONEY_RANGE = Rule("en.currency", _MONEY_RANGE, _money_range)
 MONEY = Rule("en.currency", _MONEY, _money)
+EURO_COMMA = Rule("en.currency", _EURO_COMMA, _euro_comma)
 CENTS = Rule("en.currency", _CENTS, _cents)
 PERCENT = Rule("en.percent", _PERCENT, _percent)

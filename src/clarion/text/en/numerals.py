@@ -77,8 +77,8 @@ _FRACTION = re.compile(
 # A score rather than a part: "won 7/10 games", "got 18/20 on the test", "9/10 dentists".
 _OUT_OF_BEFORE = re.compile(
     r"(?:^|\W)(?i:won|win|wins|winning|scored|scores|score|got|gets|get|made|makes|hit|hits|passed|passes|pass"
-    r"|answered|solved|rated|rating|rates|graded|averaging|averaged|went|going|goes|shot|shooting|completed|completes"
-    r"|out\s+of)\s$"
+    r"|answered|solved|rated|rating|rates|grade|graded|averaging|averaged|went|going|goes|shot|shooting|completed|completes"
+    r"|out\s+of)(?<!of):?\s$"  # "Score: 9/10"
 )
 _OUT_OF_AFTER = re.compile(
     r"\s(?:games|matches|shots|questions|attempts|tests|tries|people|voters|respondents|doctors|dentists|patients"
