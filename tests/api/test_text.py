@@ -64,6 +64,9 @@ def test_a_mandarin_voice_reads_numbers_symbols_and_units_in_mandarin(server: Ru
     # ...even after a Chinese sentence: a bilingual reply reads each sentence in its own language.
     reply = normalize(server, input="我跑了5公里。Then I rested for 10 minutes.", voice="zf_xiaoxiao")
     assert reply["normalized"] == "我跑了五公里。Then I rested for ten minutes."
+    # An equation in one-letter variables is read whole, its letters by name.
+    maths = normalize(server, input="方程x²+y²=1表示圆，f(x)=2x+1。", voice="zf_xiaoxiao")
+    assert maths["normalized"] == "方程X的平方加Y的平方等于一表示圆，F(X)等于二X加一。"
     english = normalize(server, input="3kg, 2%", voice="af_heart")
     assert english["normalized"] == "three kilograms, two percent"
     assert english["language"] == "en"
