@@ -1110,6 +1110,15 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
         ("It costs €1.234,56.", "It costs one thousand two hundred thirty-four euros and fifty-six cents."),
         ("12,50 € each", "twelve euros and fifty cents each"),
         ("€1,500 total", "one thousand five hundred euros total"),
+        # After "between", a range reads "and".
+        ("Pickup between 9-11am.", "Pickup between nine and eleven a m."),
+        ("between $5-$10 or 20-30%", "between five dollars and ten dollars or twenty to thirty percent"),
+        (
+            "open between Mon-Fri, between 10-12 May",
+            "open between Monday and Friday, between the tenth and the twelfth of May",
+        ),
+        # "#" before a code of capitals and digits is "number".
+        ("Order #A1B2C3 shipped.", "Order number A one B two C three shipped."),
         # A score after a label.
         ("Score: 9/10", "Score: nine out of ten"),
         # "per" written out before a short unit.

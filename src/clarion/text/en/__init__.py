@@ -184,6 +184,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     dates.DATE_MY,
     abbreviations.ABBR,
     abbreviations.APT,
+    numerals.BETWEEN,
     times.TIME_RANGE,
     times.TIME,
     times.TIME_H,

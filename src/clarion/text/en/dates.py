@@ -116,6 +116,9 @@ def _plausible_month(m: re.Match[str]) -> bool:
     return day or word.capitalize() in _MONTHS
 
 
+_BETWEEN_BEFORE = re.compile(r"\b[Bb]etween\s+(?:the\s+)?$")
+
+
 def _date_words(m: re.Match[str], dmy: bool = False) -> str:
     if not _plausible_month(m):
         return m.group(0)
@@ -123,7 +126,8 @@ def _date_words(m: re.Match[str], dmy: bool = False) -> str:
     out = _say_date(_month_num(m.group("m")), int(day) if day else None, m.group("y"), dmy)
     if m.groupdict().get("d2"):
         first, last = _ordinal(str(int(day or 0))), _ordinal(str(int(m.group("d2"))))
-        out = out.replace(first, f"{first} to {'the ' if dmy else ''}{last}", 1)
+        joint = "and" if _BETWEEN_BEFORE.search(m.string, max(0, m.start() - 12), m.start()) else "to"
+        out = out.replace(first, f"{first} {joint} {'the ' if dmy else ''}{last}", 1)
     if (m.groupdict().get("the") or "").startswith("T"):  # "The 2nd of May" opens a sentence
         out = out[0].upper() + out[1:]
     # Keep a full stop if the month abbreviation's dot was the sentence end.

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from clarion.text.en.dates import _DATE_CUE, _WEAK_DATE_CUE, _is_year, _say_date
+from clarion.text.en.dates import _DATE_CUE, _MONTHS, _WEAK_DATE_CUE, _WEEKDAYS, _is_year, _say_date
 from clarion.text.en.words import (
     _after_article,
     _cardinal,
@@ -33,6 +33,20 @@ def _item_number(m: re.Match[str]) -> str:
     if m.start() > 1 and m.string[m.start() - 2] == ":" and m.group("n").strip() != "1":
         return m.group(0)  # "Weight: 5. Height: 6.": after a colon a list starts at 1; others are values
     return m.group("n") + ", "
+
+
+# "between 9-11am", "between $5-$10": a range after "between" reads "and", not "to"; so does one
+# of days or months already read ("between Monday to Friday").
+_NAMES = "|".join((*_MONTHS, *dict.fromkeys(_WEEKDAYS.values())))
+_BETWEEN = re.compile(
+    r"(?<![\w])(?P<b>[Bb]etween\s++)(?P<a>[$€£]?[0-9][0-9,.:]*+(?:\s?(?:[ap]\.?m\.?|[AP]M|%))?)\s?[-–—]\s?"
+    r"(?=[$€£]?[0-9][0-9,.:]*+(?![-/0-9]))"
+    rf"|(?<![\w])(?P<n>[Bb]etween\s++(?:{_NAMES}))\s++to\s++(?=(?:{_NAMES})(?![\w]))"
+)
+
+
+def _between(m: re.Match[str]) -> str:
+    return (m.group("n") or m.group("b") + m.group("a")) + " and "
 
 
 _RANGE = re.compile(
@@ -239,6 +253,7 @@ def _kilo(m: re.Match[str]) -> str:
 
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).
 ITEM_NUMBER = Rule("en.cardinal", _ITEM_NUMBER, _item_number)
+BETWEEN = Rule("en.range", _BETWEEN, _between)
 RANGE = Rule("en.range", _RANGE, _range)
 FRACTION_SUFFIX = Rule("en.fraction", _FRACTION_SUFFIX, lambda m: m.group("f"))
 ORDINAL = Rule("en.ordinal", _ORDINAL, _ordinal_sub)

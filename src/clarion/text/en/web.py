@@ -63,8 +63,10 @@ def _email(m: re.Match[str]) -> str:
 
 _HANDLE = re.compile(r"(?<![\w@.])@(?=[A-Za-z_][\w]*+)")
 _HASHTAG = re.compile(r"(?<![\w&#])#(?=[A-Za-z][\w]*+)")
-# "#A12345", "#B-12": "#" before a code (capitals then digits) is "number", not a hashtag.
-_HASH_CODE = re.compile(r"(?<![\w&#])#\s?(?=[A-Z]{1,3}-?[0-9]{2,}+(?![A-Za-z]))")
+# "#A12345", "#B-12", "#A1B2C3": "#" before a code (capitals and digits) is "number", not a hashtag.
+_HASH_CODE = re.compile(
+    r"(?<![\w&#])#\s?(?=[A-Z]{1,3}-?[0-9]{2,}+(?![A-Za-z])|[A-Z]{1,3}[0-9]++[A-Z][A-Z0-9]*+(?![A-Za-z0-9]))"
+)
 # "192.168.1.1": an IP address is read digit by digit with "dot".
 _IP = re.compile(r"(?<![\w.])(?:[0-9]{1,3}+\.){3}[0-9]{1,3}+(?![\w]|\.[0-9])")
 # "Ctrl+C", "Cmd+Shift+P", "Alt+F4": keys pressed together.
