@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,6 +84,26 @@ ALGEBRA = (
     rf"(?<![A-Za-z0-9.(_/<+×÷*^²³=>≤≥≠-])(?<![-+×÷*/^=<>≤≥≠] ){_TERM}"
     rf"(?:\s?(?:[<>]=|[=<>≤≥≠])\s?-?{_TERM})++(?![A-Za-z0-9_(°%℃]|\.[A-Za-z0-9])"
 )
+_ALGEBRA_PART = re.compile(
+    r"(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<call>[A-Za-z](?=\())|(?P<var>[A-Za-z])|(?P<sup>[²³])"
+    r"|\^(?P<pow>-?[0-9]+|[a-z])|(?P<cmp>[<>]=|[=<>≤≥≠])|(?P<op>[-+×÷*/])|(?P<paren>[()])"
+)
+
+
+def algebra_parts(text: str) -> Iterator[tuple[str, str]]:
+    """An ``ALGEBRA`` match's parts in order, as (kind, text), spaces dropped. Kinds: num, var,
+    call (a function's letter, before its "("), sup (² or ³), pow (what follows ^), cmp, op,
+    sign (a minus with no operand before it: "x=-1"), paren."""
+    operand = False
+    for m in _ALGEBRA_PART.finditer(text):
+        kind = m.lastgroup or ""
+        value = m.group(kind)
+        if kind == "op" and value == "-" and not operand:
+            kind = "sign"
+        operand = kind in ("num", "var", "sup", "pow") or value == ")"
+        yield kind, value
+
+
 _TOKEN = re.compile(
     rf"{_LINK}|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )

@@ -73,7 +73,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
-from clarion.text.spans import ALGEBRA, LINK
+from clarion.text.spans import ALGEBRA, LINK, algebra_parts
 from clarion.text.types import Normalized, RuleLog, guarded
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
@@ -620,10 +620,6 @@ _IPV4 = re.compile(rf"(?<![0-9.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9.])")
 
 # An equation or inequality in one-letter variables: "x²+y²=1", "f(x)=2x+1", "a>b", "2x+3≤7".
 _ALGEBRA = re.compile(ALGEBRA)
-_ALGEBRA_TOKEN = re.compile(
-    r"(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<var>[A-Za-z])|(?P<sup>[²³])|\^(?P<pow>-?[0-9]+|[a-z])"
-    r"|(?P<cmp>[<>]=|[=<>≤≥≠])|(?P<op>[-+×÷*/])|(?P<paren>[()])|(?P<space> )"
-)
 _ALGEBRA_OPS = {
     "+": "加", "-": "减", "×": "乘", "*": "乘", "÷": "除以", "/": "除以", "=": "等于", "<=": "小于等于",
     ">=": "大于等于",
@@ -636,28 +632,24 @@ def _algebra(m: re.Match[str]) -> str:
     if not re.search(r"[A-Za-z]", text):
         return text  # numbers only: read by the rules for numbers
     out: list[str] = []
-    after_operand = False
-    for tok in _ALGEBRA_TOKEN.finditer(text):
-        kind, value = tok.lastgroup, tok.group(0)
+    for kind, value in algebra_parts(text):
         if kind == "num":
             out.append(_num(value))
-        elif kind == "var":
+        elif kind in ("var", "call"):
             out.append(value.upper())  # a letter's name: English "a" alone is the article
         elif kind == "paren":
             out.append(value)
         elif kind == "sup":
             out.append("的平方" if value == "²" else "的立方")
         elif kind == "pow":
-            p = tok.group("pow")
-            out.append(
-                "的" + ("负" + _num(p[1:]) if p.startswith("-") else _num(p) if p.isdigit() else p) + "次方"
+            power = (
+                "负" + _num(value[1:]) if value.startswith("-") else _num(value) if value.isdigit() else value
             )
-        elif kind == "cmp":
+            out.append(f"的{power}次方")
+        elif kind == "sign":
+            out.append("负")
+        else:
             out.append(_ALGEBRA_OPS.get(value) or _CMP_WORDS[value])
-        elif kind == "op":
-            out.append(_ALGEBRA_OPS[value] if after_operand or value != "-" else "负")
-        if kind != "space":
-            after_operand = kind in ("num", "var", "sup", "pow") or value == ")"
     return "".join(out)
 
 

@@ -157,7 +157,6 @@ def _euro_comma(m: re.Match[str]) -> str:
     return _pad(m, _money_words("€", whole.replace(".", ","), cents, None, neg))
 
 
-
 def _money_range(m: re.Match[str]) -> str:
     a, b, cur = m.group("a"), m.group("b"), m.group("cur")
     sca = (m.group("sca") or "").strip() or None

@@ -10,6 +10,7 @@ import re
 from clarion.text.en.measures import _ANY_UNIT, _PER_ALT, _PER_UNITS, _unit_words
 from clarion.text.en.words import _cardinal, _number, _pad, _year
 from clarion.text.spans import ALGEBRA as _ALGEBRA_TEXT
+from clarion.text.spans import algebra_parts
 from clarion.text.types import Rule
 
 _PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
@@ -27,10 +28,6 @@ _APPROX = re.compile(r"(?<![\w~])(?P<s>~|≈)\s?(?=" + _NUMBER_WORD + ")")
 # An equation or inequality in one-letter variables: "x²+y²=1" -> X squared plus Y squared equals
 # one, "f(x)=2x+1" -> F of X equals two X plus one. Letters are capitals, so that "a" is no article.
 _ALGEBRA = re.compile(_ALGEBRA_TEXT)
-_ALGEBRA_TOKEN = re.compile(
-    r"(?P<num>[0-9]+)(?:\.(?P<frac>[0-9]+))?|(?P<var>[A-Za-z])(?P<call>\()?|(?P<sup>[²³])"
-    r"|\^(?P<pow>-?[0-9]+|[a-z])|(?P<cmp>[<>]=|[=<>≤≥≠])|(?P<op>[-+×÷*/])|[()\s]"
-)
 _ALGEBRA_WORDS = {
     "+": "plus", "-": "minus", "×": "times", "*": "times", "÷": "divided by", "/": "over", "=": "equals",
     "<": "less than", ">": "greater than", "<=": "less than or equal to", "≤": "less than or equal to",
@@ -42,28 +39,26 @@ def _algebra(m: re.Match[str]) -> str:
     if not any(c.isalpha() for c in m.group(0)):
         return m.group(0)  # numbers only: the rules for numbers read them
     out: list[str] = []
-    for tok in _ALGEBRA_TOKEN.finditer(m.group(0)):
-        if tok.group("num"):
-            out.append(_number(tok.group("num"), tok.group("frac")))
-        elif var := tok.group("var"):
-            out.append(var.upper() + (" of" if tok.group("call") else ""))
-        elif sup := tok.group("sup"):
-            out.append("squared" if sup == "²" else "cubed")
-        elif p := tok.group("pow"):
-            if p in ("2", "3"):
-                out.append("squared" if p == "2" else "cubed")
-            else:
-                minus = "minus " if p.startswith("-") else ""
-                power = p.lstrip("-")
-                out.append(
-                    f"to the {minus}{power.upper()}"
-                    if power.isalpha()
-                    else f"to the power of {minus}{_cardinal(power)}"
-                )
-        elif sign := tok.group("cmp") or tok.group("op"):
-            # A minus with no operand before it is a sign: "x=-1".
-            unary = sign == "-" and (not out or out[-1] in _ALGEBRA_WORDS.values())
-            out.append("minus" if unary else _ALGEBRA_WORDS[sign])
+    for kind, value in algebra_parts(m.group(0)):
+        if kind == "num":
+            whole, _, fraction = value.partition(".")
+            out.append(_number(whole, fraction or None))
+        elif kind in ("var", "call"):
+            out.append(value.upper() + (" of" if kind == "call" else ""))
+        elif kind == "sup" or (kind == "pow" and value in ("2", "3")):
+            out.append("squared" if value in ("²", "2") else "cubed")
+        elif kind == "pow":
+            minus = "minus " if value.startswith("-") else ""
+            power = value.lstrip("-")
+            out.append(
+                f"to the {minus}{power.upper()}"
+                if power.isalpha()
+                else f"to the power of {minus}{_cardinal(power)}"
+            )
+        elif kind == "sign":
+            out.append("minus")
+        elif kind != "paren":
+            out.append(_ALGEBRA_WORDS[value])
     return _pad(m, " ".join(out))
 
 
