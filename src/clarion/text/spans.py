@@ -145,6 +145,7 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
             with_zh.update(range(first, _sentence(ends, start + len(tok) - 1) + 1))
         if kind != "neutral":
             with_words.add(first)
+    before, after = _nearest_words(tokens)
     langs: list[str] = []
     for i, (tok, kind) in enumerate(tokens):
         if kind != "neutral":
@@ -152,10 +153,10 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
             continue
         here = sentence_of[i]
         # In a text with no Chinese, a sentence of a number alone ("1990. That was the year.")
-        # goes by the words beside it.
+        # goes by the words beside it; otherwise a neighbour counts within the sentence only.
         within = here if here in with_words or with_zh else None
-        prev = _kind(_word_near(tokens, sentence_of, range(i - 1, -1, -1), within), hint)
-        nxt = _kind(_word_near(tokens, sentence_of, range(i + 1, len(tokens)), within), hint)
+        prev = _kind(_neighbour(tokens, sentence_of, before[i], within), hint)
+        nxt = _kind(_neighbour(tokens, sentence_of, after[i], within), hint)
         touches_prev = i > 0 and not tok[0].isspace()
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
         langs.append(_neutral_language(tok, hint, prev, nxt, touches_prev, touches_next, here in with_zh))
@@ -189,17 +190,28 @@ def _sentence(ends: list[int], pos: int) -> int:
     return bisect.bisect_right(ends, pos)
 
 
-def _word_near(
-    tokens: list[tuple[str, str]], sentence_of: list[int], where: range, sentence: int | None
+def _nearest_words(tokens: list[tuple[str, str]]) -> tuple[list[int], list[int]]:
+    """For each token, the index of the nearest word (a token that is not neutral) before it and
+    after it, -1 for none: one pass each way, since a walk per token is quadratic on "1! 1! ..."."""
+    before, after = [-1] * len(tokens), [-1] * len(tokens)
+    last = -1
+    for i, (_, kind) in enumerate(tokens):
+        before[i] = last
+        if kind != "neutral":
+            last = i
+    last = -1
+    for i in range(len(tokens) - 1, -1, -1):
+        after[i] = last
+        if tokens[i][1] != "neutral":
+            last = i
+    return before, after
+
+
+def _neighbour(
+    tokens: list[tuple[str, str]], sentence_of: list[int], j: int, sentence: int | None
 ) -> tuple[str, str] | None:
-    """The first word (a token that is not neutral) at the indices ``where`` walks, within
-    ``sentence`` if one is given."""
-    for j in where:
-        if sentence is not None and sentence_of[j] != sentence:
-            return None
-        if tokens[j][1] != "neutral":
-            return tokens[j]
-    return None
+    """Token ``j``, if there is one (``j`` >= 0) in ``sentence`` (in any, for None)."""
+    return tokens[j] if j >= 0 and (sentence is None or sentence_of[j] == sentence) else None
 
 
 def _neutral_language(
