@@ -291,7 +291,7 @@ def test_month_and_day_after_a_date_word(text: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("E = mc^2", "E equals mc squared"),
+        ("E = mc^2", "E equals M C squared"),
         ("2^10 = 1024", "two to the power of ten equals one thousand twenty-four"),
         ("x^3 + y^-1", "x cubed plus y to the power of minus one"),
         ("(a+b)^2 is", "(a+b) squared is"),
@@ -1061,6 +1061,8 @@ ADVERSARIAL = [
     "$1/user/" * 12_000,
     "x+" * 50_000 + "=1",
     "x=y<" * 25_000,
+    "ab+" * 33_000 + "=1",
+    "abc=" * 25_000,
 ]
 
 
@@ -1103,6 +1105,9 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
         ("Solve 2x+3=7 for x.", "Solve two X plus three equals seven for x."),
         ("If a=3 and b>2, a^2=9.", "If A equals three and B greater than two, A squared equals nine."),
         ("<b>5</b>", "<b>five</b>"),  # a tag is no comparison
+        # Products of two or three letters, beside a letter alone; short words are no products.
+        ("y = mx + b and F=ma", "Y equals M X plus B and F equals M A"),
+        ("Set id=5 or x=max.", "Set id=five or x=max."),
         # A height's full stops: the sentence's kept, the one after "ft" dropped before the inches.
         ("He's 6 ft. 2 in. tall.", "He's six feet two inches tall."),
         ("The screen is 15 in.", "The screen is fifteen inches."),

@@ -127,8 +127,9 @@ def test_maths_signs() -> None:
     assert normalize_zh("方程x²+y²=1，f(x)=2x+1，解得x=-1，a^2≥0").text == (
         "方程X的平方加Y的平方等于一，F(X)等于二X加一，解得X等于负一，A的二次方大于等于零"
     )
+    assert normalize_zh("直线y=kx+b").text == "直线Y等于K X加B"  # a product: its letters one by one
     # Words, or a sign that states nothing, stay as written.
-    assert normalize_zh("key=value，A-B测试，A+B轮融资").text == "key=value，A-B测试，A+B轮融资"
+    assert normalize_zh("key=value，A-B测试，A+B轮融资，id=x").text == "key=value，A-B测试，A+B轮融资，id=x"
 
 
 def test_date_conventions() -> None:

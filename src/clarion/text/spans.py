@@ -73,10 +73,11 @@ LINK = (
     r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _LINK = rf"(?P<link>{LINK})"
-# An equation or inequality in one-letter variables ("x²+y²=1", "f(x)=2x+1", "a>b"): one neutral
-# token, read whole by one reader. Only with a sign that states something (=, <, >, ≤, ≥, ≠),
-# so that "A-B测试" and "A+B轮" stay letters.
-_VARIABLE = r"[A-Za-z](?![A-Za-z])"
+# An equation or inequality in one-letter variables ("x²+y²=1", "f(x)=2x+1", "a>b", and
+# products of two or three, "y=mx+b", "PV=nRT"): one neutral token, read whole by one reader.
+# Only with a sign that states something (=, <, >, ≤, ≥, ≠), so that "A-B测试" and "A+B轮" stay
+# letters; and see ``is_algebra``.
+_VARIABLE = r"[A-Za-z]{1,3}(?![A-Za-z])"
 # Possessive, and never starting inside another expression, so that a long run of signs costs
 # linear time ("1+1+1+..." has one start, not one per "1").
 _TERM = rf"(?:{_VARIABLE}|[0-9(])(?:{_VARIABLE}|[0-9()²³^]|\.(?=[0-9])|\s?[-+×÷*/]\s?(?=[A-Za-z0-9(]))*+"
@@ -84,6 +85,22 @@ ALGEBRA = (
     rf"(?<![A-Za-z0-9.(_/<+×÷*^²³=>≤≥≠-])(?<![-+×÷*/^=<>≤≥≠] ){_TERM}"
     rf"(?:\s?(?:[<>]=|[=<>≤≥≠])\s?-?{_TERM})++(?![A-Za-z0-9_(°%℃]|\.[A-Za-z0-9])"
 )
+# Short words that are no product of variables: functions, and what code writes before "=".
+_NOT_PRODUCTS = frozenset({
+    "sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "lg", "exp", "lim", "max", "min", "abs",
+    "mod", "det", "sgn", "id", "is", "if", "or", "and", "not", "the", "key", "sum", "avg", "var",
+    "val", "len", "int", "str", "url", "api", "age", "day", "dim", "for", "to", "in", "on", "at",
+})  # fmt: skip
+_LETTERS = re.compile(r"[A-Za-z]+")
+
+
+def is_algebra(text: str) -> bool:
+    """Whether an ``ALGEBRA`` match is an equation to read as one: it has a letter standing alone
+    (a variable), and its runs of two or three letters are products, not words ("id=5", "x=max")."""
+    runs = _LETTERS.findall(text)
+    return any(len(r) == 1 for r in runs) and not any(r.lower() in _NOT_PRODUCTS for r in runs)
+
+
 _ALGEBRA_PART = re.compile(
     r"(?P<num>[0-9]+(?:\.[0-9]+)?)|(?P<call>[A-Za-z](?=\())|(?P<var>[A-Za-z])|(?P<sup>[²³])"
     r"|\^(?P<pow>-?[0-9]+|[a-z])|(?P<cmp>[<>]=|[=<>≤≥≠])|(?P<op>[-+×÷*/])|(?P<paren>[()])"
@@ -107,11 +124,13 @@ def algebra_parts(text: str) -> Iterator[tuple[str, str]]:
 _TOKEN = re.compile(
     rf"{_LINK}|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<neutral>[^{_HAN}{_LATIN}]+)"
 )
-_HINTED_TOKEN = re.compile(
-    rf"{_LINK}|(?P<math>{ALGEBRA})|(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9])(?:{_CODE})(?![{_LATIN}0-9]))"
+_PLAIN = (
+    rf"(?P<measure>(?<![{_LATIN}]){_MEASURE}(?![{_LATIN}]))|(?P<code>(?<![{_LATIN}0-9])(?:{_CODE})(?![{_LATIN}0-9]))"
     rf"|(?P<per>(?<=[{_HAN}])/{_UNIT}(?![{_LATIN}0-9]))"  # a rate after a Chinese unit: 元/kg
     rf"|(?P<zh>[{_HAN}]+)|(?P<en>[{_LATIN}]+(?:['’][{_LATIN}]+)*)|(?P<other>[^{_HAN}{_LATIN}0-9]+|[0-9]+)"
 )
+_HINTED_TOKEN = re.compile(rf"{_LINK}|(?P<math>{ALGEBRA})|{_PLAIN}")
+_PLAIN_TOKEN = re.compile(_PLAIN)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +146,7 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
     ends = sentence_ends(text) if hint == "zh" else []
     tokens: list[tuple[str, str]] = []
     starts: list[int] = []
-    for m in (_TOKEN if hint is None else _HINTED_TOKEN).finditer(text):
+    for m in _tokens(text, hint):
         kind = m.lastgroup if m.lastgroup in ("zh", "en") else "neutral"
         same_sentence = bool(starts) and _sentence(ends, starts[-1]) == _sentence(ends, m.start())
         if tokens and kind == "neutral" == tokens[-1][1] and same_sentence:
@@ -161,6 +180,18 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
         touches_next = i + 1 < len(tokens) and not tok[-1].isspace()
         langs.append(_neutral_language(tok, hint, prev, nxt, touches_prev, touches_next, here in with_zh))
     return merge_spans(Span(tok, lang) for (tok, _), lang in zip(tokens, langs, strict=True))
+
+
+def _tokens(text: str, hint: Language | None) -> Iterator[re.Match[str]]:
+    if hint is None:
+        yield from _TOKEN.finditer(text)
+        return
+    for m in _HINTED_TOKEN.finditer(text):
+        if m.lastgroup == "math" and not is_algebra(m.group(0)):
+            # Letters and signs that are no equation ("id=5"): read as they would be without the rule.
+            yield from _PLAIN_TOKEN.finditer(text, m.start(), m.end())
+        else:
+            yield m
 
 
 def merge_spans(spans: Iterable[Span]) -> list[Span]:

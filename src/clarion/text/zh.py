@@ -73,7 +73,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
-from clarion.text.spans import ALGEBRA, LINK, algebra_parts
+from clarion.text.spans import ALGEBRA, LINK, algebra_parts, is_algebra
 from clarion.text.types import Normalized, RuleLog, guarded
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
@@ -627,10 +627,10 @@ _ALGEBRA_OPS = {
 
 
 def _algebra(m: re.Match[str]) -> str:
-    """Read an equation whose letters are all single: "x²+y²=1" -> X的平方加Y的平方等于一."""
+    """Read an equation in one-letter variables: "x²+y²=1" -> X的平方加Y的平方等于一."""
     text = m.group(0)
-    if not re.search(r"[A-Za-z]", text):
-        return text  # numbers only: read by the rules for numbers
+    if not is_algebra(text):
+        return text  # numbers only, or words ("id=5"): read by the other rules
     out: list[str] = []
     for kind, value in algebra_parts(text):
         if kind == "num":

@@ -10,7 +10,7 @@ import re
 from clarion.text.en.measures import _ANY_UNIT, _PER_ALT, _PER_UNITS, _unit_words
 from clarion.text.en.words import _cardinal, _number, _pad, _year
 from clarion.text.spans import ALGEBRA as _ALGEBRA_TEXT
-from clarion.text.spans import algebra_parts
+from clarion.text.spans import algebra_parts, is_algebra
 from clarion.text.types import Rule
 
 _PLUS_MINUS = re.compile(r"\s?(?:±|\+/-|\+-)\s?")
@@ -36,8 +36,8 @@ _ALGEBRA_WORDS = {
 
 
 def _algebra(m: re.Match[str]) -> str:
-    if not any(c.isalpha() for c in m.group(0)):
-        return m.group(0)  # numbers only: the rules for numbers read them
+    if not is_algebra(m.group(0)):
+        return m.group(0)  # numbers only, or words ("id=5"): the other rules read them
     out: list[str] = []
     for kind, value in algebra_parts(m.group(0)):
         if kind == "num":
