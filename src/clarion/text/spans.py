@@ -74,7 +74,7 @@ LINK = (
 )
 _LINK = rf"(?P<link>{LINK})"
 # An equation or inequality in one-letter variables ("x²+y²=1", "f(x)=2x+1", "a>b", and
-# products of two or three, "y=mx+b", "PV=nRT"): one neutral token, read whole by one reader.
+# products of two or three, "y=mx+b", "E=mc²"): one neutral token, read whole by one reader.
 # Only with a sign that states something (=, <, >, ≤, ≥, ≠), so that "A-B测试" and "A+B轮" stay
 # letters; and see ``is_algebra``.
 _VARIABLE = r"[A-Za-z]{1,3}(?![A-Za-z])"
