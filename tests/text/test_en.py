@@ -1105,6 +1105,10 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
         ("Solve 2x+3=7 for x.", "Solve two X plus three equals seven for x."),
         ("If a=3 and b>2, a^2=9.", "If A equals three and B greater than two, A squared equals nine."),
         ("<b>5</b>", "<b>five</b>"),  # a tag is no comparison
+        ("The HTML tag <p> defines a paragraph.", "The H T M L tag <p> defines a paragraph."),
+        ("a<b", "A less than B"),
+        # "B2B": the 2 is "to"; a formula's is a number.
+        ("a B2B and P2P platform, not H2O", "a B to B and P to P platform, not H two O"),
         # Products of two or three letters, beside a letter alone; short words are no products.
         ("y = mx + b and F=ma", "Y equals M X plus B and F equals M A"),
         ("Set id=5 or x=max.", "Set id=five or x=max."),

@@ -128,6 +128,7 @@ def test_maths_signs() -> None:
         "方程X的平方加Y的平方等于一，F(X)等于二X加一，解得X等于负一，A的二次方大于等于零"
     )
     assert normalize_zh("直线y=kx+b").text == "直线Y等于K X加B"  # a product: its letters one by one
+    assert normalize_zh("B2B平台和O2O模式，H2O是水").text == "B to B平台和O to O模式，H二O是水"
     # Words, or a sign that states nothing, stay as written.
     assert normalize_zh("key=value，A-B测试，A+B轮融资，id=x").text == "key=value，A-B测试，A+B轮融资，id=x"
 

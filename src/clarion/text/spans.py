@@ -73,6 +73,8 @@ LINK = (
     r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _LINK = rf"(?P<link>{LINK})"
+# "B2B", "O2O", "P2P": the 2 is "to", in both languages (public: both readers read them).
+TO_PAIR = r"(?<![A-Za-z0-9])(?:B2[BCG]|C2[BCM]|O2O|P2[PC]|M2M|D2C|G2[BC]|E2E|F2F)(?![A-Za-z0-9])"
 # An equation or inequality in one-letter variables ("x²+y²=1", "f(x)=2x+1", "a>b", and
 # products of two or three, "y=mx+b", "E=mc²"): one neutral token, read whole by one reader.
 # Only with a sign that states something (=, <, >, ≤, ≥, ≠), so that "A-B测试" and "A+B轮" stay
@@ -83,7 +85,7 @@ _VARIABLE = r"[A-Za-z]{1,3}(?![A-Za-z])"
 _TERM = rf"(?:{_VARIABLE}|[0-9(])(?:{_VARIABLE}|[0-9()²³^]|\.(?=[0-9])|\s?[-+×÷*/]\s?(?=[A-Za-z0-9(]))*+"
 ALGEBRA = (
     rf"(?<![A-Za-z0-9.(_/<+×÷*^²³=>≤≥≠-])(?<![-+×÷*/^=<>≤≥≠] ){_TERM}"
-    rf"(?:\s?(?:[<>]=|[=<>≤≥≠])\s?-?{_TERM})++(?![A-Za-z0-9_(°%℃]|\.[A-Za-z0-9])"
+    rf"(?:\s?(?:[<>]=|[=<>≤≥≠])\s?-?{_TERM})++(?![A-Za-z0-9_(°%℃>]|\.[A-Za-z0-9])"
 )
 # Short words that are no product of variables: functions, and what code writes before "=".
 _NOT_PRODUCTS = frozenset({
@@ -96,8 +98,11 @@ _LETTERS = re.compile(r"[A-Za-z]+")
 
 def is_algebra(text: str) -> bool:
     """Whether an ``ALGEBRA`` match is an equation to read as one: it has a letter standing alone
-    (a variable), and its runs of two or three letters are products, not words ("id=5", "x=max")."""
+    (a variable), and its runs of two or three letters are products, not words ("id=5", "x=max"),
+    in an equation, not beside "<" or ">"."""
     runs = _LETTERS.findall(text)
+    if any(len(r) > 1 for r in runs) and ("<" in text or ">" in text):
+        return False  # "the tag <p>", "is >": a word before a bracket, no product
     return any(len(r) == 1 for r in runs) and not any(r.lower() in _NOT_PRODUCTS for r in runs)
 
 

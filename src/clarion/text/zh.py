@@ -73,7 +73,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
-from clarion.text.spans import ALGEBRA, LINK, algebra_parts, is_algebra
+from clarion.text.spans import ALGEBRA, LINK, TO_PAIR, algebra_parts, is_algebra
 from clarion.text.types import Normalized, RuleLog, guarded
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
@@ -620,6 +620,7 @@ _IPV4 = re.compile(rf"(?<![0-9.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9.])")
 
 # An equation or inequality in one-letter variables: "x²+y²=1", "f(x)=2x+1", "a>b", "2x+3≤7".
 _ALGEBRA = re.compile(ALGEBRA)
+_TO_PAIR = re.compile(TO_PAIR)
 _ALGEBRA_OPS = {
     "+": "加", "-": "减", "×": "乘", "*": "乘", "÷": "除以", "/": "除以", "=": "等于", "<=": "小于等于",
     ">=": "大于等于",
@@ -1154,6 +1155,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
         t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _grouped_digits(m.group(2), ctx.yao), t)
         t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
         t = ctx.sub("zh.code", _EMERGENCY, lambda m: _emergency(ctx, m), t)
+        t = ctx.sub("zh.code", _TO_PAIR, lambda m: f"{m.group(0)[0]} to {m.group(0)[2]}", t)
         t = ctx.sub("zh.code", _LETTER_CODE, lambda m: _letter_code(ctx, m), t)
         if "+" in t:
             t = ctx.sub("zh.phone", _COUNTRY_CODE, _country_code, t)

@@ -141,6 +141,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     web.FILE,
     web.IP,
     symbols.ALGEBRA,
+    codes.TO_PAIR,
     web.HEX,
     web.KEYS,
     web.HANDLE,
@@ -274,7 +275,7 @@ _LAST: tuple[Rule, ...] = (
 
 
 # Signs some rule reads, even in a text with no digit or capital.
-_TOUCHED = frozenset("$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠≤≥≦≧º√")
+_TOUCHED = frozenset("$£€¥₹₩₽¢%&#@+=×°±/©™®½⅓⅔¼¾⅕⅖⅗⅘⅙⅚⅛⅜⅝⅞→⟶^_⌘⌥⇧⌃≠≤≥≦≧<>º√")
 
 
 def normalize_en(text: str, *, acronyms_as_words: frozenset[str] | None = None) -> Normalized:

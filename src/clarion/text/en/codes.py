@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from clarion.text.en.words import _cardinal, _digits, _pad, _pairs, _Repl
+from clarion.text.spans import TO_PAIR as _TO_PAIR
 from clarion.text.types import Rule
 
 # Retirement plans named after their section of the tax code: 401(k) -> four oh one k.
@@ -243,6 +244,7 @@ def _code_factory(words: frozenset[str]) -> _Repl:
 
 
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).
+TO_PAIR = Rule("en.code", re.compile(_TO_PAIR), lambda m: _pad(m, f"{m.group(0)[0]} to {m.group(0)[2]}"))
 TAX_PLAN = Rule("en.code", _TAX_PLAN, lambda m: _pad(m, f"{_pairs(m.group('n'))} {m.group('l')}"))
 JETLINER = Rule("en.code", _JETLINER, _jetliner)
 VERSION_CUE = Rule("en.decimal", _VERSION_CUE, _version_cue)
