@@ -1107,6 +1107,11 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
         ("<b>5</b>", "<b>five</b>"),  # a tag is no comparison
         ("The HTML tag <p> defines a paragraph.", "The H T M L tag <p> defines a paragraph."),
         ("a<b", "A less than B"),
+        # Numbers in circles: an item's at a sentence's start pauses; a note's is the number.
+        (
+            "Tips: ① Sleep well. ② Drink water. See note ③.",
+            "Tips: one, Sleep well. two, Drink water. See note three.",
+        ),
         # "B2B": the 2 is "to"; a formula's is a number.
         ("a B2B and P2P platform, not H2O", "a B to B and P to P platform, not H two O"),
         # Products of two or three letters, beside a letter alone; short words are no products.

@@ -114,6 +114,11 @@ def test_am_pm() -> None:
     )
 
 
+def test_numbers_in_circles_and_brackets_are_list_items() -> None:
+    # ①②③ were passed through unread, and most voices say nothing for them.
+    assert normalize_zh("建议：①运动②读书⑶睡觉，见注❶。").text == "建议：一、运动二、读书三、睡觉，见注一。"
+
+
 def test_maths_signs() -> None:
     assert (
         normalize_zh("3×4=12，2^10，5-3=2，1+1=2").text

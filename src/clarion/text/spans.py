@@ -73,6 +73,9 @@ LINK = (
     r"|(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]++@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
 )
 _LINK = rf"(?P<link>{LINK})"
+# A list item's number in a circle or brackets, or with its full stop, as one character ("①",
+# "❶", "⑴", "⒈"), up to 20 (public: both readers read them); unicodedata.numeric gives its value.
+ENCLOSED_NUMBER = r"[\u2460-\u249b\u24f5-\u24fe\u2776-\u2793]"
 # "B2B", "O2O", "P2P": the 2 is "to", in both languages (public: both readers read them).
 TO_PAIR = r"(?<![A-Za-z0-9])(?:B2[BCG]|C2[BCM]|O2O|P2[PC]|M2M|D2C|G2[BC]|E2E|F2F)(?![A-Za-z0-9])"
 # An equation or inequality in one-letter variables ("x²+y²=1", "f(x)=2x+1", "a>b", and

@@ -69,11 +69,12 @@ from __future__ import annotations
 import decimal
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Literal
 
 from clarion.text.en import DEFAULT_ACRONYMS_AS_WORDS
-from clarion.text.spans import ALGEBRA, LINK, TO_PAIR, algebra_parts, is_algebra
+from clarion.text.spans import ALGEBRA, ENCLOSED_NUMBER, LINK, TO_PAIR, algebra_parts, is_algebra
 from clarion.text.types import Normalized, RuleLog, guarded
 
 __all__ = ["erhua_suffixes", "normalize_zh", "preload", "spell_digits"]
@@ -620,6 +621,16 @@ _IPV4 = re.compile(rf"(?<![0-9.])(?:{_OCTET}\.){{3}}{_OCTET}(?![0-9.])")
 
 # An equation or inequality in one-letter variables: "x²+y²=1", "f(x)=2x+1", "a>b", "2x+3≤7".
 _ALGEBRA = re.compile(ALGEBRA)
+_ENCLOSED = re.compile(ENCLOSED_NUMBER + r"\s*")
+
+
+def _enclosed(m: re.Match[str]) -> str:
+    """①运动 -> 1、运动 (its digits read later with the others); 注① -> 注1."""
+    n = str(int(unicodedata.numeric(m.group(0).strip())))
+    following = m.string[m.end() : m.end() + 1]
+    return n + "、" if following and following not in "，。；、！？,.;!?)）" else n
+
+
 _TO_PAIR = re.compile(TO_PAIR)
 _ALGEBRA_OPS = {
     "+": "加", "-": "减", "×": "乘", "*": "乘", "÷": "除以", "/": "除以", "=": "等于", "<=": "小于等于",
@@ -1144,6 +1155,8 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
     if folded != text:
         ctx.fire("zh.width")
     t = folded
+    if _ENCLOSED.search(t):
+        t = ctx.sub("zh.punct", _ENCLOSED, _enclosed, t)
 
     if "@" in t or "www." in t or "://" in t or "localhost:" in t:
         t = ctx.sub("zh.url", _LINK, lambda m: _link(ctx, m), t)

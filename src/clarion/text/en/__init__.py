@@ -153,6 +153,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     abbreviations.PERIOD_ON_PERIOD,
     abbreviations.WITH,
     codes.TAX_PLAN,
+    numerals.ENCLOSED,
     numerals.ITEM_NUMBER,
     web.SNAKE_CONSTANT,
     web.SNAKE,

@@ -6,6 +6,7 @@ number, counts with k/M/B ("100k", "5M users"), decimals and cardinals.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from clarion.text.en.dates import _DATE_CUE, _MONTHS, _WEAK_DATE_CUE, _WEEKDAYS, _is_year, _say_date
 from clarion.text.en.words import (
@@ -17,12 +18,23 @@ from clarion.text.en.words import (
     _pad,
     _year,
 )
+from clarion.text.spans import ENCLOSED_NUMBER
 from clarion.text.split import VALUE_LABEL, abbreviation_goes_on
 from clarion.text.types import Rule
 
 # A list item's number, at a line's start or after a colon or a sentence ("Tips: 1. Sleep well.
 # 2. Drink water."), is read with a pause, not a full stop that makes it a sentence of its own.
 _ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[:;.!?]\s))(?P<n>[ \t]*[0-9]{1,2})[.)][ \t]+(?=[A-Z])")
+
+
+def _enclosed(m: re.Match[str]) -> str:
+    """An item's "①" opening a line or a sentence reads "one," with a pause; elsewhere ("step ⑩",
+    "note ①") it is the number alone."""
+    words = _cardinal(str(int(unicodedata.numeric(m.group(0).strip()))))
+    before = m.string[: m.start()].rstrip(" \t")
+    opens = not before or before[-1] in "\n:;.!?"
+    following = m.string[m.end() : m.end() + 1]
+    return _pad(m, words + ("," if opens and following and following not in ",.;:!?)" else ""))
 
 
 def _item_number(m: re.Match[str]) -> str:
@@ -253,6 +265,7 @@ def _kilo(m: re.Match[str]) -> str:
 
 # The rules this module gives the pipeline (clarion.text.en runs them in its order).
 ITEM_NUMBER = Rule("en.cardinal", _ITEM_NUMBER, _item_number)
+ENCLOSED = Rule("en.cardinal", re.compile(ENCLOSED_NUMBER + r"\s*"), _enclosed)
 BETWEEN = Rule("en.range", _BETWEEN, _between)
 RANGE = Rule("en.range", _RANGE, _range)
 FRACTION_SUFFIX = Rule("en.fraction", _FRACTION_SUFFIX, lambda m: m.group("f"))
