@@ -1112,6 +1112,12 @@ def test_no_exception_on_number_heavy_text(text: str) -> None:
             "Tips: ① Sleep well. ② Drink water. See note ③.",
             "Tips: one, Sleep well. two, Drink water. See note three.",
         ),
+        # Processor and graphics card models: "7950X" is no "times", "3070 Ti" no "three thousand".
+        (
+            "A Ryzen 9 7950X and an RTX 3070 Ti, or a 7900 XTX",
+            "A Ryzen nine seventy-nine fifty X and an R T X thirty seventy Ti, or a seventy-nine hundred X T X",
+        ),
+        ("2x faster, 10X growth, 1000X zoom", "two times faster, ten times growth, one thousand times zoom"),
         # "B2B": the 2 is "to"; a formula's is a number.
         ("a B2B and P2P platform, not H2O", "a B to B and P to P platform, not H two O"),
         # Products of two or three letters, beside a letter alone; short words are no products.

@@ -247,6 +247,7 @@ _BEFORE_CODES: tuple[Rule, ...] = (
     codes.VERSION_CUE,
     codes.VERSION,
     codes.MODEL_CUE,
+    codes.MODEL_SUFFIX,
     codes.STATUS_CODE,
     codes.CARD_NUMBER,
     codes.ISBN,

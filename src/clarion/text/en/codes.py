@@ -49,6 +49,8 @@ _MODEL_CUE = re.compile(
     r"(?:[A-Z][A-Z0-9]\s(?=[0-9]))?)"
     r"(?P<n>[1-9][0-9]{2,3}+)(?![\w]|[.,][0-9])"
 )
+# A model number before the suffix that marks a graphics card's variant: "3070 Ti", "7900 XTX".
+_MODEL_SUFFIX = re.compile(r"(?<![\w.,])(?P<n>[1-9][0-9]{3})(?=\s(?:Ti|SUPER|Super|XTX|XT)(?![\w]))")
 # Version numbers after a product name or "version"/"v": each part is a cardinal
 # ("Python 3.12" -> three point twelve).
 _VERSION_CUE = re.compile(
@@ -250,6 +252,7 @@ JETLINER = Rule("en.code", _JETLINER, _jetliner)
 VERSION_CUE = Rule("en.decimal", _VERSION_CUE, _version_cue)
 VERSION = Rule("en.decimal", _VERSION, _version)
 MODEL_CUE = Rule("en.code", _MODEL_CUE, _model_cue)
+MODEL_SUFFIX = Rule("en.code", _MODEL_SUFFIX, lambda m: _pad(m, _pairs(m.group("n"))))
 STATUS_CODE = Rule("en.code", _STATUS_CODE, lambda m: _pad(m, _pairs(m.group("n") or m.group("n2"))))
 CARD_NUMBER = Rule("en.code", _CARD_NUMBER, _card_number)
 ISBN = Rule("en.code", _ISBN, _isbn)

@@ -301,7 +301,10 @@ _TIMES_RANGE = re.compile(
     r"(?<![\w.,-])(?P<a>[0-9]++(?:\.[0-9]++)?)[xX×]?\s?[-–]\s?(?P<b>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])"
     r"(?!\s[+=−-]\s)"
 )
-_TIMES = re.compile(r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)[xX×](?![\w])(?!\s[+=−-]\s)")
+# "2x", "1.5x", "10X": times. Four digits and a capital X are a model ("Ryzen 9 7950X"), read as one.
+_TIMES = re.compile(
+    r"(?<![\w.,-])(?P<n>[0-9]++(?:\.[0-9]++)?)(?:[x×]|(?<![0-9]{4})X|(?<=000)X)(?![\w])(?!\s[+=−-]\s)"
+)
 
 
 def _dim_side(s: str) -> str:
