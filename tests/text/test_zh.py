@@ -117,6 +117,8 @@ def test_am_pm() -> None:
 def test_numbers_in_circles_and_brackets_are_list_items() -> None:
     # ①②③ were passed through unread, and most voices say nothing for them.
     assert normalize_zh("建议：①运动②读书⑶睡觉，见注❶。").text == "建议：一、运动二、读书三、睡觉，见注一。"
+    # Items numbered "1)" on one line: the ones after the first follow a space, not a colon.
+    assert normalize_zh("步骤：1)打开 2)点击 3)保存").text == "步骤：一、打开 二、点击 三、保存"
 
 
 def test_maths_signs() -> None:

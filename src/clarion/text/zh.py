@@ -287,7 +287,10 @@ _NUMBER_SIGN = re.compile(r"(?<![A-Za-z])(?:No|NO|no)\.\s?([0-9]{1,4})(?![0-9]|\
 # A list item's number at a line's start or inline after a colon, a semicolon, a sentence's or
 # a clause's end ("建议：1. 运动；2. 睡眠", "如下。1. 运动，2. 睡眠"): "1. 苹果" -> 一、苹果, a pause
 # rather than the end of a sentence (its full stop became 。 and the number a sentence of its own).
-_ITEM_NUMBER = re.compile(r"(?m)(?:^|(?<=[：:；;。！？，…]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])")
+_ITEM_NUMBER = re.compile(
+    r"(?m)(?:^|(?<=[：:；;。！？，…]))(\s*[0-9]{1,2})[.．)）]\s*(?=[\u4e00-\u9fff])"
+    r"|(?<=[\u4e00-\u9fff] )([0-9]{1,2})[)）]\s*(?=[\u4e00-\u9fff])"  # "1)打开 2)点击": the next item
+)
 # A height in metres and centimetres: 1米85 -> 一米八五, 2米10 -> 两米一零 (not 一米八十五).
 _HEIGHT = re.compile(r"(?<![0-9.,])([12])米([0-9]{2})(?![0-9]|\.[0-9]|\s?(?:厘米|毫米|公分|cm|mm))")
 
@@ -1163,7 +1166,7 @@ def normalize_zh(text: str, *, yao: bool = False, erhua: Literal["keep", "merge"
     if any(c in t for c in "=<>≤≥≠"):
         t = ctx.sub("zh.math", _ALGEBRA, _algebra, t)
     if _ASCII_DIGIT.search(t):  # every rule below reads a number
-        t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: m.group(1) + "、", t)
+        t = ctx.sub("zh.punct", _ITEM_NUMBER, lambda m: (m.group(1) or m.group(2)) + "、", t)
         t = ctx.sub("zh.phone", _PHONE, lambda m: _phone(ctx, m), t)
         t = ctx.sub("zh.code", _CODE, lambda m: m.group(1) + _grouped_digits(m.group(2), ctx.yao), t)
         t = ctx.sub("zh.code", _SERVICE, lambda m: _digits(m.group(0), ctx.yao), t)
