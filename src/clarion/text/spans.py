@@ -154,17 +154,18 @@ def language_spans(text: str, hint: Language | None = None) -> list[Span]:
     ends = sentence_ends(text) if hint == "zh" else []
     tokens: list[tuple[str, str]] = []
     starts: list[int] = []
+    sentence_of: list[int] = []  # the sentence each token starts in
     for m in _tokens(text, hint):
         kind = m.lastgroup if m.lastgroup in ("zh", "en") else "neutral"
-        same_sentence = bool(starts) and _sentence(ends, starts[-1]) == _sentence(ends, m.start())
-        if tokens and kind == "neutral" == tokens[-1][1] and same_sentence:
+        sentence = _sentence(ends, m.start())
+        if tokens and kind == "neutral" == tokens[-1][1] and sentence == sentence_of[-1]:
             tokens[-1] = (tokens[-1][0] + m.group(0), kind)
         else:
             tokens.append((m.group(0), kind))
             starts.append(m.start())
+            sentence_of.append(sentence)
     if not any(kind != "neutral" for _, kind in tokens):
         return [Span(text, "zh" if has_han(text) else (hint or "en"))] if text else []
-    sentence_of = [_sentence(ends, start) for start in starts]
     with_zh: set[int] = set()
     with_words: set[int] = set()
     for (tok, kind), start, first in zip(tokens, starts, sentence_of, strict=True):
