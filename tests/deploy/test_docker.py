@@ -417,9 +417,10 @@ def test_torch_image_serves_the_torch_engines(docker: Docker, torch_image: str, 
             while not is_ready(probe, url):
                 running = docker("inspect", "--format", "{{.State.Running}}", name).stdout.strip()
                 assert running == "true" and time.monotonic() < deadline, docker("logs", name).stderr[-4000:]
-                # The server logs the start-up error's traceback: it says which engine failed, and where.
-                failure = startup_failure(probe, url)
-                assert failure is None, (failure, docker("logs", name).stderr[-6000:])
+                # The server logs the start-up error's traceback: it says which engine failed, and
+                # where. pytest.fail keeps the log whole, where an assertion's message is cut short.
+                if (failure := startup_failure(probe, url)) is not None:
+                    pytest.fail(f"start-up failed: {failure}\n{docker('logs', name).stderr[-8000:]}")
                 time.sleep(1)
         ready = httpx.get(f"{url}/health/ready").json()
         assert set(TORCH_ENGINES) <= set(ready["engines"]), ready
